@@ -1,0 +1,3 @@
+from sbkube_ci.cli import main
+
+main()

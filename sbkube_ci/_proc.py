@@ -1,0 +1,88 @@
+"""The single wrapper around subprocess: helm, git and kubectl all run through ``run``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sbkube_ci.errors import ProcessError, SbkubeError
+
+REDACTED = "***"
+
+
+@dataclass(frozen=True)
+class Result:
+    argv: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """Replace every occurrence of each non-empty secret in ``text``."""
+    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    return text
+
+
+def printable(argv: Sequence[str], secrets: Iterable[str] = ()) -> str:
+    """The command line as it may be shown in logs and errors, secrets redacted."""
+    return redact(" ".join(argv), list(secrets))
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    cwd: Path | str | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float | None = None,
+    ok_codes: Iterable[int] = (0,),
+    input_text: str | None = None,
+    secrets: Iterable[str] = (),
+    error: type[SbkubeError] = ProcessError,
+    what: str = "",
+) -> Result:
+    """Run ``argv`` (never through a shell) and return its output.
+
+    A non-allowed exit code raises ``error`` with the command (secrets redacted), the exit code
+    and the tail of stderr. ``env`` entries are added to the current environment.
+    """
+    argv = [str(a) for a in argv]
+    secrets = list(secrets)
+    full_env = {**os.environ, **(env or {})}
+    try:
+        proc = subprocess.run(
+            argv,
+            cwd=cwd,
+            env=full_env,
+            input=input_text,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except FileNotFoundError as exc:
+        raise error(
+            f"{argv[0]}: not found; run `make bootstrap` (or put {argv[0]} on PATH)"
+        ) from exc
+    except subprocess.TimeoutExpired as exc:
+        raise error(f"{what or printable(argv, secrets)}: timed out after {timeout:g}s") from exc
+    result = Result(argv, proc.returncode, proc.stdout, proc.stderr)
+    if proc.returncode not in set(ok_codes):
+        detail = redact((proc.stderr or proc.stdout).strip(), secrets)
+        last = detail.splitlines()[-1] if detail else "(no output)"
+        head = what or printable(argv, secrets)
+        message = f"{head}: exit {proc.returncode}: {last}"
+        if error is ProcessError:
+            raise ProcessError(
+                message,
+                argv=argv,
+                returncode=proc.returncode,
+                stdout=redact(proc.stdout, secrets),
+                stderr=redact(proc.stderr, secrets),
+            )
+        raise error(message)
+    return result

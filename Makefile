@@ -1,0 +1,15 @@
+# The two commands of the README are `make demo` and `make test`; both set up what they need.
+.PHONY: bootstrap demo test lint
+
+bootstrap:
+	bash scripts/bootstrap
+
+demo: bootstrap
+	PATH="$(CURDIR)/.venv/bin:$$PATH" sbkube-ci validate -C examples/quickstart
+
+test: bootstrap
+	bash scripts/install_test_services
+	bash scripts/check
+
+lint: bootstrap
+	PATH="$(CURDIR)/.venv/bin:$$PATH" ruff check . && ruff format --check . && mypy

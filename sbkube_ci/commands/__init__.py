@@ -1,0 +1,1 @@
+"""One module per verb; each a typed function that returns an exit code."""

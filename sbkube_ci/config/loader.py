@@ -1,0 +1,136 @@
+"""Find, read and check the configuration; every problem located at FILE:LINE:COL."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from sbkube_ci._yaml import Document, Location, read_file
+from sbkube_ci.config.apps import App
+from sbkube_ci.config.checks import semantic_problems
+from sbkube_ci.config.legacy import LEGACY_SOURCES, find_legacy_root, load_legacy
+from sbkube_ci.config.models import Config
+from sbkube_ci.config.problems import Problem, from_validation_error, problem_at
+from sbkube_ci.errors import ConfigError, ConfigProblems
+
+CONFIG_NAMES = ("sbkube.yaml", "sbkube.yml")
+_APP_ADAPTER: TypeAdapter[App] = TypeAdapter(App)
+
+
+@dataclass
+class Project:
+    """A loaded, checked configuration and where it came from."""
+
+    config: Config
+    base_dir: Path
+    document: Document
+    files: list[Path]
+    warnings: list[Problem] = field(default_factory=list)
+
+    def locate(self, *path: str | int) -> Location:
+        return self.document.locate(path)
+
+    def resolve(self, relative: str) -> Path:
+        """A path from the config, relative to the config's directory."""
+        return (self.base_dir / os.path.expanduser(relative)).resolve()
+
+
+def read_document(chdir: Path, file: Path | None = None) -> tuple[Document, Path, list[Path]]:
+    """The configuration as one document in the unified shape, its base dir and its files."""
+    chdir = chdir.resolve()
+    if not chdir.is_dir():
+        raise ConfigError(f"{chdir}: not a directory (check -C/--chdir)")
+    if file is not None:
+        path = file if file.is_absolute() else chdir / file
+        if path.is_dir():
+            return read_document(path)
+        if path.name in {"config.yaml", LEGACY_SOURCES}:
+            return load_legacy(find_legacy_root(path.parent))
+        return read_file(path, display=_display(path)), path.parent, [path]
+    for name in CONFIG_NAMES:
+        if (chdir / name).is_file():
+            path = chdir / name
+            return read_file(path, display=_display(path)), chdir, [path]
+    root = find_legacy_root(chdir)
+    if root is not None:
+        return load_legacy(root)
+    raise ConfigError(
+        f"{chdir}: no sbkube.yaml here (nor legacy config.yaml + sources.yaml); "
+        "create one, or point at it with -C DIR or -f FILE"
+    )
+
+
+def check_document(doc: Document, base_dir: Path) -> tuple[Config | None, list[Problem]]:
+    """Schema and semantic checks; returns the config (None if the schema fails) and problems."""
+    raw = doc.data
+    if "phases" in raw:
+        return None, [
+            problem_at(
+                doc,
+                ("phases",),
+                "phases are not supported yet; run each phase's sbkube.yaml on its own "
+                "(sbkube-ci -C <phase-dir> ...)",
+                key=True,
+            )
+        ]
+    allowed: dict[int, list[str]] = {}
+    context = {"allowed_keys": allowed}
+    problems: list[Problem] = []
+    apps: dict[str, App] = {}
+    raw_apps = raw.get("apps")
+    if isinstance(raw_apps, dict):
+        for name, raw_app in raw_apps.items():
+            try:
+                apps[str(name)] = _APP_ADAPTER.validate_python(raw_app, context=context)
+            except ValidationError as exc:
+                problems += from_validation_error(
+                    doc, exc, prefix=("apps", name), raw=raw_app, allowed=allowed
+                )
+    elif isinstance(raw_apps, list):
+        problems.append(
+            problem_at(
+                doc,
+                ("apps",),
+                "apps must be a mapping of app name to app (sbkube/v1); a list of apps is the "
+                "legacy config.yaml format",
+            )
+        )
+    root_raw: dict[str, Any] = {**raw, "apps": {}} if raw_apps is not None else dict(raw)
+    config: Config | None = None
+    try:
+        config = Config.model_validate(root_raw, context=context)
+    except ValidationError as exc:
+        problems += from_validation_error(doc, exc, prefix=(), raw=root_raw, allowed=allowed)
+    if config is not None:
+        config.apps = apps
+    names = set(raw_apps) if isinstance(raw_apps, dict) else set()
+    problems += semantic_problems(doc, base_dir, config, apps, names)
+    problems.sort(key=_order)
+    return (config if not any(p.severity == "error" for p in problems) else None), problems
+
+
+def load_project(chdir: Path, file: Path | None = None) -> Project:
+    """Read and check the configuration; raise ``ConfigProblems`` listing every error."""
+    doc, base_dir, files = read_document(chdir, file)
+    config, problems = check_document(doc, base_dir)
+    errors = [str(p) for p in problems if p.severity == "error"]
+    if config is None or errors:
+        raise ConfigProblems(errors)
+    warnings = [p for p in problems if p.severity == "warning"]
+    return Project(config, base_dir, doc, files, warnings)
+
+
+def _order(problem: Problem) -> tuple[str, int, int, str]:
+    loc = problem.location
+    return (loc.file, loc.line, loc.column, problem.path)
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,72 @@
+"""The root model of ``sbkube.yaml``."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from sbkube_ci.config.apps import App
+from sbkube_ci.config.base import Model
+from sbkube_ci.config.sections import (
+    Cluster,
+    DiffSettings,
+    Hooks,
+    Notifier,
+    Settings,
+    State,
+)
+
+DEFAULT_CLUSTER = "default"
+
+
+class Metadata(Model):
+    name: str | None = None
+    environment: str | None = None
+    description: str | None = None
+    labels: dict[str, str] = {}
+
+
+class Config(Model):
+    """SBKube's unified ``sbkube.yaml`` plus the CI-native sections."""
+
+    api_version: Literal["sbkube/v1"] = Field(alias="apiVersion")
+    metadata: Metadata = Metadata()
+    settings: Settings = Settings()
+    apps: dict[str, App] = {}
+    hooks: Hooks | None = None
+    clusters: dict[str, Cluster] = {}
+    state: State = State()
+    notify: dict[str, Notifier] = {}
+    diff: DiffSettings = DiffSettings()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _notifier_type_from_name(cls, data: Any) -> Any:
+        # `notify: {slack: {...}}` is the short form: the key names the type.
+        if isinstance(data, dict) and isinstance(data.get("notify"), dict):
+            for name, notifier in data["notify"].items():
+                if (
+                    isinstance(notifier, dict)
+                    and "type" not in notifier
+                    and name in {"slack", "discord", "webhook"}
+                ):
+                    notifier["type"] = name
+        return data
+
+    def effective_clusters(self) -> dict[str, Cluster]:
+        """The clusters to work on; one named ``default`` when none are declared."""
+        if self.clusters:
+            return dict(self.clusters)
+        return {
+            DEFAULT_CLUSTER: Cluster(
+                kubeconfig=self.settings.kubeconfig, context=self.settings.kubeconfig_context
+            )
+        }
+
+    def enabled_apps(self) -> dict[str, App]:
+        return {name: app for name, app in self.apps.items() if app.enabled}
+
+    def namespace_of(self, name: str, cluster: Cluster | None = None) -> str:
+        app = self.apps[name]
+        return app.namespace or (cluster.namespace if cluster else None) or self.settings.namespace

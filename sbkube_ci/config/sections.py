@@ -1,0 +1,192 @@
+"""Top-level sections: SBKube's ``settings`` and ``hooks``, and the CI-native sections."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, model_validator
+
+from sbkube_ci.config.base import Model
+from sbkube_ci.config.types import Duration, EnvName, SecretRef
+
+
+class HelmRepo(Model):
+    url: str
+    username: str | None = None
+    password: SecretRef | None = None
+    ca_file: str | None = None
+    cert_file: str | None = None
+    key_file: str | None = None
+    insecure_skip_tls_verify: bool = False
+
+
+class OciRegistry(Model):
+    registry: str = Field(description="host[:port]/path, with or without oci://")
+    username: str | None = None
+    password: SecretRef | None = None
+
+
+class GitRepo(Model):
+    url: str
+    branch: str | None = None
+    username: str | None = None
+    password: SecretRef | None = None
+    ssh_key: SecretRef | None = None
+
+
+class Settings(Model):
+    namespace: str = "default"
+    kubeconfig: str | None = None
+    kubeconfig_context: str | None = None
+    helm_repos: dict[str, str | HelmRepo] = {}
+    oci_registries: dict[str, OciRegistry] = {}
+    git_repos: dict[str, GitRepo] = {}
+    timeout: Duration = 600.0
+    parallel: bool = True
+    max_workers: int | None = Field(default=None, ge=1, le=256)
+    on_failure: Literal["stop", "continue", "rollback"] = "stop"
+
+    def helm_repo(self, name: str) -> HelmRepo | None:
+        repo = self.helm_repos.get(name)
+        return HelmRepo(url=repo) if isinstance(repo, str) else repo
+
+
+class CommandHooks(Model):
+    pre: list[str] = []
+    post: list[str] = []
+    on_failure: list[str] = []
+
+
+class Hooks(Model):
+    prepare: CommandHooks | None = None
+    build: CommandHooks | None = None
+    template: CommandHooks | None = None
+    deploy: CommandHooks | None = None
+
+
+class Cluster(Model):
+    kubeconfig: str | None = None
+    kubeconfig_env: EnvName | None = Field(
+        default=None, description="Environment variable holding the kubeconfig content"
+    )
+    context: str | None = None
+    namespace: str | None = None
+    values: list[str] = []
+    set_values: dict[str, Any] = {}
+    kube_version: str | None = Field(default=None, description="--kube-version for rendering")
+    api_versions: list[str] = Field(default=[], description="--api-versions for rendering")
+
+
+class S3State(Model):
+    bucket: str
+    prefix: str = ""
+    region: str | None = None
+    endpoint_url: str | None = None
+    sse: Literal["AES256", "aws:kms"] | None = None
+    kms_key_id: str | None = None
+
+
+class GitState(Model):
+    remote: str = Field(default="origin", description="A remote name or a Git URL")
+    branch: str = "sbkube-state"
+    author_name: str = "sbkube-ci"
+    author_email: str = "sbkube-ci@users.noreply.github.com"
+    token_env: EnvName | None = None
+
+
+class LocalState(Model):
+    path: str = ".sbkube/state"
+
+
+class LockSettings(Model):
+    lease: Duration = 900.0
+    wait: Duration = 600.0
+
+
+class State(Model):
+    backend: Literal["git", "s3", "local"] = "local"
+    s3: S3State | None = None
+    git: GitState = GitState()
+    local: LocalState = LocalState()
+    lock: LockSettings = LockSettings()
+
+    @model_validator(mode="after")
+    def _backend_configured(self) -> State:
+        if self.backend == "s3" and self.s3 is None:
+            raise ValueError("backend s3 needs an s3 section with at least a bucket")
+        return self
+
+
+Event = Literal[
+    "plan",
+    "deploy_started",
+    "deploy_succeeded",
+    "deploy_failed",
+    "rollback",
+    "lock_taken_over",
+    "drift_detected",
+]
+DEFAULT_EVENTS: list[Event] = [
+    "deploy_started",
+    "deploy_succeeded",
+    "deploy_failed",
+    "rollback",
+    "lock_taken_over",
+    "drift_detected",
+]
+
+
+class NotifierBase(Model):
+    on: list[Event] = Field(default_factory=lambda: list(DEFAULT_EVENTS))
+    clusters: list[str] = Field(default=[], description="Only these clusters (empty: all)")
+
+
+class SlackNotifier(NotifierBase):
+    type: Literal["slack"]
+    webhook_url_env: EnvName | None = None
+    token_env: EnvName | None = None
+    channel: str | None = Field(
+        default=None, pattern=r"^([#@]?[a-z0-9][a-z0-9._-]{0,79}|[CGD][A-Z0-9]{6,})$"
+    )
+
+    @model_validator(mode="after")
+    def _one_transport(self) -> SlackNotifier:
+        if bool(self.webhook_url_env) == bool(self.token_env):
+            raise ValueError("set exactly one of webhook_url_env or token_env (with channel)")
+        if self.token_env and not self.channel:
+            raise ValueError("token_env needs a channel (for example #deploys or C0123456)")
+        return self
+
+
+class DiscordNotifier(NotifierBase):
+    type: Literal["discord"]
+    webhook_url_env: EnvName
+
+
+class WebhookNotifier(NotifierBase):
+    type: Literal["webhook"]
+    url_env: EnvName
+    secret_env: EnvName | None = None
+
+
+Notifier = Annotated[SlackNotifier | DiscordNotifier | WebhookNotifier, Field(discriminator="type")]
+
+
+class IgnoreRule(Model):
+    kind: str | None = None
+    api_version: str | None = Field(default=None, alias="apiVersion")
+    name: str | None = None
+    path: str
+
+
+class DiffBudgets(Model):
+    github_comment: int = 65_536
+    step_summary: int = 1_048_576
+    gitlab_note: int = 1_000_000
+
+
+class DiffSettings(Model):
+    mask_env: list[EnvName] = []
+    ignore: list[IgnoreRule] = []
+    context_lines: int = Field(default=3, ge=0, le=50)
+    budgets: DiffBudgets = DiffBudgets()

@@ -1,0 +1,71 @@
+"""Local charts and manifests: content already in the repository, pinned by a tree digest."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from pathlib import Path
+
+from sbkube_ci.config.apps import App, HelmApp, KustomizeApp, YamlApp
+from sbkube_ci.errors import SourceError
+from sbkube_ci.sources.base import Pin, SourceContext
+
+
+def tree_digest(paths: Iterable[Path], root: Path) -> str:
+    """sha256 over the relative names and contents of every file under ``paths``."""
+    digest = hashlib.sha256()
+    files: list[Path] = []
+    for path in paths:
+        files += sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for file in sorted(set(files)):
+        digest.update(file.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(file.read_bytes()).digest())
+    return "sha256:" + digest.hexdigest()
+
+
+def expand(ctx: SourceContext, name: str, patterns: list[str]) -> list[Path]:
+    """Files named by ``patterns`` (globs allowed), relative to the project."""
+    base = ctx.project.base_dir
+    found: list[Path] = []
+    for pattern in patterns:
+        matches = (
+            sorted(base.glob(pattern))
+            if any(c in pattern for c in "*?[")
+            else [ctx.project.resolve(pattern)]
+        )
+        existing = [m for m in matches if m.exists()]
+        if not existing:
+            raise SourceError(f"apps.{name}: {pattern} does not exist under {base}")
+        found += existing
+    return found
+
+
+class LocalSource:
+    """Helm charts by local path, yaml manifests, kustomize directories."""
+
+    def handles(self, app: App) -> bool:
+        if isinstance(app, HelmApp):
+            return app.chart_kind == "local"
+        return isinstance(app, YamlApp | KustomizeApp)
+
+    def _paths(self, name: str, app: App, ctx: SourceContext) -> list[Path]:
+        if isinstance(app, HelmApp):
+            chart = ctx.project.resolve(app.chart)
+            if not (chart / "Chart.yaml").is_file():
+                raise SourceError(f"apps.{name}.chart: {app.chart} has no Chart.yaml")
+            return [chart]
+        if isinstance(app, YamlApp):
+            return expand(ctx, name, app.manifests)
+        if isinstance(app, KustomizeApp):
+            return expand(ctx, name, [app.path])
+        raise SourceError(f"apps.{name}: not a local source")
+
+    def resolve(self, name: str, app: App, ctx: SourceContext) -> Pin:
+        paths = self._paths(name, app, ctx)
+        base = ctx.project.base_dir
+        rel = ",".join(p.relative_to(base).as_posix() for p in paths)
+        return Pin(kind="local", source=rel, digest=tree_digest(paths, base))
+
+    def fetch(self, name: str, app: App, pin: Pin, ctx: SourceContext) -> Path:
+        paths = self._paths(name, app, ctx)
+        return paths[0] if isinstance(app, HelmApp | KustomizeApp) else ctx.project.base_dir

@@ -1,0 +1,1 @@
+"""Deploy: the dependency DAG, the Kubernetes applier, readiness, helm release mode."""

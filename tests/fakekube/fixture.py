@@ -72,6 +72,10 @@ class FakeKube:
         """Accept connections but never answer (until ``hang(False)``)."""
         self.server.hang(enabled)
 
+    def auto_ready(self, enabled: bool = True) -> None:
+        """Workloads report rolled out, and Jobs complete, right after every write."""
+        self.server.store.auto_ready = enabled
+
     def set_crd_established_delay(self, seconds: float) -> None:
         """CRDs created from now on become Established only after ``seconds``."""
         self.server.store.crd_established_delay = seconds

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.fakekube import fields, objects
+from tests.fakekube import controllers, fields, objects
 from tests.fakekube.resources import (
     ResourceType,
     TypeRegistry,
@@ -22,6 +22,7 @@ from tests.fakekube.validation import validate
 
 Key = tuple[str, str, str, str]  # group, plural, namespace ("" when cluster-scoped), name
 _CRD_GROUP = "apiextensions.k8s.io"
+_CONTROLLER = "fake-controller"
 
 
 @dataclass
@@ -50,6 +51,9 @@ class ObjectStore:
         self._objects: dict[Key, Stored] = {}
         self._revision = 0
         self._pending_crds: dict[str, float] = {}  # CRD name -> when it becomes Established
+        # When set, workloads report themselves rolled out (and Jobs complete) right after
+        # each write, as controllers of a healthy cluster soon would.
+        self.auto_ready = False
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -193,7 +197,7 @@ class ObjectStore:
                     obj = copy.deepcopy(stored.obj)
                     obj["status"] = copy.deepcopy(status)
                     new = Stored(stored.rtype, obj, stored.managers)
-                    return self._store(key, new, stored, Write("controller"))
+                    return self._store(key, new, stored, Write(_CONTROLLER))
             raise not_found(kind.lower() + "s", "", name)
 
     # -- internals ---------------------------------------------------------------------------
@@ -260,7 +264,12 @@ class ObjectStore:
         self._objects[key] = new
         if rtype.group == _CRD_GROUP and rtype.kind == "CustomResourceDefinition":
             self._register_crd(new.obj, old.obj if old else None)
-        return self._render(new, rtype)
+        answer = self._render(new, rtype)
+        status = controllers.rolled_out(rtype, new.obj) if self.auto_ready else None
+        if status is not None and write.manager != _CONTROLLER:
+            obj = {**copy.deepcopy(new.obj), "status": status}
+            self._store(key, Stored(rtype, obj, new.managers), new, Write(_CONTROLLER))
+        return answer
 
     def _remove(self, key: Key, stored: Stored) -> None:
         del self._objects[key]

@@ -1,0 +1,1 @@
+"""Deploying to Kubernetes: client, server-side apply with prune, readiness waits."""

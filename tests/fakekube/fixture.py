@@ -47,6 +47,12 @@ class FakeKube:
         """The stored object, or None."""
         return self.server.store.find(kind, namespace, name)
 
+    def require(self, kind: str, namespace: str | None, name: str) -> dict[str, Any]:
+        """The stored object; fails the test when it does not exist."""
+        obj = self.get(kind, namespace, name)
+        assert obj is not None, f"{kind} {namespace}/{name} is not stored"
+        return obj
+
     def names(self, kind: str, namespace: str | None = None) -> list[str]:
         return sorted(
             o["metadata"]["name"]

@@ -1,0 +1,314 @@
+"""Server-side apply of one app's objects, with Helm hook phases, CRD ordering and prune.
+
+The inventory (``ObjectRef``s) of what an app applied is stored in the state; the next deploy
+passes it back as ``previous_inventory`` so objects that left the manifests are pruned.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from kubernetes.dynamic.exceptions import NotFoundError
+
+from sbkube_ci.deploy import ordering
+from sbkube_ci.deploy.inventory import Action, ApplyResult, ObjectRef, ObjectResult
+from sbkube_ci.deploy.kube import KubeClient
+from sbkube_ci.deploy.kube_errors import Operation, errors_as_deploy_error
+from sbkube_ci.deploy.readiness import ReadinessWaiter
+from sbkube_ci.errors import DeployError
+
+FIELD_MANAGER = "sbkube-ci"
+MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
+APP_LABEL = "sbkube.io/app"
+CLUSTER_LABEL = "sbkube.io/cluster"
+
+__all__ = [
+    "APP_LABEL",
+    "CLUSTER_LABEL",
+    "FIELD_MANAGER",
+    "MANAGED_BY_LABEL",
+    "Action",
+    "Applier",
+    "ApplyResult",
+    "ObjectRef",
+    "ObjectResult",
+]
+
+
+@dataclass
+class _Run:
+    """One apply_app call: its options, deadline, and what dry run pretends exists."""
+
+    app: str
+    namespace: str
+    dry_run: bool
+    force: bool
+    deadline: float
+    install: bool
+    crd_scopes: dict[tuple[str, str], bool]
+    pending_namespaces: set[str] = field(default_factory=set)
+
+
+def _crd_scopes(objects: Sequence[dict[str, Any]]) -> dict[tuple[str, str], bool]:
+    """(apiVersion, kind) -> namespaced, for the custom kinds the app's own CRDs define."""
+    scopes: dict[tuple[str, str], bool] = {}
+    for obj in objects:
+        if obj.get("kind") != "CustomResourceDefinition":
+            continue
+        spec = obj.get("spec") or {}
+        kind = (spec.get("names") or {}).get("kind", "")
+        for version in spec.get("versions") or []:
+            api_version = f"{spec.get('group')}/{version.get('name')}"
+            scopes[(api_version, kind)] = spec.get("scope") == "Namespaced"
+    return scopes
+
+
+def _comparable(obj: dict[str, Any]) -> dict[str, Any]:
+    """What an apply can change: everything but status and server bookkeeping."""
+    skip = {"resourceVersion", "managedFields", "generation"}
+    metadata = {k: v for k, v in (obj.get("metadata") or {}).items() if k not in skip}
+    return {**{k: v for k, v in obj.items() if k != "status"}, "metadata": metadata}
+
+
+class Applier:
+    """Applies apps to one cluster as field manager ``sbkube-ci``; safe to share across threads."""
+
+    def __init__(
+        self,
+        client: KubeClient,
+        *,
+        cluster: str,
+        field_manager: str = FIELD_MANAGER,
+        waiter: ReadinessWaiter | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._client = client
+        self._cluster = cluster
+        self._field_manager = field_manager
+        self._waiter = waiter or ReadinessWaiter(client)
+        self._clock = clock
+
+    def apply_app(
+        self,
+        app: str,
+        objects: Sequence[dict[str, Any]],
+        previous_inventory: Sequence[ObjectRef],
+        *,
+        namespace: str = "default",
+        dry_run: bool = False,
+        force_conflicts: bool = False,
+        timeout: float = 300.0,
+        wait: bool = True,
+    ) -> ApplyResult:
+        """Apply ``objects`` of ``app``, run its hooks, wait for readiness, prune the rest.
+
+        ``namespace`` is given to namespaced objects that name none. With ``dry_run`` every
+        write is sent with ``dryRun=All`` and nothing is deleted; the result says what would
+        happen. ``timeout`` bounds all waits (CRDs, hook Jobs, readiness) together.
+        """
+        labelled = [self._labelled(obj, app, index) for index, obj in enumerate(objects)]
+        run = _Run(
+            app=app,
+            namespace=namespace,
+            dry_run=dry_run,
+            force=force_conflicts,
+            deadline=self._clock() + timeout,
+            install=not previous_inventory,
+            crd_scopes=_crd_scopes(labelled),
+        )
+        hooks = [o for o in labelled if ordering.hook_of(o)]
+        main = sorted((o for o in labelled if not ordering.hook_of(o)), key=_order)
+        foundation = [o for o in main if o["kind"] in ordering.FOUNDATION_KINDS]
+        rest = [o for o in main if o["kind"] not in ordering.FOUNDATION_KINDS]
+        results = self._apply_all(foundation, run)
+        self._settle_crds([r.ref for r in results], run)
+        results += self._run_hooks(hooks, run, before=True)
+        results += self._apply_all(rest, run)
+        inventory = sorted((r.ref for r in results if not r.hook), key=ObjectRef.key)
+        _check_unique(inventory, app)
+        if wait and not dry_run:
+            self._waiter.wait(inventory, self._remaining(run))
+        results += self._run_hooks(hooks, run, before=False)
+        results += self._prune(previous_inventory, inventory, run)
+        return ApplyResult(inventory, results, dry_run)
+
+    # -- applying ----------------------------------------------------------------------------
+
+    def _labelled(self, obj: dict[str, Any], app: str, index: int) -> dict[str, Any]:
+        for required in ("apiVersion", "kind"):
+            if not obj.get(required):
+                raise DeployError(f"app {app}: object #{index + 1} has no {required}")
+        if not (obj.get("metadata") or {}).get("name"):
+            raise DeployError(f"app {app}: {obj['kind']} object #{index + 1} has no metadata.name")
+        labelled = copy.deepcopy(obj)
+        labels = labelled["metadata"].setdefault("labels", {}) or {}
+        labels.update(
+            {MANAGED_BY_LABEL: FIELD_MANAGER, APP_LABEL: app, CLUSTER_LABEL: self._cluster}
+        )
+        labelled["metadata"]["labels"] = labels
+        return labelled
+
+    def _apply_all(self, objects: Sequence[dict[str, Any]], run: _Run) -> list[ObjectResult]:
+        return [self._apply_one(obj, run) for obj in objects]
+
+    def _target(self, obj: dict[str, Any], run: _Run) -> tuple[ObjectRef, Any | None]:
+        """The object's ref (namespace defaulted) and its API resource (None: not served yet)."""
+        api_version, kind = obj["apiVersion"], obj["kind"]
+        try:
+            resource = self._client.resource(api_version, kind)
+            namespaced = bool(resource.namespaced)
+        except DeployError:
+            # In a dry run the app's own CRDs were not created, so their kinds are unknown.
+            if not (run.dry_run and (api_version, kind) in run.crd_scopes):
+                raise
+            resource, namespaced = None, run.crd_scopes[(api_version, kind)]
+        metadata = obj["metadata"]
+        if namespaced:
+            metadata["namespace"] = metadata.get("namespace") or run.namespace
+        else:
+            metadata.pop("namespace", None)
+        return ObjectRef.of(obj), resource
+
+    def _apply_one(self, obj: dict[str, Any], run: _Run, *, hook: bool = False) -> ObjectResult:
+        ref, resource = self._target(obj, run)
+        if resource is None or (ref.namespace in run.pending_namespaces):
+            note = "not validated by the server: its namespace or CRD is created by this deploy"
+            return ObjectResult(ref, Action.CREATED, hook, note)
+        live = self._get(ref, resource)
+        operation = self._operation("patch", ref, resource)
+        with errors_as_deploy_error(operation):
+            answer = self._client.dynamic.server_side_apply(
+                resource,
+                body=obj,
+                name=ref.name,
+                namespace=ref.namespace,
+                field_manager=self._field_manager,
+                force_conflicts=True if run.force else None,
+                dry_run="All" if run.dry_run else None,
+            ).to_dict()
+        if live is None:
+            if run.dry_run and ref.kind == "Namespace":
+                run.pending_namespaces.add(ref.name)
+            return ObjectResult(ref, Action.CREATED, hook)
+        unchanged = _comparable(live) == _comparable(answer)
+        return ObjectResult(ref, Action.UNCHANGED if unchanged else Action.CONFIGURED, hook)
+
+    def _get(self, ref: ObjectRef, resource: Any) -> dict[str, Any] | None:
+        with errors_as_deploy_error(self._operation("get", ref, resource)):
+            try:
+                live: dict[str, Any] = resource.get(
+                    name=ref.name, namespace=ref.namespace
+                ).to_dict()
+            except NotFoundError:
+                return None
+        return live
+
+    def _delete(self, ref: ObjectRef, resource: Any, run: _Run) -> None:
+        """Delete and wait until the object is gone (finalizers may hold it a while)."""
+        with errors_as_deploy_error(self._operation("delete", ref, resource)):
+            try:
+                resource.delete(
+                    name=ref.name, namespace=ref.namespace, propagation_policy="Background"
+                )
+            except NotFoundError:
+                return
+        interval = 0.1
+        while self._get(ref, resource) is not None:
+            if self._clock() >= run.deadline:
+                raise DeployError(f"{ref} was deleted but is still present; check its finalizers")
+            time.sleep(interval)
+            interval = min(interval * 2, 2.0)
+
+    def _operation(self, verb: str, ref: ObjectRef, resource: Any) -> Operation:
+        return Operation(
+            verb,
+            ref.kind,
+            ref.api_version,
+            ref.namespace,
+            ref.name,
+            resource.name,
+            self._client.server,
+        )
+
+    def _remaining(self, run: _Run) -> float:
+        return max(run.deadline - self._clock(), 0.0)
+
+    def _settle_crds(self, refs: Sequence[ObjectRef], run: _Run) -> None:
+        """Wait for the app's CRDs to be Established, then rediscover the kinds they add."""
+        crds = [ref for ref in refs if ref.kind == "CustomResourceDefinition"]
+        if not crds or run.dry_run:
+            return
+        self._waiter.wait(crds, self._remaining(run))
+        self._client.refresh_discovery()
+
+    # -- hooks and prune ---------------------------------------------------------------------
+
+    def _run_hooks(
+        self, objects: Sequence[dict[str, Any]], run: _Run, *, before: bool
+    ) -> list[ObjectResult]:
+        """Apply the hooks of one phase in weight order; a hook Job must complete in turn."""
+        phase = []
+        for obj in objects:
+            hook = ordering.hook_of(obj)
+            if hook and (hook.runs_before(run.install) if before else hook.runs_after(run.install)):
+                phase.append((hook, obj))
+        phase.sort(key=lambda pair: (pair[0].weight, *_order(pair[1])))
+        return [self._run_hook(hook, obj, run) for hook, obj in phase]
+
+    def _run_hook(self, hook: ordering.Hook, obj: dict[str, Any], run: _Run) -> ObjectResult:
+        ref, resource = self._target(obj, run)
+        if run.dry_run or resource is None:
+            return self._apply_one(obj, run, hook=True)
+        if ordering.BEFORE_HOOK_CREATION in hook.delete_policies:
+            self._delete(ref, resource, run)
+        result = self._apply_one(obj, run, hook=True)
+        try:
+            self._waiter.wait([ref], self._remaining(run))
+        except DeployError as exc:
+            if ordering.HOOK_FAILED in hook.delete_policies:
+                self._delete(ref, resource, run)
+            raise DeployError(f"app {run.app}: hook {ref} failed: {exc}") from exc
+        if ordering.HOOK_SUCCEEDED in hook.delete_policies:
+            self._delete(ref, resource, run)
+        return result
+
+    def _prune(
+        self, previous: Sequence[ObjectRef], inventory: Sequence[ObjectRef], run: _Run
+    ) -> list[ObjectResult]:
+        """Delete what the previous deploy applied and this one did not, dependents first."""
+        current = set(inventory)
+        gone = sorted((r for r in previous if r not in current), key=ObjectRef.key, reverse=True)
+        return [result for ref in gone if (result := self._prune_one(ref, run)) is not None]
+
+    def _prune_one(self, ref: ObjectRef, run: _Run) -> ObjectResult | None:
+        try:
+            resource = self._client.resource(ref.api_version, ref.kind)
+        except DeployError:
+            return None  # the kind itself is gone (its CRD was removed), so is the object
+        live = self._get(ref, resource)
+        if live is None:
+            return None
+        labels = (live.get("metadata") or {}).get("labels") or {}
+        if labels.get(MANAGED_BY_LABEL) != FIELD_MANAGER or labels.get(APP_LABEL) != run.app:
+            owner = labels.get(APP_LABEL) or labels.get(MANAGED_BY_LABEL) or "nobody"
+            note = f"not pruned: labelled as managed by {owner}, not sbkube-ci app {run.app}"
+            return ObjectResult(ref, Action.KEPT, note=note)
+        if not run.dry_run:
+            self._delete(ref, resource, run)
+        return ObjectResult(ref, Action.PRUNED)
+
+
+def _order(obj: dict[str, Any]) -> tuple[int, str, str, str, str]:
+    return ObjectRef.of(obj).key()
+
+
+def _check_unique(inventory: Sequence[ObjectRef], app: str) -> None:
+    seen: set[ObjectRef] = set()
+    for ref in inventory:
+        if ref in seen:
+            raise DeployError(f"app {app}: {ref} appears twice in the manifests; keep one")
+        seen.add(ref)

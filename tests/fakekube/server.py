@@ -236,6 +236,10 @@ def _verb(method: str, target: Target) -> str:
 class _Handler(BaseHTTPRequestHandler):
     fake: FakeKubeServer
     protocol_version = "HTTP/1.1"  # keep-alive, as clients pool connections to a real server
+    # Headers and body leave in one buffered write with Nagle off; otherwise every answer on a
+    # kept-alive connection waits out the client's delayed ACK (~40 ms).
+    wbufsize = -1
+    disable_nagle_algorithm = True
 
     def setup(self) -> None:
         super().setup()

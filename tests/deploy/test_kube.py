@@ -85,6 +85,21 @@ def test_unreachable_server_is_named_with_a_hint(fake_kube: FakeKube) -> None:
     assert message.endswith("check the kubeconfig server address / network")
 
 
+def test_firewalled_server_fails_within_the_connect_timeout(fake_kube: FakeKube) -> None:
+    fake_kube.blackhole()
+    kube = KubeClient.from_kubeconfig(fake_kube.kubeconfig_path, "fake", connect_timeout=0.5)
+    started = time.monotonic()
+    with kube, pytest.raises(DeployError) as error:
+        kube.resource("v1", "ConfigMap")
+    # Not a speed check: without a connect timeout this would wait for the OS (minutes).
+    assert time.monotonic() - started < 10
+    assert str(error.value) == (
+        f"cannot reach the Kubernetes API server at 127.0.0.1:{fake_kube.server.port}: "
+        "connecting timed out during API discovery; "
+        "check the kubeconfig server address / network"
+    )
+
+
 def test_silent_server_fails_within_the_timeout(fake_kube: FakeKube) -> None:
     fake_kube.hang()
     kube = KubeClient.from_kubeconfig(

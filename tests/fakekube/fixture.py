@@ -74,6 +74,10 @@ class FakeKube:
         """Make the server unreachable: its port refuses connections."""
         self.server.stop()
 
+    def blackhole(self) -> None:
+        """Make connecting time out, as to a firewalled or unroutable server."""
+        self.server.blackhole()
+
     def hang(self, enabled: bool = True) -> None:
         """Accept connections but never answer (until ``hang(False)``)."""
         self.server.hang(enabled)

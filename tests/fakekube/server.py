@@ -59,6 +59,7 @@ class FakeKubeServer:
         self._responsive = threading.Event()
         self._responsive.set()
         self._connections: set[socket.socket] = set()
+        self._blackhole: list[socket.socket] = []
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
@@ -91,9 +92,28 @@ class FakeKubeServer:
                 with contextlib.suppress(OSError):
                     connection.shutdown(socket.SHUT_RDWR)
             self._connections.clear()
+        for sock in self._blackhole:
+            sock.close()
+        self._blackhole.clear()
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
+
+    def blackhole(self) -> None:
+        """Stop, and leave the port listening with a full accept queue: connects time out."""
+        self.stop()
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(0)
+        self._blackhole.append(listener)
+        # Linux queues backlog + 1 handshakes; later SYNs are dropped, as by a firewall.
+        for _ in range(3):
+            filler = socket.socket()
+            filler.setblocking(False)
+            with contextlib.suppress(BlockingIOError):
+                filler.connect(("127.0.0.1", self.port))
+            self._blackhole.append(filler)
 
     def forbid(self, verb: str, plural: str, namespace: str | None = None) -> None:
         """RBAC denies ``verb`` on ``plural`` (in ``namespace``, or everywhere when None)."""

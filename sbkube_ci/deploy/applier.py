@@ -17,7 +17,7 @@ from kubernetes.dynamic.exceptions import NotFoundError
 from sbkube_ci.deploy import ordering
 from sbkube_ci.deploy.inventory import Action, ApplyResult, ObjectRef, ObjectResult
 from sbkube_ci.deploy.kube import KubeClient
-from sbkube_ci.deploy.kube_errors import Operation, errors_as_deploy_error
+from sbkube_ci.deploy.kube_errors import Operation, UnknownKindError, errors_as_deploy_error
 from sbkube_ci.deploy.readiness import ReadinessWaiter
 from sbkube_ci.errors import DeployError
 
@@ -161,7 +161,7 @@ class Applier:
         try:
             resource = self._client.resource(api_version, kind)
             namespaced = bool(resource.namespaced)
-        except DeployError:
+        except UnknownKindError:
             # In a dry run the app's own CRDs were not created, so their kinds are unknown.
             if not (run.dry_run and (api_version, kind) in run.crd_scopes):
                 raise
@@ -287,7 +287,7 @@ class Applier:
     def _prune_one(self, ref: ObjectRef, run: _Run) -> ObjectResult | None:
         try:
             resource = self._client.resource(ref.api_version, ref.kind)
-        except DeployError:
+        except UnknownKindError:
             return None  # the kind itself is gone (its CRD was removed), so is the object
         live = self._get(ref, resource)
         if live is None:

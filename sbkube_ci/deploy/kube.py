@@ -24,7 +24,12 @@ from kubernetes.client import rest
 from kubernetes.dynamic import DynamicClient
 from kubernetes.dynamic.exceptions import ResourceNotFoundError
 
-from sbkube_ci.deploy.kube_errors import Operation, errors_as_deploy_error, server_address
+from sbkube_ci.deploy.kube_errors import (
+    Operation,
+    UnknownKindError,
+    errors_as_deploy_error,
+    server_address,
+)
 from sbkube_ci.errors import DeployError
 
 DEFAULT_CONNECT_TIMEOUT = 10.0
@@ -182,9 +187,7 @@ class KubeClient:
             with errors_as_deploy_error(operation):
                 return self.dynamic.resources.get(api_version=api_version, kind=kind)
         except ResourceNotFoundError as exc:
-            raise DeployError(
-                f"the cluster has no kind {kind} in apiVersion {api_version}; is its CRD installed?"
-            ) from exc
+            raise UnknownKindError(api_version, kind) from exc
 
     def refresh_discovery(self) -> None:
         """Forget what discovery said, e.g. after CRDs were created."""

@@ -21,6 +21,17 @@ from sbkube_ci.errors import DeployError
 _NETWORK_HINT = "check the kubeconfig server address / network"
 
 
+class UnknownKindError(DeployError):
+    """The cluster serves no such kind (yet): its CRD is missing or not Established."""
+
+    def __init__(self, api_version: str, kind: str) -> None:
+        self.api_version = api_version
+        self.kind = kind
+        super().__init__(
+            f"the cluster has no kind {kind} in apiVersion {api_version}; is its CRD installed?"
+        )
+
+
 @dataclass(frozen=True)
 class Operation:
     """What was being attempted, for error messages."""
@@ -124,10 +135,7 @@ def _not_found_message(operation: Operation, status: dict[str, Any], message: st
         )
     if details.get("name"):
         return f"{operation.describe()} not found ({message})"
-    return (
-        f"the cluster has no kind {operation.kind} in apiVersion {operation.api_version}; "
-        "is its CRD installed?"
-    )
+    return str(UnknownKindError(operation.api_version, operation.kind))
 
 
 def _conflict_message(operation: Operation, status: dict[str, Any], message: str) -> str:

@@ -193,7 +193,7 @@ def _conflict_error(conflicts: list[tuple[Path, str]], api_version: str) -> ApiE
     causes = [
         {
             "reason": "FieldManagerConflict",
-            "message": f'conflict with "{name}"',
+            "message": f'conflict with "{name}" using {api_version}',
             "field": format_path(path),
         }
         for path, name in conflicts

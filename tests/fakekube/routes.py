@@ -65,6 +65,9 @@ def dispatch(
 ) -> tuple[int, dict[str, Any]]:
     rtype, ns, name = target.rtype, target.namespace, target.name or ""
     if verb == "list":
+        if request.query.get("watch") in ("1", "true", "True"):
+            # Better a clear refusal than a list where the client expects an event stream.
+            raise bad_request("watch is not supported by the fake API server")
         return 200, store.list(rtype, ns, request.query.get("labelSelector"))
     if verb == "get":
         return 200, store.get(rtype, ns, name)

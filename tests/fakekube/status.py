@@ -86,11 +86,20 @@ def invalid(kind: str, group: str, name: str, causes: list[tuple[str, str]]) -> 
             "name": name,
             "group": group,
             "kind": kind,
-            "causes": [
-                {"reason": "FieldValueInvalid", "message": m, "field": f} for f, m in causes
-            ],
+            "causes": [{"reason": _cause_reason(m), "message": m, "field": f} for f, m in causes],
         },
     )
+
+
+def _cause_reason(message: str) -> str:
+    for prefix, reason in (
+        ("Required value", "FieldValueRequired"),
+        ("Unsupported value", "FieldValueNotSupported"),
+        ("Forbidden", "FieldValueForbidden"),
+    ):
+        if message.startswith(prefix):
+            return reason
+    return "FieldValueInvalid"
 
 
 def bad_request(message: str) -> ApiError:

@@ -281,3 +281,45 @@ def test_namespace_delete_removes_its_objects(dyn: DynamicClient, fake_kube: Fak
     _res(dyn, "apps/v1", "Deployment").create(body=_deployment())
     _res(dyn, "v1", "Namespace").delete(name="shop")
     assert fake_kube.objects == []
+
+
+def test_merge_patch_null_removes_and_put_needs_an_existing_object(dyn: DynamicClient) -> None:
+    _ns(dyn)
+    configmaps = _res(dyn, "v1", "ConfigMap")
+    body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}}
+    configmaps.create(body={**body, "data": {"x": "1", "y": "2"}}, namespace="shop")
+    patched = configmaps.patch(
+        body={"data": {"x": None}},
+        name="a",
+        namespace="shop",
+        content_type="application/merge-patch+json",
+    )
+    assert patched.data.to_dict() == {"y": "2"}
+    with pytest.raises(ApiException) as missing:
+        configmaps.replace(body={**body, "metadata": {"name": "b"}}, namespace="shop")
+    assert missing.value.status == 404
+
+
+def test_list_across_namespaces_and_bad_selector(dyn: DynamicClient) -> None:
+    configmaps = _res(dyn, "v1", "ConfigMap")
+    for namespace in ("one", "two"):
+        _ns(dyn, namespace)
+        body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cm"}}
+        configmaps.create(body=body, namespace=namespace)
+    items = configmaps.get().items
+    assert sorted(i.metadata.namespace for i in items) == ["one", "two"]
+    with pytest.raises(ApiException) as error:
+        configmaps.get(label_selector="a in (b")
+    assert error.value.status == 400
+
+
+def test_invalid_causes_carry_field_reasons(dyn: DynamicClient) -> None:
+    crds = _res(dyn, "apiextensions.k8s.io/v1", "CustomResourceDefinition")
+    wrong_name = _crd()
+    wrong_name["metadata"]["name"] = "widgets"
+    with pytest.raises(ApiException) as error:
+        crds.create(body=wrong_name)
+    cause = _status(error.value)["details"]["causes"][0]
+    assert cause["field"] == "metadata.name"
+    assert cause["reason"] == "FieldValueInvalid"
+    assert "spec.names.plural" in cause["message"]

@@ -111,6 +111,7 @@ class Applier:
         happen. ``timeout`` bounds all waits (CRDs, hook Jobs, readiness) together.
         """
         labelled = [self._labelled(obj, app, index) for index, obj in enumerate(objects)]
+        _check_unique(labelled, app)
         run = _Run(
             app=app,
             namespace=namespace,
@@ -129,7 +130,6 @@ class Applier:
         results += self._run_hooks(hooks, run, before=True)
         results += self._apply_all(rest, run)
         inventory = sorted((r.ref for r in results if not r.hook), key=ObjectRef.key)
-        _check_unique(inventory, app)
         if wait and not dry_run:
             self._waiter.wait(inventory, self._remaining(run))
         results += self._run_hooks(hooks, run, before=False)
@@ -306,9 +306,11 @@ def _order(obj: dict[str, Any]) -> tuple[int, str, str, str, str]:
     return ObjectRef.of(obj).key()
 
 
-def _check_unique(inventory: Sequence[ObjectRef], app: str) -> None:
+def _check_unique(objects: Sequence[dict[str, Any]], app: str) -> None:
+    """Refuse an app that defines one object twice: the second would silently win."""
     seen: set[ObjectRef] = set()
-    for ref in inventory:
+    for obj in objects:
+        ref = ObjectRef.of(obj)
         if ref in seen:
             raise DeployError(f"app {app}: {ref} appears twice in the manifests; keep one")
         seen.add(ref)

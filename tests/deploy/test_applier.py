@@ -312,6 +312,14 @@ def test_invalid_object_names_the_object(applier: Applier) -> None:
     )
 
 
+def test_duplicate_objects_are_refused_before_any_write(
+    applier: Applier, fake_kube: FakeKube
+) -> None:
+    with pytest.raises(DeployError, match="ConfigMap settings appears twice"):
+        apply(applier, [namespace(), config_map(a="1"), config_map(a="2")])
+    assert fake_kube.objects == []
+
+
 def test_object_ref_round_trips_through_dicts() -> None:
     ref = ObjectRef("apps/v1", "Deployment", "shop", "api")
     assert ObjectRef.from_dict(ref.to_dict()) == ref

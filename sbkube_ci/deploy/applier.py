@@ -33,10 +33,23 @@ __all__ = [
     "MANAGED_BY_LABEL",
     "Action",
     "Applier",
+    "ApplyError",
     "ApplyResult",
     "ObjectRef",
     "ObjectResult",
 ]
+
+
+class ApplyError(DeployError):
+    """An apply that failed part way; ``result`` says what was applied before the failure.
+
+    Record ``result.inventory`` together with the previous inventory, so objects created by
+    the failed deploy are still pruned by a later one.
+    """
+
+    def __init__(self, message: str, result: ApplyResult) -> None:
+        super().__init__(message)
+        self.result = result
 
 
 @dataclass
@@ -51,6 +64,12 @@ class _Run:
     install: bool
     crd_scopes: dict[tuple[str, str], bool]
     pending_namespaces: set[str] = field(default_factory=set)
+    results: list[ObjectResult] = field(default_factory=list)
+
+    def outcome(self) -> ApplyResult:
+        applied = (Action.CREATED, Action.CONFIGURED, Action.UNCHANGED)
+        refs = [r.ref for r in self.results if not r.hook and r.action in applied]
+        return ApplyResult(sorted(refs, key=ObjectRef.key), list(self.results), self.dry_run)
 
 
 def _crd_scopes(objects: Sequence[dict[str, Any]]) -> dict[tuple[str, str], bool]:
@@ -121,20 +140,31 @@ class Applier:
             install=not previous_inventory,
             crd_scopes=_crd_scopes(labelled),
         )
-        hooks = [o for o in labelled if ordering.hook_of(o)]
-        main = sorted((o for o in labelled if not ordering.hook_of(o)), key=_order)
-        foundation = [o for o in main if o["kind"] in ordering.FOUNDATION_KINDS]
-        rest = [o for o in main if o["kind"] not in ordering.FOUNDATION_KINDS]
-        results = self._apply_all(foundation, run)
-        self._settle_crds([r.ref for r in results], run)
-        results += self._run_hooks(hooks, run, before=True)
-        results += self._apply_all(rest, run)
-        inventory = sorted((r.ref for r in results if not r.hook), key=ObjectRef.key)
-        if wait and not dry_run:
+        try:
+            self._run_phases(labelled, previous_inventory, run, wait=wait)
+        except DeployError as exc:
+            raise ApplyError(str(exc), run.outcome()) from exc
+        return run.outcome()
+
+    def _run_phases(
+        self,
+        objects: Sequence[dict[str, Any]],
+        previous_inventory: Sequence[ObjectRef],
+        run: _Run,
+        *,
+        wait: bool,
+    ) -> None:
+        hooks = [o for o in objects if ordering.hook_of(o)]
+        main = sorted((o for o in objects if not ordering.hook_of(o)), key=_order)
+        self._apply_all([o for o in main if o["kind"] in ordering.FOUNDATION_KINDS], run)
+        self._settle_crds(run.outcome().inventory, run)
+        self._run_hooks(hooks, run, before=True)
+        self._apply_all([o for o in main if o["kind"] not in ordering.FOUNDATION_KINDS], run)
+        inventory = run.outcome().inventory
+        if wait and not run.dry_run:
             self._waiter.wait(inventory, self._remaining(run))
-        results += self._run_hooks(hooks, run, before=False)
-        results += self._prune(previous_inventory, inventory, run)
-        return ApplyResult(inventory, results, dry_run)
+        self._run_hooks(hooks, run, before=False)
+        self._prune(previous_inventory, inventory, run)
 
     # -- applying ----------------------------------------------------------------------------
 
@@ -152,8 +182,9 @@ class Applier:
         labelled["metadata"]["labels"] = labels
         return labelled
 
-    def _apply_all(self, objects: Sequence[dict[str, Any]], run: _Run) -> list[ObjectResult]:
-        return [self._apply_one(obj, run) for obj in objects]
+    def _apply_all(self, objects: Sequence[dict[str, Any]], run: _Run) -> None:
+        for obj in objects:
+            run.results.append(self._apply_one(obj, run))
 
     def _target(self, obj: dict[str, Any], run: _Run) -> tuple[ObjectRef, Any | None]:
         """The object's ref (namespace defaulted) and its API resource (None: not served yet)."""
@@ -247,9 +278,7 @@ class Applier:
 
     # -- hooks and prune ---------------------------------------------------------------------
 
-    def _run_hooks(
-        self, objects: Sequence[dict[str, Any]], run: _Run, *, before: bool
-    ) -> list[ObjectResult]:
+    def _run_hooks(self, objects: Sequence[dict[str, Any]], run: _Run, *, before: bool) -> None:
         """Apply the hooks of one phase in weight order; a hook Job must complete in turn."""
         phase = []
         for obj in objects:
@@ -257,7 +286,8 @@ class Applier:
             if hook and (hook.runs_before(run.install) if before else hook.runs_after(run.install)):
                 phase.append((hook, obj))
         phase.sort(key=lambda pair: (pair[0].weight, *_order(pair[1])))
-        return [self._run_hook(hook, obj, run) for hook, obj in phase]
+        for hook, obj in phase:
+            run.results.append(self._run_hook(hook, obj, run))
 
     def _run_hook(self, hook: ordering.Hook, obj: dict[str, Any], run: _Run) -> ObjectResult:
         ref, resource = self._target(obj, run)
@@ -278,11 +308,13 @@ class Applier:
 
     def _prune(
         self, previous: Sequence[ObjectRef], inventory: Sequence[ObjectRef], run: _Run
-    ) -> list[ObjectResult]:
+    ) -> None:
         """Delete what the previous deploy applied and this one did not, dependents first."""
         current = set(inventory)
         gone = sorted((r for r in previous if r not in current), key=ObjectRef.key, reverse=True)
-        return [result for ref in gone if (result := self._prune_one(ref, run)) is not None]
+        for ref in gone:
+            if (result := self._prune_one(ref, run)) is not None:
+                run.results.append(result)
 
     def _prune_one(self, ref: ObjectRef, run: _Run) -> ObjectResult | None:
         try:

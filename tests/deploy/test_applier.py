@@ -13,6 +13,7 @@ from sbkube_ci.deploy.applier import (
     MANAGED_BY_LABEL,
     Action,
     Applier,
+    ApplyError,
     ApplyResult,
     ObjectRef,
 )
@@ -261,8 +262,10 @@ def test_rbac_denial_names_verb_resource_and_namespace(
 ) -> None:
     apply(applier, [namespace()])
     fake_kube.forbid("patch", "deployments", "shop")
-    with pytest.raises(DeployError) as error:
-        apply(applier, [deployment()])
+    with pytest.raises(ApplyError) as error:
+        apply(applier, [deployment(), config_map(a="1")])
+    # What was applied before the failure is reported, so the state can still prune it later.
+    assert error.value.result.inventory == [ObjectRef("v1", "ConfigMap", "shop", "settings")]
     message = str(error.value)
     assert message.startswith("RBAC forbids patch on deployments in namespace shop")
     assert 'grant the deploying identity patch on deployments (apiGroups: ["apps"])' in message

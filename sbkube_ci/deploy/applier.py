@@ -12,19 +12,23 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from kubernetes.dynamic.exceptions import NotFoundError
-
 from sbkube_ci.deploy import ordering
-from sbkube_ci.deploy.inventory import Action, ApplyResult, ObjectRef, ObjectResult
+from sbkube_ci.deploy.inventory import (
+    APP_LABEL,
+    CLUSTER_LABEL,
+    FIELD_MANAGER,
+    MANAGED_BY_LABEL,
+    Action,
+    ApplyResult,
+    ObjectRef,
+    ObjectResult,
+)
 from sbkube_ci.deploy.kube import KubeClient
-from sbkube_ci.deploy.kube_errors import Operation, UnknownKindError, errors_as_deploy_error
+from sbkube_ci.deploy.kube_errors import UnknownKindError, errors_as_deploy_error
+from sbkube_ci.deploy.live import LiveObjects
+from sbkube_ci.deploy.prune import prune
 from sbkube_ci.deploy.readiness import ReadinessWaiter
 from sbkube_ci.errors import DeployError
-
-FIELD_MANAGER = "sbkube-ci"
-MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
-APP_LABEL = "sbkube.io/app"
-CLUSTER_LABEL = "sbkube.io/cluster"
 
 __all__ = [
     "APP_LABEL",
@@ -106,6 +110,7 @@ class Applier:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client = client
+        self._live = LiveObjects(client, clock=clock)
         self._cluster = cluster
         self._field_manager = field_manager
         self._waiter = waiter or ReadinessWaiter(client)
@@ -164,7 +169,14 @@ class Applier:
         if wait and not run.dry_run:
             self._waiter.wait(inventory, self._remaining(run))
         self._run_hooks(hooks, run, before=False)
-        self._prune(previous_inventory, inventory, run)
+        run.results += prune(
+            self._live,
+            previous_inventory,
+            inventory,
+            app=run.app,
+            dry_run=run.dry_run,
+            deadline=run.deadline,
+        )
 
     # -- applying ----------------------------------------------------------------------------
 
@@ -209,8 +221,8 @@ class Applier:
         if resource is None or (ref.namespace in run.pending_namespaces):
             note = "not validated by the server: its namespace or CRD is created by this deploy"
             return ObjectResult(ref, Action.CREATED, hook, note)
-        live = self._get(ref, resource)
-        operation = self._operation("patch", ref, resource)
+        live = self._live.get(ref, resource)
+        operation = self._live.operation("patch", ref, resource)
         with errors_as_deploy_error(operation):
             answer = self._client.dynamic.server_side_apply(
                 resource,
@@ -227,43 +239,6 @@ class Applier:
             return ObjectResult(ref, Action.CREATED, hook)
         unchanged = _comparable(live) == _comparable(answer)
         return ObjectResult(ref, Action.UNCHANGED if unchanged else Action.CONFIGURED, hook)
-
-    def _get(self, ref: ObjectRef, resource: Any) -> dict[str, Any] | None:
-        with errors_as_deploy_error(self._operation("get", ref, resource)):
-            try:
-                live: dict[str, Any] = resource.get(
-                    name=ref.name, namespace=ref.namespace
-                ).to_dict()
-            except NotFoundError:
-                return None
-        return live
-
-    def _delete(self, ref: ObjectRef, resource: Any, run: _Run) -> None:
-        """Delete and wait until the object is gone (finalizers may hold it a while)."""
-        with errors_as_deploy_error(self._operation("delete", ref, resource)):
-            try:
-                resource.delete(
-                    name=ref.name, namespace=ref.namespace, propagation_policy="Background"
-                )
-            except NotFoundError:
-                return
-        interval = 0.1
-        while self._get(ref, resource) is not None:
-            if self._clock() >= run.deadline:
-                raise DeployError(f"{ref} was deleted but is still present; check its finalizers")
-            time.sleep(interval)
-            interval = min(interval * 2, 2.0)
-
-    def _operation(self, verb: str, ref: ObjectRef, resource: Any) -> Operation:
-        return Operation(
-            verb,
-            ref.kind,
-            ref.api_version,
-            ref.namespace,
-            ref.name,
-            resource.name,
-            self._client.server,
-        )
 
     def _remaining(self, run: _Run) -> float:
         return max(run.deadline - self._clock(), 0.0)
@@ -294,44 +269,17 @@ class Applier:
         if run.dry_run or resource is None:
             return self._apply_one(obj, run, hook=True)
         if ordering.BEFORE_HOOK_CREATION in hook.delete_policies:
-            self._delete(ref, resource, run)
+            self._live.delete(ref, resource, deadline=run.deadline)
         result = self._apply_one(obj, run, hook=True)
         try:
             self._waiter.wait([ref], self._remaining(run))
         except DeployError as exc:
             if ordering.HOOK_FAILED in hook.delete_policies:
-                self._delete(ref, resource, run)
+                self._live.delete(ref, resource, deadline=run.deadline)
             raise DeployError(f"app {run.app}: hook {ref} failed: {exc}") from exc
         if ordering.HOOK_SUCCEEDED in hook.delete_policies:
-            self._delete(ref, resource, run)
+            self._live.delete(ref, resource, deadline=run.deadline)
         return result
-
-    def _prune(
-        self, previous: Sequence[ObjectRef], inventory: Sequence[ObjectRef], run: _Run
-    ) -> None:
-        """Delete what the previous deploy applied and this one did not, dependents first."""
-        current = set(inventory)
-        gone = sorted((r for r in previous if r not in current), key=ObjectRef.key, reverse=True)
-        for ref in gone:
-            if (result := self._prune_one(ref, run)) is not None:
-                run.results.append(result)
-
-    def _prune_one(self, ref: ObjectRef, run: _Run) -> ObjectResult | None:
-        try:
-            resource = self._client.resource(ref.api_version, ref.kind)
-        except UnknownKindError:
-            return None  # the kind itself is gone (its CRD was removed), so is the object
-        live = self._get(ref, resource)
-        if live is None:
-            return None
-        labels = (live.get("metadata") or {}).get("labels") or {}
-        if labels.get(MANAGED_BY_LABEL) != FIELD_MANAGER or labels.get(APP_LABEL) != run.app:
-            owner = labels.get(APP_LABEL) or labels.get(MANAGED_BY_LABEL) or "nobody"
-            note = f"not pruned: labelled as managed by {owner}, not sbkube-ci app {run.app}"
-            return ObjectResult(ref, Action.KEPT, note=note)
-        if not run.dry_run:
-            self._delete(ref, resource, run)
-        return ObjectResult(ref, Action.PRUNED)
 
 
 def _order(obj: dict[str, Any]) -> tuple[int, str, str, str, str]:

@@ -8,6 +8,12 @@ from typing import Any
 
 from sbkube_ci.deploy.ordering import kind_rank
 
+# How sbkube-ci marks what it owns; prune deletes nothing without both labels.
+FIELD_MANAGER = "sbkube-ci"
+MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
+APP_LABEL = "sbkube.io/app"
+CLUSTER_LABEL = "sbkube.io/cluster"
+
 
 @dataclass(frozen=True)
 class ObjectRef:

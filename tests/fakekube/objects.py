@@ -108,3 +108,24 @@ def merge_patch(target: Any, patch: Any) -> Any:
         else:
             result[key] = merge_patch(result.get(key), value)
     return result
+
+
+def scope_to(
+    subresource: str, rtype: ResourceType, live: dict[str, Any], new: dict[str, Any]
+) -> dict[str, Any]:
+    """A status write changes only status; a main write never changes status."""
+    if not rtype.has_status:
+        return new
+    if subresource == "status":
+        return {**copy.deepcopy(live), "status": copy.deepcopy(new.get("status"))}
+    return {**new, "status": copy.deepcopy(live.get("status"))}
+
+
+def same(live: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Whether a write would store nothing new (so resourceVersion must not move)."""
+
+    def clean(obj: dict[str, Any]) -> dict[str, Any]:
+        skip = ("resourceVersion", "managedFields")
+        return {**obj, "metadata": {k: v for k, v in obj["metadata"].items() if k not in skip}}
+
+    return clean(live) == clean(new)

@@ -127,7 +127,7 @@ class ObjectStore:
         with self._lock:
             live = self._existing(rtype, namespace, name)
             objects.check_resource_version(rtype, obj, live.obj)
-            obj = self._scope_to(subresource, rtype, live.obj, obj)
+            obj = objects.scope_to(subresource, rtype, live.obj, obj)
             managers = copy.deepcopy(live.managers)
             fields.update(live.obj, obj, managers, self._manager(write, "Update", rtype))
             key = self._key(rtype, namespace, name)
@@ -150,7 +150,7 @@ class ObjectStore:
             merged = objects.merge_patch(self._render(live, rtype), patch)
             obj = objects.check_body(rtype, namespace, merged, name)
             objects.check_resource_version(rtype, patch, live.obj)
-            obj = self._scope_to(subresource, rtype, live.obj, obj)
+            obj = objects.scope_to(subresource, rtype, live.obj, obj)
             managers = copy.deepcopy(live.managers)
             fields.update(live.obj, obj, managers, self._manager(write, "Update", rtype))
             key = self._key(rtype, namespace, name)
@@ -173,7 +173,11 @@ class ObjectStore:
                 base, managers, self._manager(write, "Apply", rtype), obj, force=write.force
             )
             merged.update(apiVersion=rtype.api_version, kind=rtype.kind)
-            if live and self._same(live, merged, managers):
+            if (
+                live
+                and objects.same(live.obj, merged)
+                and _ownership(managers) == _ownership(live.managers)
+            ):
                 return self._render(live, rtype), False
             return self._store(key, Stored(rtype, merged, managers), live, write), live is None
 
@@ -217,38 +221,6 @@ class ObjectStore:
 
     def _manager(self, write: Write, operation: str, rtype: ResourceType) -> fields.Manager:
         return fields.Manager(write.manager, operation, rtype.api_version, now_rfc3339())
-
-    def _scope_to(
-        self, subresource: str, rtype: ResourceType, live: dict[str, Any], new: dict[str, Any]
-    ) -> dict[str, Any]:
-        """A status write changes only status; a main write never changes status."""
-        if not rtype.has_status:
-            return new
-        if subresource == "status":
-            return {**copy.deepcopy(live), "status": copy.deepcopy(new.get("status"))}
-        return {**new, "status": copy.deepcopy(live.get("status"))}
-
-    def _same(self, live: Stored, obj: dict[str, Any], managers: list[fields.Manager]) -> bool:
-        def ownership(ms: list[fields.Manager]) -> list[tuple[str, str, list[Any]]]:
-            return sorted((m.name, m.operation, sorted(m.fields)) for m in ms)
-
-        clean = {
-            **obj,
-            "metadata": {
-                k: v
-                for k, v in obj["metadata"].items()
-                if k not in ("resourceVersion", "managedFields")
-            },
-        }
-        stored = {
-            **live.obj,
-            "metadata": {
-                k: v
-                for k, v in live.obj["metadata"].items()
-                if k not in ("resourceVersion", "managedFields")
-            },
-        }
-        return clean == stored and ownership(managers) == ownership(live.managers)
 
     def _store(self, key: Key, new: Stored, old: Stored | None, write: Write) -> dict[str, Any]:
         rtype = new.rtype
@@ -328,3 +300,7 @@ class ObjectStore:
         else:
             obj.update(apiVersion=rtype.api_version, kind=rtype.kind)
         return obj
+
+
+def _ownership(managers: list[fields.Manager]) -> list[tuple[str, str, list[Any]]]:
+    return sorted((m.name, m.operation, sorted(m.fields)) for m in managers)

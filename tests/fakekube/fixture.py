@@ -1,6 +1,8 @@
 """The ``fake_kube`` pytest fixture: a fake API server on 127.0.0.1 and a kubeconfig for it.
 
-Register it with ``pytest_plugins = ["tests.fakekube.fixture"]`` in a conftest.py.
+Make it available with ``from tests.fakekube.fixture import fake_kube`` in a conftest.py, or
+with ``pytest_plugins = ["tests.fakekube.fixture"]`` in the root conftest.py only (pytest
+refuses ``pytest_plugins`` in deeper conftest files when the whole suite runs).
 """
 
 from __future__ import annotations

@@ -1,0 +1,296 @@
+"""Server-side apply of one app's objects, with Helm hook phases, CRD ordering and prune.
+
+The inventory (``ObjectRef``s) of what an app applied is stored in the state; the next deploy
+passes it back as ``previous_inventory`` so objects that left the manifests are pruned.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sbkube_ci.deploy import ordering
+from sbkube_ci.deploy.inventory import (
+    APP_LABEL,
+    CLUSTER_LABEL,
+    FIELD_MANAGER,
+    MANAGED_BY_LABEL,
+    Action,
+    ApplyResult,
+    ObjectRef,
+    ObjectResult,
+)
+from sbkube_ci.deploy.kube import KubeClient
+from sbkube_ci.deploy.kube_errors import UnknownKindError, errors_as_deploy_error
+from sbkube_ci.deploy.live import LiveObjects
+from sbkube_ci.deploy.prune import prune
+from sbkube_ci.deploy.readiness import ReadinessWaiter
+from sbkube_ci.errors import DeployError
+
+__all__ = [
+    "APP_LABEL",
+    "CLUSTER_LABEL",
+    "FIELD_MANAGER",
+    "MANAGED_BY_LABEL",
+    "Action",
+    "Applier",
+    "ApplyError",
+    "ApplyResult",
+    "ObjectRef",
+    "ObjectResult",
+]
+
+
+class ApplyError(DeployError):
+    """An apply that failed part way; ``result`` says what was applied before the failure.
+
+    Record ``result.inventory`` together with the previous inventory, so objects created by
+    the failed deploy are still pruned by a later one.
+    """
+
+    def __init__(self, message: str, result: ApplyResult) -> None:
+        super().__init__(message)
+        self.result = result
+
+
+@dataclass
+class _Run:
+    """One apply_app call: its options, deadline, and what dry run pretends exists."""
+
+    app: str
+    namespace: str
+    dry_run: bool
+    force: bool
+    deadline: float
+    install: bool
+    crd_scopes: dict[tuple[str, str], bool]
+    pending_namespaces: set[str] = field(default_factory=set)
+    results: list[ObjectResult] = field(default_factory=list)
+
+    def outcome(self) -> ApplyResult:
+        applied = (Action.CREATED, Action.CONFIGURED, Action.UNCHANGED)
+        refs = [r.ref for r in self.results if not r.hook and r.action in applied]
+        return ApplyResult(sorted(refs, key=ObjectRef.key), list(self.results), self.dry_run)
+
+
+def _crd_scopes(objects: Sequence[dict[str, Any]]) -> dict[tuple[str, str], bool]:
+    """(apiVersion, kind) -> namespaced, for the custom kinds the app's own CRDs define."""
+    scopes: dict[tuple[str, str], bool] = {}
+    for obj in objects:
+        if obj.get("kind") != "CustomResourceDefinition":
+            continue
+        spec = obj.get("spec") or {}
+        kind = (spec.get("names") or {}).get("kind", "")
+        for version in spec.get("versions") or []:
+            api_version = f"{spec.get('group')}/{version.get('name')}"
+            scopes[(api_version, kind)] = spec.get("scope") == "Namespaced"
+    return scopes
+
+
+def _comparable(obj: dict[str, Any]) -> dict[str, Any]:
+    """What an apply can change: everything but status and server bookkeeping."""
+    skip = {"resourceVersion", "managedFields", "generation"}
+    metadata = {k: v for k, v in (obj.get("metadata") or {}).items() if k not in skip}
+    return {**{k: v for k, v in obj.items() if k != "status"}, "metadata": metadata}
+
+
+class Applier:
+    """Applies apps to one cluster as field manager ``sbkube-ci``; safe to share across threads."""
+
+    def __init__(
+        self,
+        client: KubeClient,
+        *,
+        cluster: str,
+        field_manager: str = FIELD_MANAGER,
+        waiter: ReadinessWaiter | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._client = client
+        self._live = LiveObjects(client, clock=clock)
+        self._cluster = cluster
+        self._field_manager = field_manager
+        self._waiter = waiter or ReadinessWaiter(client)
+        self._clock = clock
+
+    def apply_app(
+        self,
+        app: str,
+        objects: Sequence[dict[str, Any]],
+        previous_inventory: Sequence[ObjectRef],
+        *,
+        namespace: str = "default",
+        dry_run: bool = False,
+        force_conflicts: bool = False,
+        timeout: float = 300.0,
+        wait: bool = True,
+    ) -> ApplyResult:
+        """Apply ``objects`` of ``app``, run its hooks, wait for readiness, prune the rest.
+
+        ``namespace`` is given to namespaced objects that name none. With ``dry_run`` every
+        write is sent with ``dryRun=All`` and nothing is deleted; the result says what would
+        happen. ``timeout`` bounds all waits (CRDs, hook Jobs, readiness) together.
+        """
+        labelled = [self._labelled(obj, app, index) for index, obj in enumerate(objects)]
+        _check_unique(labelled, app)
+        run = _Run(
+            app=app,
+            namespace=namespace,
+            dry_run=dry_run,
+            force=force_conflicts,
+            deadline=self._clock() + timeout,
+            install=not previous_inventory,
+            crd_scopes=_crd_scopes(labelled),
+        )
+        try:
+            self._run_phases(labelled, previous_inventory, run, wait=wait)
+        except DeployError as exc:
+            raise ApplyError(str(exc), run.outcome()) from exc
+        return run.outcome()
+
+    def _run_phases(
+        self,
+        objects: Sequence[dict[str, Any]],
+        previous_inventory: Sequence[ObjectRef],
+        run: _Run,
+        *,
+        wait: bool,
+    ) -> None:
+        hooks = [o for o in objects if ordering.hook_of(o)]
+        main = sorted((o for o in objects if not ordering.hook_of(o)), key=_order)
+        self._apply_all([o for o in main if o["kind"] in ordering.FOUNDATION_KINDS], run)
+        self._settle_crds(run.outcome().inventory, run)
+        self._run_hooks(hooks, run, before=True)
+        self._apply_all([o for o in main if o["kind"] not in ordering.FOUNDATION_KINDS], run)
+        inventory = run.outcome().inventory
+        if wait and not run.dry_run:
+            self._waiter.wait(inventory, self._remaining(run))
+        self._run_hooks(hooks, run, before=False)
+        run.results += prune(
+            self._live,
+            previous_inventory,
+            inventory,
+            app=run.app,
+            dry_run=run.dry_run,
+            deadline=run.deadline,
+        )
+
+    # -- applying ----------------------------------------------------------------------------
+
+    def _labelled(self, obj: dict[str, Any], app: str, index: int) -> dict[str, Any]:
+        for required in ("apiVersion", "kind"):
+            if not obj.get(required):
+                raise DeployError(f"app {app}: object #{index + 1} has no {required}")
+        if not (obj.get("metadata") or {}).get("name"):
+            raise DeployError(f"app {app}: {obj['kind']} object #{index + 1} has no metadata.name")
+        labelled = copy.deepcopy(obj)
+        labels = labelled["metadata"].setdefault("labels", {}) or {}
+        labels.update(
+            {MANAGED_BY_LABEL: FIELD_MANAGER, APP_LABEL: app, CLUSTER_LABEL: self._cluster}
+        )
+        labelled["metadata"]["labels"] = labels
+        return labelled
+
+    def _apply_all(self, objects: Sequence[dict[str, Any]], run: _Run) -> None:
+        for obj in objects:
+            run.results.append(self._apply_one(obj, run))
+
+    def _target(self, obj: dict[str, Any], run: _Run) -> tuple[ObjectRef, Any | None]:
+        """The object's ref (namespace defaulted) and its API resource (None: not served yet)."""
+        api_version, kind = obj["apiVersion"], obj["kind"]
+        try:
+            resource = self._client.resource(api_version, kind)
+            namespaced = bool(resource.namespaced)
+        except UnknownKindError:
+            # In a dry run the app's own CRDs were not created, so their kinds are unknown.
+            if not (run.dry_run and (api_version, kind) in run.crd_scopes):
+                raise
+            resource, namespaced = None, run.crd_scopes[(api_version, kind)]
+        metadata = obj["metadata"]
+        if namespaced:
+            metadata["namespace"] = metadata.get("namespace") or run.namespace
+        else:
+            metadata.pop("namespace", None)
+        return ObjectRef.of(obj), resource
+
+    def _apply_one(self, obj: dict[str, Any], run: _Run, *, hook: bool = False) -> ObjectResult:
+        ref, resource = self._target(obj, run)
+        if resource is None or (ref.namespace in run.pending_namespaces):
+            note = "not validated by the server: its namespace or CRD is created by this deploy"
+            return ObjectResult(ref, Action.CREATED, hook, note)
+        live = self._live.get(ref, resource)
+        operation = self._live.operation("patch", ref, resource)
+        with errors_as_deploy_error(operation):
+            answer = self._client.dynamic.server_side_apply(
+                resource,
+                body=obj,
+                name=ref.name,
+                namespace=ref.namespace,
+                field_manager=self._field_manager,
+                force_conflicts=True if run.force else None,
+                dry_run="All" if run.dry_run else None,
+            ).to_dict()
+        if live is None:
+            if run.dry_run and ref.kind == "Namespace":
+                run.pending_namespaces.add(ref.name)
+            return ObjectResult(ref, Action.CREATED, hook)
+        unchanged = _comparable(live) == _comparable(answer)
+        return ObjectResult(ref, Action.UNCHANGED if unchanged else Action.CONFIGURED, hook)
+
+    def _remaining(self, run: _Run) -> float:
+        return max(run.deadline - self._clock(), 0.0)
+
+    def _settle_crds(self, refs: Sequence[ObjectRef], run: _Run) -> None:
+        """Wait for the app's CRDs to be Established, then rediscover the kinds they add."""
+        crds = [ref for ref in refs if ref.kind == "CustomResourceDefinition"]
+        if not crds or run.dry_run:
+            return
+        self._waiter.wait(crds, self._remaining(run))
+        self._client.refresh_discovery()
+
+    # -- hooks and prune ---------------------------------------------------------------------
+
+    def _run_hooks(self, objects: Sequence[dict[str, Any]], run: _Run, *, before: bool) -> None:
+        """Apply the hooks of one phase in weight order; a hook Job must complete in turn."""
+        phase = []
+        for obj in objects:
+            hook = ordering.hook_of(obj)
+            if hook and (hook.runs_before(run.install) if before else hook.runs_after(run.install)):
+                phase.append((hook, obj))
+        phase.sort(key=lambda pair: (pair[0].weight, *_order(pair[1])))
+        for hook, obj in phase:
+            run.results.append(self._run_hook(hook, obj, run))
+
+    def _run_hook(self, hook: ordering.Hook, obj: dict[str, Any], run: _Run) -> ObjectResult:
+        ref, resource = self._target(obj, run)
+        if run.dry_run or resource is None:
+            return self._apply_one(obj, run, hook=True)
+        if ordering.BEFORE_HOOK_CREATION in hook.delete_policies:
+            self._live.delete(ref, resource, deadline=run.deadline)
+        result = self._apply_one(obj, run, hook=True)
+        try:
+            self._waiter.wait([ref], self._remaining(run))
+        except DeployError as exc:
+            if ordering.HOOK_FAILED in hook.delete_policies:
+                self._live.delete(ref, resource, deadline=run.deadline)
+            raise DeployError(f"app {run.app}: hook {ref} failed: {exc}") from exc
+        if ordering.HOOK_SUCCEEDED in hook.delete_policies:
+            self._live.delete(ref, resource, deadline=run.deadline)
+        return result
+
+
+def _order(obj: dict[str, Any]) -> tuple[int, str, str, str, str]:
+    return ObjectRef.of(obj).key()
+
+
+def _check_unique(objects: Sequence[dict[str, Any]], app: str) -> None:
+    """Refuse an app that defines one object twice: the second would silently win."""
+    seen: set[ObjectRef] = set()
+    for obj in objects:
+        ref = ObjectRef.of(obj)
+        if ref in seen:
+            raise DeployError(f"app {app}: {ref} appears twice in the manifests; keep one")
+        seen.add(ref)

@@ -1,0 +1,91 @@
+"""In which order objects are applied and pruned, and which Helm hook phase each belongs to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+# Namespaces and CRDs first (everything else may live in or depend on them), then Helm's
+# install order, so `deploy_mode: apply` creates objects in the order Helm users expect.
+KIND_ORDER: tuple[str, ...] = (
+    "Namespace",
+    "CustomResourceDefinition",
+    "NetworkPolicy",
+    "ResourceQuota",
+    "LimitRange",
+    "PodSecurityPolicy",
+    "PodDisruptionBudget",
+    "ServiceAccount",
+    "Secret",
+    "ConfigMap",
+    "StorageClass",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "Role",
+    "RoleBinding",
+    "Service",
+    "DaemonSet",
+    "Pod",
+    "ReplicationController",
+    "ReplicaSet",
+    "Deployment",
+    "HorizontalPodAutoscaler",
+    "StatefulSet",
+    "Job",
+    "CronJob",
+    "IngressClass",
+    "Ingress",
+    "APIService",
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+)
+FOUNDATION_KINDS = frozenset({"Namespace", "CustomResourceDefinition"})
+
+HOOK_ANNOTATION = "helm.sh/hook"
+HOOK_WEIGHT_ANNOTATION = "helm.sh/hook-weight"
+HOOK_DELETE_ANNOTATION = "helm.sh/hook-delete-policy"
+BEFORE_HOOK_CREATION = "before-hook-creation"
+HOOK_SUCCEEDED = "hook-succeeded"
+HOOK_FAILED = "hook-failed"
+
+
+def kind_rank(kind: str) -> int:
+    """Position of ``kind`` in the apply order; kinds Helm does not list (custom) go last."""
+    try:
+        return KIND_ORDER.index(kind)
+    except ValueError:
+        return len(KIND_ORDER)
+
+
+@dataclass(frozen=True)
+class Hook:
+    events: frozenset[str]
+    weight: int
+    delete_policies: frozenset[str]
+
+    def runs_before(self, install: bool) -> bool:
+        return ("pre-install" if install else "pre-upgrade") in self.events
+
+    def runs_after(self, install: bool) -> bool:
+        return ("post-install" if install else "post-upgrade") in self.events
+
+
+def _split(value: str) -> frozenset[str]:
+    return frozenset(part.strip() for part in value.split(",") if part.strip())
+
+
+def hook_of(obj: dict[str, Any]) -> Hook | None:
+    """The Helm hook an object declares, or None for an ordinary object."""
+    annotations = (obj.get("metadata") or {}).get("annotations") or {}
+    events = annotations.get(HOOK_ANNOTATION)
+    if not events:
+        return None
+    try:
+        weight = int(annotations.get(HOOK_WEIGHT_ANNOTATION, "0"))
+    except ValueError:
+        weight = 0  # Helm also treats an unparsable weight as 0
+    # Helm's default when a hook names no policy.
+    policies = _split(annotations.get(HOOK_DELETE_ANNOTATION, "")) or {BEFORE_HOOK_CREATION}
+    return Hook(_split(events), weight, frozenset(policies))

@@ -8,6 +8,7 @@ Exit codes: 0 ok, 1 error, 2 changes present (plan) or drift (status), 3 interna
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from typing import Any, TypeVar
 import click
 
 from sbkube_ci import __version__
+from sbkube_ci.commands import ci as ci_command
 from sbkube_ci.commands import schema as schema_command
 from sbkube_ci.commands import validate as validate_command
 from sbkube_ci.errors import ConfigProblems, SbkubeError
@@ -75,6 +77,12 @@ def validate(chdir: Path, file: Path | None, output_format: str) -> None:
 def schema(chdir: Path, file: Path | None, output_format: str) -> None:
     """Print the JSON Schema of sbkube.yaml (for editors)."""
     sys.exit(schema_command.schema())
+
+
+@cli.command()
+def ci() -> None:
+    """Container entrypoint of the GitHub Action / GitLab template; reads INPUT_* variables."""
+    sys.exit(ci_command.run_ci(os.environ))
 
 
 def _print_error(exc: SbkubeError) -> None:

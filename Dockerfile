@@ -4,10 +4,13 @@
 FROM python:3.12-slim@sha256:78387bc3881b8273120a12ebe6c1ab22b018ccc2c9adf565ae1ac9b536e184ea
 
 # Helm from the official release archive, pinned by version and the sha256 published in the
-# v3.18.0 release notes. kubectl is not needed: kustomize renders through `helm`/the Python
-# client, and applies go through the Kubernetes Python client.
+# v3.18.0 release notes; kubectl (for `kubectl kustomize`, kustomize apps) from dl.k8s.io,
+# pinned the same way. The same versions as scripts/install_tools.py gives developers.
+# Applies go through the Kubernetes Python client, not kubectl.
 ARG HELM_VERSION=v3.18.0
 ARG HELM_SHA256=961e587fc2c03807f8a99ac25ef063fa9e6915f1894729399cbb95d2a79af931
+ARG KUBECTL_VERSION=v1.33.0
+ARG KUBECTL_SHA256=9efe8d3facb23e1618cba36fb1c4e15ac9dc3ed5a2c2e18109e4a66b2bac12dc
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -16,8 +19,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 
 # git for the git sources and the git state backend; ca-certificates for HTTPS; curl only to
-# fetch helm, removed in the same layer. Versions float within the pinned base image's Debian
-# release (see .hadolint.yaml for why DL3008 is ignored).
+# fetch helm and kubectl, removed in the same layer. Versions float within the Debian release
+# of the pinned base image (see .hadolint.yaml for why DL3008 is ignored).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends git ca-certificates curl \
     && curl -fsSLo /tmp/helm.tgz "https://get.helm.sh/helm-${HELM_VERSION}-linux-amd64.tar.gz" \
@@ -25,6 +28,11 @@ RUN apt-get update \
     && tar -xzf /tmp/helm.tgz -C /usr/local/bin --strip-components=1 linux-amd64/helm \
     && rm /tmp/helm.tgz \
     && helm version --short \
+    && curl -fsSLo /usr/local/bin/kubectl \
+        "https://dl.k8s.io/release/${KUBECTL_VERSION}/bin/linux/amd64/kubectl" \
+    && echo "${KUBECTL_SHA256}  /usr/local/bin/kubectl" | sha256sum -c - \
+    && chmod 0755 /usr/local/bin/kubectl \
+    && kubectl version --client \
     && apt-get purge -y --auto-remove curl \
     && rm -rf /var/lib/apt/lists/*
 
@@ -33,9 +41,11 @@ COPY pyproject.toml README.md ./
 COPY sbkube_ci ./sbkube_ci
 RUN pip install --no-cache-dir . && rm -rf /opt/sbkube-ci/build
 
-# GitHub runs container actions with the workspace mounted at /github/workspace and owned by
-# the runner's uid 1001; using that uid keeps files the action writes (plan, reports) usable
-# by later steps. git refuses repositories owned by another uid, so the mount is trusted.
+# Not root. GitHub's docs ask container actions to run as root because the mounted workspace
+# belongs to the runner user; on GitHub-hosted runners that user is uid 1001, so running as
+# 1001 keeps write access to /github/workspace and /github/file_commands (outputs, summary)
+# and leaves files later steps own. Self-hosted runners with another uid: see docs/ci.md.
+# git refuses repositories owned by another uid, so the mounted checkout is trusted.
 RUN useradd --uid 1001 --user-group --create-home --shell /usr/sbin/nologin sbkube \
     && git config --system --add safe.directory '*'
 USER 1001:1001

@@ -98,7 +98,11 @@ def _print_error(exc: SbkubeError) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``sbkube-ci`` console script."""
-    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:]) or any(
+        # the flag's environment form, and the GitHub Action / GitLab template input
+        os.environ.get(name, "").lower() in {"1", "true"}
+        for name in ("SBKUBE_DEBUG", "INPUT_DEBUG")
+    )
     try:
         cli.main(args=argv, standalone_mode=False)
     except SbkubeError as exc:

@@ -126,10 +126,16 @@ class CIAdapter(ABC):
             )
 
 
-def append_text(path: Path, text: str) -> None:
+def append_text(path: Path, text: str, *, what: str) -> None:
     """Append to a file the platform reads after the step (outputs, summary)."""
-    with path.open("a", encoding="utf-8") as fh:
-        fh.write(text)
+    try:
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise CIError(
+            f"{what}={path}: cannot write ({exc.strerror}); the runner sets this file, "
+            "do not override it"
+        ) from exc
 
 
 def write_atomic(path: Path, text: str) -> None:

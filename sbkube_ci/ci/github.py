@@ -140,7 +140,7 @@ class GitHubAdapter(CIAdapter):
         text = "".join(output_entry(k, v) for k, v in outputs.items())
         path = self.environ.get("GITHUB_OUTPUT")
         if path:
-            append_text(Path(path), text)
+            append_text(Path(path), text, what="GITHUB_OUTPUT")
         else:
             self.log(text.rstrip("\n"))
 
@@ -156,7 +156,7 @@ class GitHubAdapter(CIAdapter):
                 "_sbkube-ci: the summary is larger than GitHub's 1 MiB step summary allows; "
                 "see the plan artifact._"
             )
-        append_text(target, markdown.rstrip("\n") + "\n\n")
+        append_text(target, markdown.rstrip("\n") + "\n\n", what="GITHUB_STEP_SUMMARY")
 
     def annotate(self, annotation: Annotation) -> None:
         self.log(annotation_command(annotation))

@@ -156,3 +156,25 @@ def test_the_cli_entrypoint_prints_one_error_line(github_env: dict[str, str]) ->
     assert proc.stderr.strip().splitlines()[-1] == (
         "error: command deploy is not available in this version"
     )
+
+
+def test_unwritable_output_file_is_one_line_and_debug_adds_the_traceback(
+    github_env: dict[str, str],
+) -> None:
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT)} | push(github_env)
+    env |= {"INPUT_COMMAND": "validate", "INPUT_DEBUG": "true", "GITHUB_OUTPUT": "/nonexistent/x"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "sbkube_ci", "ci"],
+        env=env | {"INPUT_WORKING-DIRECTORY": str(QUICKSTART)},
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+
+    assert proc.returncode == 1
+    assert "Traceback (most recent call last)" in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == (
+        "error: GITHUB_OUTPUT=/nonexistent/x: cannot write (No such file or directory); "
+        "the runner sets this file, do not override it"
+    )

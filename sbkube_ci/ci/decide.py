@@ -14,7 +14,9 @@ from sbkube_ci.ci.inputs import Inputs
 
 #: commands that change a cluster or its state; a PR pipeline plans instead
 MUTATING = frozenset({"deploy", "rollback"})
-_PR_ACTIONS_TO_SKIP = frozenset({"closed", "labeled", "unlabeled", "assigned", "unassigned"})
+# A closed PR has nothing left to review; other actions (labeled, ready_for_review, ...) only
+# reach us when the workflow asks for them, so they plan.
+_PR_ACTIONS_TO_SKIP = frozenset({"closed"})
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from sbkube_ci.ci.result import ClusterPlan, CommandResult
 from sbkube_ci.commands.ci import COMMANDS, run_ci
 from sbkube_ci.errors import CIError
 from tests.ci.conftest import EVENTS
-from tests.ci.fakes import FakeGitHub
+from tests.ci.fakes import FakeGitHub, FakeGitLab
 from tests.ci.test_workflow_commands import parse_github_output
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -178,3 +178,26 @@ def test_unwritable_output_file_is_one_line_and_debug_adds_the_traceback(
         "error: GITHUB_OUTPUT=/nonexistent/x: cannot write (No such file or directory); "
         "the runner sets this file, do not override it"
     )
+
+
+def test_gitlab_merge_request_plan_writes_the_note_and_the_dotenv(
+    gitlab: FakeGitLab, gitlab_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    code = run_ci(
+        gitlab_env | {"INPUT_COMMAND": "deploy", "INPUT_JUNIT_PATH": "junit.xml"},
+        commands={"plan": fake_plan},
+        stream=io.StringIO(),
+    )
+
+    assert code == 0
+    (post,) = gitlab.calls("POST")
+    assert post.path == "/api/v4/projects/4711/merge_requests/7/notes"
+    assert post.body == {"body": f"{marker('prod')}\n### prod\napi ~1"}
+    assert (tmp_path / "sbkube-ci.env").read_text() == (
+        "SBKUBE_HAS_CHANGES=true\n"
+        "SBKUBE_PLAN_PATH=.sbkube/plan.json\n"
+        "SBKUBE_SUMMARY=1 app changes on prod\n"
+    )
+    assert (tmp_path / "junit.xml").is_file()

@@ -8,6 +8,7 @@ comment per cluster and the JUnit report.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TextIO
@@ -22,6 +23,8 @@ from sbkube_ci.config.loader import check_document, read_document
 from sbkube_ci.errors import CIError, ConfigProblems, SbkubeError
 
 CommandFunction = Callable[[Invocation], CommandResult]
+
+_LOCATED = re.compile(r"^([^:\s]+):(\d+):(\d+): (.+)$")
 
 #: GitHub/GitLab secrets the run must never print
 _SECRET_VARIABLES = ("INPUT_GITHUB-TOKEN", "INPUT_GITHUB_TOKEN", "GITHUB_TOKEN")
@@ -130,7 +133,14 @@ def publish(adapter: CIAdapter, invocation: Invocation, result: CommandResult) -
 def _annotate_error(adapter: CIAdapter, exc: SbkubeError) -> None:
     lines = exc.problems if isinstance(exc, ConfigProblems) else [str(exc)]
     for line in lines:
-        adapter.annotate(Annotation(line, title="sbkube-ci"))
+        # config problems read FILE:LINE:COL: message; pin those to the file in the PR
+        if match := _LOCATED.match(line):
+            file, row, column, message = match.groups()
+            adapter.annotate(
+                Annotation(message, file=file, line=int(row), column=int(column), title="sbkube-ci")
+            )
+        else:
+            adapter.annotate(Annotation(line, title="sbkube-ci"))
 
 
 def _relative(path: Path) -> str:

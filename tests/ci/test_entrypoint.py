@@ -16,7 +16,7 @@ from sbkube_ci.ci.decide import Invocation
 from sbkube_ci.ci.junit import AppOutcome
 from sbkube_ci.ci.result import ClusterPlan, CommandResult
 from sbkube_ci.commands.ci import COMMANDS, run_ci
-from sbkube_ci.errors import CIError
+from sbkube_ci.errors import CIError, ConfigProblems
 from tests.ci.conftest import EVENTS
 from tests.ci.fakes import FakeGitHub, FakeGitLab
 from tests.ci.test_workflow_commands import parse_github_output
@@ -201,3 +201,19 @@ def test_gitlab_merge_request_plan_writes_the_note_and_the_dotenv(
         "SBKUBE_SUMMARY=1 app changes on prod\n"
     )
     assert (tmp_path / "junit.xml").is_file()
+
+
+def test_a_failing_command_annotates_located_problems_then_raises(
+    github_env: dict[str, str],
+) -> None:
+    def broken_plan(invocation: Invocation) -> CommandResult:
+        raise ConfigProblems(["deploy/sbkube.yaml:14:5: apps.api.version: must be a string"])
+
+    stream = io.StringIO()
+    with pytest.raises(ConfigProblems):
+        run_ci(github_env, commands={"plan": broken_plan}, stream=stream)
+
+    assert (
+        "::error file=deploy/sbkube.yaml,line=14,col=5,title=sbkube-ci::"
+        "apps.api.version: must be a string"
+    ) in stream.getvalue().splitlines()

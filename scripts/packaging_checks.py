@@ -13,7 +13,9 @@ injection FILE...              fail when an input or event field is pasted into 
 from __future__ import annotations
 
 import re
+import shutil
 import sys
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,37 @@ def split_gitlab(template: Path, outdir: Path) -> int:
     outdir.mkdir(parents=True, exist_ok=True)
     (outdir / "header.yml").write_text(documents[0] + "\n", encoding="utf-8")
     (outdir / "jobs.yml").write_text(documents[1], encoding="utf-8")
+    return 0
+
+
+def docker_context(outdir: Path) -> int:
+    lines = [line.strip() for line in Path(".dockerignore").read_text().splitlines()]
+    patterns = [line for line in lines if line and not line.startswith("#")]
+    if not patterns or patterns[0] != "*":
+        print(".dockerignore: expected '*' first, then '!path' lines to let in", file=sys.stderr)
+        return 1
+    for pattern in patterns[1:]:
+        if not pattern.startswith("!"):
+            continue  # exclusions inside what was let in (caches)
+        source = Path(pattern[1:].rstrip("/"))
+        target = outdir / source
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, target)
+    return 0
+
+
+def wheel_contents(wheel: Path) -> int:
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+    wanted = {p.as_posix() for p in Path("sbkube_ci").rglob("*.py")} | {"sbkube_ci/py.typed"}
+    missing = sorted(wanted - names)
+    if missing:
+        print(f"{wheel.name}: missing {', '.join(missing)}", file=sys.stderr)
+        return 1
+    print(f"{wheel.name}: {len(wanted)} package files present")
     return 0
 
 
@@ -81,6 +114,10 @@ def injection(files: list[Path]) -> int:
 def main(argv: list[str]) -> int:
     if len(argv) >= 3 and argv[0] == "split-gitlab":
         return split_gitlab(Path(argv[1]), Path(argv[2]))
+    if len(argv) == 2 and argv[0] == "docker-context":
+        return docker_context(Path(argv[1]))
+    if len(argv) == 2 and argv[0] == "wheel-contents":
+        return wheel_contents(Path(argv[1]))
     if len(argv) >= 2 and argv[0] == "injection":
         return injection([Path(a) for a in argv[1:]])
     print(__doc__, file=sys.stderr)

@@ -79,3 +79,19 @@ def test_action_inputs_have_defaults_matching_the_entrypoint() -> None:
         assert action["inputs"][name]["description"], name
     assert set(action["outputs"]) == {"has_changes", "plan_path", "summary"}
     assert action["runs"] == {"using": "docker", "image": "docker://ghcr.io/sbkube/sbkube-ci:v1"}
+
+
+def test_docker_context_holds_only_what_pip_install_needs(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(SCANNER), "docker-context", str(tmp_path / "ctx")],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+
+    assert result.returncode == 0, result.stderr
+    top = sorted(p.name for p in (tmp_path / "ctx").iterdir())
+    assert top == ["README.md", "pyproject.toml", "sbkube_ci"]
+    assert (tmp_path / "ctx" / "sbkube_ci" / "ci" / "github.py").is_file()
+    assert not list((tmp_path / "ctx").rglob("__pycache__"))

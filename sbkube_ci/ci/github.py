@@ -12,17 +12,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from sbkube_ci import __version__
-from sbkube_ci.ci.base import (
-    Annotation,
-    CIAdapter,
-    CommentOutcome,
-    Event,
-    EventKind,
-    append_text,
-    marker,
-    no_changes_body,
-)
-from sbkube_ci.ci.http import ForbiddenError, RestClient
+from sbkube_ci.ci.base import Annotation, CommentOutcome, Event, EventKind, append_text
+from sbkube_ci.ci.comments import CommentingAdapter
+from sbkube_ci.ci.http import RestClient
 from sbkube_ci.ci.workflow_commands import (
     annotation_command,
     mask_commands,
@@ -39,7 +31,7 @@ _KINDS: dict[str, EventKind] = {
 }
 
 
-class GitHubAdapter(CIAdapter):
+class GitHubAdapter(CommentingAdapter):
     """GitHub Actions (github.com and GitHub Enterprise Server)."""
 
     name = "github"
@@ -80,42 +72,8 @@ class GitHubAdapter(CIAdapter):
 
     # --- the plan comment -------------------------------------------------------------------
 
-    def publish_comment(self, cluster: str, body: str, *, has_changes: bool) -> CommentOutcome:
-        if self.event.kind != "pull_request" or self.event.number is None:
-            return CommentOutcome(cluster, "skipped", reason="not a pull request")
-        text = body if has_changes or body.strip() else no_changes_body(cluster)
-        full = f"{marker(cluster)}\n{text}"
-        self._check_budget(cluster, full)
-        if not self.token:
-            return self._degrade(cluster, full, "no GitHub token (set the github-token input)")
-        try:
-            return self._upsert(cluster, full, has_changes=has_changes)
-        except ForbiddenError as exc:
-            return self._degrade(cluster, full, str(exc))
-
-    def _upsert(self, cluster: str, full: str, *, has_changes: bool) -> CommentOutcome:
-        repo, number = self.event.repository, self.event.number
-        existing = self._find_comment(marker(cluster))
-        if existing is None:
-            if not has_changes:
-                return CommentOutcome(cluster, "skipped", reason="no changes and no comment")
-            created = self.api.request(
-                "POST", f"/repos/{repo}/issues/{number}/comments", json={"body": full}
-            ).json()
-            return CommentOutcome(cluster, "created", int(created["id"]))
-        comment_id = int(existing["id"])
-        if existing.get("body") == full:
-            return CommentOutcome(cluster, "unchanged", comment_id)
-        self.api.request(
-            "PATCH", f"/repos/{repo}/issues/comments/{comment_id}", json={"body": full}
-        )
-        return CommentOutcome(cluster, "updated", comment_id)
-
-    def _find_comment(self, tag: str) -> dict[str, Any] | None:
-        for comment in self._comments():
-            if str(comment.get("body", "")).startswith(tag):
-                return comment
-        return None
+    def _missing_token(self) -> str:
+        return "" if self.token else "no GitHub token (set the github-token input)"
 
     def _comments(self) -> Iterator[dict[str, Any]]:
         url: str | None = (
@@ -125,6 +83,15 @@ class GitHubAdapter(CIAdapter):
             response = self.api.request("GET", url)
             yield from response.json()
             url = response.links.get("next", {}).get("url")
+
+    def _create(self, body: str) -> int:
+        path = f"/repos/{self.event.repository}/issues/{self.event.number}/comments"
+        response = self.api.request("POST", path, json={"body": body}, retry_server_errors=False)
+        return int(response.json()["id"])
+
+    def _update(self, comment_id: int, body: str) -> None:
+        path = f"/repos/{self.event.repository}/issues/comments/{comment_id}"
+        self.api.request("PATCH", path, json={"body": body})
 
     def _degrade(self, cluster: str, full: str, reason: str) -> CommentOutcome:
         self.warn(

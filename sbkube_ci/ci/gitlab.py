@@ -11,17 +11,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from sbkube_ci import __version__
-from sbkube_ci.ci.base import (
-    Annotation,
-    CIAdapter,
-    CommentOutcome,
-    Event,
-    EventKind,
-    marker,
-    no_changes_body,
-    write_atomic,
-)
-from sbkube_ci.ci.http import ForbiddenError, RestClient
+from sbkube_ci.ci.base import Annotation, CommentOutcome, Event, EventKind, write_atomic
+from sbkube_ci.ci.comments import CommentingAdapter
+from sbkube_ci.ci.http import RestClient
 from sbkube_ci.errors import CIError
 
 _KINDS: dict[str, EventKind] = {
@@ -39,7 +31,7 @@ _DOTENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 DOTENV_LIMIT = 5 * 1024
 
 
-class GitLabAdapter(CIAdapter):
+class GitLabAdapter(CommentingAdapter):
     """GitLab CI/CD (gitlab.com and self-managed)."""
 
     name = "gitlab"
@@ -76,44 +68,30 @@ class GitLabAdapter(CIAdapter):
     def event(self) -> Event:
         return self._event
 
-    def publish_comment(self, cluster: str, body: str, *, has_changes: bool) -> CommentOutcome:
-        if self.event.kind != "pull_request" or self.event.number is None:
-            return CommentOutcome(cluster, "skipped", reason="not a merge request pipeline")
-        text = body if has_changes or body.strip() else no_changes_body(cluster)
-        full = f"{marker(cluster)}\n{text}"
-        self._check_budget(cluster, full)
-        if not self.has_token:
-            return self._degrade(cluster, full, "no token (set SBKUBE_GITLAB_TOKEN)")
-        try:
-            return self._upsert(cluster, full, has_changes=has_changes)
-        except ForbiddenError as exc:
-            return self._degrade(cluster, full, str(exc))
+    @property
+    def _notes_path(self) -> str:
+        return f"/projects/{self.project}/merge_requests/{self.event.number}/notes"
 
-    def _upsert(self, cluster: str, full: str, *, has_changes: bool) -> CommentOutcome:
-        notes = f"/projects/{self.project}/merge_requests/{self.event.number}/notes"
-        existing = next(
-            (n for n in self._notes(notes) if str(n.get("body", "")).startswith(marker(cluster))),
-            None,
-        )
-        if existing is None:
-            if not has_changes:
-                return CommentOutcome(cluster, "skipped", reason="no changes and no note")
-            created = self.api.request("POST", notes, json={"body": full}).json()
-            return CommentOutcome(cluster, "created", int(created["id"]))
-        note_id = int(existing["id"])
-        if existing.get("body") == full:
-            return CommentOutcome(cluster, "unchanged", note_id)
-        self.api.request("PUT", f"{notes}/{note_id}", json={"body": full})
-        return CommentOutcome(cluster, "updated", note_id)
+    def _missing_token(self) -> str:
+        return "" if self.has_token else "no token (set SBKUBE_GITLAB_TOKEN)"
 
-    def _notes(self, path: str) -> Iterator[dict[str, Any]]:
+    def _comments(self) -> Iterator[dict[str, Any]]:
         page = "1"
         while page:
             response = self.api.request(
-                "GET", path, params={"per_page": 100, "sort": "asc", "page": page}
+                "GET", self._notes_path, params={"per_page": 100, "sort": "asc", "page": page}
             )
             yield from response.json()
             page = response.headers.get("X-Next-Page", "").strip()
+
+    def _create(self, body: str) -> int:
+        response = self.api.request(
+            "POST", self._notes_path, json={"body": body}, retry_server_errors=False
+        )
+        return int(response.json()["id"])
+
+    def _update(self, comment_id: int, body: str) -> None:
+        self.api.request("PUT", f"{self._notes_path}/{comment_id}", json={"body": body})
 
     def _degrade(self, cluster: str, full: str, reason: str) -> CommentOutcome:
         self.warn(

@@ -52,9 +52,19 @@ class RestClient:
         return urljoin(self.base_url.rstrip("/") + "/", path.lstrip("/"))
 
     def request(
-        self, method: str, path_or_url: str, *, json: Any = None, params: Any = None
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        json: Any = None,
+        params: Any = None,
+        retry_server_errors: bool = True,
     ) -> requests.Response:
-        """Send one request (retrying as above) and return a 2xx response or raise APIError."""
+        """Send one request (retrying as above) and return a 2xx response or raise APIError.
+
+        ``retry_server_errors=False`` for requests that are not idempotent (creating a
+        comment): a 5xx then raises at once and the caller checks what was stored.
+        """
         url = path_or_url if "://" in path_or_url else self.url(path_or_url)
         self._check_same_origin(url)
         for attempt in range(1, self.max_attempts + 1):
@@ -64,6 +74,8 @@ class RestClient:
             if response.ok:
                 return response
             wait = self._retry_wait(response, attempt)
+            if response.status_code >= 500 and not retry_server_errors:
+                wait = None
             if wait is None or attempt == self.max_attempts:
                 raise self._error(method, url, response)
             self.sleep(wait)

@@ -55,6 +55,8 @@ class FakeGitHub:
     read_only: bool = False
     comments: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     failures: list[Response] = field(default_factory=list)
+    #: answers given to POSTs *after* the comment was stored (a gateway timing out late)
+    late_failures: list[Response] = field(default_factory=list)
     requests: list[Recorded] = field(default_factory=list)
     next_id: int = 1000
 
@@ -136,6 +138,8 @@ class FakeGitHub:
         if too_long := self._too_long(body):
             return too_long
         comment_id = self.add_comment(number, body)
+        if self.late_failures:
+            return self.late_failures.pop(0)
         return _json(self.comments[number][-1] | {"id": comment_id}, 201)
 
     def _update(self, request: Request, comment_id: int) -> Response:

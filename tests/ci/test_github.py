@@ -141,6 +141,37 @@ def test_retries_a_502_then_succeeds(
     assert [r.method for r in github.requests] == ["GET", "GET", "GET", "POST"]
 
 
+def test_a_create_answered_502_after_storing_leaves_one_comment(
+    github: FakeGitHub, github_env: dict[str, str], sleeps: Sleeps
+) -> None:
+    github.late_failures = [Response("bad gateway", status=502)]
+
+    outcome = adapter(github_env, sleeps).publish_comment("prod", BODY, has_changes=True)
+
+    assert [r.method for r in github.requests] == ["GET", "POST", "GET"]
+    assert len(github.comments[42]) == 1
+    assert (outcome.action, outcome.comment_id) == ("created", github.comments[42][0]["id"])
+
+
+def test_a_create_answered_502_before_storing_is_sent_again(
+    github: FakeGitHub, github_env: dict[str, str], sleeps: Sleeps
+) -> None:
+    github.failures = [
+        _ok_page(),  # the first look for an existing comment
+        Response("bad gateway", status=502),  # the POST, not stored
+    ]
+
+    outcome = adapter(github_env, sleeps).publish_comment("prod", BODY, has_changes=True)
+
+    assert [r.method for r in github.requests] == ["GET", "POST", "GET", "POST"]
+    assert len(github.comments[42]) == 1
+    assert outcome.action == "created"
+
+
+def _ok_page() -> Response:
+    return Response("[]", status=200, content_type="application/json")
+
+
 def test_gives_up_after_bounded_retries(
     github: FakeGitHub, github_env: dict[str, str], sleeps: Sleeps
 ) -> None:

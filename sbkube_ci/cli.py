@@ -8,6 +8,7 @@ Exit codes: 0 ok, 1 error, 2 changes present (plan) or drift (status), 3 interna
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from typing import Any, TypeVar
 import click
 
 from sbkube_ci import __version__
+from sbkube_ci.commands import ci as ci_command
 from sbkube_ci.commands import schema as schema_command
 from sbkube_ci.commands import validate as validate_command
 from sbkube_ci.errors import ConfigProblems, SbkubeError
@@ -77,6 +79,12 @@ def schema(chdir: Path, file: Path | None, output_format: str) -> None:
     sys.exit(schema_command.schema())
 
 
+@cli.command()
+def ci() -> None:
+    """Container entrypoint of the GitHub Action / GitLab template; reads INPUT_* variables."""
+    sys.exit(ci_command.run_ci(os.environ))
+
+
 def _print_error(exc: SbkubeError) -> None:
     if isinstance(exc, ConfigProblems):
         for line in exc.problems:
@@ -90,7 +98,11 @@ def _print_error(exc: SbkubeError) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``sbkube-ci`` console script."""
-    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:]) or any(
+        # the flag's environment form, and the GitHub Action / GitLab template input
+        os.environ.get(name, "").lower() in {"1", "true"}
+        for name in ("SBKUBE_DEBUG", "INPUT_DEBUG")
+    )
     try:
         cli.main(args=argv, standalone_mode=False)
     except SbkubeError as exc:

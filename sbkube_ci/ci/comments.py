@@ -1,0 +1,82 @@
+"""The one-comment-per-cluster upsert shared by the GitHub and GitLab adapters.
+
+Find the comment whose body starts with the cluster's marker; create it, update it in place,
+or leave it when nothing changed. A token that may not write degrades instead of failing.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections.abc import Iterator
+from typing import Any
+
+from sbkube_ci.ci.base import CIAdapter, CommentOutcome, marker, no_changes_body
+from sbkube_ci.ci.http import APIError, ForbiddenError
+
+
+class CommentingAdapter(CIAdapter):
+    """A platform whose PR/MR comments are kept through its REST API."""
+
+    @abstractmethod
+    def _comments(self) -> Iterator[dict[str, Any]]:
+        """Every comment of the current PR/MR, oldest first, following pagination."""
+
+    @abstractmethod
+    def _create(self, body: str) -> int:
+        """Post a new comment once (no retry on 5xx) and return its id."""
+
+    @abstractmethod
+    def _update(self, comment_id: int, body: str) -> None:
+        """Replace the body of comment ``comment_id``."""
+
+    @abstractmethod
+    def _missing_token(self) -> str:
+        """Why no comment can be written without trying ("" when a token is configured)."""
+
+    @abstractmethod
+    def _degrade(self, cluster: str, body: str, reason: str) -> CommentOutcome:
+        """Publish ``body`` where a read-only run can (summary, log) and warn."""
+
+    def publish_comment(self, cluster: str, body: str, *, has_changes: bool) -> CommentOutcome:
+        if self.event.kind != "pull_request" or self.event.number is None:
+            return CommentOutcome(cluster, "skipped", reason="not a pull/merge request")
+        text = body if has_changes or body.strip() else no_changes_body(cluster)
+        full = f"{marker(cluster)}\n{text}"
+        self._check_budget(cluster, full)
+        if missing := self._missing_token():
+            return self._degrade(cluster, full, missing)
+        try:
+            return self._upsert(cluster, full, has_changes=has_changes)
+        except ForbiddenError as exc:
+            return self._degrade(cluster, full, str(exc))
+
+    def _find(self, cluster: str) -> dict[str, Any] | None:
+        tag = marker(cluster)
+        return next((c for c in self._comments() if str(c.get("body", "")).startswith(tag)), None)
+
+    def _upsert(self, cluster: str, full: str, *, has_changes: bool) -> CommentOutcome:
+        existing = self._find(cluster)
+        if existing is None:
+            if not has_changes:
+                return CommentOutcome(cluster, "skipped", reason="no changes and no comment")
+            return self._create_exactly_once(cluster, full)
+        comment_id = int(existing["id"])
+        if existing.get("body") == full:
+            return CommentOutcome(cluster, "unchanged", comment_id)
+        self._update(comment_id, full)
+        return CommentOutcome(cluster, "updated", comment_id)
+
+    def _create_exactly_once(self, cluster: str, full: str) -> CommentOutcome:
+        # A 5xx answer to a POST may come after the comment was stored: look again before
+        # sending it a second time, so a flaky API never leaves two plan comments.
+        try:
+            return CommentOutcome(cluster, "created", self._create(full))
+        except APIError as exc:
+            if isinstance(exc, ForbiddenError) or exc.status < 500:
+                raise
+        stored = self._find(cluster)
+        if stored is None:
+            return CommentOutcome(cluster, "created", self._create(full))
+        if stored.get("body") != full:
+            self._update(int(stored["id"]), full)
+        return CommentOutcome(cluster, "created", int(stored["id"]))

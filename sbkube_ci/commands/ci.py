@@ -1,0 +1,148 @@
+"""``sbkube-ci ci``: the container entrypoint of the GitHub Action and the GitLab template.
+
+Reads the inputs (``INPUT_*``), decides from the event what to run (``ci.decide``), runs it
+through ``COMMANDS`` and publishes the result: outputs, job summary, annotations, the PR/MR
+comment per cluster and the JUnit report.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TextIO
+
+from sbkube_ci.ci import detect
+from sbkube_ci.ci.base import Annotation, CIAdapter
+from sbkube_ci.ci.decide import Invocation, decide
+from sbkube_ci.ci.inputs import read_inputs
+from sbkube_ci.ci.junit import AppOutcome, write_junit
+from sbkube_ci.ci.result import CommandResult
+from sbkube_ci.config.loader import check_document, read_document
+from sbkube_ci.errors import CIError, ConfigProblems, SbkubeError
+
+CommandFunction = Callable[[Invocation], CommandResult]
+
+_LOCATED = re.compile(r"^([^:\s]+):(\d+):(\d+): (.+)$")
+
+#: GitHub/GitLab secrets the run must never print
+_SECRET_VARIABLES = ("INPUT_GITHUB-TOKEN", "INPUT_GITHUB_TOKEN", "GITHUB_TOKEN")
+
+
+def validate_for_ci(invocation: Invocation) -> CommandResult:
+    """``validate`` as the ci entrypoint runs it: problems become annotations and test cases."""
+    doc, base_dir, _files = read_document(invocation.chdir, invocation.config)
+    config, problems = check_document(doc, base_dir)
+    annotations = [
+        Annotation(
+            f"{p.path}: {p.message}",
+            file=p.location.file,
+            line=p.location.line,
+            column=p.location.column,
+            title="sbkube.yaml",
+            level=p.severity,
+        )
+        for p in problems
+    ]
+    errors = [p for p in problems if p.severity == "error"]
+    raw_apps = doc.data.get("apps")
+    apps: dict[str, object] = raw_apps if isinstance(raw_apps, dict) else {}
+    outcomes = [
+        AppOutcome(
+            "config",
+            str(name),
+            error="\n".join(
+                str(p)
+                for p in errors
+                if p.path == f"apps.{name}" or p.path.startswith(f"apps.{name}.")
+            ),
+        )
+        for name in apps
+    ]
+    summary = f"{len(errors)} error(s) in the configuration" if errors else f"ok: {len(apps)} apps"
+    return CommandResult(
+        exit_code=1 if errors or config is None else 0,
+        summary=summary,
+        markdown=f"**sbkube-ci validate**: {summary}",
+        apps=outcomes,
+        annotations=annotations,
+    )
+
+
+#: The commands this build can run from CI. The lead adds plan/deploy/... as they land.
+COMMANDS: dict[str, CommandFunction] = {
+    "validate": validate_for_ci,
+}
+
+
+def run_ci(
+    environ: Mapping[str, str],
+    *,
+    commands: Mapping[str, CommandFunction] = COMMANDS,
+    stream: TextIO | None = None,
+) -> int:
+    """Run one CI step; the exit code is 0 with or without changes, 1 on errors."""
+    adapter = detect(environ, stream=stream)
+    for name in _SECRET_VARIABLES:
+        if environ.get(name):
+            adapter.mask(environ[name])
+    invocation = decide(adapter, read_inputs(environ))
+    adapter.log(f"sbkube-ci: {invocation.reason}")
+    if not invocation.command:
+        adapter.write_outputs({"has_changes": "false", "plan_path": "", "summary": ""})
+        return 0
+    function = commands.get(invocation.command)
+    if function is None:
+        raise CIError(f"command {invocation.command} is not available in this version")
+    try:
+        result = function(invocation)
+    except SbkubeError as exc:
+        _annotate_error(adapter, exc)
+        raise
+    publish(adapter, invocation, result)
+    return 1 if result.exit_code not in (0, 2) else 0
+
+
+def publish(adapter: CIAdapter, invocation: Invocation, result: CommandResult) -> None:
+    """Masks first, then annotations, comments, summary, JUnit report and outputs."""
+    for secret in result.secrets:
+        adapter.mask(secret)
+    for annotation in result.annotations:
+        adapter.annotate(annotation)
+    if invocation.comment:
+        for plan in result.clusters:
+            outcome = adapter.publish_comment(
+                plan.cluster, plan.markdown, has_changes=plan.has_changes
+            )
+            adapter.log(f"sbkube-ci: comment for {plan.cluster}: {outcome.action}")
+    if result.markdown:
+        adapter.write_summary(result.markdown)
+    if invocation.junit_path is not None:
+        write_junit(invocation.junit_path, result.apps, suite=f"sbkube-ci {invocation.command}")
+    plan_path = result.plan_path or (invocation.plan_path if invocation.command == "plan" else None)
+    adapter.write_outputs(
+        {
+            "has_changes": "true" if result.has_changes else "false",
+            "plan_path": _relative(plan_path) if plan_path else "",
+            "summary": result.summary,
+        }
+    )
+
+
+def _annotate_error(adapter: CIAdapter, exc: SbkubeError) -> None:
+    lines = exc.problems if isinstance(exc, ConfigProblems) else [str(exc)]
+    for line in lines:
+        # config problems read FILE:LINE:COL: message; pin those to the file in the PR
+        if match := _LOCATED.match(line):
+            file, row, column, message = match.groups()
+            adapter.annotate(
+                Annotation(message, file=file, line=int(row), column=int(column), title="sbkube-ci")
+            )
+        else:
+            adapter.annotate(Annotation(line, title="sbkube-ci"))
+
+
+def _relative(path: Path) -> str:
+    # Outputs feed actions/upload-artifact, which resolves paths from the workspace (cwd).
+    return os.path.relpath(path) if path.is_absolute() else str(path)

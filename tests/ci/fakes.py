@@ -1,0 +1,241 @@
+"""Stateful GitHub and GitLab REST receivers on pytest-httpserver, answering as the real APIs.
+
+They keep comments/notes in memory, paginate (GitHub ``Link`` with ``rel="next"`` pointing at
+``/repositories/<id>/...`` as github.com does; GitLab ``X-Next-Page``), refuse writes with a
+read-only token (403 "Resource not accessible by integration"), reject bodies over 65,536
+characters with 422, and can be told to answer the next requests with failures first.
+Every request is recorded as (method, path, query, headers, json body) for contract asserts.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+GITHUB_BODY_LIMIT = 65_536
+GITLAB_BODY_LIMIT = 1_000_000
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: Any
+
+
+def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        json.dumps(data), status=status, headers=headers or {}, content_type="application/json"
+    )
+
+
+def _record(request: Request) -> Recorded:
+    query = {k: v[0] for k, v in parse_qs(request.query_string.decode()).items()}
+    body = json.loads(request.get_data(as_text=True)) if request.get_data() else None
+    return Recorded(request.method, request.path, query, dict(request.headers), body)
+
+
+@dataclass
+class FakeGitHub:
+    """The issue-comments part of GitHub's REST API for one repository."""
+
+    server: HTTPServer
+    prefix: str = ""  # "/api/v3" for GitHub Enterprise Server
+    repo: str = "acme/shop-deploy"
+    repo_id: int = 101
+    token: str = "ghs_test_token"
+    read_only: bool = False
+    comments: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    failures: list[Response] = field(default_factory=list)
+    #: answers given to POSTs *after* the comment was stored (a gateway timing out late)
+    late_failures: list[Response] = field(default_factory=list)
+    requests: list[Recorded] = field(default_factory=list)
+    next_id: int = 1000
+
+    def install(self) -> FakeGitHub:
+        self.server.expect_request(re.compile(".*")).respond_with_handler(self.handle)
+        return self
+
+    @property
+    def api_url(self) -> str:
+        return self.server.url_for(self.prefix).rstrip("/")
+
+    def add_comment(self, number: int, body: str, login: str = "github-actions[bot]") -> int:
+        self.next_id += 1
+        self.comments.setdefault(number, []).append(
+            {"id": self.next_id, "body": body, "user": {"login": login, "type": "Bot"}}
+        )
+        return self.next_id
+
+    def calls(self, method: str) -> list[Recorded]:
+        return [r for r in self.requests if r.method == method]
+
+    def handle(self, request: Request) -> Response:
+        self.requests.append(_record(request))
+        if self.failures:
+            return self.failures.pop(0)
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            return _json({"message": "Bad credentials"}, 401)
+        path = request.path.removeprefix(self.prefix)
+        path = path.replace(f"/repositories/{self.repo_id}/", f"/repos/{self.repo}/")
+        if m := re.fullmatch(rf"/repos/{self.repo}/issues/(\d+)/comments", path):
+            if request.method == "GET":
+                return self._list(request, int(m.group(1)))
+            if request.method == "POST":
+                return self._create(request, int(m.group(1)))
+        if (m := re.fullmatch(rf"/repos/{self.repo}/issues/comments/(\d+)", path)) and (
+            request.method == "PATCH"
+        ):
+            return self._update(request, int(m.group(1)))
+        return _json({"message": "Not Found"}, 404)
+
+    def _list(self, request: Request, number: int) -> Response:
+        per_page = min(int(request.args.get("per_page", 30)), 100)
+        page = int(request.args.get("page", 1))
+        items = self.comments.get(number, [])
+        chunk = items[(page - 1) * per_page : page * per_page]
+        last = max(1, -(-len(items) // per_page))
+        links = []
+        base = self.server.url_for(f"{self.prefix}/repositories/{self.repo_id}/issues/{number}")
+        if page < last:
+            links.append(f'<{base}/comments?per_page={per_page}&page={page + 1}>; rel="next"')
+            links.append(f'<{base}/comments?per_page={per_page}&page={last}>; rel="last"')
+        return _json(chunk, 200, {"Link": ", ".join(links)} if links else {})
+
+    def _forbidden(self) -> Response:
+        return _json(
+            {
+                "message": "Resource not accessible by integration",
+                "documentation_url": "https://docs.github.com/rest/issues/comments",
+                "status": "403",
+            },
+            403,
+        )
+
+    def _too_long(self, body: str) -> Response | None:
+        if len(body) <= GITHUB_BODY_LIMIT:
+            return None
+        error = {
+            "resource": "IssueComment",
+            "code": "custom",
+            "field": "body",
+            "message": "body is too long (maximum is 65536 characters)",
+        }
+        return _json({"message": "Validation Failed", "errors": [error]}, 422)
+
+    def _create(self, request: Request, number: int) -> Response:
+        if self.read_only:
+            return self._forbidden()
+        body = request.get_json()["body"]
+        if too_long := self._too_long(body):
+            return too_long
+        comment_id = self.add_comment(number, body)
+        if self.late_failures:
+            return self.late_failures.pop(0)
+        return _json(self.comments[number][-1] | {"id": comment_id}, 201)
+
+    def _update(self, request: Request, comment_id: int) -> Response:
+        if self.read_only:
+            return self._forbidden()
+        body = request.get_json()["body"]
+        if too_long := self._too_long(body):
+            return too_long
+        for comments in self.comments.values():
+            for comment in comments:
+                if comment["id"] == comment_id:
+                    comment["body"] = body
+                    return _json(comment)
+        return _json({"message": "Not Found"}, 404)
+
+
+@dataclass
+class FakeGitLab:
+    """The merge request notes part of GitLab's REST API v4 for one project."""
+
+    server: HTTPServer
+    project_id: str = "4711"
+    private_token: str = "glpat-test"
+    job_token: str = "job-token-test"
+    notes: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    failures: list[Response] = field(default_factory=list)
+    requests: list[Recorded] = field(default_factory=list)
+    next_id: int = 500
+    job_token_may_write: bool = False
+
+    def install(self) -> FakeGitLab:
+        self.server.expect_request(re.compile(".*")).respond_with_handler(self.handle)
+        return self
+
+    @property
+    def api_url(self) -> str:
+        return self.server.url_for("/api/v4")
+
+    def add_note(self, iid: int, body: str) -> int:
+        self.next_id += 1
+        self.notes.setdefault(iid, []).append({"id": self.next_id, "body": body, "system": False})
+        return self.next_id
+
+    def calls(self, method: str) -> list[Recorded]:
+        return [r for r in self.requests if r.method == method]
+
+    def handle(self, request: Request) -> Response:  # noqa: PLR0911 - a router: one return per route
+        self.requests.append(_record(request))
+        if self.failures:
+            return self.failures.pop(0)
+        private = request.headers.get("PRIVATE-TOKEN") == self.private_token
+        job = request.headers.get("JOB-TOKEN") == self.job_token
+        if not (private or job):
+            return _json({"message": "401 Unauthorized"}, 401)
+        base = f"/api/v4/projects/{self.project_id}/merge_requests/(\\d+)/notes"
+        if m := re.fullmatch(base, request.path):
+            iid = int(m.group(1))
+            if request.method == "GET":
+                return self._list(request, iid)
+            if not (private or self.job_token_may_write):
+                return _json({"message": "403 Forbidden"}, 403)
+            return self._create(request, iid)
+        if (m := re.fullmatch(base + r"/(\d+)", request.path)) and request.method == "PUT":
+            if not (private or self.job_token_may_write):
+                return _json({"message": "403 Forbidden"}, 403)
+            return self._update(request, int(m.group(1)), int(m.group(2)))
+        return _json({"message": "404 Not found"}, 404)
+
+    def _list(self, request: Request, iid: int) -> Response:
+        per_page = min(int(request.args.get("per_page", 20)), 100)
+        page = int(request.args.get("page", 1))
+        items = sorted(self.notes.get(iid, []), key=lambda n: n["id"])
+        if request.args.get("sort", "desc") == "desc":
+            items.reverse()
+        chunk = items[(page - 1) * per_page : page * per_page]
+        more = page * per_page < len(items)
+        headers = {
+            "X-Page": str(page),
+            "X-Per-Page": str(per_page),
+            "X-Next-Page": str(page + 1) if more else "",
+            "X-Total": str(len(items)),
+        }
+        return _json(chunk, 200, headers)
+
+    def _create(self, request: Request, iid: int) -> Response:
+        body = request.get_json()["body"]
+        if len(body) > GITLAB_BODY_LIMIT:
+            return _json(
+                {"message": {"note": ["is too long (maximum is 1000000 characters)"]}}, 400
+            )
+        note_id = self.add_note(iid, body)
+        return _json(self.notes[iid][-1] | {"id": note_id}, 201)
+
+    def _update(self, request: Request, iid: int, note_id: int) -> Response:
+        for note in self.notes.get(iid, []):
+            if note["id"] == note_id:
+                note["body"] = request.get_json()["body"]
+                return _json(note)
+        return _json({"message": "404 Not found"}, 404)

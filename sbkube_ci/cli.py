@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from sbkube_ci import __version__
+from sbkube_ci.commands import notify as notify_command
 from sbkube_ci.commands import schema as schema_command
 from sbkube_ci.commands import validate as validate_command
 from sbkube_ci.errors import ConfigProblems, SbkubeError
@@ -75,6 +76,21 @@ def validate(chdir: Path, file: Path | None, output_format: str) -> None:
 def schema(chdir: Path, file: Path | None, output_format: str) -> None:
     """Print the JSON Schema of sbkube.yaml (for editors)."""
     sys.exit(schema_command.schema())
+
+
+@cli.group()
+def notify() -> None:
+    """Chat and webhook notifications (Slack, Discord, generic webhook)."""
+
+
+@notify.command("test")
+@common_options
+@click.option(
+    "--notifier", metavar="NAME", help="Only this notifier (a key under notify:); default: all."
+)
+def notify_test(chdir: Path, file: Path | None, output_format: str, notifier: str | None) -> None:
+    """Send a sample message to check the set-up; exit 1 if a delivery fails."""
+    sys.exit(notify_command.test(chdir, file, notifier))
 
 
 def _print_error(exc: SbkubeError) -> None:

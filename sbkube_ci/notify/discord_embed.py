@@ -1,0 +1,145 @@
+"""The Discord message of an event: one embed coloured by result, within Discord's limits.
+
+Embed: title (linked to the run) · description (commit, actor, PR, the failing app and its
+error, the detail line) · one inline field per app (revision change and object counts) ·
+footer (duration, clusters) · timestamp. Apps beyond the field or size limits are summed up in
+a last "… and N more apps" field linking to the run.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from sbkube_ci.notify.events import Event, EventKind, format_duration
+from sbkube_ci.notify.text import counts, cut_text, first_line, more_apps, revision_change, title
+
+# Discord's documented limits (https://discord.com/developers/docs/resources/message), in one place.
+CONTENT = 2000
+TITLE = 256
+DESCRIPTION = 4096
+FIELDS = 25
+FIELD_NAME = 256
+FIELD_VALUE = 1024
+FOOTER = 2048
+EMBEDS_TOTAL = 6000
+
+COLOURS: dict[EventKind, int] = {
+    "plan": 0x5865F2,
+    "deploy_started": 0x3498DB,
+    "deploy_succeeded": 0x2ECC71,
+    "deploy_failed": 0xE74C3C,
+    "rollback": 0xE67E22,
+    "lock_taken_over": 0xE67E22,
+    "drift_detected": 0xF1C40F,
+}
+
+_MARKDOWN = re.compile(r"([\\`*_~|>\[\]()])")
+
+
+def escape(text: str) -> str:
+    """Discord markdown characters shown as themselves."""
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
+def _no_ticks(text: str) -> str:
+    """Text that can sit between backticks without closing them."""
+    return text.replace("`", "'")
+
+
+def link(url: str | None, label: str) -> str:
+    return f"[{escape(label)}]({url})" if url else escape(label)
+
+
+def message(event: Event) -> dict[str, Any]:
+    """The webhook body for ``event``: ``content`` + one embed; every limit above holds."""
+    embed: dict[str, Any] = {
+        "title": cut_text(title(event), TITLE),
+        "color": COLOURS[event.kind],
+        "description": _description(event),
+        "footer": {"text": cut_text(_footer(event), FOOTER)},
+        "timestamp": event.time.isoformat(),
+    }
+    if event.run_url:
+        embed["url"] = event.run_url
+    fields = list(_app_fields(event))
+    kept = fields if len(fields) <= FIELDS else fields[: FIELDS - 1]
+    embed["fields"] = _with_more(event, kept)
+    while kept and embed_size(embed) > EMBEDS_TOTAL:
+        kept = kept[:-1]
+        embed["fields"] = _with_more(event, kept)
+    return {
+        "content": cut_text(_content(event), CONTENT),
+        "embeds": [embed],
+        # Commit messages and app names are user text: never let them ping @everyone.
+        "allowed_mentions": {"parse": []},
+    }
+
+
+def embed_size(embed: dict[str, Any]) -> int:
+    """Characters Discord counts towards the 6,000 limit of all embeds together."""
+    size = len(embed.get("title", "")) + len(embed.get("description", ""))
+    size += len(embed.get("footer", {}).get("text", ""))
+    size += len(embed.get("author", {}).get("name", ""))
+    return size + sum(len(f["name"]) + len(f["value"]) for f in embed.get("fields", []))
+
+
+def _content(event: Event) -> str:
+    if event.kind == "deploy_failed" and event.failure:
+        return f"{title(event)}: {event.failure.app}"
+    return title(event)
+
+
+def _description(event: Event) -> str:
+    lines = []
+    if event.commit:
+        commit = event.commit
+        lines.append(f"**Commit** {link(commit.url, commit.short_sha)} {escape(commit.title)}")
+    if event.actor:
+        lines.append(f"**By** {escape(event.actor)}")
+    if event.pr_url:
+        lines.append(f"**Pull request** {event.pr_url}")
+    if event.detail:
+        lines.append(escape(event.detail))
+    head = cut_text("\n".join(lines), DESCRIPTION)
+    if not event.failure:
+        return head
+    failure = event.failure
+    where = f" on {escape(failure.cluster)}" if failure.cluster else ""
+    prefix = f"{head}\n\n**Failed:** `{_no_ticks(failure.app)}`{where}\n```\n"
+    if len(prefix) + len("\n```") >= DESCRIPTION:
+        return cut_text(head, DESCRIPTION)
+    error = (first_line(failure.error) or failure.error).replace("```", "'''")
+    room = DESCRIPTION - len(prefix) - len("\n```")
+    return f"{prefix}{cut_text(error, room)}\n```"
+
+
+def _footer(event: Event) -> str:
+    parts = ["sbkube-ci"]
+    if event.duration is not None:
+        parts.append(format_duration(event.duration))
+    if event.clusters:
+        parts.append(", ".join(event.clusters))
+    return " · ".join(parts)
+
+
+def _app_fields(event: Event) -> Iterator[dict[str, Any]]:
+    multi = len(event.clusters) > 1
+    for app in event.apps:
+        name = f"{app.name} · {app.cluster}" if multi else app.name
+        value = f"`{_no_ticks(revision_change(app))}`\n{counts(app)}"
+        yield {
+            "name": cut_text(name, FIELD_NAME),
+            "value": cut_text(value, FIELD_VALUE),
+            "inline": True,
+        }
+
+
+def _with_more(event: Event, kept: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    hidden = len(event.apps) - len(kept)
+    if hidden <= 0:
+        return kept
+    value = f"[see the run]({event.run_url})" if event.run_url else "see the CI job log"
+    more = {"name": more_apps(hidden), "value": cut_text(value, FIELD_VALUE), "inline": False}
+    return [*kept, more]

@@ -13,7 +13,16 @@ from collections.abc import Iterator
 from typing import Any
 
 from sbkube_ci.notify.events import Event, EventKind, format_duration
-from sbkube_ci.notify.text import counts, cut_text, first_line, more_apps, revision_change, title
+from sbkube_ci.notify.text import (
+    COMMIT_TITLE,
+    clusters_text,
+    counts,
+    cut_text,
+    first_line,
+    more_apps,
+    revision_change,
+    title,
+)
 
 # Discord's documented limits (https://discord.com/developers/docs/resources/message), in one place.
 CONTENT = 2000
@@ -24,6 +33,10 @@ FIELD_NAME = 256
 FIELD_VALUE = 1024
 FOOTER = 2048
 EMBEDS_TOTAL = 6000
+# Ours, not Discord's: the error line and the detail each keep to this, so the app fields
+# still get room in the 6,000 characters all embeds share.
+ERROR_LINE = 1024
+DETAIL = 1024
 
 COLOURS: dict[EventKind, int] = {
     "plan": 0x5865F2,
@@ -35,7 +48,9 @@ COLOURS: dict[EventKind, int] = {
     "drift_detected": 0xF1C40F,
 }
 
-_MARKDOWN = re.compile(r"([\\`*_~|>\[\]()])")
+# Below this, a cut part says nothing; better left out than shown as "Er…".
+_MIN_PART = 16
+_MARKDOWN = re.compile(r"([\\`*_~|\[\]])")
 
 
 def escape(text: str) -> str:
@@ -57,7 +72,7 @@ def message(event: Event) -> dict[str, Any]:
     embed: dict[str, Any] = {
         "title": cut_text(title(event), TITLE),
         "color": COLOURS[event.kind],
-        "description": _description(event),
+        "description": _description(event, DESCRIPTION),
         "footer": {"text": cut_text(_footer(event), FOOTER)},
         "timestamp": event.time.isoformat(),
     }
@@ -69,6 +84,9 @@ def message(event: Event) -> dict[str, Any]:
     while kept and embed_size(embed) > EMBEDS_TOTAL:
         kept = kept[:-1]
         embed["fields"] = _with_more(event, kept)
+    overflow = embed_size(embed) - EMBEDS_TOTAL
+    if overflow > 0:  # title, footer and a full description alone can pass 6,000
+        embed["description"] = _description(event, len(embed["description"]) - overflow)
     return {
         "content": cut_text(_content(event), CONTENT),
         "embeds": [embed],
@@ -91,28 +109,30 @@ def _content(event: Event) -> str:
     return title(event)
 
 
-def _description(event: Event) -> str:
+def _description(event: Event, limit: int) -> str:
+    """Commit, actor and PR, then the failure (its error line cut to fit), then the detail."""
     lines = []
     if event.commit:
         commit = event.commit
-        lines.append(f"**Commit** {link(commit.url, commit.short_sha)} {escape(commit.title)}")
+        subject = escape(cut_text(commit.title, COMMIT_TITLE))
+        lines.append(f"**Commit** {link(commit.url, commit.short_sha)} {subject}")
     if event.actor:
         lines.append(f"**By** {escape(event.actor)}")
     if event.pr_url:
         lines.append(f"**Pull request** {event.pr_url}")
-    if event.detail:
-        lines.append(escape(event.detail))
-    head = cut_text("\n".join(lines), DESCRIPTION)
-    if not event.failure:
-        return head
-    failure = event.failure
-    where = f" on {escape(failure.cluster)}" if failure.cluster else ""
-    prefix = f"{head}\n\n**Failed:** `{_no_ticks(failure.app)}`{where}\n```\n"
-    if len(prefix) + len("\n```") >= DESCRIPTION:
-        return cut_text(head, DESCRIPTION)
-    error = (first_line(failure.error) or failure.error).replace("```", "'''")
-    room = DESCRIPTION - len(prefix) - len("\n```")
-    return f"{prefix}{cut_text(error, room)}\n```"
+    text = cut_text("\n".join(lines), limit)
+    if event.failure:
+        failure = event.failure
+        where = f" on {escape(failure.cluster)}" if failure.cluster else ""
+        prefix = f"\n\n**Failed:** `{_no_ticks(failure.app)}`{where}\n```\n"
+        error = (first_line(failure.error) or failure.error).replace("```", "'''")
+        room = min(ERROR_LINE, limit - len(text) - len(prefix) - len("\n```"))
+        if room >= _MIN_PART:
+            text += f"{prefix}{cut_text(error, room)}\n```"
+    room = min(DETAIL, limit - len(text) - 2)
+    if event.detail and room >= _MIN_PART:
+        text += "\n\n" + cut_text(escape(event.detail), room)
+    return text.strip("\n")
 
 
 def _footer(event: Event) -> str:
@@ -120,7 +140,7 @@ def _footer(event: Event) -> str:
     if event.duration is not None:
         parts.append(format_duration(event.duration))
     if event.clusters:
-        parts.append(", ".join(event.clusters))
+        parts.append(clusters_text(event.clusters))
     return " · ".join(parts)
 
 

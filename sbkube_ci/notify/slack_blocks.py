@@ -25,7 +25,9 @@ from slack_sdk.models.blocks import (
 
 from sbkube_ci.notify.events import Event, format_duration
 from sbkube_ci.notify.text import (
+    COMMIT_TITLE,
     RESULT_WORDS,
+    clusters_text,
     counts,
     cut_text,
     first_line,
@@ -103,12 +105,13 @@ def _head_blocks(event: Event) -> list[Block]:
 def _context_texts(event: Event) -> Iterator[str]:
     if event.clusters:
         label = "Cluster" if len(event.clusters) == 1 else "Clusters"
-        yield f"*{label}:* {escape(', '.join(event.clusters))}"
+        yield f"*{label}:* {escape(clusters_text(event.clusters))}"
     if event.actor:
         yield f"*By:* {escape(event.actor)}"
     if event.commit:
         commit = event.commit
-        yield f"*Commit:* {link(commit.url, commit.short_sha)} {escape(commit.title)}".rstrip()
+        subject = escape(cut_text(commit.title, COMMIT_TITLE))
+        yield f"*Commit:* {link(commit.url, commit.short_sha)} {subject}".rstrip()
 
 
 def _fields(event: Event) -> list[MarkdownTextObject]:

@@ -5,6 +5,10 @@ from __future__ import annotations
 from sbkube_ci.notify.events import AppChange, Event, EventKind
 
 ELLIPSIS = "…"
+# Beyond this many clusters, messages say "12 clusters" instead of listing them.
+LISTED_CLUSTERS = 3
+# Not a platform limit: a commit title is one line; a 5,000-character one is a pasted log.
+COMMIT_TITLE = 200
 
 _TITLES: dict[EventKind, tuple[str, str]] = {
     "plan": ("📋", "Plan for {subject}{where}"),
@@ -31,10 +35,17 @@ def title(event: Event) -> str:
     """``✅ Deployed shop to prod`` — one line, no markup."""
     icon, template = _TITLES[event.kind]
     subject = event.project or "apps"
-    clusters = ", ".join(event.clusters)
+    clusters = clusters_text(event.clusters)
     preposition = " to " if event.kind.startswith("deploy") else " on "
     where = f"{preposition}{clusters}" if clusters else ""
     return f"{icon} {template.format(subject=subject, where=where)}"
+
+
+def clusters_text(clusters: tuple[str, ...]) -> str:
+    """``prod`` · ``staging, prod`` · ``12 clusters``."""
+    if len(clusters) > LISTED_CLUSTERS:
+        return f"{len(clusters)} clusters"
+    return ", ".join(clusters)
 
 
 def summary(event: Event) -> str:

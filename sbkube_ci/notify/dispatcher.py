@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 from sbkube_ci.config.models import Config
 from sbkube_ci.config.sections import DiscordNotifier, SlackNotifier, WebhookNotifier
@@ -120,7 +121,7 @@ class Notifications:
         results = self._run(names, lambda name: self._deliver(name, None, event))
         return {name: error for name, (_, error) in zip(names, results, strict=True)}
 
-    def payload(self, name: str, event: Event) -> dict[str, object]:
+    def payload(self, name: str, event: Event) -> dict[str, Any]:
         """What notifier ``name`` would send for ``event``, masked (for previews and tests)."""
         return self._notifier(name).payload(self._prepare(name, event))
 

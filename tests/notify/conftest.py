@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import pytest
 from pytest_httpserver import HTTPServer
 
-from sbkube_ci.notify import Clock
+from sbkube_ci.notify import Clock, NotifyContext, RetryPolicy
 from tests.notify.receivers import DiscordWebhook, SlackApi, SlackWebhook
 
 
@@ -45,3 +46,13 @@ def slack_api(httpserver: HTTPServer) -> SlackApi:
 @pytest.fixture
 def discord(httpserver: HTTPServer) -> DiscordWebhook:
     return DiscordWebhook(httpserver).install()
+
+
+@pytest.fixture
+def make_ctx(virtual_clock: VirtualClock) -> Callable[..., NotifyContext]:
+    """A notifier context with the given environment, the default policy, the virtual clock."""
+
+    def make(**environ: str) -> NotifyContext:
+        return NotifyContext(environ=environ, policy=RetryPolicy(), clock=virtual_clock.clock())
+
+    return make

@@ -16,6 +16,7 @@ import pytest
 from sbkube_ci.config.sections import DiscordNotifier, SlackNotifier, WebhookNotifier
 from sbkube_ci.notify import Event, Notifications
 from sbkube_ci.notify.delivery import secret_masker
+from sbkube_ci.notify.dispatcher import NotifierConfig
 from tests.notify import samples
 from tests.notify.receivers import discord_limit_problem, slack_limit_problem
 
@@ -37,7 +38,7 @@ CASES: list[tuple[str, str, Callable[[], Event]]] = [
 
 
 def notifications() -> Notifications:
-    configs = {
+    configs: dict[str, NotifierConfig] = {
         "slack": SlackNotifier(type="slack", webhook_url_env="SLACK_WEBHOOK_URL"),
         "discord": DiscordNotifier(type="discord", webhook_url_env="DISCORD_WEBHOOK_URL"),
         "webhook": WebhookNotifier(type="webhook", url_env="HOOK_URL"),

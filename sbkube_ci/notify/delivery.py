@@ -62,6 +62,8 @@ class Reply:
     def describe(self) -> str:
         if self.status is None:
             return self.error or "no answer"
+        if 200 <= self.status < 300 and self.error:
+            return self.error  # an API that says "ok": false with HTTP 200 (Slack)
         return f"HTTP {self.status}" + (f" {self.error}" if self.error else "")
 
 

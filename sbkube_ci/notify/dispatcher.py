@@ -87,10 +87,12 @@ class Notifications:
         return list(self._configs)
 
     def wants(self, name: str, event: Event) -> bool:
-        """Whether notifier ``name`` subscribes to this event kind on one of its clusters."""
+        """Whether notifier ``name`` subscribes to this event on one of its clusters."""
         config = self._configs[name]
         if event.kind not in config.on:
             return False
+        if event.kind == "plan" and not any(event.totals):
+            return False  # a plan without changes is not news
         return not config.clusters or any(c in config.clusters for c in event.clusters)
 
     def send(self, event: Event) -> Handle:

@@ -20,6 +20,16 @@ from sbkube_ci.notify.delivery import Reply, deliver, retry_after_header
 from sbkube_ci.notify.events import Event
 from sbkube_ci.notify.slack_blocks import message
 
+# What to do about the Web API errors a misconfigured notifier meets.
+_HINTS = {
+    "channel_not_found": "check the channel name or ID and invite the bot to the channel",
+    "not_in_channel": "invite the bot to the channel (/invite @your-app)",
+    "is_archived": "the channel is archived; pick another one",
+    "invalid_auth": "the token is not valid; check the bot token variable",
+    "not_authed": "no token was sent; check the bot token variable",
+    "token_revoked": "the token was revoked; install the app again and update the secret",
+    "missing_scope": "add the chat:write scope to the app and reinstall it",
+}
 API_URL_ENV = "SBKUBE_SLACK_API_URL"
 DEFAULT_API_URL = "https://slack.com/api/"
 
@@ -95,9 +105,11 @@ class Slack:
             response = getattr(client, method)(**kwargs)
         except SlackApiError as exc:
             data = exc.response.data if isinstance(exc.response.data, dict) else {}
+            error = str(data.get("error") or "error")[:200]
+            hint = _HINTS.get(error)
             return Reply(
                 exc.response.status_code,
-                error=str(data.get("error") or "error")[:200],
+                error=f"{error} ({hint})" if hint else error,
                 retry_after=retry_after_header(dict(exc.response.headers or {})),
             )
         except OSError as exc:

@@ -197,3 +197,12 @@ def test_check_reports_each_notifier(
     with pytest.raises(NotifyError) as caught:
         Notifications.from_config(configs_only, environ={}).check(samples.success(), only="nope")
     assert str(caught.value) == "notify.nope: no such notifier in sbkube.yaml; known: audit"
+
+
+def test_plan_is_sent_only_when_it_has_changes(virtual_clock: VirtualClock) -> None:
+    configs = _config({"slack": {"webhook_url_env": "URL", "on": ["plan"]}})
+    notifications = _notifications(configs, {"URL": "http://127.0.0.1:9/"}, virtual_clock, [])
+    changes = samples.success().with_kind("plan")
+    assert notifications.wants("slack", changes)
+    nothing = changes.with_kind("plan", apps=(AppChange("api", "prod", "3", "3"),))
+    assert not notifications.wants("slack", nothing)

@@ -98,8 +98,12 @@ def test_bot_unknown_channel_is_reported_without_retry(
     slack_api: SlackApi, make_ctx: MakeCtx, virtual_clock: VirtualClock
 ) -> None:
     config = SlackNotifier(type="slack", token_env="SLACK_BOT_TOKEN", channel="#nowhere")
-    with pytest.raises(NotifyError, match="channel_not_found after 1 attempt"):
+    with pytest.raises(NotifyError) as caught:
         _bot(slack_api, make_ctx, config).send(samples.success())
+    assert str(caught.value) == (
+        "notify.slack: channel_not_found (check the channel name or ID and invite the bot to "
+        "the channel) after 1 attempt(s)"
+    )
     assert len(slack_api.calls) == 1
     assert virtual_clock.slept == []
 

@@ -22,6 +22,19 @@ BACKOFF = 1.0
 _MIN_ATTEMPT_TIME = 1.0
 
 
+class DeliveryError(NotifyError):
+    """The platform refused or never answered; ``status`` is its last HTTP status, if any."""
+
+    def __init__(self, message: str, status: int | None) -> None:
+        self.status = status
+        super().__init__(message)
+
+    @property
+    def refused(self) -> bool:
+        """A definite no (4xx but 429): trying the same request again cannot help."""
+        return self.status is not None and 400 <= self.status < 500 and self.status != 429
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """How long and how often to try; the defaults are the documented ones."""
@@ -81,7 +94,7 @@ def retry_after_header(headers: dict[str, str]) -> float | None:
 def deliver(
     attempt: Callable[[float], Reply], *, what: str, policy: RetryPolicy, clock: Clock
 ) -> Reply:
-    """Call ``attempt(timeout)`` until it succeeds or the policy gives up (``NotifyError``)."""
+    """Call ``attempt(timeout)`` until it succeeds or the policy gives up (``DeliveryError``)."""
     deadline = clock.monotonic() + policy.budget
     tries = 0
     while True:
@@ -98,7 +111,7 @@ def deliver(
         if clock.monotonic() + wait + _MIN_ATTEMPT_TIME > deadline:
             break
         clock.sleep(wait)
-    raise NotifyError(f"{what}: {reply.describe()} after {tries} attempt(s)")
+    raise DeliveryError(f"{what}: {reply.describe()} after {tries} attempt(s)", reply.status)
 
 
 def secret_masker(secrets: list[str], marker: str = "***") -> Callable[[str], str]:

@@ -21,7 +21,7 @@ from sbkube_ci.config.models import Config
 from sbkube_ci.config.sections import DiscordNotifier, SlackNotifier, WebhookNotifier
 from sbkube_ci.errors import NotifyError
 from sbkube_ci.notify.base import MessageRef, Notifier, NotifyContext
-from sbkube_ci.notify.delivery import Clock, RetryPolicy, secret_masker
+from sbkube_ci.notify.delivery import Clock, DeliveryError, RetryPolicy, secret_masker
 from sbkube_ci.notify.events import Event, mask_event
 from sbkube_ci.notify.registry import NOTIFIERS, SECRET_FIELDS
 
@@ -106,7 +106,7 @@ class Notifications:
         refs = dict(handle.refs)
         for name, (ref, error) in zip(names, results, strict=True):
             if error:
-                self._warn(f"warning: {error}; the deploy goes on without this notification")
+                self._warn(f"warning: {error}; carrying on without this notification")
             elif ref is not None:
                 refs[name] = ref
         return Handle(refs)
@@ -143,12 +143,23 @@ class Notifications:
             notifier = self._notifier(name)
             prepared = self._prepare(name, event)
             if ref is not None:
-                return notifier.update(ref, prepared), ""
+                return self._update_or_repost(notifier, ref, prepared), ""
             return notifier.send(prepared), ""
         except NotifyError as exc:
             return None, self.mask(str(exc))
         except Exception as exc:  # a notifier bug must not fail the deploy either
             return None, self.mask(f"notify.{name}: internal error {type(exc).__name__}: {exc}")
+
+    def _update_or_repost(
+        self, notifier: Notifier, ref: MessageRef, event: Event
+    ) -> MessageRef | None:
+        try:
+            return notifier.update(ref, event)
+        except DeliveryError as exc:
+            if not exc.refused:
+                raise
+        # The first message is gone (deleted, channel archived): the result must still be seen.
+        return notifier.send(event)
 
     def _notifier(self, name: str) -> Notifier:
         if name not in self._notifiers:

@@ -158,7 +158,7 @@ def test_a_notifier_that_is_down_warns_and_never_raises(virtual_clock: VirtualCl
     assert handle == Handle()
     assert warnings == [
         "warning: notify.slack: cannot reach Slack (URLError) after 3 attempt(s); "
-        "the deploy goes on without this notification"
+        "carrying on without this notification"
     ]
     assert sum(virtual_clock.slept) <= 30.0
 
@@ -206,3 +206,21 @@ def test_plan_is_sent_only_when_it_has_changes(virtual_clock: VirtualClock) -> N
     assert notifications.wants("slack", changes)
     nothing = changes.with_kind("plan", apps=(AppChange("api", "prod", "3", "3"),))
     assert not notifications.wants("slack", nothing)
+
+
+def test_a_deleted_first_message_is_replaced_by_a_new_one(
+    discord: DiscordWebhook, virtual_clock: VirtualClock
+) -> None:
+    configs = _config({"discord": {"webhook_url_env": "DISCORD_WEBHOOK_URL"}})
+    warnings: list[str] = []
+    notifications = _notifications(
+        configs, {"DISCORD_WEBHOOK_URL": discord.url}, virtual_clock, warnings
+    )
+    handle = notifications.send(samples.success().with_kind("deploy_started"))
+    discord.messages.clear()  # someone deleted the "deploying…" message
+    final = notifications.update(handle, samples.success())
+    assert warnings == []
+    assert final.refs["discord"] != handle.refs["discord"]
+    assert [m["embeds"][0]["title"] for m in discord.messages.values()] == [
+        "✅ Deployed shop to prod"
+    ]

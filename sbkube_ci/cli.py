@@ -90,7 +90,7 @@ def notify() -> None:
 )
 def notify_test(chdir: Path, file: Path | None, output_format: str, notifier: str | None) -> None:
     """Send a sample message to check the set-up; exit 1 if a delivery fails."""
-    sys.exit(notify_command.test(chdir, file, notifier))
+    sys.exit(notify_command.send_sample(chdir, file, notifier, output_format))
 
 
 def _print_error(exc: SbkubeError) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -18,7 +19,7 @@ SAMPLE_DETAIL = (
 )
 
 
-def test(chdir: Path, file: Path | None, notifier: str | None) -> int:
+def send_sample(chdir: Path, file: Path | None, notifier: str | None, output_format: str) -> int:
     """Send a sample deploy_succeeded to every notifier (or one); 1 if any delivery failed."""
     project = load_project(chdir, file)
     config = project.config
@@ -31,6 +32,13 @@ def test(chdir: Path, file: Path | None, notifier: str | None) -> int:
     mask = secret_masker([os.environ[v] for v in config.diff.mask_env if os.environ.get(v)])
     notifications = Notifications.from_config(config, mask=mask)
     results = notifications.check(sample_event(config, project.base_dir), only=notifier)
+    if output_format == "json":
+        document = {
+            "ok": not any(results.values()),
+            "notifiers": {n: {"ok": not e, "error": e or None} for n, e in results.items()},
+        }
+        click.echo(json.dumps(document, indent=2))
+        return 0 if document["ok"] else 1
     for name, error in results.items():
         if error:
             click.echo(f"error: {error}", err=True)

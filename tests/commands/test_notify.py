@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -78,6 +79,16 @@ def test_a_failed_delivery_exits_1_with_one_clear_line(
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr == "error: notify.slack: HTTP 404 no_service after 1 attempt(s)\n"
+
+
+def test_json_output(tmp_path: Path, httpserver: HTTPServer) -> None:
+    slack = SlackWebhook(httpserver).install()
+    result = _run("-C", str(_project(tmp_path)), "--format", "json", SLACK_WEBHOOK_URL=slack.url)
+    assert result.returncode == 1
+    document = json.loads(result.stdout)
+    assert document["ok"] is False
+    assert document["notifiers"]["slack"] == {"ok": True, "error": None}
+    assert "DISCORD_WEBHOOK_URL is not set" in document["notifiers"]["discord"]["error"]
 
 
 def test_unset_variable_and_unknown_notifier(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from sbkube_ci.notify.text import (
     first_line,
     more_apps,
     revision_change,
+    summary,
     title,
 )
 
@@ -50,12 +51,13 @@ COLOURS: dict[EventKind, int] = {
 
 # Below this, a cut part says nothing; better left out than shown as "Er…".
 _MIN_PART = 16
-_MARKDOWN = re.compile(r"([\\`*_~|\[\]])")
+_MARKDOWN = re.compile(r"([\\`*_|\[\]]|~~)")
 
 
 def escape(text: str) -> str:
     """Discord markdown characters shown as themselves."""
-    return _MARKDOWN.sub(r"\\\1", text)
+    # A single ~ is plain text (the object counts use it); only ~~ strikes through.
+    return _MARKDOWN.sub(lambda m: "".join("\\" + ch for ch in m.group(1)), text)
 
 
 def _no_ticks(text: str) -> str:
@@ -88,7 +90,7 @@ def message(event: Event) -> dict[str, Any]:
     if overflow > 0:  # title, footer and a full description alone can pass 6,000
         embed["description"] = _description(event, len(embed["description"]) - overflow)
     return {
-        "content": cut_text(_content(event), CONTENT),
+        "content": cut_text(escape(summary(event)), CONTENT),
         "embeds": [embed],
         # Commit messages and app names are user text: never let them ping @everyone.
         "allowed_mentions": {"parse": []},
@@ -101,12 +103,6 @@ def embed_size(embed: dict[str, Any]) -> int:
     size += len(embed.get("footer", {}).get("text", ""))
     size += len(embed.get("author", {}).get("name", ""))
     return size + sum(len(f["name"]) + len(f["value"]) for f in embed.get("fields", []))
-
-
-def _content(event: Event) -> str:
-    if event.kind == "deploy_failed" and event.failure:
-        return f"{title(event)}: {event.failure.app}"
-    return title(event)
 
 
 def _description(event: Event, limit: int) -> str:

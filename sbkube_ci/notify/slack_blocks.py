@@ -116,11 +116,9 @@ def _context_texts(event: Event) -> Iterator[str]:
 
 def _fields(event: Event) -> list[MarkdownTextObject]:
     added, changed, deleted = event.totals
-    pairs = [
-        ("Result", RESULT_WORDS[event.kind]),
-        ("Apps", str(len(event.apps))),
-        ("Objects", f"+{added} ~{changed} -{deleted}"),
-    ]
+    pairs = [("Result", RESULT_WORDS[event.kind])]
+    if event.apps:  # a lock take-over has no apps; "Apps 0" would only be noise
+        pairs += [("Apps", str(len(event.apps))), ("Objects", f"+{added} ~{changed} -{deleted}")]
     if event.duration is not None:
         pairs.append(("Duration", format_duration(event.duration)))
     return [

@@ -50,8 +50,10 @@ def clusters_text(clusters: tuple[str, ...]) -> str:
 
 def summary(event: Event) -> str:
     """One plain line for notification previews and chat fallbacks."""
-    added, changed, deleted = event.totals
-    line = f"{title(event)}: {len(event.apps)} app(s), +{added} ~{changed} -{deleted}"
+    line = title(event)
+    if event.apps:
+        added, changed, deleted = event.totals
+        line += f": {len(event.apps)} app(s), +{added} ~{changed} -{deleted}"
     if event.failure:
         line += f"; {event.failure.app} failed"
     return line

@@ -18,7 +18,7 @@ from sbkube_ci.notify.discord_embed import (
     embed_size,
     message,
 )
-from sbkube_ci.notify.text import title
+from sbkube_ci.notify.text import summary, title
 from tests.notify import samples
 from tests.notify.receivers import discord_limit_problem
 
@@ -47,7 +47,7 @@ def test_title_at_limit_is_unchanged_and_one_over_is_cut() -> None:
 
 def test_content_at_limit_is_unchanged_and_one_over_is_cut() -> None:
     exact = _event(project=_project_for_title(CONTENT))
-    assert message(exact)["content"] == title(exact)
+    assert message(exact)["content"] == summary(exact) == title(exact)
     cut = message(_event(project=_project_for_title(CONTENT + 1)))["content"]
     assert len(cut) == CONTENT
     assert cut.endswith("…")

@@ -135,3 +135,12 @@ def test_buttons_only_for_known_links() -> None:
     (actions,) = [b for b in payload["blocks"] if b["type"] == "actions"]
     assert [e["url"] for e in actions["elements"]] == [samples.RUN]
     assert not [b for b in message(_event())["blocks"] if b["type"] == "actions"]
+
+
+def test_an_event_without_apps_shows_no_app_counts() -> None:
+    event = _event(kind="lock_taken_over", detail="lock held by bob since 09:02 expired")
+    payload = message(event)
+    assert payload["text"] == "🔓 Lock taken over on prod"
+    (fields,) = [b["fields"] for b in payload["blocks"] if "fields" in b]
+    assert [f["text"] for f in fields] == ["*Result*\nlock taken over"]
+    assert "lock held by bob since 09:02 expired" in _texts(payload)

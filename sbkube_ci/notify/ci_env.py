@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sbkube_ci.notify.events import AppChange, Commit, Event, EventKind, Failure
+
+# How merge commits name their pull/merge request, for deploys that run on the push after it:
+# GitHub squash "Title (#123)" and merge "Merge pull request #123 from ..."; GitLab's
+# "See merge request group/project!123" trailer.
+_GITHUB_MERGED = re.compile(r"^Merge pull request #(\d+) |\(#(\d+)\)\s*$", re.MULTILINE)
+_GITLAB_MERGED = re.compile(r"^See merge request \S+!(\d+)\s*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,9 @@ def _github(env: Mapping[str, str]) -> CIContext:
     ref = env.get("GITHUB_REF", "")
     if pr_url is None and base and ref.startswith("refs/pull/"):
         pr_url = f"{base}/pull/{ref.split('/')[2]}"
+    number = _merged_number(_GITHUB_MERGED, commit.title if commit else "")
+    if pr_url is None and base and number:
+        pr_url = f"{base}/pull/{number}"  # a deploy on push after the merge
     run_url = None
     if base and env.get("GITHUB_RUN_ID"):
         run_url = f"{base}/actions/runs/{env['GITHUB_RUN_ID']}"
@@ -97,12 +107,18 @@ def _gitlab(env: Mapping[str, str]) -> CIContext:
         commit = Commit(
             sha=sha, message=message, url=f"{project}/-/commit/{sha}" if project else None
         )
-    pr_url = None
-    if project and env.get("CI_MERGE_REQUEST_IID"):
-        pr_url = f"{project}/-/merge_requests/{env['CI_MERGE_REQUEST_IID']}"
+    iid = env.get("CI_MERGE_REQUEST_IID") or _merged_number(
+        _GITLAB_MERGED, commit.message if commit else ""
+    )
+    pr_url = f"{project}/-/merge_requests/{iid}" if project and iid else None
     run_url = env.get("CI_JOB_URL") or env.get("CI_PIPELINE_URL") or None
     actor = env.get("GITLAB_USER_LOGIN") or env.get("GITLAB_USER_NAME") or None
     return CIContext(actor=actor, commit=commit, pr_url=pr_url, run_url=run_url)
+
+
+def _merged_number(pattern: re.Pattern[str], text: str) -> str | None:
+    match = pattern.search(text)
+    return next((g for g in match.groups() if g), None) if match else None
 
 
 def _event_payload(path: str | None) -> dict[str, Any]:

@@ -91,3 +91,27 @@ def test_outside_ci_only_the_local_user_is_known() -> None:
     ctx = ci_context({"USER": "eve"})
     assert ctx.actor == "eve"
     assert (ctx.commit, ctx.pr_url, ctx.run_url) == (None, None, None)
+
+
+def test_push_after_a_merge_links_the_merged_pull_request(tmp_path: Path) -> None:
+    base = {"GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "acme/shop", "GITHUB_SHA": "abc1234"}
+    for message, expected in [
+        ("Scale api for the sale (#318)\n\n* details", "https://github.com/acme/shop/pull/318"),
+        ("Merge pull request #42 from acme/scale\n\nScale", "https://github.com/acme/shop/pull/42"),
+        ("Scale api\n\nsee (#7) in the body", None),
+    ]:
+        payload = tmp_path / "event.json"
+        payload.write_text(json.dumps({"head_commit": {"message": message}}))
+        assert ci_context({**base, "GITHUB_EVENT_PATH": str(payload)}).pr_url == expected
+
+
+def test_gitlab_merge_commit_links_its_merge_request() -> None:
+    env = {
+        "GITLAB_CI": "true",
+        "CI_PROJECT_URL": "https://gitlab.com/acme/shop",
+        "CI_COMMIT_SHA": "0123456789",
+        "CI_COMMIT_MESSAGE": (
+            "Merge branch 'scale' into 'main'\n\nScale\n\nSee merge request acme/shop!77\n"
+        ),
+    }
+    assert ci_context(env).pr_url == "https://gitlab.com/acme/shop/-/merge_requests/77"

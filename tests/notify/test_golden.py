@@ -55,7 +55,9 @@ def test_payload_matches_golden(platform: str, case: str, make: Callable[[], Eve
     path = GOLDEN / f"{platform}_{case}.json"
     text = json.dumps(payload, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
     if os.environ.get("SBKUBE_UPDATE_GOLDEN") == "1":
-        path.write_text(text, encoding="utf-8")
+        partial = path.with_suffix(".json.tmp")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(path)
     assert path.is_file(), f"{path} is missing; run with SBKUBE_UPDATE_GOLDEN=1 and review it"
     assert json.loads(path.read_text(encoding="utf-8")) == json.loads(text), (
         f"{path.name} differs; if intended, rerun with SBKUBE_UPDATE_GOLDEN=1 and review the diff"

@@ -47,7 +47,8 @@ class Slack:
             self._webhook_url = ctx.secret(name, "webhook_url_env", config.webhook_url_env)
         elif config.token_env:
             self._token = ctx.secret(name, "token_env", config.token_env)
-        self._api_url = ctx.environ.get(API_URL_ENV) or DEFAULT_API_URL
+        # slack-sdk appends the method name to the base URL as is: it must end with a slash.
+        self._api_url = (ctx.environ.get(API_URL_ENV) or DEFAULT_API_URL).rstrip("/") + "/"
 
     def payload(self, event: Event) -> dict[str, Any]:
         return message(event)

@@ -27,7 +27,8 @@ def _webhook(url: str, make_ctx: MakeCtx) -> Slack:
 
 
 def _bot(api: SlackApi, make_ctx: MakeCtx, config: SlackNotifier = BOT) -> Slack:
-    ctx = make_ctx(SLACK_BOT_TOKEN=api.token, SBKUBE_SLACK_API_URL=api.base_url)
+    # Written without the trailing slash, as people do; the notifier adds it.
+    ctx = make_ctx(SLACK_BOT_TOKEN=api.token, SBKUBE_SLACK_API_URL=api.base_url.rstrip("/"))
     return Slack("slack", config, ctx)
 
 

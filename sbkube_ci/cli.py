@@ -19,6 +19,7 @@ import click
 
 from sbkube_ci import __version__
 from sbkube_ci.commands import ci as ci_command
+from sbkube_ci.commands import notify as notify_command
 from sbkube_ci.commands import schema as schema_command
 from sbkube_ci.commands import validate as validate_command
 from sbkube_ci.errors import ConfigProblems, SbkubeError
@@ -83,6 +84,21 @@ def schema(chdir: Path, file: Path | None, output_format: str) -> None:
 def ci() -> None:
     """Container entrypoint of the GitHub Action / GitLab template; reads INPUT_* variables."""
     sys.exit(ci_command.run_ci(os.environ))
+
+
+@cli.group()
+def notify() -> None:
+    """Chat and webhook notifications (Slack, Discord, generic webhook)."""
+
+
+@notify.command("test")
+@common_options
+@click.option(
+    "--notifier", metavar="NAME", help="Only this notifier (a key under notify:); default: all."
+)
+def notify_test(chdir: Path, file: Path | None, output_format: str, notifier: str | None) -> None:
+    """Send a sample message to check the set-up; exit 1 if a delivery fails."""
+    sys.exit(notify_command.send_sample(chdir, file, notifier, output_format))
 
 
 def _print_error(exc: SbkubeError) -> None:

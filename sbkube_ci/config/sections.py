@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+import re
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from sbkube_ci.config.base import Model
 from sbkube_ci.config.types import Duration, EnvName, SecretRef
@@ -136,18 +137,53 @@ DEFAULT_EVENTS: list[Event] = [
 ]
 
 
+_SLACK_CHANNEL = re.compile(r"^([#@]?[a-z0-9][a-z0-9._-]{0,79}|[CGD][A-Z0-9]{6,})$")
+
+
+def _check_slack_channel(value: str) -> str:
+    if not _SLACK_CHANNEL.match(value):
+        raise ValueError(
+            f"{value!r} is not a Slack channel; write #name (lower-case letters, digits, "
+            "'-', '_' or '.', at most 80) or a channel ID such as C0123456"
+        )
+    return value
+
+
+SlackChannel = Annotated[
+    str,
+    AfterValidator(_check_slack_channel),
+    Field(json_schema_extra={"pattern": _SLACK_CHANNEL.pattern}),
+]
+
+
 class NotifierBase(Model):
     on: list[Event] = Field(default_factory=lambda: list(DEFAULT_EVENTS))
     clusters: list[str] = Field(default=[], description="Only these clusters (empty: all)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _yaml_on_key(cls, data: Any) -> Any:
+        # YAML 1.1 reads a bare `on:` key as the boolean true (the GitHub Actions quirk);
+        # renamed in place so the loader's per-mapping bookkeeping (by id) still applies.
+        if isinstance(data, dict) and True in data and "on" not in data:
+            data["on"] = data.pop(True)
+        return data
+
+    @field_validator("on", mode="before")
+    @classmethod
+    def _known_events(cls, value: Any) -> Any:
+        known = get_args(Event)
+        for item in value if isinstance(value, list) else []:
+            if isinstance(item, str) and item not in known:
+                raise ValueError(f"unknown event {item!r}; events are: {', '.join(known)}")
+        return value
 
 
 class SlackNotifier(NotifierBase):
     type: Literal["slack"]
     webhook_url_env: EnvName | None = None
     token_env: EnvName | None = None
-    channel: str | None = Field(
-        default=None, pattern=r"^([#@]?[a-z0-9][a-z0-9._-]{0,79}|[CGD][A-Z0-9]{6,})$"
-    )
+    channel: SlackChannel | None = None
 
     @model_validator(mode="after")
     def _one_transport(self) -> SlackNotifier:

@@ -61,7 +61,8 @@ class Masker:
             self._needles |= new
             self._pattern = None
 
-    def __bool__(self) -> bool:
+    @property
+    def has_values(self) -> bool:
         return bool(self._needles)
 
     def mask(self, text: str) -> str:

@@ -13,7 +13,7 @@ import html
 import re
 from collections.abc import Sequence
 
-from sbkube_ci.diff.budget import Block, fit
+from sbkube_ci.diff.budget import Block, fit, size
 from sbkube_ci.diff.mask import Masker
 from sbkube_ci.plan_model import AppPlan, ClusterPlan, Plan
 
@@ -50,9 +50,13 @@ def render_comment(
 ) -> str:
     """The PR/MR comment of one cluster, starting with its hidden marker."""
     target = plan.cluster(cluster)
-    title = f"sbkube-ci plan · `{cluster}`"
-    head = comment_marker(cluster) + "\n" + _head(plan, [target], title=title)
-    return _fit(head, _blocks([target], full_plan_hint), budget, full_plan_hint, masker)
+    # The marker is how the CI adapters find the comment to update: it survives any budget.
+    marker = comment_marker(cluster) + "\n"
+    if size(marker) > budget:
+        raise ValueError(f"a budget of {budget} bytes cannot even hold the comment marker")
+    head = _head(plan, [target], title=f"sbkube-ci plan · `{cluster}`")
+    blocks = _blocks([target], full_plan_hint)
+    return marker + _fit(head, blocks, budget, full_plan_hint, masker, reserved=marker)
 
 
 def _head(plan: Plan, clusters: Sequence[ClusterPlan], *, title: str) -> str:
@@ -151,7 +155,16 @@ def _escape(text: str) -> str:
     return re.sub(r"([\\`*_\[\]|<>])", r"\\\1", text)
 
 
-def _fit(head: str, blocks: list[Block], budget: int, hint: str, masker: Masker | None) -> str:
+def _fit(
+    head: str,
+    blocks: list[Block],
+    budget: int,
+    hint: str,
+    masker: Masker | None,
+    *,
+    reserved: str = "",
+) -> str:
+    """Mask, then fit within ``budget`` minus what ``reserved`` (the marker) already takes."""
     if masker is not None:  # a last pass: the plan is masked already, names and notes may not be
         head = masker.mask(head)
         blocks = [Block(masker.mask(b.full), masker.mask(b.short)) for b in blocks]
@@ -164,4 +177,4 @@ def _fit(head: str, blocks: list[Block], budget: int, hint: str, masker: Masker 
     def omitted(count: int) -> str:
         return f"…and {_apps(count)} more, not shown here: see {where}.\n"
 
-    return fit(head, blocks, budget, note, omitted)
+    return fit(head, blocks, budget - size(reserved), note, omitted)

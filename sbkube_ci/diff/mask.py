@@ -55,7 +55,7 @@ class Masker:
         """Mask ``value`` (and its base64 forms) from now on; too-short values are ignored."""
         if len(value.strip()) < MIN_LITERAL:
             return
-        forms = {value, *_base64_forms(value.encode("utf-8"))}
+        forms = {value, *_base64_forms(_bytes(value))}
         new = {f for f in forms if len(f) >= MIN_LITERAL} - self._needles
         if new:
             self._needles |= new
@@ -157,6 +157,14 @@ def _env_entries(node: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, 
         for index, item in enumerate(node):
             name = item.get("name") if isinstance(item, dict) else None
             yield from _env_entries(item, (*path, str(name) if name else f"[{index}]"))
+
+
+def _bytes(value: str) -> bytes:
+    # Environment values that were not UTF-8 arrive with surrogate escapes (os.environ).
+    try:
+        return value.encode("utf-8", errors="surrogateescape")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", errors="surrogatepass")
 
 
 def _copy(obj: Any) -> Any:

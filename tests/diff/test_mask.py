@@ -120,3 +120,12 @@ def test_from_settings_masks_the_current_values_of_mask_env_variables() -> None:
     masker = Masker.from_settings(["DB_PASSWORD", "UNSET"], {"DB_PASSWORD": "hunter2hunter2"})
     assert masker.mask("pw=hunter2hunter2") == "pw=***"
     assert masker.mask_env == frozenset({"DB_PASSWORD", "UNSET"})
+
+
+def test_values_that_are_not_utf8_are_still_masked() -> None:
+    raw = b"pw-\xff\xfe-secret"
+    value = raw.decode("utf-8", errors="surrogateescape")  # as os.environ gives it
+    masker = Masker([value, "lone-\ud800-surrogate"])
+    assert masker.mask(f"a {value} b") == "a *** b"
+    assert masker.mask(base64.b64encode(raw).decode()) == "***"
+    assert masker.mask("x lone-\ud800-surrogate") == "x ***"

@@ -23,7 +23,8 @@ from tests.diff.objects import b64, config_map, deployment, secret
 from tests.diff.scenarios import CREATED
 
 YAML_SPECIAL = list(":#-?'\"&*!|>%@`{}[],\\\n\r\t \u2028\x85")
-_chars = st.one_of(st.characters(), st.sampled_from(YAML_SPECIAL))
+# Lone surrogates cannot be in a manifest or a UTF-8 report; test_mask covers them in values.
+_chars = st.one_of(st.characters(exclude_categories=["Cs"]), st.sampled_from(YAML_SPECIAL))
 SECRETS = st.text(_chars, min_size=4, max_size=40).filter(lambda s: len(s.strip()) >= 4)
 
 

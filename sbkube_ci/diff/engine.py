@@ -196,7 +196,7 @@ def _change(
         return ObjectChange(action="unchanged", **head)
     old_norm = normalize(old, options.ignore) if old is not None else None
     new_norm = normalize(new, options.ignore) if new is not None else None
-    old_masked, new_masked = masker.mask_pair(old_norm, new_norm)
+    old_masked, new_masked = masker.mask_pair(old_norm, new_norm, copy=False)
     if old_masked is None:
         text = _whole(to_yaml(new_masked), "+", options.max_object_lines)
         return ObjectChange(action="create", diff=masker.mask(text), **head)

@@ -83,11 +83,13 @@ class Masker:
                 container[key] = HIDDEN
         return self._mask_values(copy)
 
-    def mask_pair(self, old: Any, new: Any) -> tuple[Any, Any]:
-        """Copies of two versions of one object; sensitive fields say how they changed."""
+    def mask_pair(self, old: Any, new: Any, *, copy: bool = True) -> tuple[Any, Any]:
+        """Two versions of one object, masked; sensitive fields say how they changed.
+
+        With ``copy=False`` the inputs are masked in place (the engine's own copies)."""
         # Fields are compared before values are masked: two different secrets both mask to
         # ``***`` and would look unchanged.
-        old_copy, new_copy = _copy(old), _copy(new)
+        old_copy, new_copy = (_copy(old), _copy(new)) if copy else (old, new)
         old_slots = sensitive_slots(old_copy, self.mask_env) if isinstance(old_copy, dict) else {}
         new_slots = sensitive_slots(new_copy, self.mask_env) if isinstance(new_copy, dict) else {}
         for path, (container, key) in old_slots.items():
@@ -101,6 +103,8 @@ class Masker:
         for path, (container, key) in new_slots.items():
             if path not in old_slots:
                 container[key] = ADDED
+        if not self._needles:
+            return old_copy, new_copy
         return self._mask_values(old_copy), self._mask_values(new_copy)
 
     def _mask_values(self, obj: Any) -> Any:

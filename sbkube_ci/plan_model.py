@@ -54,7 +54,9 @@ class ObjectChange(_PlanModel):
     def title(self) -> str:
         """``Kind namespace/name`` with the hook, as reviewers read it in a comment."""
         where = f"{self.namespace}/{self.name}" if self.namespace else self.name
-        kind = f"{self.kind}.{self.group}" if self.group and "." in self.group else self.kind
+        # Custom groups are named (Certificate.cert-manager.io); Kubernetes' own are implied.
+        custom = "." in self.group and not self.group.endswith(".k8s.io")
+        kind = f"{self.kind}.{self.group}" if custom else self.kind
         hook = f" (helm.sh/hook: {self.hook})" if self.hook else ""
         return f"{kind} {where}{hook}"
 

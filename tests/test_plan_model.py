@@ -89,6 +89,15 @@ def test_object_title_names_kind_namespace_name_and_hook() -> None:
         group="stable.example.com", version="v1", kind="CronTab", name="x", action="create"
     )
     assert crd.title == "CronTab.stable.example.com x"
+    ingress = ObjectChange(
+        group="networking.k8s.io",
+        version="v1",
+        kind="Ingress",
+        namespace="shop",
+        name="web",
+        action="update",
+    )
+    assert ingress.title == "Ingress shop/web"
     assert (
         ObjectChange(
             group="", version="v1", kind="Namespace", name="shop", action="delete"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
-from sbkube_ci.config.sections import IgnoreRule
+from sbkube_ci.config.sections import DiffSettings, IgnoreRule
 from sbkube_ci.diff.ignore import ALL_ITEMS, apply_rules, compile_rules, parse_path
 from sbkube_ci.errors import ConfigError
 from tests.diff.objects import deployment, service
@@ -77,3 +79,11 @@ def test_list_items_by_index_and_all_and_missing_paths() -> None:
     assert obj["items"] == [1, 3]
     apply_rules(obj, compile_rules([IgnoreRule(path="items[*]")]))
     assert obj["items"] == []
+
+
+def test_the_examples_in_the_docs_are_valid() -> None:
+    text = (Path(__file__).resolve().parents[2] / "docs" / "diff.md").read_text()
+    example = text.split("## Ignoring fields", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    settings = DiffSettings.model_validate(yaml.safe_load(example)["diff"])
+    rules = compile_rules(settings.ignore)
+    assert [r.path[-1] for r in rules] == ["checksum/config", "helm.sh/chart", "status", "replicas"]

@@ -8,6 +8,7 @@ deployed one is not even loaded, and an object equal to its old version is not d
 from __future__ import annotations
 
 import difflib
+import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -211,15 +212,19 @@ def _change(
 
 def unified(old_text: str, new_text: str, context_lines: int) -> str:
     """A unified diff without the file header lines (the object title says what it is)."""
-    lines = difflib.unified_diff(
-        old_text.splitlines(), new_text.splitlines(), n=context_lines, lineterm=""
-    )
-    return "\n".join(line for line in lines if not line.startswith(("--- ", "+++ ")))
+    lines = difflib.unified_diff(_lines(old_text), _lines(new_text), n=context_lines, lineterm="")
+    return "\n".join(itertools.islice(lines, 2, None))  # after the ---/+++ header
+
+
+def _lines(text: str) -> list[str]:
+    # Only "\n" ends a YAML line here; str.splitlines would also split inside values at
+    # characters such as U+2028 and make the diff lie about what changed.
+    return text.rstrip("\n").split("\n") if text else []
 
 
 def _whole(text: str, sign: str, max_lines: int) -> str:
     """An object created or deleted, every line signed; collapsed beyond ``max_lines``."""
-    lines = text.splitlines()
+    lines = _lines(text)
     shown = [sign + line for line in lines[:max_lines]]
     if len(lines) > max_lines:
         shown.append(f"… {len(lines) - max_lines:,} more lines")

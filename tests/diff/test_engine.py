@@ -12,6 +12,7 @@ from sbkube_ci.diff.engine import (
     diff_objects,
     plan_app,
     plan_cluster,
+    unified,
 )
 from sbkube_ci.diff.mask import Masker
 from sbkube_ci.diff.normalize import to_yaml
@@ -208,3 +209,14 @@ def test_helm_minor_version_change_is_noted() -> None:
         "some charts render differently across Helm versions"
     )
     assert note("4.0.0", "v3.18.0") is not None
+
+
+def test_unified_keeps_content_lines_that_look_like_headers_and_unicode_breaks() -> None:
+    assert unified("a\n-- x\n++ y\n", "a\n-- z\n++ y\n", 0).splitlines() == [
+        "@@ -2 +2 @@",
+        "--- x",
+        "+-- z",
+    ]
+    [change] = _diff([config_map("c", v="a\u2028b")], [config_map("c", v="a\u2028c")])
+    assert change.diff.count("\n-") == 1
+    assert change.diff.count("\n+") == 1

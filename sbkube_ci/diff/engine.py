@@ -97,7 +97,7 @@ def plan_app(
         fields |= {
             "render_digest": render.render_digest,
             "input_digest": render.input_digest,
-            "source": dict(render.source),
+            "source": masker.mask_object(dict(render.source)),  # URLs may carry credentials
         }
         if render.error:
             return AppPlan(action="unchanged", error=masker.mask(render.error), **fields)

@@ -220,3 +220,15 @@ def test_unified_keeps_content_lines_that_look_like_headers_and_unicode_breaks()
     [change] = _diff([config_map("c", v="a\u2028b")], [config_map("c", v="a\u2028c")])
     assert change.diff.count("\n-") == 1
     assert change.diff.count("\n+") == 1
+
+
+def test_source_pins_are_kept_and_masked() -> None:
+    source = {"repo": "https://bot:tok3n-value@charts.acme.io", "version": "1.2.3"}
+    app = plan_app(
+        "api",
+        AppRender([service()], source=source),
+        None,
+        options=OPTIONS,
+        masker=Masker(["tok3n-value"]),
+    )
+    assert app.source == {"repo": "https://bot:***@charts.acme.io", "version": "1.2.3"}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
+from datetime import UTC
 
 from sbkube_ci.diff.budget import Block, fit, size
 from sbkube_ci.diff.mask import Masker
@@ -97,7 +98,9 @@ def _meta(plan: Plan, clusters: Sequence[ClusterPlan]) -> str:
     for cluster in clusters:
         revision = f"`{cluster.state_revision[:12]}`" if cluster.state_revision else "none yet"
         parts.append(f"{_escape(cluster.name)} state {revision}")
-    parts.append(plan.created_at.strftime("%Y-%m-%d %H:%M UTC"))
+    created = plan.created_at
+    created = created.astimezone(UTC) if created.tzinfo else created.replace(tzinfo=UTC)
+    parts.append(created.strftime("%Y-%m-%d %H:%M UTC"))
     return "Planned against " + " · ".join(parts)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -136,3 +138,9 @@ def test_random_plans_never_exceed_the_budget(sizes: list[int], ticks: int, budg
     assert len(text.encode()) <= budget
     assert not open_fence_at_end(text)
     assert text.startswith(comment_marker("prod") + "\n")
+
+
+def test_the_time_is_shown_in_utc() -> None:
+    plan = scenarios.no_changes()
+    plan.created_at = datetime(2026, 11, 27, 10, 30, tzinfo=timezone(timedelta(hours=2)))
+    assert "· 2026-11-27 08:30 UTC" in render_comment(plan, "prod")

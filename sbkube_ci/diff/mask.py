@@ -29,6 +29,9 @@ MIN_LITERAL = 4
 MIN_EMBEDDED = 8
 """From this length, base64 pieces of a value inside longer base64 strings are masked too."""
 
+_LARGE_TEXT = 65_536
+"""Above this, one ``str.find`` pass per needle beats a regex trying every needle per char."""
+
 _Slots = dict[tuple[str, ...], tuple[Any, Any]]
 
 
@@ -69,10 +72,10 @@ class Masker:
         """``text`` with every registered value, raw or base64, replaced by ``***``."""
         if not self._needles:
             return text
+        if len(text) > _LARGE_TEXT:
+            return _mask_spans(text, self._needles)
         if self._pattern is None:
-            # Longest first, so a value that contains another is masked whole.
-            needles = sorted(self._needles, key=lambda n: (-len(n), n))
-            self._pattern = re.compile("|".join(re.escape(n) for n in needles))
+            self._pattern = re.compile(_trie_pattern(self._needles))
         return self._pattern.sub(MASK, text)
 
     def mask_object(self, obj: Any) -> Any:
@@ -161,6 +164,57 @@ def _env_entries(node: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, 
         for index, item in enumerate(node):
             name = item.get("name") if isinstance(item, dict) else None
             yield from _env_entries(item, (*path, str(name) if name else f"[{index}]"))
+
+
+def _mask_spans(text: str, needles: Iterable[str]) -> str:
+    """``text`` with every occurrence of every needle masked; overlapping ones as one span."""
+    spans: list[tuple[int, int]] = []
+    for needle in needles:
+        start = text.find(needle)
+        while start >= 0:
+            spans.append((start, start + len(needle)))
+            start = text.find(needle, start + 1)
+    if not spans:
+        return text
+    spans.sort()
+    parts, done = [], 0
+    for start, end in spans:
+        if end <= done:
+            continue
+        if start > done:  # a new span: keep the text before it
+            parts += [text[done:start], MASK]
+        elif not parts:
+            parts.append(MASK)  # a span starting at 0
+        done = end
+    return "".join(parts) + text[done:]
+
+
+def _trie_pattern(needles: Iterable[str]) -> str:
+    """One regex matching any needle, longest first, as a trie.
+
+    A flat ``a|b|c`` alternation tries every needle at every position (seconds per MiB with a
+    few dozen secrets); a trie tries one branch per character.
+    """
+    trie: dict[str, Any] = {}
+    for needle in needles:
+        node = trie
+        for char in needle:
+            node = node.setdefault(char, {})
+        node[""] = {}  # end of a needle
+    return _node_pattern(trie)
+
+
+def _node_pattern(node: dict[str, Any]) -> str:
+    chain = ""
+    while len(node) == 1 and "" not in node:  # a run of single children: no group needed
+        ((char, node),) = node.items()
+        chain += re.escape(char)
+    branches = [re.escape(c) + _node_pattern(child) for c, child in sorted(node.items()) if c]
+    if not branches:
+        return chain
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    # Optional and greedy after a needle's end: the longer needle wins, the shorter still fits.
+    return chain + (f"(?:{body})?" if "" in node else body)
 
 
 def _bytes(value: str) -> bytes:

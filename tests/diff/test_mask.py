@@ -6,6 +6,8 @@ import base64
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sbkube_ci.diff import mask
 from sbkube_ci.diff.mask import Masker
@@ -129,3 +131,21 @@ def test_values_that_are_not_utf8_are_still_masked() -> None:
     assert masker.mask(f"a {value} b") == "a *** b"
     assert masker.mask(base64.b64encode(raw).decode()) == "***"
     assert masker.mask("x lone-\ud800-surrogate") == "x ***"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    needles=st.lists(st.text("ab", min_size=4, max_size=9), min_size=1, max_size=6),
+    text=st.text("abc", max_size=300),
+)
+def test_small_and_large_texts_leave_no_needle(needles: list[str], text: str) -> None:
+    masker = Masker(needles)
+    small = masker.mask(text)
+    large = masker.mask(text + "c" * 70_000)  # the span path for large texts
+    for needle in needles:
+        assert needle not in small
+        assert needle not in large
+    assert ("***" in small) == any(n in text for n in needles)
+    if not any(n in text for n in needles):
+        assert small == text
+        assert large == text + "c" * 70_000

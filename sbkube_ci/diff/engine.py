@@ -190,7 +190,7 @@ def _change(
         "kind": key.kind,
         "namespace": masker.mask(key.namespace),
         "name": masker.mask(key.name),
-        "hook": hook_of(current),
+        "hook": _masked(hook_of(current), masker),
         "previous_version": previous if previous != version else None,
     }
     if old is not None and old == new:  # identical input: no normalizing, dumping or diffing
@@ -208,6 +208,10 @@ def _change(
         return ObjectChange(action="unchanged", **head)
     text = unified(to_yaml(old_masked), to_yaml(new_masked), options.context_lines)
     return ObjectChange(action="update", diff=masker.mask(text), **head)
+
+
+def _masked(text: str | None, masker: Masker) -> str | None:
+    return masker.mask(text) if text else None
 
 
 def unified(old_text: str, new_text: str, context_lines: int) -> str:

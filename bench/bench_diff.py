@@ -76,9 +76,13 @@ def _apps(changed: Callable[[int], bool]) -> Apps:
 
 
 def _time(apps: Apps, options: DiffOptions, masker: Masker) -> tuple[float, ClusterPlan]:
-    start = time.perf_counter()
-    cluster = plan_cluster("prod", apps, state_revision="r1", options=options, masker=masker)
-    return time.perf_counter() - start, cluster
+    """The best of 3 runs: the machine is shared, the minimum is the least disturbed."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        cluster = plan_cluster("prod", apps, state_revision="r1", options=options, masker=masker)
+        best = min(best, time.perf_counter() - start)
+    return best, cluster
 
 
 def main() -> None:

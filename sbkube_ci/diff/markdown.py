@@ -1,0 +1,183 @@
+"""The plan as Markdown for review: PR/MR comments and job summaries, within a size budget.
+
+One summary table, then one ``<details>`` per changed app with its diff in a fenced block.
+When the whole does not fit, the largest diffs are replaced by a one-line note pointing at the
+full plan, so the text never exceeds the budget and never ends inside a code fence. Sizes are
+counted in UTF-8 bytes: never more than the characters GitHub and GitLab count, and exactly
+what a job summary counts.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from datetime import UTC
+
+from sbkube_ci.diff.budget import Block, fit, size
+from sbkube_ci.diff.mask import Masker
+from sbkube_ci.plan_model import AppPlan, ClusterPlan, Plan
+
+GITHUB_COMMENT = 65_536
+STEP_SUMMARY = 1_048_576
+GITLAB_NOTE = 1_000_000
+
+_BACKTICKS = re.compile(r"`+")
+
+
+def comment_marker(cluster: str) -> str:
+    """The hidden first line the CI adapters look for to update their comment in place."""
+    return f"<!-- sbkube-ci:plan:{cluster} -->"
+
+
+def render_markdown(
+    plan: Plan,
+    *,
+    budget: int = STEP_SUMMARY,
+    full_plan_hint: str = "",
+    masker: Masker | None = None,
+) -> str:
+    """``plan.md`` and the job summary: every cluster of the plan."""
+    head = _head(plan, plan.clusters, title="sbkube-ci plan")
+    return _fit(head, _blocks(plan.clusters, full_plan_hint), budget, full_plan_hint, masker)
+
+
+def render_comment(
+    plan: Plan,
+    cluster: str,
+    budget: int = GITHUB_COMMENT,
+    full_plan_hint: str = "",
+    masker: Masker | None = None,
+) -> str:
+    """The PR/MR comment of one cluster, starting with its hidden marker."""
+    target = plan.cluster(cluster)
+    # The marker is how the CI adapters find the comment to update: it survives any budget.
+    marker = comment_marker(cluster) + "\n"
+    if size(marker) > budget:
+        raise ValueError(f"a budget of {budget} bytes cannot even hold the comment marker")
+    head = _head(plan, [target], title=f"sbkube-ci plan · `{cluster}`")
+    blocks = _blocks([target], full_plan_hint)
+    return marker + _fit(head, blocks, budget, full_plan_hint, masker, reserved=marker)
+
+
+def _head(plan: Plan, clusters: Sequence[ClusterPlan], *, title: str) -> str:
+    lines = [f"## {title}", "", _totals(clusters), "", _meta(plan, clusters), ""]
+    rows = [(c, a) for c in clusters for a in c.changed_apps]
+    if rows:
+        lines += ["| Cluster | App | Action | + | ~ | - |", "|---|---|---|--:|--:|--:|"]
+        lines += [_row(c, a) for c, a in rows]
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def _totals(clusters: Sequence[ClusterPlan]) -> str:
+    apps = [a for c in clusters for a in c.apps]
+    changed = [a for a in apps if a.has_changes]
+    failed = [a for a in apps if a.error]
+    where = f"{len(clusters)} cluster{'s' if len(clusters) != 1 else ''}"
+    if not changed and not failed:
+        return f"**No changes** on {where}: {_apps(len(apps))} up to date."
+    added = sum(a.added for a in apps)
+    updated = sum(a.changed for a in apps)
+    deleted = sum(a.deleted for a in apps)
+    text = (
+        f"**{_apps(len(changed))} change{'s' if len(changed) == 1 else ''}** on {where}: "
+        f"+{added} ~{updated} -{deleted} objects · {len(apps) - len(changed)} unchanged"
+    )
+    if failed:
+        text += f" · **{len(failed)} failed to render**"
+    return text
+
+
+def _apps(count: int) -> str:
+    return f"{count} app{'s' if count != 1 else ''}"
+
+
+def _meta(plan: Plan, clusters: Sequence[ClusterPlan]) -> str:
+    parts = [f"commit `{plan.commit[:12]}`"] if plan.commit else []
+    for cluster in clusters:
+        revision = f"`{cluster.state_revision[:12]}`" if cluster.state_revision else "none yet"
+        parts.append(f"{_escape(cluster.name)} state {revision}")
+    created = plan.created_at
+    created = created.astimezone(UTC) if created.tzinfo else created.replace(tzinfo=UTC)
+    parts.append(created.strftime("%Y-%m-%d %H:%M UTC"))
+    return "Planned against " + " · ".join(parts)
+
+
+def _row(cluster: ClusterPlan, app: AppPlan) -> str:
+    action = "**error**" if app.error else app.action
+    counts = ("", "", "") if app.error else (app.added, app.changed, app.deleted)
+    cells = [_escape(cluster.name), _escape(app.name), action, *map(str, counts)]
+    return "| " + " | ".join(cells) + " |"
+
+
+def _blocks(clusters: Sequence[ClusterPlan], hint: str) -> list[Block]:
+    many = len(clusters) > 1
+    return [
+        _block(app, f"{cluster.name} / {app.name}" if many else app.name, hint)
+        for cluster in clusters
+        for app in cluster.changed_apps
+    ]
+
+
+def _block(app: AppPlan, label: str, hint: str) -> Block:
+    summary = f"<b>{html.escape(label)}</b> · {_summary(app)}"
+    body: list[str] = []
+    if app.helm_version_note:
+        body += [f"> **Note:** {_escape(app.helm_version_note)}", ""]
+    if app.error:
+        body += ["Rendering failed:", "", _fence(app.error, ""), ""]
+    for change in app.objects:
+        if change.action != "unchanged":
+            title = f"**{_escape(change.title)}** ({change.action})"
+            body += [title, "", _fence(change.diff, "diff"), ""]
+    unchanged = sum(1 for o in app.objects if o.action == "unchanged")
+    if unchanged:
+        body += [f"{unchanged} other object{'s' if unchanged != 1 else ''} unchanged.", ""]
+    full = f"<details>\n<summary>{summary}</summary>\n\n" + "\n".join(body) + "</details>\n\n"
+    where = f" — full diff in {hint}" if hint else ""
+    short = f"- **{_escape(label)}** · {_summary(app)}: diff left out to fit{where}.\n\n"
+    return Block(full, short)
+
+
+def _summary(app: AppPlan) -> str:
+    if app.error:
+        return "failed to render"
+    return f"{app.action}: +{app.added} ~{app.changed} -{app.deleted}"
+
+
+def _fence(content: str, info: str) -> str:
+    """A fenced block that ``content`` cannot close: longer than any backtick run inside."""
+    longest = max((len(m) for m in _BACKTICKS.findall(content)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{info}\n{content}\n{fence}"
+
+
+def _escape(text: str) -> str:
+    """Text safe outside code: no HTML, table breaks or emphasis from object names."""
+    return re.sub(r"([\\`*_\[\]|<>])", r"\\\1", text)
+
+
+def _fit(
+    head: str,
+    blocks: list[Block],
+    budget: int,
+    hint: str,
+    masker: Masker | None,
+    *,
+    reserved: str = "",
+) -> str:
+    """Mask, then fit within ``budget`` minus what ``reserved`` (the marker) already takes."""
+    if masker is not None:  # a last pass: the plan is masked already, names and notes may not be
+        head = masker.mask(head)
+        blocks = [Block(masker.mask(b.full), masker.mask(b.short)) for b in blocks]
+    where = hint or "`.sbkube/plan.md` (run `sbkube-ci plan`)"
+    note = (
+        f"> Some diffs were left out to stay within {budget:,} characters; "
+        f"the full plan is in {where}.\n\n"
+    )
+
+    def omitted(count: int) -> str:
+        return f"…and {_apps(count)} more, not shown here: see {where}.\n"
+
+    return fit(head, blocks, budget - size(reserved), note, omitted)

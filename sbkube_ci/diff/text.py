@@ -1,0 +1,55 @@
+"""The plan as terminal text: the same facts as the Markdown report, for the job log."""
+
+from __future__ import annotations
+
+from sbkube_ci.diff.mask import Masker
+from sbkube_ci.plan_model import AppPlan, ClusterPlan, Plan
+
+_SIGN = {"create": "+", "update": "~", "delete": "-", "unchanged": "="}
+_COLORS = {"+": "\033[32m", "-": "\033[31m", "@": "\033[36m", "!": "\033[1;31m"}
+_RESET = "\033[0m"
+
+
+def render_text(plan: Plan, *, color: bool = False, masker: Masker | None = None) -> str:
+    """Every cluster, app and changed object with its diff; ANSI colours if ``color``."""
+    lines: list[str] = []
+    for cluster in plan.clusters:
+        lines += _cluster(cluster)
+    if not plan.has_changes and not plan.has_errors:
+        lines.append("No changes.")
+    text = "\n".join(_paint(line) if color else line for line in lines) + "\n"
+    return masker.mask(text) if masker is not None else text
+
+
+def _cluster(cluster: ClusterPlan) -> list[str]:
+    added, changed, deleted = cluster.totals()
+    changing = [a for a in cluster.apps if a.has_changes]
+    revision = cluster.state_revision or "none yet"
+    lines = [
+        f"cluster {cluster.name} (state {revision}): {len(changing)} of {len(cluster.apps)} "
+        f"apps change, objects +{added} ~{changed} -{deleted}"
+    ]
+    for app in cluster.changed_apps:
+        lines += _app(app)
+    return lines
+
+
+def _app(app: AppPlan) -> list[str]:
+    if app.error:
+        return [f"! {app.name}: failed to render: {app.error}"]
+    counts = f"+{app.added} ~{app.changed} -{app.deleted}"
+    lines = [f"{_SIGN[app.action]} {app.name} ({app.action} {counts})"]
+    if app.helm_version_note:
+        lines.append(f"    note: {app.helm_version_note}")
+    for change in app.objects:
+        if change.action == "unchanged":
+            continue
+        lines.append(f"    {_SIGN[change.action]} {change.title}")
+        lines += ["        " + line for line in change.diff.splitlines()]
+    return lines
+
+
+def _paint(line: str) -> str:
+    stripped = line.lstrip()
+    code = _COLORS.get(stripped[:1]) if stripped.startswith(("+", "-", "@@", "!")) else None
+    return f"{code}{line}{_RESET}" if code else line

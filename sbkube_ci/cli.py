@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from sbkube_ci import __version__
+from sbkube_ci.commands import prepare as prepare_command
 from sbkube_ci.commands import schema as schema_command
 from sbkube_ci.commands import validate as validate_command
 from sbkube_ci.errors import ConfigProblems, SbkubeError
@@ -75,6 +76,47 @@ def validate(chdir: Path, file: Path | None, output_format: str) -> None:
 def schema(chdir: Path, file: Path | None, output_format: str) -> None:
     """Print the JSON Schema of sbkube.yaml (for editors)."""
     sys.exit(schema_command.schema())
+
+
+@cli.command()
+@common_options
+@click.option("--app", "apps", multiple=True, help="Only this app (repeatable).")
+@click.option(
+    "--frozen/--no-frozen",
+    default=None,
+    help="Fail instead of changing sbkube.lock (default: on when CI=true).",
+)
+@click.option(
+    "--update",
+    multiple=True,
+    is_flag=False,
+    flag_value="*",
+    metavar="[APP]",
+    help="Re-resolve APP (repeatable), or every app when given without a name.",
+)
+@click.option("--keep-going", is_flag=True, help="Prepare the other apps after a failure.")
+def prepare(
+    *,
+    chdir: Path,
+    file: Path | None,
+    output_format: str,
+    apps: tuple[str, ...],
+    frozen: bool | None,
+    update: tuple[str, ...],
+    keep_going: bool,
+) -> None:
+    """Resolve and fetch every app's source into the cache; write sbkube.lock."""
+    sys.exit(
+        prepare_command.run(
+            chdir,
+            file,
+            apps=apps,
+            frozen=frozen,
+            update=update,
+            keep_going=keep_going,
+            output_format=output_format,
+        )
+    )
 
 
 def _print_error(exc: SbkubeError) -> None:

@@ -1,0 +1,36 @@
+"""Projects for source tests: an ``sbkube.yaml`` written to a temp dir and loaded for real."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from sbkube_ci.commands.prepare import make_context
+from sbkube_ci.config.loader import load_project
+from sbkube_ci.sources.base import SourceContext
+
+MakeContext = Callable[..., SourceContext]
+
+
+def write_project(root: Path, apps: dict[str, Any], settings: dict[str, Any] | None = None) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    config = {"apiVersion": "sbkube/v1", "settings": settings or {}, "apps": apps}
+    (root / "sbkube.yaml").write_text(yaml.safe_dump(config))
+    return root
+
+
+@pytest.fixture
+def make_ctx(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> MakeContext:
+    """``make_ctx(apps, settings)``: a SourceContext on a fresh project under tmp_path/project."""
+    monkeypatch.delenv("SBKUBE_CACHE_DIR", raising=False)
+    monkeypatch.delenv("CI", raising=False)
+
+    def make(apps: dict[str, Any], settings: dict[str, Any] | None = None) -> SourceContext:
+        root = write_project(tmp_path / "project", apps, settings)
+        return make_context(load_project(root))
+
+    return make

@@ -16,8 +16,16 @@ from sbkube_ci.sources.base import SourceContext
 MakeContext = Callable[..., SourceContext]
 
 
-def write_project(root: Path, apps: dict[str, Any], settings: dict[str, Any] | None = None) -> Path:
+def write_project(
+    root: Path,
+    apps: dict[str, Any],
+    settings: dict[str, Any] | None = None,
+    files: dict[str, str] | None = None,
+) -> Path:
     root.mkdir(parents=True, exist_ok=True)
+    for rel, content in (files or {}).items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(content)
     config = {"apiVersion": "sbkube/v1", "settings": settings or {}, "apps": apps}
     (root / "sbkube.yaml").write_text(yaml.safe_dump(config))
     return root
@@ -25,12 +33,16 @@ def write_project(root: Path, apps: dict[str, Any], settings: dict[str, Any] | N
 
 @pytest.fixture
 def make_ctx(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> MakeContext:
-    """``make_ctx(apps, settings)``: a SourceContext on a fresh project under tmp_path/project."""
+    """``make_ctx(apps, settings, files)``: a SourceContext on the project in tmp_path/project."""
     monkeypatch.delenv("SBKUBE_CACHE_DIR", raising=False)
     monkeypatch.delenv("CI", raising=False)
 
-    def make(apps: dict[str, Any], settings: dict[str, Any] | None = None) -> SourceContext:
-        root = write_project(tmp_path / "project", apps, settings)
+    def make(
+        apps: dict[str, Any],
+        settings: dict[str, Any] | None = None,
+        files: dict[str, str] | None = None,
+    ) -> SourceContext:
+        root = write_project(tmp_path / "project", apps, settings, files)
         return make_context(load_project(root))
 
     return make

@@ -25,6 +25,7 @@ HEADER = (
     "# sbkube.lock: the exact source of every app, written by `sbkube-ci prepare`.\n"
     "# Commit this file. Change it with `sbkube-ci prepare --update [APP]`, not by hand.\n"
 )
+_REGENERATE = "fix it, or delete it and run sbkube-ci prepare to write it anew"
 _FIELD_ORDER = ("kind", "source", "constraint", "version", "digest", "resolved_at", "extra")
 
 
@@ -50,15 +51,17 @@ class Lockfile:
         try:
             data = read_text(text, display).data
         except YamlError as exc:
-            raise ConfigError(f"{exc}; regenerate it with sbkube-ci prepare --update") from exc
+            raise ConfigError(f"{exc}; {_REGENERATE}") from exc
         if data.get("lockVersion") != LOCK_VERSION:
             raise ConfigError(
                 f"{display}: lockVersion {data.get('lockVersion')!r} is not {LOCK_VERSION}; "
-                "regenerate it with sbkube-ci prepare --update"
+                f"{_REGENERATE}"
             )
         apps = data.get("apps") or {}
         if not isinstance(apps, dict):
-            raise ConfigError(f"{display}: apps must be a mapping of app name to pin")
+            raise ConfigError(
+                f"{display}: apps must be a mapping of app name to pin; {_REGENERATE}"
+            )
         return cls({str(name): _pin(display, str(name), entry) for name, entry in apps.items()})
 
 
@@ -68,9 +71,7 @@ def _pin(display: str, name: str, entry: Any) -> Pin:
             raise TypeError("not a mapping")
         return Pin.from_dict(entry)
     except (KeyError, TypeError, ValueError) as exc:
-        raise ConfigError(
-            f"{display}: apps.{name}: invalid entry ({exc}); run sbkube-ci prepare --update {name}"
-        ) from exc
+        raise ConfigError(f"{display}: apps.{name}: invalid entry ({exc}); {_REGENERATE}") from exc
 
 
 def read_lock(path: Path) -> Lockfile:

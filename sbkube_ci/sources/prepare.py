@@ -116,6 +116,8 @@ def _execute(
             done, pending = wait(pending, return_when="FIRST_COMPLETED")
             for future in done:
                 job = futures[future]
+                if future.cancelled():  # stopped after another app failed
+                    continue
                 try:
                     result.prepared[job.name] = future.result()
                 except SbkubeError as exc:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import tarfile
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import yaml
 
 from sbkube_ci.errors import SourceError
 from sbkube_ci.sources import prepare_app
-from tests.fixtures.chart_repo import ChartRepo, package_chart
+from tests.fixtures.chart_repo import TLS, ChartRepo, package_chart, self_signed
 from tests.fixtures.net import free_port
 from tests.sources.conftest import MakeContext
 
@@ -137,3 +138,45 @@ def test_unsafe_archive_is_refused_and_nothing_extracted(
     assert not list(ctx.cache_dir.rglob("escaped.txt"))
     assert not list(ctx.cache_dir.rglob("Chart.yaml"))
     assert not (ctx.cache_dir.parent / "escaped.txt").exists()
+
+
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
+def test_https_with_custom_ca_and_client_certificate(
+    chart_repo_factory: Callable[..., ChartRepo], make_ctx: MakeContext, tmp_path: Path
+) -> None:
+    server_cert, server_key = self_signed(tmp_path, "server")
+    client_cert, client_key = self_signed(tmp_path, "client")
+    repo = chart_repo_factory(tls=TLS(server_cert, server_key, client_ca=client_cert))
+    repo.add("web", "1.0.0")
+    settings = {
+        "helm_repos": {
+            "tls": {
+                "url": repo.url,
+                "ca_file": str(server_cert),
+                "cert_file": str(client_cert),
+                "key_file": str(client_key),
+            }
+        }
+    }
+    ctx = make_ctx({"web": _helm_app("tls/web")}, settings)
+    assert prepare_app("web", ctx.project.config.apps["web"], ctx).pin.version == "1.0.0"
+
+    no_client_cert = {"helm_repos": {"tls": {"url": repo.url, "ca_file": str(server_cert)}}}
+    ctx = make_ctx({"web": _helm_app("tls/web")}, no_client_cert)
+    with pytest.raises(SourceError, match=r"^apps\.web: "):  # the server demands a client cert
+        prepare_app("web", ctx.project.config.apps["web"], ctx)
+
+    no_ca = {
+        "helm_repos": {
+            "tls": {"url": repo.url, "cert_file": str(client_cert), "key_file": str(client_key)}
+        }
+    }
+    ctx = make_ctx({"web": _helm_app("tls/web")}, no_ca)
+    with pytest.raises(SourceError, match=r"^apps\.web: TLS failed for https://.*set ca_file"):
+        prepare_app("web", ctx.project.config.apps["web"], ctx)
+
+    insecure = {
+        "helm_repos": {"tls": {**no_ca["helm_repos"]["tls"], "insecure_skip_tls_verify": True}}
+    }
+    ctx = make_ctx({"web": _helm_app("tls/web")}, insecure)
+    assert prepare_app("web", ctx.project.config.apps["web"], ctx).pin.version == "1.0.0"

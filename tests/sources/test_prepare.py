@@ -159,3 +159,35 @@ def test_git_and_oci_pins_reused(git_server: GitServer, make_ctx: MakeContext) -
     moved = prepare(ctx.project, update=True, ctx=make_ctx(apps))
     assert moved.prepared["cfg"].pin.digest != sha
     assert (moved.prepared["cfg"].path / "b.yaml").exists()
+
+
+def test_parallel_apps_share_one_index_download(
+    chart_repo: ChartRepo, make_ctx: MakeContext
+) -> None:
+    for name in ("a", "b", "c", "d", "e"):
+        chart_repo.add(name, "1.0.0")
+    apps = {name: {"type": "helm", "chart": f"r/{name}"} for name in ("a", "b", "c", "d", "e")}
+    ctx = make_ctx(apps, {"helm_repos": {"r": chart_repo.url}})
+    result = prepare_apps(ctx, max_workers=4)
+    assert sorted(result.prepared) == ["a", "b", "c", "d", "e"]
+    assert chart_repo.requests.count("/charts/index.yaml") == 1
+    assert sorted(result.lock.pins) == ["a", "b", "c", "d", "e"]
+
+
+def test_first_failure_stops_without_keep_going(
+    chart_repo: ChartRepo, make_ctx: MakeContext
+) -> None:
+    chart_repo.add("ok", "1.0.0")
+    apps = {f"bad{i}": {"type": "helm", "chart": f"r/missing{i}"} for i in range(4)}
+    ctx = make_ctx(
+        {**apps, "ok": {"type": "helm", "chart": "r/ok"}}, {"helm_repos": {"r": chart_repo.url}}
+    )
+    with pytest.raises(SourceError, match=r"^apps\.bad\d: chart 'missing\d' is not in "):
+        prepare_apps(ctx, max_workers=1)
+
+
+def test_unknown_app_name(make_ctx: MakeContext) -> None:
+    ctx = make_ctx({"a": {"type": "noop"}})
+    with pytest.raises(SourceError, match=r"^apps\.zzz: no such app; known: a$"):
+        prepare_apps(ctx, ["zzz"])
+    assert prepare_apps(ctx).prepared == {}  # apps without a source are skipped

@@ -12,8 +12,10 @@ import yaml
 from sbkube_ci.commands.prepare import make_context
 from sbkube_ci.config.loader import load_project
 from sbkube_ci.sources.base import SourceContext
+from tests.sources.git_http import git_http_server
 
 MakeContext = Callable[..., SourceContext]
+__all__ = ["git_http_server"]  # a fixture for the tests here
 
 
 def write_project(

@@ -10,6 +10,7 @@ from sbkube_ci.sources import prepare_app
 from tests.fixtures.git_server import GitServer, git
 from tests.fixtures.net import free_port
 from tests.sources.conftest import MakeContext
+from tests.sources.git_http import GitHttpServer
 
 CHART = {
     "charts/api/Chart.yaml": "apiVersion: v2\nname: api\nversion: 0.1.0\n",
@@ -115,18 +116,27 @@ def test_symlink_out_of_repository_is_refused(git_server: GitServer, make_ctx: M
     assert not list((ctx.cache_dir / "git").glob("*/*"))
 
 
-def test_credentials_stay_out_of_files(
-    git_server: GitServer, make_ctx: MakeContext, monkeypatch: pytest.MonkeyPatch
+def test_http_credentials_via_askpass_never_stored(
+    git_server: GitServer,
+    git_http_server: GitHttpServer,
+    make_ctx: MakeContext,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    git_server.create("infra", CHART)
+    sha = git_server.create("infra", CHART)
     monkeypatch.setenv("GIT_PW", "hunter2-secret")
-    settings = {
-        "git_repos": {
-            "infra": {"url": git_server.url("infra"), "username": "bot", "password": "${GIT_PW}"}
-        }
-    }
+    url = git_http_server.url("infra")
+    settings = {"git_repos": {"infra": {"url": url, "username": "bot", "password": "${GIT_PW}"}}}
     ctx = make_ctx({"ns": {"type": "git", "repo": "infra", "path": "manifests"}}, settings)
-    prepare_app("ns", ctx.project.config.apps["ns"], ctx)
+    prepared = prepare_app("ns", ctx.project.config.apps["ns"], ctx)
+    assert prepared.pin.digest == sha
+    assert any(a.startswith("Basic ") for a in git_http_server.requests)  # auth was used
     for path in ctx.work_dir.rglob("*"):
         if path.is_file():
             assert b"hunter2-secret" not in path.read_bytes(), path
+
+    monkeypatch.setenv("GIT_PW", "wrong-password")
+    ctx = make_ctx({"ns": {"type": "git", "repo": "infra", "path": "manifests"}}, settings)
+    with pytest.raises(SourceError, match=rf"^apps\.ns: git ls-remote {url}: exit 128") as err:
+        prepare_app("ns", ctx.project.config.apps["ns"], ctx)
+    assert "wrong-password" not in str(err.value)
+    assert "\n" not in str(err.value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -107,3 +108,21 @@ def test_without_keep_going_the_first_error_stops(
     assert code == 1
     assert err.startswith(f"error: apps.db: cannot reach {gone}/index.yaml")
     assert len(err.splitlines()) == 1
+
+
+def test_json_output(
+    chart_repo: ChartRepo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    chart_repo.add("web", "1.1.0")
+    chart_repo.add("api", "0.2.0")
+    root = _project(tmp_path, chart_repo)
+    code, out, _ = _run(capsys, "-C", str(root), "--format", "json", "--app", "web")
+    document = json.loads(out)
+    assert code == 0
+    assert document["ok"] is True
+    assert list(document["apps"]) == ["web"]
+    web = document["apps"]["web"]
+    assert (web["kind"], web["version"], web["from_lock"]) == ("helm_repo", "1.1.0", False)
+    assert Path(web["path"], "Chart.yaml").is_file()
+    code, out, _ = _run(capsys, "-C", str(root), "--format", "json", "--update")
+    assert sorted(json.loads(out)["apps"]) == ["api", "web"]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
+from sbkube_ci.commands.prepare import prepare
 from sbkube_ci.errors import SourceError
 from sbkube_ci.sources import prepare_app
 from tests.fixtures.chart_repo import package_chart
@@ -98,3 +100,21 @@ def test_htpasswd_registry_login_uses_stdin_and_own_config(
     with pytest.raises(SourceError, match=r"^apps\.secure: .*HTTP 401") as err:
         prepare_app("secure", ctx.project.config.apps["secure"], ctx)
     assert "not-the-password" not in str(err.value)
+
+
+def test_locked_oci_chart_needs_no_registry_when_cached(
+    oci_registry: OciRegistry, make_ctx: MakeContext, tmp_path: Path
+) -> None:
+    digests = _push(oci_registry, tmp_path, "api", "1.0.0")
+    apps = {"api": {"type": "helm", "chart": f"oci://{oci_registry.host}/charts/api"}}
+    ctx = make_ctx(apps)
+    first = prepare(ctx.project, ctx=ctx)
+    assert first.prepared["api"].pin.digest == digests["1.0.0"]
+    oci_registry.stop()
+    again = prepare(ctx.project, frozen=True, ctx=make_ctx(apps))
+    assert again.resolved == []
+    assert again.prepared["api"].path == first.prepared["api"].path
+
+    shutil.rmtree(ctx.cache_dir)  # cold cache and the registry gone: one line naming the app
+    with pytest.raises(SourceError, match=r"^apps\.api: helm pull oci://.*@sha256:[0-9a-f]+: exit"):
+        prepare(ctx.project, frozen=True, ctx=make_ctx(apps))

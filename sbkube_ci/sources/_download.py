@@ -100,10 +100,8 @@ class Client:
 
 
 def _too_big(where: str, url: str, max_bytes: int) -> str:
-    return (
-        f"{where}: {safe_url(url)} is larger than the {max_bytes // 2**20} MiB download limit; "
-        "refused"
-    )
+    limit = f"{max_bytes / 2**20:g} MiB" if max_bytes >= 2**20 else f"{max_bytes} byte"
+    return f"{where}: {safe_url(url)} is larger than the {limit} download limit; refused"
 
 
 def _reason(exc: BaseException) -> str:

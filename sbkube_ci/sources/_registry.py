@@ -37,9 +37,17 @@ class Registry:
     def base(self) -> str:
         return f"{'http' if self.plain_http else 'https'}://{self.host}"
 
-    def _send(self, method: str, url: str, headers: dict[str, str]) -> requests.Response:
+    def _send(
+        self, method: str, url: str, headers: dict[str, str], *, auth: bool = False
+    ) -> requests.Response:
         try:
-            return requests.request(method, url, headers=headers, timeout=self.timeout)
+            return requests.request(
+                method,
+                url,
+                headers=headers,
+                auth=self.auth if auth else None,
+                timeout=self.timeout,
+            )
         except requests.RequestException as exc:
             raise SourceError(
                 f"{self.where}: cannot reach OCI registry {self.base} ({type(exc).__name__}); "
@@ -73,9 +81,7 @@ class Registry:
             headers["Authorization"] = f"Bearer {self._token(challenge)}"
             response = self._send(method, url, headers)
         elif response.status_code == 401 and self.auth:
-            response = requests.request(
-                method, url, headers=headers, auth=self.auth, timeout=self.timeout
-            )
+            response = self._send(method, url, headers, auth=True)
         if response.status_code in (401, 403):
             raise SourceError(
                 f"{self.where}: {self.host} answered HTTP {response.status_code}; set username "

@@ -49,23 +49,28 @@ def unsafe_member(member: tarfile.TarInfo) -> str | None:
     return None
 
 
-def extract_tgz(archive: Path, dest: Path, *, what: str) -> None:
+def extract_tgz(
+    archive: Path,
+    dest: Path,
+    *,
+    what: str,
+    max_members: int = MAX_MEMBERS,
+    max_bytes: int = MAX_UNPACKED_BYTES,
+) -> None:
     """Extract ``archive`` into ``dest`` after checking every member; ``what`` names it."""
     try:
         with tarfile.open(archive, "r:*") as tar:
             members = tar.getmembers()
-            if len(members) > MAX_MEMBERS:
-                raise UnsafeArchive(f"{what}: more than {MAX_MEMBERS} files; refused")
+            if len(members) > max_members:
+                raise UnsafeArchive(f"{what}: more than {max_members} files; refused")
             total = 0
             for member in members:
                 problem = unsafe_member(member)
                 if problem:
                     raise UnsafeArchive(f"{what}: unsafe archive, {problem}; nothing extracted")
                 total += max(member.size, 0)
-            if total > MAX_UNPACKED_BYTES:
-                raise UnsafeArchive(
-                    f"{what}: unpacks to more than {MAX_UNPACKED_BYTES // 2**20} MiB; refused"
-                )
+            if total > max_bytes:
+                raise UnsafeArchive(f"{what}: unpacks to more than {max_bytes // 2**20} MiB")
             # The data filter repeats the checks inside tarfile itself and drops modes such
             # as setuid; our own pass above is what guarantees nothing was written on refusal.
             tar.extractall(dest, filter="data")

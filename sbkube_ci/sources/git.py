@@ -195,6 +195,13 @@ class GitSource:
                 target.git(ctx, git_dir, "fetch", "-q", "--", target.url, ref)
             archive = scratch / "tree.tar"
             target.git(ctx, git_dir, "archive", "--format=tar", "-o", str(archive), sha)
-            extract_tgz(archive, dest, what=f"{target.where}: {target.source}@{sha[:12]}")
+            # A repository may be far bigger than a chart: allow more, but still a bound.
+            extract_tgz(
+                archive,
+                dest,
+                what=f"{target.where}: {target.source}@{sha[:12]}",
+                max_members=200_000,
+                max_bytes=2 * 2**30,
+            )
         finally:
             shutil.rmtree(scratch, ignore_errors=True)

@@ -128,7 +128,8 @@ class HelmRepoSource:
         helm_app = _helm_app(name, app)
         _, repo = repo_settings(name, helm_app, ctx)
         _, chart = split_chart(name, helm_app)
-        return Request(KIND, f"{repo.url.rstrip('/')}/{chart}", helm_app.version or "")
+        source = f"{safe_url(repo.url).rstrip('/')}/{chart}"
+        return Request(KIND, source, helm_app.version or "")
 
     def resolve(self, name: str, app: App, ctx: SourceContext) -> Pin:
         app = _helm_app(name, app)
@@ -156,7 +157,7 @@ class HelmRepoSource:
             constraint=request.constraint,
             version=str(entry.get("version")),
             digest=f"sha256:{entry['digest']}" if entry.get("digest") else "",
-            extra={"url": archive_url},
+            extra={"url": safe_url(archive_url)},  # credentials come from settings
         )
         if not pin.digest:  # an index without digests: the archive itself fixes the pin
             digest = self._download(name, app, pin, ctx, expected=None)

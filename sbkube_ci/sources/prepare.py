@@ -138,6 +138,12 @@ def _merge_lock(lock: Lockfile, result: PrepareResult, known: Collection[str]) -
     return Lockfile(pins)
 
 
+def _check_names(apps: Collection[str], names: Iterable[str]) -> None:
+    for name in names:
+        if name not in apps:
+            raise SourceError(f"apps.{name}: no such app; known: {', '.join(sorted(apps))}")
+
+
 def prepare_apps(
     ctx: SourceContext,
     names: Iterable[str] | None = None,
@@ -158,10 +164,14 @@ def prepare_apps(
     config = ctx.project.config
     lock = lock or Lockfile()
     selected = sorted(config.enabled_apps() if names is None else names)
-    for name in selected:
-        if name not in config.apps:
-            raise SourceError(f"apps.{name}: no such app; known: {', '.join(sorted(config.apps))}")
+    _check_names(config.apps, [*selected, *([] if isinstance(update, bool) else update)])
     result = PrepareResult()
+    if frozen and names is None:
+        for stale in sorted(set(lock.pins) - set(config.apps)):
+            result.errors[stale] = (
+                f"apps.{stale}: in sbkube.lock but not in sbkube.yaml (--frozen); run "
+                "`sbkube-ci prepare` and commit sbkube.lock"
+            )
     jobs = _plan(ctx, selected, SOURCES, result, lock=lock, update=update, frozen=frozen)
     if result.errors and not keep_going:
         drift = [result.errors[n] for n in sorted(result.errors)]

@@ -40,7 +40,10 @@ def test_size_limit_refuses_bigger_files(httpserver: HTTPServer, make_ctx: MakeC
     httpserver.expect_request("/big").respond_with_data(b"x" * 4096)
     ctx = make_ctx({"big": {"type": "http", "url": httpserver.url_for("/big"), "dest": "b"}})
     ctx.max_download_bytes = 1024
-    with pytest.raises(SourceError, match=r"^apps\.big: .*/big is larger than the 0 MiB"):
+    with pytest.raises(
+        SourceError,
+        match=r"^apps\.big: .*/big is larger than the 1024 byte download limit; refused$",
+    ):
         prepare_app("big", ctx.project.config.apps["big"], ctx)
     assert not list((ctx.cache_dir / "http").glob("*/*"))
 

@@ -191,3 +191,19 @@ def test_unknown_app_name(make_ctx: MakeContext) -> None:
     with pytest.raises(SourceError, match=r"^apps\.zzz: no such app; known: a$"):
         prepare_apps(ctx, ["zzz"])
     assert prepare_apps(ctx).prepared == {}  # apps without a source are skipped
+
+
+def test_frozen_reports_stale_entries_and_unknown_update_names(
+    chart_repo: ChartRepo, make_ctx: MakeContext
+) -> None:
+    chart_repo.add("web", "1.0.0")
+    chart_repo.add("old", "1.0.0")
+    both = {**_apps(), "old": {"type": "helm", "chart": "r/old"}}
+    ctx = make_ctx(both, {"helm_repos": {"r": chart_repo.url}}, FILES)
+    prepare(ctx.project, ctx=ctx)
+    removed = _ctx(make_ctx, chart_repo)
+    with pytest.raises(LockDrift, match=r"^apps\.old: in sbkube\.lock but not in sbkube\.yaml"):
+        prepare(removed.project, frozen=True, ctx=removed)
+    assert sorted(prepare(removed.project, ctx=removed).lock.pins) == ["web"]
+    with pytest.raises(SourceError, match=r"^apps\.wbe: no such app; known: local, web$"):
+        prepare(removed.project, update={"wbe"}, ctx=removed)

@@ -60,6 +60,11 @@ class GitTarget:
         self.path = path.strip("/") or "."
         self.settings = settings
         self._check()
+        if self.key is None and not re.match(r"^([a-z][a-z0-9+.-]*://|[^/:]+@[^/:]+:|/)", repo):
+            raise SourceError(
+                f"{self.where}: Git repository {repo!r} is not in settings.git_repos and not a "
+                "URL; declare it there or write https://..., ssh://..., git://... or file://..."
+            )
 
     def _check(self) -> None:
         url = self.url

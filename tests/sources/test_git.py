@@ -140,3 +140,9 @@ def test_http_credentials_via_askpass_never_stored(
         prepare_app("ns", ctx.project.config.apps["ns"], ctx)
     assert "wrong-password" not in str(err.value)
     assert "\n" not in str(err.value)
+
+
+def test_undeclared_repository_key_in_chart(make_ctx: MakeContext) -> None:
+    ctx = make_ctx({"api": {"type": "helm", "chart": "git::platfrom//charts/api"}})
+    with pytest.raises(SourceError, match=r"^apps\.api: Git repository 'platfrom' is not in "):
+        prepare_app("api", ctx.project.config.apps["api"], ctx)

@@ -20,6 +20,7 @@ import click
 from sbkube_ci import __version__
 from sbkube_ci.commands import ci as ci_command
 from sbkube_ci.commands import notify as notify_command
+from sbkube_ci.commands import prepare as prepare_command
 from sbkube_ci.commands import schema as schema_command
 from sbkube_ci.commands import validate as validate_command
 from sbkube_ci.errors import ConfigProblems, SbkubeError
@@ -99,6 +100,47 @@ def notify() -> None:
 def notify_test(chdir: Path, file: Path | None, output_format: str, notifier: str | None) -> None:
     """Send a sample message to check the set-up; exit 1 if a delivery fails."""
     sys.exit(notify_command.send_sample(chdir, file, notifier, output_format))
+
+
+@cli.command()
+@common_options
+@click.option("--app", "apps", multiple=True, help="Only this app (repeatable).")
+@click.option(
+    "--frozen/--no-frozen",
+    default=None,
+    help="Fail instead of changing sbkube.lock (default: on when CI=true).",
+)
+@click.option(
+    "--update",
+    multiple=True,
+    is_flag=False,
+    flag_value="*",
+    metavar="[APP]",
+    help="Re-resolve APP (repeatable), or every app when given without a name.",
+)
+@click.option("--keep-going", is_flag=True, help="Prepare the other apps after a failure.")
+def prepare(
+    *,
+    chdir: Path,
+    file: Path | None,
+    output_format: str,
+    apps: tuple[str, ...],
+    frozen: bool | None,
+    update: tuple[str, ...],
+    keep_going: bool,
+) -> None:
+    """Resolve and fetch every app's source into the cache; write sbkube.lock."""
+    sys.exit(
+        prepare_command.run(
+            chdir,
+            file,
+            apps=apps,
+            frozen=frozen,
+            update=update,
+            keep_going=keep_going,
+            output_format=output_format,
+        )
+    )
 
 
 def _print_error(exc: SbkubeError) -> None:

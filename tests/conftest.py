@@ -6,7 +6,12 @@ import os
 
 import pytest
 
-pytest_plugins = ["tests.fixtures.git_server", "tests.fakekube.fixture"]
+pytest_plugins = [
+    "tests.fakekube.fixture",
+    "tests.fixtures.chart_repo",
+    "tests.fixtures.git_server",
+    "tests.fixtures.oci_registry",
+]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

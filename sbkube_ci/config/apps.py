@@ -63,7 +63,9 @@ class AppBase(Model):
 
 class HelmApp(AppBase):
     type: Literal["helm"]
-    chart: str = Field(description="repo/chart, oci://registry/path/chart, or a local ./path")
+    chart: str = Field(
+        description="repo/chart, oci://registry/path/chart, git::<git repo>//<path>, or ./path"
+    )
     version: str | None = Field(default=None, description="Exact version or a semver range")
     values: list[str] = []
     set_values: dict[str, Any] | list[str] = Field(
@@ -95,11 +97,13 @@ class HelmApp(AppBase):
         return dict(item.split("=", 1) for item in self.set_values)
 
     @property
-    def chart_kind(self) -> Literal["local", "oci", "repo"]:
+    def chart_kind(self) -> Literal["local", "oci", "git", "repo"]:
         if self.chart.startswith(("./", "../", "/")) or self.chart in {".", ".."}:
             return "local"
         if self.chart.startswith("oci://"):
             return "oci"
+        if self.chart.startswith("git::"):
+            return "git"  # git::<settings.git_repos key or URL>//<path>; version is the ref
         return "repo"
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sbkube_ci.config.apps import App, HelmApp, KustomizeApp, YamlApp
 from sbkube_ci.errors import SourceError
-from sbkube_ci.sources.base import Pin, SourceContext
+from sbkube_ci.sources.base import Pin, Request, SourceContext
 
 
 def tree_digest(paths: Iterable[Path], root: Path) -> str:
@@ -59,6 +59,11 @@ class LocalSource:
         if isinstance(app, KustomizeApp):
             return expand(ctx, name, [app.path])
         raise SourceError(f"apps.{name}: not a local source")
+
+    def request(self, name: str, app: App, ctx: SourceContext) -> Request:
+        base = ctx.project.base_dir
+        paths = self._paths(name, app, ctx)
+        return Request("local", ",".join(p.relative_to(base).as_posix() for p in paths))
 
     def resolve(self, name: str, app: App, ctx: SourceContext) -> Pin:
         paths = self._paths(name, app, ctx)

@@ -1,0 +1,87 @@
+"""``type: http`` apps against a real HTTP server (pytest-httpserver)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Response
+
+from sbkube_ci.errors import SourceError
+from sbkube_ci.sources import prepare_app
+from tests.sources.conftest import MakeContext
+
+BODY = b"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: fetched\n"
+
+
+def test_download_to_dest_with_expanded_header(
+    httpserver: HTTPServer, make_ctx: MakeContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DL_TOKEN", "tok-123")
+    httpserver.expect_request(
+        "/ns.yaml", headers={"Authorization": "Bearer tok-123"}
+    ).respond_with_data(BODY)
+    app = {
+        "type": "http",
+        "url": httpserver.url_for("/ns.yaml"),
+        "dest": "manifests/ns.yaml",
+        "headers": {"Authorization": "Bearer ${DL_TOKEN}"},
+    }
+    ctx = make_ctx({"ns": app})
+    prepared = prepare_app("ns", ctx.project.config.apps["ns"], ctx)
+    assert (prepared.path / "manifests" / "ns.yaml").read_bytes() == BODY
+    assert prepared.pin.digest == "sha256:" + hashlib.sha256(BODY).hexdigest()
+    assert "tok-123" not in str(prepared.pin.as_dict())
+
+
+def test_size_limit_refuses_bigger_files(httpserver: HTTPServer, make_ctx: MakeContext) -> None:
+    httpserver.expect_request("/big").respond_with_data(b"x" * 4096)
+    ctx = make_ctx({"big": {"type": "http", "url": httpserver.url_for("/big"), "dest": "b"}})
+    ctx.max_download_bytes = 1024
+    with pytest.raises(
+        SourceError,
+        match=r"^apps\.big: .*/big is larger than the 1024 byte download limit; refused$",
+    ):
+        prepare_app("big", ctx.project.config.apps["big"], ctx)
+    assert not list((ctx.cache_dir / "http").glob("*/*"))
+
+
+def test_size_limit_while_streaming_without_length(
+    httpserver: HTTPServer, make_ctx: MakeContext
+) -> None:
+    def chunks() -> Iterator[bytes]:
+        for _ in range(8):
+            yield b"y" * 512
+
+    httpserver.expect_request("/stream").respond_with_response(Response(chunks()))
+    ctx = make_ctx({"s": {"type": "http", "url": httpserver.url_for("/stream"), "dest": "s"}})
+    ctx.max_download_bytes = 1024
+    with pytest.raises(SourceError, match=r"larger than the .* download limit; refused"):
+        prepare_app("s", ctx.project.config.apps["s"], ctx)
+
+
+def test_missing_header_variable(httpserver: HTTPServer, make_ctx: MakeContext) -> None:
+    app = {
+        "type": "http",
+        "url": httpserver.url_for("/x"),
+        "dest": "x",
+        "headers": {"X-Token": "${SBKUBE_TEST_UNSET_VAR}"},
+    }
+    ctx = make_ctx({"x": app})
+    with pytest.raises(SourceError, match=r"apps\.x\.headers: .*SBKUBE_TEST_UNSET_VAR is not set"):
+        prepare_app("x", ctx.project.config.apps["x"], ctx)
+
+
+def test_dest_must_stay_inside(httpserver: HTTPServer, make_ctx: MakeContext) -> None:
+    ctx = make_ctx({"x": {"type": "http", "url": httpserver.url_for("/x"), "dest": "../x"}})
+    with pytest.raises(SourceError, match=r"apps\.x\.dest: '\.\./x' must be a relative file"):
+        prepare_app("x", ctx.project.config.apps["x"], ctx)
+
+
+def test_not_found(httpserver: HTTPServer, make_ctx: MakeContext) -> None:
+    httpserver.expect_request("/none").respond_with_data(b"no", status=404)
+    ctx = make_ctx({"x": {"type": "http", "url": httpserver.url_for("/none"), "dest": "x"}})
+    with pytest.raises(SourceError, match=r"^apps\.x: http://.*/none answered HTTP 404$"):
+        prepare_app("x", ctx.project.config.apps["x"], ctx)

@@ -51,13 +51,25 @@ def differences(applied: Any, live: Any, path: tuple[Segment, ...] = ()) -> Iter
     if isinstance(applied, dict) and isinstance(live, dict):
         for key, value in applied.items():
             if key not in live:
-                yield Difference((*path, key), value, None)
+                if not is_zero(value):
+                    yield Difference((*path, key), value, None)
             else:
                 yield from differences(value, live[key], (*path, key))
     elif isinstance(applied, list) and isinstance(live, list):
         yield from _list_differences(applied, live, path)
     elif applied != live:
         yield Difference(path, applied, live)
+
+
+def is_zero(value: Any) -> bool:
+    """Whether ``value`` is what the API server leaves out (Go's ``omitempty`` zero values).
+
+    Manifests often spell out ``readOnly: false``, ``annotations: {}`` or ``foo: null``; the
+    server stores none of them, and their absence is not a change.
+    """
+    if isinstance(value, dict):
+        return all(is_zero(v) for v in value.values())
+    return value is None or value in ("", False, 0) or value == []
 
 
 def _list_differences(

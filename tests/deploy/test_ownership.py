@@ -138,3 +138,14 @@ def test_lists_without_a_merge_key_compare_whole() -> None:
     (difference,) = differences(mine, theirs)
     assert difference.dotted == "spec.args"
     assert format_path(("a", 0, ("name", "x"), "b")) == "a[0][name=x].b"
+
+
+def test_zero_values_the_server_leaves_out_are_not_differences() -> None:
+    mine = {
+        "metadata": {"annotations": {}, "labels": {"app": "api"}},
+        "spec": {"hostNetwork": False, "nodeSelector": None, "volumes": [], "x": {"y": ""}},
+    }
+    theirs = {"metadata": {"labels": {"app": "api"}}, "spec": {}}
+    assert list(differences(mine, theirs)) == []
+    (difference,) = differences({"spec": {"paused": True}}, theirs)
+    assert (difference.dotted, difference.applied, difference.live) == ("spec.paused", True, None)

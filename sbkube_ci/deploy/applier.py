@@ -6,7 +6,6 @@ passes it back as ``previous_inventory`` so objects that left the manifests are 
 
 from __future__ import annotations
 
-import copy
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from sbkube_ci.deploy.inventory import (
 from sbkube_ci.deploy.kube import KubeClient
 from sbkube_ci.deploy.kube_errors import UnknownKindError, errors_as_deploy_error
 from sbkube_ci.deploy.live import LiveObjects
+from sbkube_ci.deploy.objects import crd_scopes, labelled_objects
 from sbkube_ci.deploy.prune import prune
 from sbkube_ci.deploy.readiness import ReadinessWaiter
 from sbkube_ci.errors import DeployError
@@ -76,20 +76,6 @@ class _Run:
         return ApplyResult(sorted(refs, key=ObjectRef.key), list(self.results), self.dry_run)
 
 
-def _crd_scopes(objects: Sequence[dict[str, Any]]) -> dict[tuple[str, str], bool]:
-    """(apiVersion, kind) -> namespaced, for the custom kinds the app's own CRDs define."""
-    scopes: dict[tuple[str, str], bool] = {}
-    for obj in objects:
-        if obj.get("kind") != "CustomResourceDefinition":
-            continue
-        spec = obj.get("spec") or {}
-        kind = (spec.get("names") or {}).get("kind", "")
-        for version in spec.get("versions") or []:
-            api_version = f"{spec.get('group')}/{version.get('name')}"
-            scopes[(api_version, kind)] = spec.get("scope") == "Namespaced"
-    return scopes
-
-
 def _comparable(obj: dict[str, Any]) -> dict[str, Any]:
     """What an apply can change: everything but status and server bookkeeping."""
     skip = {"resourceVersion", "managedFields", "generation"}
@@ -134,8 +120,7 @@ class Applier:
         write is sent with ``dryRun=All`` and nothing is deleted; the result says what would
         happen. ``timeout`` bounds all waits (CRDs, hook Jobs, readiness) together.
         """
-        labelled = [self._labelled(obj, app, index) for index, obj in enumerate(objects)]
-        _check_unique(labelled, app)
+        labelled = labelled_objects(objects, app=app, cluster=self._cluster)
         run = _Run(
             app=app,
             namespace=namespace,
@@ -143,7 +128,7 @@ class Applier:
             force=force_conflicts,
             deadline=self._clock() + timeout,
             install=not previous_inventory,
-            crd_scopes=_crd_scopes(labelled),
+            crd_scopes=crd_scopes(labelled),
         )
         try:
             self._run_phases(labelled, previous_inventory, run, wait=wait)
@@ -179,20 +164,6 @@ class Applier:
         )
 
     # -- applying ----------------------------------------------------------------------------
-
-    def _labelled(self, obj: dict[str, Any], app: str, index: int) -> dict[str, Any]:
-        for required in ("apiVersion", "kind"):
-            if not obj.get(required):
-                raise DeployError(f"app {app}: object #{index + 1} has no {required}")
-        if not (obj.get("metadata") or {}).get("name"):
-            raise DeployError(f"app {app}: {obj['kind']} object #{index + 1} has no metadata.name")
-        labelled = copy.deepcopy(obj)
-        labels = labelled["metadata"].setdefault("labels", {}) or {}
-        labels.update(
-            {MANAGED_BY_LABEL: FIELD_MANAGER, APP_LABEL: app, CLUSTER_LABEL: self._cluster}
-        )
-        labelled["metadata"]["labels"] = labels
-        return labelled
 
     def _apply_all(self, objects: Sequence[dict[str, Any]], run: _Run) -> None:
         for obj in objects:
@@ -284,13 +255,3 @@ class Applier:
 
 def _order(obj: dict[str, Any]) -> tuple[int, str, str, str, str]:
     return ObjectRef.of(obj).key()
-
-
-def _check_unique(objects: Sequence[dict[str, Any]], app: str) -> None:
-    """Refuse an app that defines one object twice: the second would silently win."""
-    seen: set[ObjectRef] = set()
-    for obj in objects:
-        ref = ObjectRef.of(obj)
-        if ref in seen:
-            raise DeployError(f"app {app}: {ref} appears twice in the manifests; keep one")
-        seen.add(ref)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 import secrets
 from typing import Any
@@ -63,6 +64,11 @@ def apply_defaults(rtype: ResourceType, obj: dict[str, Any]) -> None:
         obj.setdefault("spec", {}).setdefault("replicas", 1)
     if rtype.kind == "Namespace" and not rtype.custom:
         obj.setdefault("status", {"phase": "Active"})
+    if rtype.kind == "Secret" and not rtype.custom and isinstance(obj.get("stringData"), dict):
+        # stringData is write-only: the API server merges it, base64-encoded, into data.
+        plain = obj.pop("stringData")
+        encoded = {k: base64.b64encode(str(v).encode()).decode() for k, v in plain.items()}
+        obj["data"] = {**(obj.get("data") or {}), **encoded}
 
 
 def stamp(

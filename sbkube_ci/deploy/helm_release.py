@@ -1,0 +1,206 @@
+"""Helm mode (``deploy_mode: helm``): releases installed, listed and rolled back by helm itself.
+
+helm runs with sbkube-ci's own config, cache and registry files under ``helm_home`` (as
+render does), never the user's, and with the cluster's ``--kubeconfig``/``--kube-context``
+so it talks to the same cluster as the API client. Every failure is a ``DeployError`` naming
+the app and quoting helm's own message.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sbkube_ci import _proc
+from sbkube_ci.errors import DeployError
+
+_NOISE = ("Use --debug flag", "walk.go:", "WARNING:")
+_ANY_EXIT = range(256)
+_NOT_FOUND = "release: not found"
+
+
+@dataclass(frozen=True)
+class UpgradeRequest:
+    """One ``helm upgrade --install`` of an app's built chart."""
+
+    app: str
+    release: str
+    chart: Path | str
+    namespace: str
+    values_file: Path | None = None
+    create_namespace: bool = False
+    atomic: bool = False
+    wait: bool = True
+    timeout: float = 300.0
+    dry_run: bool = False  # --dry-run=server: rendered and validated by the cluster, not stored
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One entry of ``helm history``."""
+
+    revision: int
+    status: str  # deployed, superseded, failed, pending-upgrade, ...
+    chart: str
+    app_version: str
+    updated: str
+    description: str
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Revision:
+        return cls(
+            revision=int(data["revision"]),
+            status=str(data.get("status", "")),
+            chart=str(data.get("chart", "")),
+            app_version=str(data.get("app_version", "")),
+            updated=str(data.get("updated", "")),
+            description=str(data.get("description", "")),
+        )
+
+
+class HelmReleases:
+    """helm release commands against one cluster."""
+
+    def __init__(
+        self,
+        helm_home: Path,
+        *,
+        kubeconfig: Path | None = None,
+        kube_context: str | None = None,
+        binary: str = "helm",
+        command_timeout: float = 120.0,
+    ) -> None:
+        self.helm_home = helm_home
+        self._kube_flags = (["--kubeconfig", str(kubeconfig)] if kubeconfig else []) + (
+            ["--kube-context", kube_context] if kube_context else []
+        )
+        self._binary = binary
+        self._command_timeout = command_timeout
+
+    def env(self) -> dict[str, str]:
+        return {
+            "HELM_CONFIG_HOME": str(self.helm_home / "config"),
+            "HELM_CACHE_HOME": str(self.helm_home / "cache"),
+            "HELM_DATA_HOME": str(self.helm_home / "data"),
+        }
+
+    def global_flags(self) -> list[str]:
+        return [
+            "--repository-config",
+            str(self.helm_home / "config" / "repositories.yaml"),
+            "--repository-cache",
+            str(self.helm_home / "cache" / "repository"),
+            "--registry-config",
+            str(self.helm_home / "config" / "registry" / "config.json"),
+            *self._kube_flags,
+        ]
+
+    def upgrade_argv(self, request: UpgradeRequest) -> list[str]:
+        """The ``helm upgrade --install`` command line for ``request``."""
+        argv = [self._binary, "upgrade", "--install", request.release, str(request.chart)]
+        if request.values_file is not None:
+            argv += ["-f", str(request.values_file)]
+        argv += ["--namespace", request.namespace]
+        flags = {
+            "--create-namespace": request.create_namespace,
+            "--atomic": request.atomic and not request.dry_run,
+            "--wait": request.wait and not request.dry_run,
+        }
+        argv += [flag for flag, wanted in flags.items() if wanted]
+        argv += ["--timeout", _seconds(request.timeout)]
+        if request.dry_run:
+            argv.append("--dry-run=server")
+        return argv + self.global_flags()
+
+    def upgrade(self, request: UpgradeRequest) -> str:
+        """Install or upgrade the release; returns helm's output (the manifest on dry run)."""
+        # helm enforces --timeout on waits itself; ours only guards against a hung helm.
+        result = self._run(
+            self.upgrade_argv(request),
+            app=request.app,
+            doing=f"helm upgrade --install {request.release}",
+            timeout=request.timeout + self._command_timeout,
+        )
+        return result.stdout
+
+    def history(self, app: str, release: str, namespace: str) -> list[Revision]:
+        """The release's revisions, oldest first; empty when it was never installed."""
+        argv = [self._binary, "history", release, "--namespace", namespace, "-o", "json"]
+        result = self._run(
+            argv + self.global_flags(),
+            app=app,
+            doing=f"helm history {release}",
+            missing_ok=True,
+        )
+        if result.returncode != 0:
+            return []
+        try:
+            entries = json.loads(result.stdout or "[]")
+            revisions = [Revision.from_json(entry) for entry in entries]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise DeployError(
+                f"app {app}: helm history {release} printed no readable JSON ({exc}); "
+                "check the helm version (sbkube-ci needs helm 3.8+)"
+            ) from exc
+        return sorted(revisions, key=lambda r: r.revision)
+
+    def rollback(
+        self, app: str, release: str, namespace: str, revision: int, *, timeout: float = 300.0
+    ) -> None:
+        """Roll the release back to ``revision`` and wait for its workloads."""
+        argv = [self._binary, "rollback", release, str(revision), "--namespace", namespace]
+        argv += ["--wait", "--timeout", _seconds(timeout)]
+        self._run(
+            argv + self.global_flags(),
+            app=app,
+            doing=f"helm rollback {release} {revision}",
+            timeout=timeout + self._command_timeout,
+        )
+
+    def manifest(self, app: str, release: str, namespace: str, revision: int | None = None) -> str:
+        """The manifest helm recorded for the release (its latest revision by default)."""
+        argv = [self._binary, "get", "manifest", release, "--namespace", namespace]
+        if revision is not None:
+            argv += ["--revision", str(revision)]
+        return self._run(
+            argv + self.global_flags(), app=app, doing=f"helm get manifest {release}"
+        ).stdout
+
+    def _run(
+        self,
+        argv: list[str],
+        *,
+        app: str,
+        doing: str,
+        timeout: float | None = None,
+        missing_ok: bool = False,
+    ) -> _proc.Result:
+        result = _proc.run(
+            argv,
+            env=self.env(),
+            timeout=timeout or self._command_timeout,
+            ok_codes=_ANY_EXIT,
+            error=DeployError,
+            what=f"app {app}: {doing}",
+        )
+        if result.returncode == 0:
+            return result
+        message = helm_message(result.stderr or result.stdout)
+        if missing_ok and _NOT_FOUND in message:
+            return result
+        raise DeployError(f"app {app}: {doing} failed: {message}")
+
+
+def helm_message(stderr: str) -> str:
+    """helm's own message in one line: its ``Error:`` lines, else its last meaningful line."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    lines = [line for line in lines if not line.startswith(_NOISE)]
+    errors = [line.removeprefix("Error: ") for line in lines if line.startswith("Error:")]
+    chosen = errors or lines[-1:]
+    return " | ".join(chosen) if chosen else "(helm printed nothing)"
+
+
+def _seconds(timeout: float) -> str:
+    return f"{max(round(timeout), 1)}s"

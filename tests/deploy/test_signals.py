@@ -16,29 +16,34 @@ _ROOT = Path(__file__).resolve().parents[2]
 
 # A deploy of two apps, b depending on a; a runs until cancelled, as a long rollout would.
 _CHILD = textwrap.dedent(
-    """
+    r"""
     import signal, sys, threading
     from sbkube_ci.deploy import dag
     from sbkube_ci.deploy.signals import stop_on_signals
 
+    def say(line):
+        # One write per line: the signal handler and a worker thread print concurrently.
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+
     def work(app):
         if app == "a":
-            print("ready", flush=True)
+            say("ready")
             if not request.cancel.wait(60):
                 raise RuntimeError("never cancelled")
             if len(sys.argv) > 1:
                 threading.Event().wait(2)  # still running when the second signal arrives
-        print(f"{app} ran", flush=True)
+        say(f"{app} ran")
 
     try:
-        with stop_on_signals(notify=lambda m: print(m, flush=True)) as request:
+        with stop_on_signals(notify=say) as request:
             outcomes = dag.run({"a": [], "b": ["a"]}, work, max_workers=2, cancel=request.cancel)
     except KeyboardInterrupt as exc:
-        print(f"aborted: {exc}", flush=True)
+        say(f"aborted: {exc}")
         sys.exit(130)
     for name in sorted(outcomes):
-        print(f"{name}: {outcomes[name].status}", flush=True)
-    print("handler restored:", signal.getsignal(signal.SIGTERM) is signal.SIG_DFL, flush=True)
+        say(f"{name}: {outcomes[name].status}")
+    say(f"handler restored: {signal.getsignal(signal.SIGTERM) is signal.SIG_DFL}")
     """
 )
 

@@ -73,9 +73,10 @@ class StateBackend:
 
         ``mutate`` gets a private copy and may run more than once: it must only derive the
         new document from the one it is given. ``record`` is appended to history after the
-        state is committed.
+        state is committed (on Git, in the same commit).
         """
         key = keys.state_key(cluster)
+        new_keys = dict([history.entry(record)]) if record is not None else {}
         for attempt in range(self.retry.attempts):
             current = self.store.get(key)
             old = (
@@ -90,12 +91,11 @@ class StateBackend:
                     new.to_json(),
                     expect=current.version if current else None,
                     message=message or f"sbkube-ci: update state of {cluster} r{new.revision}",
+                    new_keys=new_keys,
                 )
             except Conflict:
                 self.retry.pause(attempt)
                 continue
-            if record is not None:
-                self.append_history(record)
             return new
         raise StateError(
             f"{self._where(key)}: gave up after {self.retry.attempts} conflicting writes; "

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -46,11 +47,21 @@ class ObjectStore(Protocol):
         """Several keys at once (one fetch for Git)."""
         ...
 
-    def put(self, key: str, data: bytes, *, expect: str | None, message: str) -> str:
+    def put(
+        self,
+        key: str,
+        data: bytes,
+        *,
+        expect: str | None,
+        message: str,
+        new_keys: Mapping[str, bytes] | None = None,
+    ) -> str:
         """Write ``key`` if its version is still ``expect`` (None: it must not exist).
 
         Returns the new version; raises ``Conflict`` when the expectation fails. ``message``
-        says what changed (the Git commit message).
+        says what changed (the Git commit message). ``new_keys`` are created with it (an
+        existing key with the same bytes is fine): in the same commit on Git, right after
+        ``key`` succeeded elsewhere.
         """
         ...
 
@@ -61,6 +72,19 @@ class ObjectStore(Protocol):
     def warnings(self, *, online: bool) -> list[str]:
         """Problems worth a warning at validate; ``online`` allows contacting the store."""
         ...
+
+
+def create_after(store: ObjectStore, new_keys: Mapping[str, bytes], message: str) -> None:
+    """Create each of ``new_keys``; one already holding the same bytes is left as it is."""
+    for key, data in new_keys.items():
+        try:
+            store.put(key, data, expect=None, message=message)
+        except Conflict:
+            existing = store.get(key)
+            if existing is None or existing.data != data:
+                raise StateError(
+                    f"{store.description}/{key}: exists with other content; not overwritten"
+                ) from None
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ import os
 import re
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -90,18 +90,33 @@ class GitStore:
 
     # -- writes -----------------------------------------------------------------------------
 
-    def put(self, key: str, data: bytes, *, expect: str | None, message: str) -> str:
+    def put(
+        self,
+        key: str,
+        data: bytes,
+        *,
+        expect: str | None,
+        message: str,
+        new_keys: Mapping[str, bytes] | None = None,
+    ) -> str:
         with self._exclusive():
-            blob = self._hash_object(data)
+            blobs = {k: self._hash_object(v) for k, v in {key: data, **(new_keys or {})}.items()}
             for attempt in range(self.retry.attempts):
-                tip = self._fetch()
-                current = self._tree(tip).get(key) if tip else None
-                if current != expect:
+                # First try on the tip we last saw (the push is the CAS); refetch after a loss.
+                tip = self._known_tip() if attempt == 0 else self._fetch()
+                tree = self._tree(tip) if tip else {}
+                if tree.get(key) != expect:
                     raise Conflict(f"{self.description}:{key}: changed since it was read")
-                commit = self._commit(tip, key, blob, message)
+                for new_key, blob in blobs.items():
+                    if new_key != key and tree.get(new_key, blob) != blob:
+                        raise StateError(
+                            f"{self.description}:{new_key}: exists with other content; "
+                            "not overwritten"
+                        )
+                commit = self._commit(tip, blobs, message)
                 if self._push(commit):
                     self._git("update-ref", _TIP, commit)
-                    return blob
+                    return blobs[key]
                 self.retry.pause(attempt)
         raise StateError(
             f"{self.description}: gave up after {self.retry.attempts} rejected pushes; "
@@ -161,14 +176,20 @@ class GitStore:
         finally:
             Path(tmp).unlink(missing_ok=True)
 
-    def _commit(self, tip: str | None, key: str, blob: str, message: str) -> str:
+    def _known_tip(self) -> str | None:
+        result = self._git("rev-parse", "--verify", "-q", _TIP, ok_codes=(0, 1))
+        return result.stdout.strip() if result.returncode == 0 else self._fetch()
+
+    def _commit(self, tip: str | None, blobs: Mapping[str, str], message: str) -> str:
         fd, index = tempfile.mkstemp(dir=self.cache_dir, prefix="index-")
         os.close(fd)
         os.unlink(index)  # git wants to create the index itself
         env = {"GIT_INDEX_FILE": index}
         try:
             self._git("read-tree", *([tip] if tip else ["--empty"]), env=env)
-            self._git("update-index", "--add", "--cacheinfo", f"100644,{blob},{key}", env=env)
+            for key, blob in blobs.items():
+                info = f"100644,{blob},{key}"
+                self._git("update-index", "--add", "--cacheinfo", info, env=env)
             tree = self._git("write-tree", env=env).stdout.strip()
         finally:
             Path(index).unlink(missing_ok=True)

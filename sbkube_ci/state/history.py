@@ -20,11 +20,15 @@ def new_record_id(epoch: float) -> str:
     return f"{stamp}Z-{secrets.token_hex(4)}"
 
 
+def entry(record: HistoryRecord) -> tuple[str, bytes]:
+    """The key and bytes under which ``record`` is stored."""
+    epoch_ms = round(parse_time(record.time) * 1000)
+    return keys.history_key(record.cluster, epoch_ms, record.id), record.to_json()
+
+
 def append(store: ObjectStore, record: HistoryRecord) -> None:
     """Store ``record`` once; storing the same record again is a no-op."""
-    epoch_ms = round(parse_time(record.time) * 1000)
-    key = keys.history_key(record.cluster, epoch_ms, record.id)
-    data = record.to_json()
+    key, data = entry(record)
     message = f"sbkube-ci: history {record.cluster} {record.kind} {record.id}"
     try:
         store.put(key, data, expect=None, message=message)

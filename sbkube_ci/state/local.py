@@ -11,12 +11,12 @@ import fcntl
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
 from sbkube_ci.config.loader import Project
-from sbkube_ci.state.base import Conflict, Versioned
+from sbkube_ci.state.base import Conflict, Versioned, create_after
 
 _LOCK_NAME = ".sbkube-state.lock"
 
@@ -45,7 +45,20 @@ class LocalStore:
     def get_many(self, keys: list[str]) -> dict[str, Versioned | None]:
         return {key: self.get(key) for key in keys}
 
-    def put(self, key: str, data: bytes, *, expect: str | None, message: str) -> str:
+    def put(
+        self,
+        key: str,
+        data: bytes,
+        *,
+        expect: str | None,
+        message: str,
+        new_keys: Mapping[str, bytes] | None = None,
+    ) -> str:
+        version = self._put_one(key, data, expect)
+        create_after(self, new_keys or {}, message)
+        return version
+
+    def _put_one(self, key: str, data: bytes, expect: str | None) -> str:
         path = self._path(key)
         with self._exclusive():
             current = self.get(key)

@@ -7,6 +7,7 @@ the only module that imports boto3.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -16,7 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from sbkube_ci.config.loader import Project
 from sbkube_ci.config.sections import S3State
 from sbkube_ci.errors import StateError
-from sbkube_ci.state.base import Conflict, Versioned
+from sbkube_ci.state.base import Conflict, Versioned, create_after
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -57,7 +58,20 @@ class S3Store:
     def get_many(self, keys: list[str]) -> dict[str, Versioned | None]:
         return {key: self.get(key) for key in keys}
 
-    def put(self, key: str, data: bytes, *, expect: str | None, message: str) -> str:
+    def put(
+        self,
+        key: str,
+        data: bytes,
+        *,
+        expect: str | None,
+        message: str,
+        new_keys: Mapping[str, bytes] | None = None,
+    ) -> str:
+        version = self._put_one(key, data, expect)
+        create_after(self, new_keys or {}, message)
+        return version
+
+    def _put_one(self, key: str, data: bytes, expect: str | None) -> str:
         extra: dict[str, Any] = {"IfMatch": expect} if expect else {"IfNoneMatch": "*"}
         if self.settings.sse:
             extra["ServerSideEncryption"] = self.settings.sse

@@ -94,11 +94,11 @@ def crash_worker(spec: StoreSpec, ready: str) -> None:
     backend.update(CLUSTER, hang)
 
 
+def spec_json(spec: StoreSpec) -> str:
+    return json.dumps(asdict(spec))
+
+
 if __name__ == "__main__":
     spec = StoreSpec(**json.loads(sys.argv[2]))
     if sys.argv[1] == "crash":
         crash_worker(spec, sys.argv[3])
-
-
-def spec_json(spec: StoreSpec) -> str:
-    return json.dumps(asdict(spec))

@@ -12,6 +12,7 @@ from sbkube_ci.state.backend import Mutation, StateBackend
 from sbkube_ci.state.base import Conflict, ObjectStore, RetryPolicy
 from sbkube_ci.state.git import GitStore
 from sbkube_ci.state.identity import Identity, current_identity
+from sbkube_ci.state.lease import HeldLock
 from sbkube_ci.state.local import LocalStore
 from sbkube_ci.state.lock import LockHandle
 from sbkube_ci.state.models import (
@@ -38,6 +39,7 @@ __all__ = [
     "AppChange",
     "AppState",
     "Conflict",
+    "HeldLock",
     "HistoryRecord",
     "Identity",
     "LockHandle",

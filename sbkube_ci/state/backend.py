@@ -19,6 +19,7 @@ from sbkube_ci.errors import StateError
 from sbkube_ci.state import history, keys
 from sbkube_ci.state.base import Conflict, ObjectStore, RetryPolicy
 from sbkube_ci.state.identity import Identity, current_identity
+from sbkube_ci.state.lease import HeldLock
 from sbkube_ci.state.lock import LockHandle, Locks
 from sbkube_ci.state.migrations import parse_state
 from sbkube_ci.state.models import (
@@ -73,10 +74,13 @@ class StateBackend:
 
         ``mutate`` gets a private copy and may run more than once: it must only derive the
         new document from the one it is given. ``record`` is appended to history after the
-        state is committed (on Git, in the same commit).
+        state is committed (on Git, in the same commit); it also makes the default ``message``
+        (``sbkube-ci: deploy prod api r42 (abc1234)``).
         """
         key = keys.state_key(cluster)
         new_keys = dict([history.entry(record)]) if record is not None else {}
+        if not message and record is not None:
+            message = history.commit_message(record)
         for attempt in range(self.retry.attempts):
             current = self.store.get(key)
             old = (
@@ -189,13 +193,19 @@ class StateBackend:
         reason: str = "",
         wait: float | None = None,
         lease: float | None = None,
-    ) -> Iterator[LockHandle]:
-        """Hold the cluster lock for a block; released even when the block fails."""
+        renew: bool = True,
+    ) -> Iterator[HeldLock]:
+        """Hold the cluster lock for a block, renewing its lease; released even on failure.
+
+        Call ``held.check()`` before committing work: it raises LockError if the lease was
+        lost to a take-over (the block then ends without releasing someone else's lock).
+        """
         handle = self.acquire_lock(cluster, reason=reason, wait=wait, lease=lease)
+        held = HeldLock(self.locks, handle, renew=renew)
         try:
-            yield handle
+            yield held
         finally:
-            self.release_lock(handle)
+            held.release()
 
     # -- helpers ----------------------------------------------------------------------------
 

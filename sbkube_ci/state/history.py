@@ -26,6 +26,16 @@ def entry(record: HistoryRecord) -> tuple[str, bytes]:
     return keys.history_key(record.cluster, epoch_ms, record.id), record.to_json()
 
 
+def commit_message(record: HistoryRecord) -> str:
+    """``sbkube-ci: deploy prod api r42, web r7 (abc1234)``: what a state commit changed."""
+    apps = ", ".join(
+        f"{c.app} r{c.new_revision}" if c.new_revision is not None else f"{c.app} removed"
+        for c in record.apps
+    )
+    commit = f" ({record.commit[:7]})" if record.commit else ""
+    return f"sbkube-ci: {record.kind} {record.cluster}{' ' + apps if apps else ''}{commit}"
+
+
 def append(store: ObjectStore, record: HistoryRecord) -> None:
     """Store ``record`` once; storing the same record again is a no-op."""
     key, data = entry(record)

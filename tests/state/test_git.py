@@ -12,7 +12,7 @@ from pytest_httpserver import HTTPServer
 
 from sbkube_ci.config.loader import load_project
 from sbkube_ci.errors import StateError
-from sbkube_ci.state import AppState, StateDocument, open_backend
+from sbkube_ci.state import AppChange, AppState, StateDocument, open_backend
 from sbkube_ci.state.git import GitStore
 from sbkube_ci.state.identity import Identity
 from tests.fixtures.git_server import GitServer, git
@@ -41,6 +41,10 @@ def checkout(git_server: GitServer, tmp_path: Path) -> Path:
     return work
 
 
+def log_sha(repo: Path, index: int) -> str:
+    return git("log", "--format=%H", "sbkube-state", cwd=repo).splitlines()[index]
+
+
 def _snapshot(repo: Path) -> tuple[str, str, str]:
     return (
         git("for-each-ref", cwd=repo),
@@ -52,7 +56,11 @@ def _snapshot(repo: Path) -> tuple[str, str, str]:
 def test_shallow_checkout_stays_untouched(checkout: Path, git_server: GitServer) -> None:
     before = _snapshot(checkout)
     backend = open_backend(load_project(checkout), identity=Identity("alice", "pid 1", ""))
-    backend.update("prod", _deploy, message="sbkube-ci: deploy prod api r42 (abc1234)")
+    record = backend.new_record(
+        "deploy", "prod", apps=[AppChange(app="api", old_revision=41, new_revision=42)],
+        commit="abc1234def0",
+    )  # fmt: skip
+    backend.update("prod", _deploy, record=record)
     backend.release_lock(backend.acquire_lock("prod", wait=0))
     assert _snapshot(checkout) == before
     assert git("rev-parse", "--is-shallow-repository", cwd=checkout) == "true"
@@ -61,7 +69,11 @@ def test_shallow_checkout_stays_untouched(checkout: Path, git_server: GitServer)
     assert log[-1] == "deploy-bot <bot@example.invalid>|sbkube-ci: deploy prod api r42 (abc1234)"
     assert log[0].endswith("|sbkube-ci: release lock prod for alice (pid 1)")
     files = git("ls-tree", "-r", "--name-only", "sbkube-state", cwd=remote).splitlines()
-    assert files == ["prod/lock.json", "prod/state.json"]
+    assert files[1:] == ["prod/lock.json", "prod/state.json"]
+    assert files[0].startswith("prod/history/")
+    assert files[0].endswith(f"-{record.id}.json")
+    in_one_commit = git("show", "--name-only", "--format=", log_sha(remote, -1), cwd=remote)
+    assert sorted(in_one_commit.splitlines()) == [files[0], "prod/state.json"]
     assert git("rev-list", "--count", "main", cwd=remote) == "2"  # the user's branch: as it was
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import pytest
 
 from sbkube_ci.errors import LockError
@@ -75,3 +78,30 @@ def test_waiting_acquirer_gets_the_lock_when_the_lease_ends(spec: StoreSpec) -> 
     handle = bob.acquire_lock("prod", wait=30, lease=60)
     assert handle.info.owner.startswith("worker-bob")
     assert [r.kind for r in bob.list_history()] == ["lock_takeover"]
+
+
+def test_held_lock_renews_its_lease(tmp_path: Path) -> None:
+    spec = StoreSpec("local", str(tmp_path / "state"))
+    alice, bob = spec.backend("alice"), spec.backend("bob")
+    with alice.locked("prod", lease=0.6) as held:
+        first = held.handle.info.expires_at
+        time.sleep(1.5)  # longer than the lease: only renewals keep it
+        with pytest.raises(LockError, match="locked by worker-alice"):
+            bob.acquire_lock("prod", wait=0)
+        held.check()
+        assert held.handle.info.expires_at > first
+    assert bob.lock_status("prod") is None
+    assert bob.list_history() == []
+
+
+def test_held_lock_reports_a_lost_lease(tmp_path: Path) -> None:
+    spec = StoreSpec("local", str(tmp_path / "state"))
+    alice, bob = spec.backend("alice"), spec.backend("bob")
+    with pytest.raises(LockError, match="no longer ours"), alice.locked("prod", lease=0.6) as held:  # noqa: PT012
+        bob.break_lock("prod", reason="test")
+        bob.acquire_lock("prod", wait=0, lease=60)
+        time.sleep(1.0)  # alice's next renewal finds the lock taken
+        held.check()
+    holder = bob.lock_status("prod")
+    assert holder is not None
+    assert holder.owner.startswith("worker-bob")  # alice did not release bob's lock

@@ -21,7 +21,9 @@ state:
 """
 
 
-def sbkube(project: Path, *args: str, actor: str = "alice", run: str = "1"):  # type: ignore[no-untyped-def]
+def sbkube(
+    project: Path, *args: str, actor: str = "alice", run: str = "1"
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "CI_", "GITLAB"))}
     env.update(
         GITHUB_ACTOR=actor,

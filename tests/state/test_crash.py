@@ -24,7 +24,7 @@ def _wait_for(path: Path, proc: subprocess.Popen[bytes], timeout: float = 60) ->
 
 def test_killed_holder_mid_update(spec: StoreSpec, tmp_path: Path) -> None:
     survivor = spec.backend("survivor")
-    committed = survivor.update(CLUSTER, bump("survivor"))  # type: ignore[arg-type]
+    committed = survivor.update(CLUSTER, bump("survivor"))
     ready = tmp_path / "ready"
     proc = subprocess.Popen(
         [sys.executable, "-m", "tests.state.workers", "crash", spec_json(spec), str(ready)],
@@ -50,6 +50,6 @@ def test_killed_holder_mid_update(spec: StoreSpec, tmp_path: Path) -> None:
     assert takeover.kind == "lock_takeover"
     assert "worker-crasher" in takeover.detail
     assert "about to crash" in takeover.detail
-    after = survivor.update(CLUSTER, bump("survivor"))  # type: ignore[arg-type]
+    after = survivor.update(CLUSTER, bump("survivor"))
     assert after.revision == committed.revision + 1
     survivor.release_lock(handle)

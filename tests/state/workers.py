@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from sbkube_ci.config.sections import GitState, S3State
-from sbkube_ci.state import AppChange, AppState, StateBackend, StateDocument
+from sbkube_ci.state import AppChange, AppState, Mutation, StateBackend, StateDocument
 from sbkube_ci.state.base import ObjectStore
 from sbkube_ci.state.git import GitStore
 from sbkube_ci.state.identity import Identity
@@ -39,12 +39,12 @@ class StoreSpec:
             return S3Store(settings)
         return GitStore(self.location, Path(self.cache_root) / worker, GitState())
 
-    def backend(self, worker: str = "main", **kwargs: object) -> StateBackend:
+    def backend(self, worker: str = "main") -> StateBackend:
         identity = Identity(f"worker-{worker}", f"pid {os.getpid()}", "")
-        return StateBackend(self.open(worker), identity=identity, **kwargs)  # type: ignore[arg-type]
+        return StateBackend(self.open(worker), identity=identity)
 
 
-def bump(worker: str) -> object:
+def bump(worker: str) -> Mutation:
     """A mutation that bumps this worker's counter app; a lost update would lose a bump."""
 
     def mutate(doc: StateDocument) -> StateDocument:
@@ -63,7 +63,7 @@ def update_worker(spec: StoreSpec, worker: str, count: int) -> int:
         record = backend.new_record(
             "deploy", CLUSTER, apps=[AppChange(app=f"w{worker}", new_revision=i + 1)]
         )
-        backend.update(CLUSTER, bump(worker), record=record)  # type: ignore[arg-type]
+        backend.update(CLUSTER, bump(worker), record=record)
     return count
 
 

@@ -7,8 +7,8 @@ import gzip
 import pytest
 
 from sbkube_ci.errors import StateError
-from sbkube_ci.state import AppChange, AppState, ObjectRef, StateDocument
-from sbkube_ci.state.base import Conflict
+from sbkube_ci.state import AppChange, AppState, ObjectRef, StateBackend, StateDocument
+from sbkube_ci.state.base import Conflict, RetryPolicy
 from tests.state.workers import StoreSpec
 
 
@@ -117,3 +117,43 @@ def test_record_is_appended_after_the_state(spec: StoreSpec) -> None:
     assert backend.list_history(cluster="prod") == [record]
     backend.append_history(record)  # appending the same record twice stores it once
     assert len(backend.list_history()) == 1
+
+
+def test_lost_race_reapplies_the_change_on_fresh_state(spec: StoreSpec) -> None:
+    mine, theirs = spec.backend("mine"), spec.backend("theirs")
+    seen: list[set[str]] = []
+
+    def add_api(doc: StateDocument) -> StateDocument:
+        seen.append(set(doc.apps))
+        if len(seen) == 1:  # someone else commits between our read and our write
+            theirs.update("prod", bump_web)
+        doc.apps["api"] = AppState(revision=1)
+        return doc
+
+    result = mine.update("prod", add_api)
+    assert seen == [set(), {"web"}]
+    assert set(result.apps) == {"api", "web"}
+    assert result.revision == 2
+    assert spec.backend().read_state("prod") == result
+
+
+def test_retries_are_bounded(spec: StoreSpec) -> None:
+    mine = StateBackend(spec.open("mine"), retry=RetryPolicy(attempts=3, base=0.001))
+    theirs = spec.backend("theirs")
+    calls = 0
+
+    def always_overtaken(doc: StateDocument) -> StateDocument:
+        nonlocal calls
+        calls += 1
+        theirs.update("prod", bump_web)
+        return doc
+
+    with pytest.raises(StateError, match="gave up after 3 conflicting writes"):
+        mine.update("prod", always_overtaken)
+    assert calls == 3
+    assert spec.backend().read_state("prod").revision == 3  # only their writes landed
+
+
+def bump_web(doc: StateDocument) -> StateDocument:
+    doc.apps["web"] = AppState(revision=doc.apps["web"].revision + 1 if "web" in doc.apps else 1)
+    return doc

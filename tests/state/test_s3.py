@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from botocore.exceptions import ClientError
 
 from sbkube_ci.config.loader import load_project
 from sbkube_ci.config.sections import S3State
@@ -58,3 +59,16 @@ def test_missing_bucket_is_one_clear_line(s3_server: S3Server) -> None:
     assert message.startswith("s3://no-such-bucket/prod/state.json: cannot write")
     assert "NoSuchBucket" in message
     assert "\n" not in message
+
+
+def test_moto_answers_conditional_writes_with_412(s3_server: S3Server) -> None:
+    """The emulator enforces what the backend relies on, as S3 does."""
+    client = s3_server.client()
+    bucket = s3_server.create_bucket("conditional")
+    first = client.put_object(Bucket=bucket, Key="k", Body=b"1", IfNoneMatch="*")["ETag"]
+    client.put_object(Bucket=bucket, Key="k", Body=b"2", IfMatch=first)
+    for condition in ({"IfNoneMatch": "*"}, {"IfMatch": first}):
+        with pytest.raises(ClientError) as info:
+            client.put_object(Bucket=bucket, Key="k", Body=b"3", **condition)
+        assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 412
+    assert client.get_object(Bucket=bucket, Key="k")["Body"].read() == b"2"

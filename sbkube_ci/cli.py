@@ -19,9 +19,12 @@ import click
 
 from sbkube_ci import __version__
 from sbkube_ci.commands import ci as ci_command
+from sbkube_ci.commands import history as history_command
+from sbkube_ci.commands import lock as lock_command
 from sbkube_ci.commands import notify as notify_command
 from sbkube_ci.commands import prepare as prepare_command
 from sbkube_ci.commands import schema as schema_command
+from sbkube_ci.commands import state as state_command
 from sbkube_ci.commands import validate as validate_command
 from sbkube_ci.errors import ConfigProblems, SbkubeError
 
@@ -39,6 +42,11 @@ def common_options(func: F) -> F:
         show_default=True,
         help="Output for humans or machines.",
     )(func)
+    return location_options(func)
+
+
+def location_options(func: F) -> F:
+    """-C/--chdir and -f/--file: where the project is (for commands with their own --format)."""
     func = click.option(
         "-f",
         "--file",
@@ -141,6 +149,111 @@ def prepare(
             output_format=output_format,
         )
     )
+
+
+def cluster_option(func: F) -> F:
+    return click.option("--cluster", help="Cluster name from sbkube.yaml (default: the only one).")(
+        func
+    )
+
+
+@cli.command()
+@location_options
+@click.option("--cluster", help="Only this cluster.")
+@click.option("--app", help="Only deployments that touched this app.")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json", "markdown"]),
+    default="table",
+    show_default=True,
+)
+def history(
+    chdir: Path,
+    file: Path | None,
+    *,
+    cluster: str | None,
+    app: str | None,
+    limit: int,
+    output_format: str,
+) -> None:
+    """Show deployments, rollbacks and lock take-overs, newest first."""
+    sys.exit(
+        history_command.history(
+            chdir, file, cluster=cluster, app=app, limit=limit, output_format=output_format
+        )
+    )
+
+
+@cli.group()
+def lock() -> None:
+    """Inspect, take and release the per-cluster deploy lock."""
+
+
+@lock.command("status")
+@common_options
+@cluster_option
+def lock_status(chdir: Path, file: Path | None, output_format: str, cluster: str | None) -> None:
+    """Who holds the cluster lock, and until when."""
+    sys.exit(lock_command.status(chdir, file, cluster, output_format))
+
+
+@lock.command("acquire")
+@common_options
+@cluster_option
+@click.option("--reason", default="", help="Shown to whoever waits for the lock.")
+@click.option(
+    "--wait", help="How long to wait for a held lock (0: fail at once; default lock.wait)."
+)
+@click.option("--lease", help="How long the lock lasts unless released (default lock.lease).")
+def lock_acquire(
+    chdir: Path,
+    file: Path | None,
+    *,
+    output_format: str,
+    cluster: str | None,
+    reason: str,
+    wait: str | None,
+    lease: str | None,
+) -> None:
+    """Take the cluster lock; it stays held until `lock release` or the lease ends."""
+    sys.exit(
+        lock_command.acquire(
+            chdir,
+            file,
+            cluster,
+            reason=reason,
+            wait=wait,
+            lease=lease,
+            output_format=output_format,
+        )
+    )
+
+
+@lock.command("release")
+@location_options
+@cluster_option
+@click.option("--force", is_flag=True, help="Break someone else's lock (recorded in history).")
+@click.option("--reason", default="", help="Why the lock is broken (recorded in history).")
+def lock_release(
+    chdir: Path, file: Path | None, cluster: str | None, force: bool, reason: str
+) -> None:
+    """Release the lock this job took, or break any lock with --force."""
+    sys.exit(lock_command.release(chdir, file, cluster, force=force, reason=reason))
+
+
+@cli.group()
+def state() -> None:
+    """Read the deploy state kept by the state backend."""
+
+
+@state.command("show")
+@common_options
+@cluster_option
+def state_show(chdir: Path, file: Path | None, output_format: str, cluster: str | None) -> None:
+    """Print what is deployed on each cluster (or one, with --cluster)."""
+    sys.exit(state_command.show(chdir, file, cluster, output_format))
 
 
 def _print_error(exc: SbkubeError) -> None:

@@ -11,6 +11,7 @@ pytest_plugins = [
     "tests.fixtures.chart_repo",
     "tests.fixtures.git_server",
     "tests.fixtures.oci_registry",
+    "tests.fixtures.s3_server",
 ]
 
 

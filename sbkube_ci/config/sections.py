@@ -93,6 +93,10 @@ class GitState(Model):
     author_name: str = "sbkube-ci"
     author_email: str = "sbkube-ci@users.noreply.github.com"
     token_env: EnvName | None = None
+    token_user: str = Field(
+        default="x-access-token",
+        description="HTTP user sent with the token (GitLab job tokens: gitlab-ci-token)",
+    )
 
 
 class LocalState(Model):

@@ -47,10 +47,13 @@ def test_warm_rerun_makes_no_request(
     chart_repo.stop()
     httpserver.stop()
     requests_before = list(chart_repo.requests)
-    again = prepare(
-        ctx.project,
-        ctx=make_ctx({**_apps(), **extra}, {"helm_repos": {"r": chart_repo.url}}, FILES),
-    )
+    try:
+        again = prepare(
+            ctx.project,
+            ctx=make_ctx({**_apps(), **extra}, {"helm_repos": {"r": chart_repo.url}}, FILES),
+        )
+    finally:
+        httpserver.start()  # the httpserver is shared by the whole session
     assert chart_repo.requests == requests_before
     assert again.resolved == ["local"]
     assert {n: p.path for n, p in again.prepared.items()} == {

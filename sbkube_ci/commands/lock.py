@@ -1,0 +1,126 @@
+"""``sbkube-ci lock status|acquire|release``: the cluster lock from pipeline steps.
+
+``acquire`` leaves the lock held (until ``release`` or the lease ends) and remembers the
+acquisition in ``.sbkube/locks/<cluster>.json``, so a later ``release`` in the same job
+releases exactly that acquisition with a CAS; without that file, release frees a lock only
+if its owner is this identity. ``release --force`` breaks anyone's lock and records it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import click
+from pydantic import TypeAdapter, ValidationError
+
+from sbkube_ci.commands.state import open_state, pick_cluster
+from sbkube_ci.config.loader import Project
+from sbkube_ci.config.types import Duration
+from sbkube_ci.errors import ConfigError
+from sbkube_ci.state import LockHandle, LockInfo
+
+_DURATION: TypeAdapter[float] = TypeAdapter(Duration)
+
+
+def parse_duration(option: str, value: str | None) -> float | None:
+    """A CLI duration (90, 90s, 5m, 1h30m) in seconds."""
+    if value is None:
+        return None
+    try:
+        return _DURATION.validate_python(value)
+    except ValidationError as exc:
+        raise ConfigError(f"{option} {value}: write seconds (300) or 5m, 1h30m, 90s") from exc
+
+
+def status(chdir: Path, file: Path | None, cluster: str | None, output_format: str) -> int:
+    project, backend = open_state(chdir, file)
+    name = pick_cluster(project, cluster)
+    info = backend.lock_status(name)
+    if output_format == "json":
+        click.echo(json.dumps({"cluster": name, "lock": info.model_dump() if info else None}))
+    elif info is None:
+        click.echo(f"{name}: free")
+    else:
+        expired = " (expired: the next acquire takes over)" if info.expired(backend.clock()) else ""
+        click.echo(f"{name}: locked by {_who(info)}, lease until {info.expires_at}{expired}")
+    return 0
+
+
+def acquire(
+    chdir: Path,
+    file: Path | None,
+    cluster: str | None,
+    *,
+    reason: str,
+    wait: str | None,
+    lease: str | None,
+    output_format: str,
+) -> int:
+    project, backend = open_state(chdir, file)
+    name = pick_cluster(project, cluster)
+    handle = backend.acquire_lock(
+        name,
+        reason=reason,
+        wait=parse_duration("--wait", wait),
+        lease=parse_duration("--lease", lease),
+    )
+    _remember(project, handle)
+    if output_format == "json":
+        click.echo(json.dumps({"cluster": name, "lock": handle.info.model_dump()}))
+    else:
+        click.echo(f"{name}: locked by {_who(handle.info)}, lease until {handle.info.expires_at}")
+    return 0
+
+
+def release(
+    chdir: Path, file: Path | None, cluster: str | None, *, force: bool, reason: str
+) -> int:
+    project, backend = open_state(chdir, file)
+    name = pick_cluster(project, cluster)
+    saved = _remembered(project, name)
+    if force:
+        info = backend.break_lock(name, reason=reason)
+        verb = "broke the lock of"
+    elif saved is not None and backend.lock_status(name) == saved.info:
+        backend.release_lock(saved)
+        info, verb = saved.info, "released the lock of"
+    else:
+        info, verb = backend.locks.release_own(name), "released the lock of"
+    _forget(project, name)
+    click.echo(f"{name}: {verb} {_who(info)}" if info else f"{name}: was not locked")
+    return 0
+
+
+def _who(info: LockInfo) -> str:
+    extra = [f"reason: {info.reason}"] if info.reason else []
+    extra += [info.run_url] if info.run_url else []
+    return info.owner + (f" ({', '.join(extra)})" if extra else "")
+
+
+def _handle_path(project: Project, cluster: str) -> Path:
+    return project.base_dir / ".sbkube" / "locks" / f"{cluster}.json"
+
+
+def _remember(project: Project, handle: LockHandle) -> None:
+    path = _handle_path(project, handle.info.cluster)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {"info": handle.info.model_dump(), "version": handle.version}
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w") as fh:
+        json.dump(data, fh)
+    os.replace(tmp, path)
+
+
+def _remembered(project: Project, cluster: str) -> LockHandle | None:
+    try:
+        data = json.loads(_handle_path(project, cluster).read_text())
+        return LockHandle(LockInfo.model_validate(data["info"]), str(data["version"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # no usable record of our acquisition: fall back to the owner check
+
+
+def _forget(project: Project, cluster: str) -> None:
+    _handle_path(project, cluster).unlink(missing_ok=True)

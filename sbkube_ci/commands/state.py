@@ -1,0 +1,81 @@
+"""``sbkube-ci state show``: what the state backend records as deployed, per cluster."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from sbkube_ci.config.loader import Project, load_project
+from sbkube_ci.errors import ConfigError
+from sbkube_ci.state import StateBackend, StateDocument, open_backend
+
+
+def open_state(chdir: Path, file: Path | None) -> tuple[Project, StateBackend]:
+    """The project and its state backend (shared by the state, lock and history commands)."""
+    project = load_project(chdir, file)
+    return project, open_backend(project)
+
+
+def pick_cluster(project: Project, cluster: str | None) -> str:
+    """``cluster`` if the config declares it; the only cluster when none is given."""
+    known = sorted(project.config.effective_clusters())
+    if cluster is None:
+        if len(known) == 1:
+            return known[0]
+        raise ConfigError(f"--cluster: pick one of {', '.join(known)}")
+    if cluster not in known:
+        raise ConfigError(
+            f"--cluster {cluster}: not a cluster of sbkube.yaml; known: {', '.join(known)}"
+        )
+    return cluster
+
+
+def show(chdir: Path, file: Path | None, cluster: str | None, output_format: str) -> int:
+    """Print the state document of one cluster, or of every configured cluster."""
+    project, backend = open_state(chdir, file)
+    names = (
+        [pick_cluster(project, cluster)]
+        if cluster
+        else sorted(set(project.config.effective_clusters()) | set(backend.clusters()))
+    )
+    documents = [backend.read_state(name) for name in names]
+    if output_format == "json":
+        click.echo(json.dumps([d.model_dump(by_alias=True) for d in documents], indent=2))
+        return 0
+    for document in documents:
+        click.echo(describe(document))
+    return 0
+
+
+def describe(document: StateDocument) -> str:
+    """A state document for humans: a header line and one row per app."""
+    if document.revision == 0:
+        return f"{document.cluster}: nothing deployed yet\n"
+    lines = [
+        f"{document.cluster}: state r{document.revision}, "
+        f"updated {document.updated_at} by {document.updated_by}",
+    ]
+    rows = [["APP", "REVISION", "RENDER", "COMMIT", "ACTOR", "DEPLOYED", "OBJECTS"]]
+    for name, app in sorted(document.apps.items()):
+        rows.append(
+            [
+                name,
+                f"r{app.revision}",
+                app.render_digest.removeprefix("sha256:")[:12] or "-",
+                app.commit[:7] or "-",
+                app.actor or "-",
+                app.deployed_at or "-",
+                str(len(app.inventory)),
+            ]
+        )
+    return "\n".join([*lines, *table(rows)]) + "\n"
+
+
+def table(rows: list[list[str]]) -> list[str]:
+    """Rows as left-aligned columns separated by two spaces."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows
+    ]

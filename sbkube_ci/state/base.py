@@ -1,0 +1,105 @@
+"""The protocol every state backend implements: a small key/value store with CAS writes.
+
+Documents, snapshots, history and locks are built once on top of it (``backend.py``), so the
+three backends share one set of semantics. Every write names the version it read: the version
+string the backend returned (an S3 ETag, a Git blob id, a sha256 for local files), or ``None``
+for "I read nothing: create it". A write whose expectation no longer holds raises ``Conflict``
+and changes nothing; there is no unconditional write and no delete.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from sbkube_ci.config.loader import Project
+from sbkube_ci.errors import StateError
+
+
+class Conflict(StateError):
+    """A compare-and-swap write lost: someone else wrote the key since it was read."""
+
+
+@dataclass(frozen=True)
+class Versioned:
+    data: bytes
+    version: str
+
+
+class ObjectStore(Protocol):
+    """Keys are ``/``-separated relative paths such as ``prod/state.json``."""
+
+    description: str  # where the store lives, for messages (s3://bucket/prefix, repo@branch)
+
+    @classmethod
+    def from_project(cls, project: Project) -> ObjectStore:
+        """The store the project's ``state:`` section describes."""
+        ...
+
+    def get(self, key: str) -> Versioned | None:
+        """The current value and version of ``key``; None if it does not exist."""
+        ...
+
+    def get_many(self, keys: list[str]) -> dict[str, Versioned | None]:
+        """Several keys at once (one fetch for Git)."""
+        ...
+
+    def put(
+        self,
+        key: str,
+        data: bytes,
+        *,
+        expect: str | None,
+        message: str,
+        new_keys: Mapping[str, bytes] | None = None,
+    ) -> str:
+        """Write ``key`` if its version is still ``expect`` (None: it must not exist).
+
+        Returns the new version; raises ``Conflict`` when the expectation fails. ``message``
+        says what changed (the Git commit message). ``new_keys`` are created with it (an
+        existing key with the same bytes is fine): in the same commit on Git, right after
+        ``key`` succeeded elsewhere.
+        """
+        ...
+
+    def list_keys(self, prefix: str) -> list[str]:
+        """Keys that start with ``prefix``, sorted."""
+        ...
+
+    def warnings(self, *, online: bool) -> list[str]:
+        """Problems worth a warning at validate; ``online`` allows contacting the store."""
+        ...
+
+
+def create_after(store: ObjectStore, new_keys: Mapping[str, bytes], message: str) -> None:
+    """Create each of ``new_keys``; one already holding the same bytes is left as it is."""
+    for key, data in new_keys.items():
+        try:
+            store.put(key, data, expect=None, message=message)
+        except Conflict:
+            existing = store.get(key)
+            if existing is None or existing.data != data:
+                raise StateError(
+                    f"{store.description}/{key}: exists with other content; not overwritten"
+                ) from None
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounded exponential backoff with jitter for lost CAS races."""
+
+    attempts: int = 80
+    base: float = 0.02
+    cap: float = 1.0
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait before attempt ``attempt + 1``."""
+        delay = min(self.cap, self.base * (2 ** min(attempt, 16)))
+        # Jitter de-synchronises racing writers; it is not used for anything secret.
+        return float(delay * random.uniform(0.5, 1.0))  # noqa: S311
+
+    def pause(self, attempt: int) -> None:
+        time.sleep(self.delay(attempt))

@@ -1,0 +1,57 @@
+"""Keep a lock's lease alive while a long deploy runs: renew it every third of the lease."""
+
+from __future__ import annotations
+
+import threading
+
+from sbkube_ci.errors import LockError, SbkubeError
+from sbkube_ci.state.lock import LockHandle, Locks
+
+
+class HeldLock:
+    """A held lock, renewed in a background thread until ``release``.
+
+    A renewal that fails (the lease ran out and someone took the lock over) is remembered;
+    ``check()`` raises it, so a deploy can verify it still owns the cluster before it commits.
+    """
+
+    def __init__(self, locks: Locks, handle: LockHandle, *, renew: bool = True) -> None:
+        self._locks = locks
+        self._handle = handle
+        self._guard = threading.Lock()
+        self._stop = threading.Event()
+        self._lost: SbkubeError | None = None
+        self._thread: threading.Thread | None = None
+        if renew and handle.info.lease > 0:
+            name = f"sbkube-lease-{handle.info.cluster}"
+            self._thread = threading.Thread(target=self._renew_loop, name=name, daemon=True)
+            self._thread.start()
+
+    @property
+    def handle(self) -> LockHandle:
+        with self._guard:
+            return self._handle
+
+    def check(self) -> None:
+        """Raise LockError if the lock was lost."""
+        if self._lost is not None:
+            raise LockError(str(self._lost))
+
+    def release(self) -> None:
+        """Stop renewing and release (a lost lock is not released: it is someone else's)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        self.check()
+        self._locks.release(self.handle)
+
+    def _renew_loop(self) -> None:
+        interval = max(0.05, self.handle.info.lease / 3)
+        while not self._stop.wait(interval):
+            try:
+                renewed = self._locks.renew(self.handle)
+            except SbkubeError as exc:  # lost, or the store is unreachable: tell the owner
+                self._lost = exc
+                return
+            with self._guard:
+                self._handle = renewed

@@ -1,0 +1,106 @@
+"""The local backend: a directory, for demos and single-machine use.
+
+CAS comes from an ``fcntl`` lock held around each check-and-write, and every write goes to a
+temp file that is renamed into place, so a reader never sees half a file and a killed writer
+leaves the previous version intact. The version of a key is the sha256 of its bytes.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+from sbkube_ci.config.loader import Project
+from sbkube_ci.state.base import Conflict, Versioned, create_after
+
+_LOCK_NAME = ".sbkube-state.lock"
+
+
+class LocalStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.description = str(root)
+
+    @classmethod
+    def from_project(cls, project: Project) -> LocalStore:
+        return cls(project.resolve(project.config.state.local.path))
+
+    def _path(self, key: str) -> Path:
+        if key.startswith("/") or ".." in key.split("/"):
+            raise ValueError(f"state key {key!r} escapes the store")
+        return self.root / key
+
+    def get(self, key: str) -> Versioned | None:
+        try:
+            data = self._path(key).read_bytes()
+        except FileNotFoundError:
+            return None
+        return Versioned(data, hashlib.sha256(data).hexdigest())
+
+    def get_many(self, keys: list[str]) -> dict[str, Versioned | None]:
+        return {key: self.get(key) for key in keys}
+
+    def put(
+        self,
+        key: str,
+        data: bytes,
+        *,
+        expect: str | None,
+        message: str,
+        new_keys: Mapping[str, bytes] | None = None,
+    ) -> str:
+        version = self._put_one(key, data, expect)
+        create_after(self, new_keys or {}, message)
+        return version
+
+    def _put_one(self, key: str, data: bytes, expect: str | None) -> str:
+        path = self._path(key)
+        with self._exclusive():
+            current = self.get(key)
+            if (current.version if current else None) != expect:
+                raise Conflict(f"{self.description}/{key}: changed since it was read")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                os.replace(tmp, path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        return hashlib.sha256(data).hexdigest()
+
+    def list_keys(self, prefix: str) -> list[str]:
+        if not self.root.is_dir():
+            return []
+        keys = (
+            p.relative_to(self.root).as_posix()
+            for p in self.root.rglob("*")
+            if p.is_file() and not p.name.startswith(".")
+        )
+        return sorted(k for k in keys if k.startswith(prefix))
+
+    def warnings(self, *, online: bool) -> list[str]:
+        if os.environ.get("CI"):
+            return [
+                f"state.backend: local keeps state in {self.root}, which CI jobs do not share; "
+                "use backend git or s3 so plans, locks and history survive the job"
+            ]
+        return []
+
+    @contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        self.root.mkdir(parents=True, exist_ok=True)
+        with (self.root / _LOCK_NAME).open("a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)

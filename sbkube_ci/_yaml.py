@@ -3,8 +3,11 @@
 Config errors must point at ``FILE:LINE:COL``, so documents are composed into nodes and turned
 into plain Python data here, recording the start mark of every key and value. The same pass
 refuses what a hostile or broken file could do to us: files over 10 MiB, alias expansion that
-explodes (billion laughs), nesting deeper than any real config, duplicate keys, non-mapping
-top levels and empty files.
+explodes (billion laughs, also through ``<<`` merge keys), nesting deeper than any real config,
+duplicate keys, non-mapping top levels and empty files.
+
+Mapping keys are always strings (the text of the key): configuration keys, app names and Helm
+value keys are strings, and YAML 1.1 would otherwise turn ``on:`` or ``yes:`` into ``True``.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ MAX_NODES = 200_000
 MAX_DEPTH = 200
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 PathKey = tuple[str | int, ...]
 
@@ -47,7 +51,7 @@ class Document:
     keys: dict[PathKey, Location] = field(default_factory=dict)
 
     def locate(self, path: PathKey, *, key: bool = False) -> Location:
-        """The location of ``path``, or of its nearest ancestor that exists."""
+        """The location of ``path`` (its key when ``key``), or of its nearest ancestor."""
         if key and path in self.keys:
             return self.keys[path]
         for end in range(len(path), -1, -1):
@@ -56,44 +60,57 @@ class Document:
         return Location(self.file, 1, 1)
 
 
+def display_path(path: Path) -> str:
+    """``path`` relative to the current directory when it is below it, else absolute."""
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(resolved)
+
+
 def read_file(path: Path, *, display: str | None = None) -> Document:
     """Read ``path`` as one YAML mapping; every problem is a ``YamlError`` naming the file."""
-    name = display or str(path)
+    name = display or display_path(path)
     try:
-        size = path.stat().st_size
+        # Read one byte past the limit instead of trusting stat(): -f /dev/zero must not hang.
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_BYTES + 1)
     except FileNotFoundError as exc:
-        raise YamlError(f"{name}: file not found") from exc
-    if size > MAX_BYTES:
-        raise YamlError(
-            f"{name}: file is {size / 1024 / 1024:.1f} MiB, larger than the 10 MiB limit; "
-            "split it or remove generated content"
-        )
+        raise YamlError(f"{name}: file not found; check the path (-C DIR, -f FILE)") from exc
+    except OSError as exc:
+        raise YamlError(f"{name}: cannot read the file: {exc.strerror}") from exc
+    if len(raw) > MAX_BYTES:
+        raise YamlError(_too_large(name))
     try:
-        text = path.read_text(encoding="utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise YamlError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     return read_text(text, name)
 
 
+def _too_large(name: str) -> str:
+    return (
+        f"{name}: file is larger than the 10 MiB limit for a configuration file; "
+        "split it or remove generated content"
+    )
+
+
 def read_text(text: str, name: str) -> Document:
     """Parse ``text`` as one YAML mapping (see ``read_file``)."""
-    if len(text.encode("utf-8", errors="ignore")) > MAX_BYTES:
-        raise YamlError(f"{name}: larger than the 10 MiB limit")
+    if len(text) > MAX_BYTES or len(text.encode("utf-8", errors="replace")) > MAX_BYTES:
+        raise YamlError(_too_large(name))
     try:
         node = yaml.compose(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as exc:
-        raise YamlError(_syntax_message(name, exc)) from exc
     except yaml.YAMLError as exc:
-        raise YamlError(f"{name}: invalid YAML: {exc}") from exc
-    except RecursionError as exc:
-        raise YamlError(f"{name}: nesting is too deep to be a configuration file") from exc
+        raise YamlError(_syntax_message(name, exc)) from exc
     if node is None:
         raise YamlError(f"{name}: file is empty; expected a mapping with apiVersion and apps")
     doc = Document({}, name)
     data = _Converter(doc).convert(node, ())
     if not isinstance(data, dict):
-        where = Location(name, node.start_mark.line + 1, node.start_mark.column + 1)
-        kind = "a list" if isinstance(data, list) else f"a {type(data).__name__} value"
+        where = _location(name, node)
+        kind = _kind(data)
         raise YamlError(f"{where}: the top level must be a mapping of keys, found {kind}")
     doc.data = data
     return doc
@@ -101,71 +118,121 @@ def read_text(text: str, name: str) -> Document:
 
 def load_all_documents(text: str, name: str) -> Iterator[Any]:
     """Plain data of every document in a multi-document stream (manifests), safely."""
+    if len(text) > MAX_BYTES or len(text.encode("utf-8", errors="replace")) > MAX_BYTES:
+        raise YamlError(_too_large(name))
     try:
         for node in yaml.compose_all(text, Loader=_Loader):
             if node is not None:
                 yield _Converter(Document({}, name)).convert(node, ())
-    except yaml.MarkedYAMLError as exc:
-        raise YamlError(_syntax_message(name, exc)) from exc
     except yaml.YAMLError as exc:
-        raise YamlError(f"{name}: invalid YAML: {exc}") from exc
-    except RecursionError as exc:
-        raise YamlError(f"{name}: nesting is too deep") from exc
+        raise YamlError(_syntax_message(name, exc)) from exc
 
 
-def _syntax_message(name: str, exc: yaml.MarkedYAMLError) -> str:
+def _kind(data: Any) -> str:
+    if isinstance(data, list):
+        return "a list"
+    if data is None:
+        return "null"
+    return {str: "a string", bool: "a boolean", int: "a number", float: "a number"}.get(
+        type(data), f"a {type(data).__name__}"
+    )
+
+
+def _location(name: str, node: yaml.Node) -> Location:
+    return Location(name, node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _syntax_message(name: str, exc: yaml.YAMLError) -> str:
+    if not isinstance(exc, yaml.MarkedYAMLError):
+        return f"{name}: invalid YAML: {exc}"
     mark = exc.problem_mark or exc.context_mark
     where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
     problem = exc.problem or exc.context or "syntax error"
+    if "nesting depth" in problem:
+        return f"{where}: nesting is too deep to be a configuration file ({problem})"
     return f"{where}: invalid YAML: {problem}"
 
 
 class _Converter:
-    """Turn composed nodes into data, counting nodes so aliases cannot explode."""
+    """Turn composed nodes into data, counting visits so aliases cannot explode.
+
+    Aliases are expanded by converting the shared node again at each use, so every expansion
+    counts against ``MAX_NODES`` and a billion-laughs document stops after a fraction of a
+    second instead of exhausting memory.
+    """
 
     def __init__(self, doc: Document) -> None:
         self._doc = doc
         self._constructor = yaml.SafeLoader("")
         self._visited = 0
 
-    def _location(self, node: yaml.Node) -> Location:
-        return Location(self._doc.file, node.start_mark.line + 1, node.start_mark.column + 1)
+    def _where(self, node: yaml.Node) -> Location:
+        return _location(self._doc.file, node)
 
-    def convert(self, node: yaml.Node, path: PathKey) -> Any:
+    def _count(self, node: yaml.Node, path: PathKey) -> None:
         self._visited += 1
         if self._visited > MAX_NODES:
             raise YamlError(
-                f"{self._location(node)}: more than {MAX_NODES} values after expanding "
-                "aliases; refusing what looks like a billion-laughs document"
+                f"{self._where(node)}: more than {MAX_NODES} values after expanding aliases; "
+                "refusing what looks like a billion-laughs document"
             )
         if len(path) > MAX_DEPTH:
-            raise YamlError(f"{self._location(node)}: nesting deeper than {MAX_DEPTH} levels")
-        self._doc.values.setdefault(path, self._location(node))
+            raise YamlError(
+                f"{self._where(node)}: nesting is deeper than {MAX_DEPTH} levels; "
+                "this cannot be a configuration file"
+            )
+
+    def convert(self, node: yaml.Node, path: PathKey) -> Any:
+        self._count(node, path)
+        self._doc.values.setdefault(path, self._where(node))
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
+        return self._scalar(node)
+
+    def _scalar(self, node: yaml.Node) -> Any:
         try:
             return self._constructor.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError as exc:
-            raise YamlError(f"{self._location(node)}: {exc.problem}") from exc
+            raise YamlError(f"{self._where(node)}: {exc.problem}") from exc
 
-    def _mapping(self, node: yaml.MappingNode, path: PathKey) -> dict[Any, Any]:
-        try:
-            self._constructor.flatten_mapping(node)  # resolves `<<` merge keys
-        except yaml.constructor.ConstructorError as exc:
-            raise YamlError(f"{self._location(node)}: {exc.problem}") from exc
-        result: dict[Any, Any] = {}
+    def _key(self, node: yaml.Node, path: PathKey) -> str:
+        self._count(node, path)
+        if not isinstance(node, yaml.ScalarNode):
+            raise YamlError(f"{self._where(node)}: a mapping key must be a plain word or string")
+        return str(node.value)
+
+    def _mapping(self, node: yaml.MappingNode, path: PathKey) -> dict[str, Any]:
+        """Own keys first, then ``<<`` merges fill the keys not set (YAML merge semantics)."""
+        own: dict[str, Any] = {}
+        merges: list[yaml.Node] = []
         for key_node, value_node in node.value:
-            key = self.convert(key_node, (*path, "<key>"))
-            if isinstance(key, list | dict):
-                raise YamlError(f"{self._location(key_node)}: a mapping key must be a scalar")
-            if key in result:
+            if key_node.tag == _MERGE_TAG:
+                merges.append(value_node)
+                continue
+            key = self._key(key_node, path)
+            if key in own:
                 raise YamlError(
-                    f"{self._location(key_node)}: duplicate key {key!r}; "
+                    f"{self._where(key_node)}: duplicate key {key!r}; "
                     "YAML keeps only the last one, remove the other"
                 )
-            self._doc.keys[(*path, key)] = self._location(key_node)
-            result[key] = self.convert(value_node, (*path, key))
-        self._doc.values.pop((*path, "<key>"), None)
-        return result
+            self._doc.keys.setdefault((*path, key), self._where(key_node))
+            own[key] = self.convert(value_node, (*path, key))
+        merged: dict[str, Any] = {}
+        for source in self._merge_sources(merges):
+            for key, value in self._mapping(source, path).items():
+                if key not in own:
+                    merged.setdefault(key, value)  # the first source listed wins
+        return {**merged, **own} if merged else own
+
+    def _merge_sources(self, merges: list[yaml.Node]) -> Iterator[yaml.MappingNode]:
+        for value in merges:
+            items = value.value if isinstance(value, yaml.SequenceNode) else [value]
+            for item in items:
+                if not isinstance(item, yaml.MappingNode):
+                    raise YamlError(
+                        f"{self._where(item)}: a << merge key needs a mapping "
+                        "or a list of mappings (usually an alias such as *defaults)"
+                    )
+                yield item

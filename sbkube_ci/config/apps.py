@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, Tag
 
 from sbkube_ci.config.base import Model
-from sbkube_ci.config.types import Duration
+from sbkube_ci.config.types import LIST, MAPPING, TEXT, Duration, SetValues, by_shape, by_type
 
 Stage = Literal["prepare", "build", "template", "deploy"]
 
@@ -21,18 +21,30 @@ class ManifestsTask(Model):
 class InlineTask(Model):
     type: Literal["inline"]
     name: str
-    content: dict[str, Any] | list[dict[str, Any]]
+    content: Annotated[
+        Annotated[dict[str, Any], Tag(MAPPING)] | Annotated[list[dict[str, Any]], Tag(LIST)],
+        by_shape("a manifest (mapping) or a list of manifests"),
+    ]
 
 
 class CommandTask(Model):
     type: Literal["command"]
     name: str
-    command: str | list[str]
+    command: Annotated[
+        Annotated[str, Tag(TEXT)] | Annotated[list[str], Tag(LIST)],
+        by_shape("a command line or a list of arguments"),
+    ]
     retry: int = Field(default=0, ge=0, le=10)
     on_failure: Literal["fail", "ignore"] = "fail"
 
 
-HookTask = Annotated[ManifestsTask | InlineTask | CommandTask, Field(discriminator="type")]
+TASK_TYPES = ("manifests", "inline", "command")
+HookTask = Annotated[
+    Annotated[ManifestsTask, Tag("manifests")]
+    | Annotated[InlineTask, Tag("inline")]
+    | Annotated[CommandTask, Tag("command")],
+    by_type(TASK_TYPES),
+]
 
 
 class AppHooks(Model):
@@ -66,7 +78,7 @@ class HelmApp(AppBase):
     chart: str = Field(description="repo/chart, oci://registry/path/chart, or a local ./path")
     version: str | None = Field(default=None, description="Exact version or a semver range")
     values: list[str] = []
-    set_values: dict[str, Any] | list[str] = Field(
+    set_values: SetValues = Field(
         default={}, description="Mapping of dotted keys to values, or legacy ['key=value'] list"
     )
     overrides: list[str] = []
@@ -78,15 +90,6 @@ class HelmApp(AppBase):
     atomic: bool = False
     deploy_mode: Literal["helm", "apply"] = "helm"
     force_conflicts: bool = False
-
-    @field_validator("set_values")
-    @classmethod
-    def _legacy_pairs(cls, value: dict[str, Any] | list[str]) -> dict[str, Any] | list[str]:
-        if isinstance(value, list):
-            for item in value:
-                if "=" not in item:
-                    raise ValueError(f"{item!r} is not key=value; use a mapping instead")
-        return value
 
     def set_values_map(self) -> dict[str, Any]:
         """``set_values`` as a mapping, converting the legacy ``key=value`` list."""
@@ -157,8 +160,16 @@ class NoopApp(AppBase):
     type: Literal["noop"]
 
 
-App = Annotated[
-    HelmApp | YamlApp | GitApp | HttpApp | KustomizeApp | ExecApp | ActionApp | HookApp | NoopApp,
-    Field(discriminator="type"),
-]
 APP_TYPES = ("helm", "yaml", "git", "http", "kustomize", "exec", "action", "hook", "noop")
+App = Annotated[
+    Annotated[HelmApp, Tag("helm")]
+    | Annotated[YamlApp, Tag("yaml")]
+    | Annotated[GitApp, Tag("git")]
+    | Annotated[HttpApp, Tag("http")]
+    | Annotated[KustomizeApp, Tag("kustomize")]
+    | Annotated[ExecApp, Tag("exec")]
+    | Annotated[ActionApp, Tag("action")]
+    | Annotated[HookApp, Tag("hook")]
+    | Annotated[NoopApp, Tag("noop")],
+    by_type(APP_TYPES),
+]

@@ -107,8 +107,7 @@ def check_document(doc: Document, base_dir: Path) -> tuple[Config | None, list[P
         problems += from_validation_error(doc, exc, prefix=(), raw=root_raw, allowed=allowed)
     if config is not None:
         config.apps = apps
-    names = set(raw_apps) if isinstance(raw_apps, dict) else set()
-    problems += semantic_problems(doc, base_dir, config, apps, names)
+    problems += semantic_problems(doc, base_dir, config, apps)
     problems.sort(key=_order)
     return (config if not any(p.severity == "error" for p in problems) else None), problems
 

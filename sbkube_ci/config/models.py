@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 from sbkube_ci.config.apps import App
 from sbkube_ci.config.base import Model
 from sbkube_ci.config.sections import (
+    NOTIFIER_TYPES,
     Cluster,
     DiffSettings,
     Hooks,
@@ -46,11 +47,7 @@ class Config(Model):
         # `notify: {slack: {...}}` is the short form: the key names the type.
         if isinstance(data, dict) and isinstance(data.get("notify"), dict):
             for name, notifier in data["notify"].items():
-                if (
-                    isinstance(notifier, dict)
-                    and "type" not in notifier
-                    and name in {"slack", "discord", "webhook"}
-                ):
+                if isinstance(notifier, dict) and "type" not in notifier and name in NOTIFIER_TYPES:
                     notifier["type"] = name
         return data
 

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, Tag, model_validator
 
 from sbkube_ci.config.base import Model
-from sbkube_ci.config.types import Duration, EnvName, SecretRef
+from sbkube_ci.config.types import (
+    MAPPING,
+    TEXT,
+    Duration,
+    EnvName,
+    SecretRef,
+    by_shape,
+    by_type,
+)
 
 
 class HelmRepo(Model):
@@ -34,11 +42,17 @@ class GitRepo(Model):
     ssh_key: SecretRef | None = None
 
 
+HelmRepoEntry = Annotated[
+    Annotated[str, Tag(TEXT)] | Annotated[HelmRepo, Tag(MAPPING)],
+    by_shape("the repository URL or a mapping with url (and username, password, ca_file, ...)"),
+]
+
+
 class Settings(Model):
     namespace: str = "default"
     kubeconfig: str | None = None
     kubeconfig_context: str | None = None
-    helm_repos: dict[str, str | HelmRepo] = {}
+    helm_repos: dict[str, HelmRepoEntry] = {}
     oci_registries: dict[str, OciRegistry] = {}
     git_repos: dict[str, GitRepo] = {}
     timeout: Duration = 600.0
@@ -169,7 +183,13 @@ class WebhookNotifier(NotifierBase):
     secret_env: EnvName | None = None
 
 
-Notifier = Annotated[SlackNotifier | DiscordNotifier | WebhookNotifier, Field(discriminator="type")]
+NOTIFIER_TYPES = ("slack", "discord", "webhook")
+Notifier = Annotated[
+    Annotated[SlackNotifier, Tag("slack")]
+    | Annotated[DiscordNotifier, Tag("discord")]
+    | Annotated[WebhookNotifier, Tag("webhook")],
+    by_type(NOTIFIER_TYPES),
+]
 
 
 class IgnoreRule(Model):

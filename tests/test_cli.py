@@ -23,7 +23,7 @@ def test_validate_quickstart_passes() -> None:
     result = run_cli("validate", "-C", "examples/quickstart")
     assert result.returncode == 0, result.stderr
     assert "ok: " in result.stdout
-    assert "2 apps" in result.stdout
+    assert "2 app(s)" in result.stdout
 
 
 def test_missing_config_is_one_line_error(tmp_path: Path) -> None:

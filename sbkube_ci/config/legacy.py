@@ -37,6 +37,25 @@ _SIMPLE_TYPES = {
 }
 _PATH_FIELDS = ("values", "manifests")
 
+# An app in the unified shape, and where its parts were written: (path in the legacy file,
+# path below the unified app), so that errors point into the legacy file.
+_Converted = tuple[Any, list[tuple[PathKey, PathKey]]]
+_SPEC_LOCATIONS: dict[str, list[tuple[PathKey, PathKey]]] = {
+    "helm": [(("path",), ("chart",)), (("values",), ("values",))],
+    "kustomize": [(("kustomize_path",), ("path",)), (("path",), ("path",))],
+    "git": [(("repo",), ("repo",)), (("paths", 0, "src"), ("path",))],
+    "http": [(("url",), ("url",)), (("paths", 0, "dest"), ("dest",))],
+    "action": [(("actions",), ("actions",))],
+    "exec": [(("commands",), ("commands",))],
+}
+_PULL_LOCATIONS: list[tuple[PathKey, PathKey]] = [
+    (("repo",), ("chart",)),
+    (("chart",), ("chart",)),
+    (("chart_version",), ("version",)),
+    (("overrides",), ("overrides",)),
+    (("removes",), ("removes",)),
+]
+
 
 def find_legacy_root(directory: Path) -> Path | None:
     """The directory holding ``sources.yaml`` for ``directory`` (itself or its parent)."""
@@ -59,7 +78,7 @@ def load_legacy(root: Path | None) -> tuple[Document, Path, list[Path]]:
     if root is None:
         raise ConfigError("no legacy sources.yaml found next to config.yaml")
     sources_path = root / LEGACY_SOURCES
-    sources = read_file(sources_path, display=_rel(sources_path, root))
+    sources = read_file(sources_path)
     out = Document({"apiVersion": "sbkube/v1", "settings": {}, "apps": {}}, sources.file)
     files = [sources_path]
     _convert_sources(sources, out)
@@ -68,7 +87,7 @@ def load_legacy(root: Path | None) -> tuple[Document, Path, list[Path]]:
     group_docs: list[tuple[Path, Document]] = []
     for group in groups:
         path = group / LEGACY_CONFIG
-        doc = read_file(path, display=_rel(path, root))
+        doc = read_file(path)
         files.append(path)
         group_docs.append((group, doc))
         members[group.name if group != root else "."] = _convert_group(doc, group, root, out)
@@ -100,59 +119,86 @@ def _convert_sources(sources: Document, out: Document) -> None:
 def _convert_group(doc: Document, group: Path, root: Path, out: Document) -> list[str]:
     """Add a group's apps to ``out``; returns their names."""
     prefix = "" if group == root else f"{group.relative_to(root).as_posix()}/"
-    namespace = doc.data.get("namespace")
     apps = doc.data.get("apps") or {}
-    converted: dict[str, tuple[dict[str, Any], PathKey]] = {}
+    converted: dict[str, _Converted] = {}
     if isinstance(apps, dict):
         for name, app in apps.items():
-            converted[str(name)] = (dict(app) if isinstance(app, dict) else app, ("apps", name))
+            copied = dict(app) if isinstance(app, dict) else app
+            converted[name] = (copied, [(("apps", name), ())])
     elif isinstance(apps, list):
         converted = _convert_list_apps(apps)
-    for name, (app, source_path) in converted.items():
+    for name, (app, sources) in converted.items():
+        if name in out.data["apps"]:
+            first = out.locate(("apps", name), key=True)
+            where = doc.locate(sources[0][0], key=True)
+            raise ConfigError(
+                f"{where}: apps.{name}: app {name!r} is already defined at {first}; "
+                "app names must be unique across all app groups"
+            )
+        out.data["apps"][name] = app
+        for source, target in sources:
+            _copy(doc, source, out, ("apps", name, *target))
         if isinstance(app, dict):
-            if namespace and "namespace" not in app:
-                app["namespace"] = namespace
+            _group_namespace(doc, app, name, out)
             _prefix_paths(app, prefix)
-        # A name used by two groups is kept under a name that fails the name check, so the
-        # problem is reported at the second definition instead of silently overwriting.
-        key = name if name not in out.data["apps"] else f"{name}@{doc.file}"
-        out.data["apps"][key] = app
-        _copy(doc, source_path, out, ("apps", key))
-        _copy(doc, (*source_path, "specs"), out, ("apps", key))
     for key in doc.data:
-        if key not in {"namespace", "apps", "deps", "cluster"}:
+        if key not in {"namespace", "apps", "deps"}:
             out.data.setdefault(key, doc.data[key])
             _copy(doc, (key,), out, (key,))
     return list(converted)
 
 
-def _convert_list_apps(apps: list[Any]) -> dict[str, tuple[dict[str, Any], PathKey]]:
+def _group_namespace(doc: Document, app: dict[str, Any], name: str, out: Document) -> None:
+    namespace = doc.data.get("namespace")
+    if namespace and "namespace" not in app:
+        app["namespace"] = namespace
+        _copy(doc, ("namespace",), out, ("apps", name, "namespace"))
+
+
+def _convert_list_apps(apps: list[Any]) -> dict[str, _Converted]:
     """The older list style: merge each install-helm with the pull-helm that fetched it."""
-    pulls: dict[str, dict[str, Any]] = {}
-    for item in apps:
+    pulls: dict[str, int] = {}
+    for index, item in enumerate(apps):
         if isinstance(item, dict) and item.get("type") in {"pull-helm", "pull-helm-oci"}:
             specs = item.get("specs") or {}
-            pulls[str(specs.get("dest") or specs.get("chart"))] = item
-    result: dict[str, tuple[dict[str, Any], PathKey]] = {}
+            pulls[str(specs.get("dest") or specs.get("chart"))] = index
+    result: dict[str, _Converted] = {}
     for index, item in enumerate(apps):
+        name = str(item.get("name", f"app-{index}")) if isinstance(item, dict) else f"app-{index}"
+        here: PathKey = ("apps", index)
         if not isinstance(item, dict):
-            result[f"app-{index}"] = (item, ("apps", index))
+            result[name] = (item, [(here, ())])
             continue
         kind = item.get("type")
         specs = dict(item.get("specs") or {})
         app = {k: v for k, v in item.items() if k not in {"name", "specs", "type", "path"}}
+        sources: list[tuple[PathKey, PathKey]] = [(here, ())]
         if kind == "install-helm":
             pull = pulls.get(str(specs.get("path")))
-            app.update(_helm_from(pull, specs))
+            app.update(_helm_from(None if pull is None else apps[pull], specs))
+            sources += _spec_sources(here, "helm", specs)
+            if pull is not None:
+                sources += [(("apps", pull, "specs", *s), d) for s, d in _PULL_LOCATIONS]
         elif kind in {"pull-helm", "pull-helm-oci"}:
             if _is_paired(item, apps):
                 continue  # merged into the install-helm app that uses it
-            app.update(_helm_from(item, {}))
+            app["type"] = "noop"  # fetched but never installed: nothing to deploy
         else:
             app["type"] = _SIMPLE_TYPES.get(str(kind), kind)
             app.update(_simple_specs(app["type"], specs))
-        result[str(item.get("name", f"app-{index}"))] = (app, ("apps", index))
+            sources += _spec_sources(here, str(app["type"]), specs)
+        sources.append(((*here, "type"), ("type",)))
+        result[name] = (app, sources)
     return result
+
+
+def _spec_sources(here: PathKey, kind: str, specs: dict[str, Any]) -> list[tuple[PathKey, PathKey]]:
+    pairs = list(_SPEC_LOCATIONS.get(kind, []))
+    if kind == "yaml":  # install-yaml's actions[i].path became manifests[i]
+        actions = specs.get("actions")
+        count = len(actions) if isinstance(actions, list) else 0
+        pairs += [(("actions", i, "path"), ("manifests", i)) for i in range(count)]
+    return [((*here, "specs", *s), d) for s, d in pairs]
 
 
 def _is_paired(pull: dict[str, Any], apps: list[Any]) -> bool:
@@ -215,6 +261,9 @@ def _prefix_paths(app: dict[str, Any], prefix: str) -> None:
         app["chart"] = "./" + prefix + chart[2:]
     if app.get("type") == "kustomize" and isinstance(app.get("path"), str):
         app["path"] = prefix + app["path"]
+    for action in app.get("actions") or [] if app.get("type") == "action" else []:
+        if isinstance(action, dict) and isinstance(action.get("path"), str):
+            action["path"] = prefix + action["path"]
 
 
 def _apply_deps(
@@ -232,7 +281,8 @@ def _apply_deps(
             if isinstance(app, dict):
                 existing = list(app.get("depends_on") or [])
                 app["depends_on"] = existing + [d for d in dep_apps if d not in existing]
-                _copy(doc, ("deps", i), out, ("apps", name, "depends_on", len(existing)))
+                for index in range(len(existing), len(app["depends_on"])):
+                    _copy(doc, ("deps", i), out, ("apps", name, "depends_on", index))
 
 
 def _copy(src: Document, src_prefix: PathKey, dst: Document, dst_prefix: PathKey) -> None:
@@ -242,10 +292,3 @@ def _copy(src: Document, src_prefix: PathKey, dst: Document, dst_prefix: PathKey
         for path, location in table_src.items():
             if path[:n] == src_prefix:
                 table_dst.setdefault((*dst_prefix, *path[n:]), location)
-
-
-def _rel(path: Path, root: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path.relative_to(root.parent)) if root.parent != root else str(path)

@@ -49,6 +49,8 @@ class Document:
     file: str
     values: dict[PathKey, Location] = field(default_factory=dict)
     keys: dict[PathKey, Location] = field(default_factory=dict)
+    # Problems found while converting another format into this one: (where, path, message).
+    conversion_problems: list[tuple[Location, str, str]] = field(default_factory=list)
 
     def locate(self, path: PathKey, *, key: bool = False) -> Location:
         """The location of ``path`` (its key when ``key``), or of its nearest ancestor."""

@@ -40,9 +40,9 @@ def _yaml_problem(line: str) -> Problem:
     match = _LOCATED.match(line)
     if match:
         where = Location(match["file"], int(match["line"]), int(match["column"]))
-        return Problem(where, "(file)", match["message"])
+        return Problem(where, "", match["message"])
     file, _, message = line.partition(": ")
-    return Problem(Location(file, 1, 1), "(file)", message or line)
+    return Problem(Location(file, 1, 1), "", message or line)
 
 
 def _report(

@@ -130,11 +130,11 @@ def _convert_group(doc: Document, group: Path, root: Path, out: Document) -> lis
     for name, (app, sources) in converted.items():
         if name in out.data["apps"]:
             first = out.locate(("apps", name), key=True)
-            where = doc.locate(sources[0][0], key=True)
-            raise ConfigError(
-                f"{where}: apps.{name}: app {name!r} is already defined at {first}; "
-                "app names must be unique across all app groups"
+            message = f"app {name!r} is already defined at {first}; rename one of them"
+            out.conversion_problems.append(
+                (doc.locate(sources[0][0], key=True), f"apps.{name}", message)
             )
+            continue
         out.data["apps"][name] = app
         for source, target in sources:
             _copy(doc, source, out, ("apps", name, *target))
@@ -274,8 +274,10 @@ def _apply_deps(
     for i, dep in enumerate(deps if isinstance(deps, list) else []):
         dep_apps = members.get(str(dep))
         if dep_apps is None:
-            # A dependency on an unknown group shows up as a depends_on naming a missing app.
-            dep_apps = [f"{dep} (app group)"]
+            known = ", ".join(sorted(members)) or "none"
+            message = f"app group {dep!r} does not exist; known groups: {known}"
+            out.conversion_problems.append((doc.locate(("deps", i)), f"deps[{i}]", message))
+            continue
         for name in own:
             app = out.data["apps"].get(name)
             if isinstance(app, dict):

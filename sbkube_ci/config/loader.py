@@ -108,7 +108,8 @@ def check_document(doc: Document, base_dir: Path) -> tuple[Config | None, list[P
     if config is not None:
         config.apps = apps
     problems += semantic_problems(doc, base_dir, config, apps)
-    problems.sort(key=_order)
+    problems += [Problem(where, path, message) for where, path, message in doc.conversion_problems]
+    problems = _unique(sorted(problems, key=_order))
     return (config if not any(p.severity == "error" for p in problems) else None), problems
 
 
@@ -121,6 +122,18 @@ def load_project(chdir: Path, file: Path | None = None) -> Project:
         raise ConfigProblems(errors)
     warnings = [p for p in problems if p.severity == "warning"]
     return Project(config, base_dir, doc, files, warnings)
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    """One line per place and message: a shared value (a group namespace, an alias) is one
+    mistake, however many apps inherit it."""
+    seen: set[tuple[Location, str]] = set()
+    unique = []
+    for problem in problems:
+        if (problem.location, problem.message) not in seen:
+            seen.add((problem.location, problem.message))
+            unique.append(problem)
+    return unique
 
 
 def _order(problem: Problem) -> tuple[str, int, int, str]:

@@ -64,7 +64,8 @@ class Problem:
 
     def __str__(self) -> str:
         prefix = "warning: " if self.severity == "warning" else ""
-        return f"{self.location}: {prefix}{self.path}: {self.message}"
+        path = f"{self.path}: " if self.path else ""  # no path: the file itself is unreadable
+        return f"{self.location}: {prefix}{path}{self.message}"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -201,7 +202,9 @@ def _type_choice(doc: Document, path: PathKey, value: Any, choices: str) -> Prob
 def _message(kind: str, error: ErrorDetails, value: Any) -> str:
     ctx = error.get("ctx") or {}
     if kind == "string_type" and isinstance(value, int | float) and not isinstance(value, bool):
-        return 'must be a string; quote the value ("1.20") so YAML does not read a number'
+        return (
+            'must be a string; quote the value (for example "1.20") so YAML does not read a number'
+        )
     if kind in _MUST_BE:
         return f"{_MUST_BE[kind]}, found {kind_of(value)}"
     if kind == "shape_mismatch":

@@ -124,8 +124,9 @@ def load_all_documents(text: str, name: str) -> Iterator[Any]:
         raise YamlError(_too_large(name))
     try:
         for node in yaml.compose_all(text, Loader=_Loader):
-            if node is not None:
-                yield _Converter(Document({}, name)).convert(node, ())
+            data = _Converter(Document({}, name)).convert(node, ()) if node is not None else None
+            if data is not None:  # `---` with nothing after it is not an object
+                yield data
     except yaml.YAMLError as exc:
         raise YamlError(_syntax_message(name, exc)) from exc
 

@@ -93,7 +93,7 @@ def _check_env_name(value: str) -> str:
 
 def _parse_duration(value: object) -> object:
     if isinstance(value, bool):
-        return value  # let the float validator refuse it
+        raise ValueError("must be seconds (300) or a duration such as 90s, 5m, 1h30m")
     if isinstance(value, int | float):
         return float(value)
     if isinstance(value, str):

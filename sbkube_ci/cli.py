@@ -65,7 +65,7 @@ class _Cli(click.Group):
         argv = list(sys.argv[1:] if args is None else args)
         extra.pop("standalone_mode", None)
         try:
-            code = super().main(argv, prog_name or "sbkube-ci", standalone_mode=False, **extra)
+            code = super().main(argv, "sbkube-ci", standalone_mode=False, **extra)
         except SystemExit:
             raise
         except BaseException as exc:  # every outcome gets its exit code, bugs too

@@ -12,7 +12,9 @@ value keys are strings, and YAML 1.1 would otherwise turn ``on:`` or ``yes:`` in
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,7 @@ MAX_DEPTH = 200
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_STR_TAG = "tag:yaml.org,2002:str"
 
 PathKey = tuple[str | int, ...]
 
@@ -102,20 +105,38 @@ def read_text(text: str, name: str) -> Document:
     """Parse ``text`` as one YAML mapping (see ``read_file``)."""
     if len(text) > MAX_BYTES or len(text.encode("utf-8", errors="replace")) > MAX_BYTES:
         raise YamlError(_too_large(name))
-    try:
-        node = yaml.compose(text, Loader=_Loader)
-    except yaml.YAMLError as exc:
-        raise YamlError(_syntax_message(name, exc)) from exc
-    if node is None:
-        raise YamlError(f"{name}: file is empty; expected a mapping with apiVersion and apps")
-    doc = Document({}, name)
-    data = _Converter(doc).convert(node, ())
+    with _no_gc_pauses():
+        try:
+            node = yaml.compose(text, Loader=_Loader)
+        except yaml.YAMLError as exc:
+            raise YamlError(_syntax_message(name, exc)) from exc
+        if node is None:
+            raise YamlError(f"{name}: file is empty; expected a mapping with apiVersion and apps")
+        doc = Document({}, name)
+        data = _Converter(doc).convert(node, ())
     if not isinstance(data, dict):
         where = _location(name, node)
         kind = _kind(data)
         raise YamlError(f"{where}: the top level must be a mapping of keys, found {kind}")
     doc.data = data
     return doc
+
+
+@contextmanager
+def _no_gc_pauses() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building a large acyclic tree.
+
+    Every node, mark and location is a new object; with the collector on, its full
+    collections walk the growing heap again and again and loading turns quadratic (a 1000-app
+    file took twice as long). Nothing built here forms a cycle, so nothing is lost.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def load_all_documents(text: str, name: str) -> Iterator[Any]:
@@ -195,6 +216,8 @@ class _Converter:
         return self._scalar(node)
 
     def _scalar(self, node: yaml.Node) -> Any:
+        if node.tag == _STR_TAG:
+            return node.value  # most values: skip the constructor's dispatch (2x faster load)
         try:
             return self._constructor.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError as exc:

@@ -7,7 +7,6 @@ not hide the other problems of the file: every problem is reported in one run.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,14 +22,12 @@ from sbkube_ci.config.apps import (
     ManifestsTask,
     YamlApp,
 )
+from sbkube_ci.config.credentials import literal_credential_problems, secret_looking_values
 from sbkube_ci.config.graph import dependency_cycles
 from sbkube_ci.config.models import Config
 from sbkube_ci.config.problems import Problem, problem_at, walk
 from sbkube_ci.config.types import dns_label_problem
 
-_SECRET_LIKE = re.compile(
-    r"(password|passwd|secret|token|apikey|api_key|private_?key|credentials?)", re.I
-)
 _HELM_RELEASE_MAX = 53
 
 
@@ -46,10 +43,9 @@ def semantic_problems(
     problems += _cluster_problems(doc, base_dir)
     if config is not None:
         problems += _notifier_environment(doc, config)
+    problems += literal_credential_problems(doc, apps)
     for name, app in apps.items():
         problems += _app_files(doc, base_dir, name, app)
-        if isinstance(app, HelmApp):
-            problems += _secret_looking_values(doc, ("apps", name, "set_values"), app.set_values)
     return problems
 
 
@@ -212,7 +208,7 @@ def _cluster_problems(doc: Document, base_dir: Path) -> Iterator[Problem]:
             )
         set_values = cluster.get("set_values")
         if isinstance(set_values, dict):
-            yield from _secret_looking_values(doc, ("clusters", cname, "set_values"), set_values)
+            yield from secret_looking_values(doc, ("clusters", cname, "set_values"), set_values)
 
 
 def _notifier_environment(doc: Document, config: Config) -> Iterator[Problem]:
@@ -229,36 +225,3 @@ def _notifier_environment(doc: Document, config: Config) -> Iterator[Problem]:
                     f"{name} will fail until it is added as a CI secret",
                     severity="warning",
                 )
-
-
-def _secret_looking_values(
-    doc: Document, path: PathKey, set_values: dict[str, Any] | list[str]
-) -> Iterator[Problem]:
-    for sub, key, value in _set_value_items(set_values):
-        plain = isinstance(value, str) and value and not value.startswith("${")
-        if plain and _SECRET_LIKE.search(key):
-            yield problem_at(
-                doc,
-                (*path, *sub),
-                "this looks like a secret written in plain text; keep the value in a CI "
-                "secret or an encrypted values file",
-                severity="warning",
-            )
-
-
-def _set_value_items(set_values: dict[str, Any] | list[str]) -> Iterator[tuple[PathKey, str, Any]]:
-    """(path below set_values, dotted key, value) of every leaf value."""
-    if isinstance(set_values, list):
-        for i, item in enumerate(set_values):
-            key, _, value = str(item).partition("=")
-            yield (i,), key, value
-        return
-    stack: list[tuple[PathKey, dict[str, Any]]] = [((), set_values)]
-    while stack:
-        prefix, mapping = stack.pop()
-        for key, value in mapping.items():
-            sub = (*prefix, key)
-            if isinstance(value, dict):
-                stack.append((sub, value))
-            else:
-                yield sub, ".".join(str(p) for p in sub), value

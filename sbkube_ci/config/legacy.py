@@ -108,7 +108,7 @@ def _convert_sources(sources: Document, out: Document) -> None:
             continue
         settings[target] = value
         _copy(sources, (key,), out, ("settings", target))
-    if "cluster" in sources.data:
+    if "cluster" in sources.data and "clusters" not in out.data:
         cluster = {"context": sources.data.get("kubeconfig_context")}
         if sources.data.get("kubeconfig"):
             cluster["kubeconfig"] = sources.data["kubeconfig"]
@@ -261,9 +261,13 @@ def _prefix_paths(app: dict[str, Any], prefix: str) -> None:
         app["chart"] = "./" + prefix + chart[2:]
     if app.get("type") == "kustomize" and isinstance(app.get("path"), str):
         app["path"] = prefix + app["path"]
-    for action in app.get("actions") or [] if app.get("type") == "action" else []:
-        if isinstance(action, dict) and isinstance(action.get("path"), str):
-            action["path"] = prefix + action["path"]
+    if app.get("type") == "action" and isinstance(app.get("actions"), list):
+        app["actions"] = [
+            {**a, "path": prefix + a["path"]}
+            if isinstance(a, dict) and isinstance(a.get("path"), str)
+            else a
+            for a in app["actions"]
+        ]
 
 
 def _apply_deps(

@@ -12,7 +12,7 @@ from pydantic import TypeAdapter, ValidationError
 from sbkube_ci._yaml import Document, Location, read_file
 from sbkube_ci.config.apps import App
 from sbkube_ci.config.checks import semantic_problems
-from sbkube_ci.config.legacy import LEGACY_SOURCES, find_legacy_root, load_legacy
+from sbkube_ci.config.legacy import LEGACY_CONFIG, LEGACY_SOURCES, find_legacy_root, load_legacy
 from sbkube_ci.config.models import Config
 from sbkube_ci.config.problems import Problem, from_validation_error, problem_at
 from sbkube_ci.errors import ConfigError, ConfigProblems
@@ -48,13 +48,20 @@ def read_document(chdir: Path, file: Path | None = None) -> tuple[Document, Path
         path = file if file.is_absolute() else chdir / file
         if path.is_dir():
             return read_document(path)
-        if path.name in {"config.yaml", LEGACY_SOURCES}:
-            return load_legacy(find_legacy_root(path.parent))
-        return read_file(path, display=_display(path)), path.parent, [path]
+        doc = read_file(path)
+        if path.name in {LEGACY_CONFIG, LEGACY_SOURCES} and "apiVersion" not in doc.data:
+            root = find_legacy_root(path.parent)
+            if root is None:
+                raise ConfigError(
+                    f"{doc.file}: a legacy {path.name} needs {LEGACY_SOURCES} and config.yaml "
+                    "files beside it or one directory up; or add apiVersion: sbkube/v1"
+                )
+            return load_legacy(root)
+        return doc, path.parent, [path]
     for name in CONFIG_NAMES:
         if (chdir / name).is_file():
             path = chdir / name
-            return read_file(path, display=_display(path)), chdir, [path]
+            return read_file(path), chdir, [path]
     root = find_legacy_root(chdir)
     if root is not None:
         return load_legacy(root)
@@ -99,7 +106,9 @@ def check_document(doc: Document, base_dir: Path) -> tuple[Config | None, list[P
                 "legacy config.yaml format",
             )
         )
-    root_raw: dict[str, Any] = {**raw, "apps": {}} if raw_apps is not None else dict(raw)
+    # Apps were validated one by one above; a wrong `apps` value (5, empty) is left to Config.
+    replaced = isinstance(raw_apps, dict | list)
+    root_raw: dict[str, Any] = {**raw, "apps": {}} if replaced else dict(raw)
     config: Config | None = None
     try:
         config = Config.model_validate(root_raw, context=context)
@@ -139,10 +148,3 @@ def _unique(problems: list[Problem]) -> list[Problem]:
 def _order(problem: Problem) -> tuple[str, int, int, str]:
     loc = problem.location
     return (loc.file, loc.line, loc.column, problem.path)
-
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)

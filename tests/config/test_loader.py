@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -140,3 +141,21 @@ def test_thousand_apps_load(tmp_path: Path) -> None:
     (tmp_path / "sbkube.yaml").write_text("\n".join(lines) + "\n")
     config = load_project(tmp_path).config  # a 1000-long chain: no recursion limit
     assert len(config.apps) == 1000
+
+
+_PLANTED_SECRETS = re.compile(
+    r"hunter2[\w-]*|[\w-]*literal[\w.-]*|\w*SECRET\w*|plain-text-password|BEGIN OPENSSH"
+)
+
+
+def test_planted_credentials_never_appear_in_problems(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(INVALID)
+    planted = 0
+    for case in CASES:
+        target = INVALID / case if (INVALID / case).is_dir() else INVALID / f"{case}.yaml"
+        sources = target.rglob("*.yaml") if target.is_dir() else [target]
+        secrets = {s for f in sources for s in _PLANTED_SECRETS.findall(f.read_text())}
+        planted += len(secrets)
+        output = "\n".join(_problem_lines(target))
+        assert [s for s in secrets if s in output] == [], case
+    assert planted >= 8

@@ -55,8 +55,9 @@ def literal_credential_problems(doc: Document, apps: dict[str, App]) -> Iterator
             yield problem_at(
                 doc,
                 path,
-                "the URL contains a password; remove it from the URL and set username and "
-                "password: ${VARIABLE_NAME} (the value kept as a CI secret)",
+                "the URL contains a password; remove it and give the credential in a "
+                "${VARIABLE_NAME} field instead (username/password, token_env), the value kept "
+                "as a CI secret",
             )
     for name, app in apps.items():
         if isinstance(app, HttpApp):

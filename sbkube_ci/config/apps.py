@@ -4,63 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, Tag
+from pydantic import Field
 
 from sbkube_ci.config.base import Model
-from sbkube_ci.config.types import LIST, MAPPING, TEXT, Duration, SetValues, by_shape, by_type
+from sbkube_ci.config.hooks import AppHooks, HookTask, ManifestsTask
+from sbkube_ci.config.types import Duration, SetValues, by_type, type_tag
 
-Stage = Literal["prepare", "build", "template", "deploy"]
-
-
-class ManifestsTask(Model):
-    type: Literal["manifests"]
-    name: str
-    files: list[str] = Field(min_length=1)
-
-
-class InlineTask(Model):
-    type: Literal["inline"]
-    name: str
-    content: Annotated[
-        Annotated[dict[str, Any], Tag(MAPPING)] | Annotated[list[dict[str, Any]], Tag(LIST)],
-        by_shape("a manifest (mapping) or a list of manifests"),
-    ]
-
-
-class CommandTask(Model):
-    type: Literal["command"]
-    name: str
-    command: Annotated[
-        Annotated[str, Tag(TEXT)] | Annotated[list[str], Tag(LIST)],
-        by_shape("a command line or a list of arguments"),
-    ]
-    retry: int = Field(default=0, ge=0, le=10)
-    on_failure: Literal["fail", "ignore"] = "fail"
-
-
-TASK_TYPES = ("manifests", "inline", "command")
-HookTask = Annotated[
-    Annotated[ManifestsTask, Tag("manifests")]
-    | Annotated[InlineTask, Tag("inline")]
-    | Annotated[CommandTask, Tag("command")],
-    by_type(TASK_TYPES),
-]
-
-
-class AppHooks(Model):
-    """Commands run around each stage for one app (deploy-time only in CI)."""
-
-    pre_prepare: list[str] = []
-    post_prepare: list[str] = []
-    pre_build: list[str] = []
-    post_build: list[str] = []
-    pre_template: list[str] = []
-    post_template: list[str] = []
-    pre_deploy: list[str] = []
-    post_deploy: list[str] = []
-    on_deploy_failure: list[str] = []
-    pre_deploy_tasks: list[HookTask] = []
-    post_deploy_tasks: list[HookTask] = []
+__all__ = ["APP_TYPES", "App", "AppHooks", "HookTask", "ManifestsTask"]
 
 
 class AppBase(Model):
@@ -90,6 +40,10 @@ class HelmApp(AppBase):
     atomic: bool = False
     deploy_mode: Literal["helm", "apply"] = "helm"
     force_conflicts: bool = False
+    context: str | None = Field(default=None, description="kubeconfig context (SBKube)")
+    helm_label_injection: bool = Field(
+        default=True, description="Add labels/annotations via commonLabels (SBKube)"
+    )
 
     def set_values_map(self) -> dict[str, Any]:
         """``set_values`` as a mapping, converting the legacy ``key=value`` list."""
@@ -110,6 +64,7 @@ class YamlApp(AppBase):
     type: Literal["yaml"]
     manifests: list[str] = Field(min_length=1)
     force_conflicts: bool = False
+    context: str | None = Field(default=None, description="kubeconfig context (SBKube)")
 
 
 class GitApp(AppBase):
@@ -141,7 +96,7 @@ class ExecApp(AppBase):
 
 
 class Action(Model):
-    type: Literal["apply", "delete"]
+    type: Literal["apply", "delete"] = "apply"
     path: str
     namespace: str | None = None
 
@@ -149,27 +104,32 @@ class Action(Model):
 class ActionApp(AppBase):
     type: Literal["action"]
     actions: list[Action] = Field(min_length=1)
+    context: str | None = Field(default=None, description="kubeconfig context (SBKube)")
 
 
 class HookApp(AppBase):
     type: Literal["hook"]
     tasks: list[HookTask] = Field(min_length=1)
+    validation: dict[str, Any] | None = None
+    dependency: dict[str, Any] | None = None
+    rollback: dict[str, Any] | None = None
 
 
 class NoopApp(AppBase):
     type: Literal["noop"]
+    description: str | None = None
 
 
 APP_TYPES = ("helm", "yaml", "git", "http", "kustomize", "exec", "action", "hook", "noop")
 App = Annotated[
-    Annotated[HelmApp, Tag("helm")]
-    | Annotated[YamlApp, Tag("yaml")]
-    | Annotated[GitApp, Tag("git")]
-    | Annotated[HttpApp, Tag("http")]
-    | Annotated[KustomizeApp, Tag("kustomize")]
-    | Annotated[ExecApp, Tag("exec")]
-    | Annotated[ActionApp, Tag("action")]
-    | Annotated[HookApp, Tag("hook")]
-    | Annotated[NoopApp, Tag("noop")],
+    Annotated[HelmApp, type_tag("helm")]
+    | Annotated[YamlApp, type_tag("yaml")]
+    | Annotated[GitApp, type_tag("git")]
+    | Annotated[HttpApp, type_tag("http")]
+    | Annotated[KustomizeApp, type_tag("kustomize")]
+    | Annotated[ExecApp, type_tag("exec")]
+    | Annotated[ActionApp, type_tag("action")]
+    | Annotated[HookApp, type_tag("hook")]
+    | Annotated[NoopApp, type_tag("noop")],
     by_type(APP_TYPES),
 ]

@@ -18,6 +18,7 @@ from sbkube_ci.config.apps import (
     GitApp,
     HelmApp,
     HookApp,
+    HookTask,
     KustomizeApp,
     ManifestsTask,
     YamlApp,
@@ -178,9 +179,20 @@ def _file_fields(app: App) -> Iterator[tuple[PathKey, str]]:
     elif isinstance(app, ActionApp):
         yield from ((("actions", i, "path"), a.path) for i, a in enumerate(app.actions))
     elif isinstance(app, HookApp):
-        for i, task in enumerate(app.tasks):
-            if isinstance(task, ManifestsTask):
-                yield from ((("tasks", i, "files", j), f) for j, f in enumerate(task.files))
+        yield from _task_files(("tasks",), app.tasks)
+    if app.hooks is not None:
+        hooks = app.hooks
+        for name in ("pre_deploy_manifests", "post_deploy_manifests"):
+            files = getattr(hooks, name)
+            yield from ((("hooks", name, i), f) for i, f in enumerate(files))
+        yield from _task_files(("hooks", "pre_deploy_tasks"), hooks.pre_deploy_tasks)
+        yield from _task_files(("hooks", "post_deploy_tasks"), hooks.post_deploy_tasks)
+
+
+def _task_files(where: PathKey, tasks: list[HookTask]) -> Iterator[tuple[PathKey, str]]:
+    for i, task in enumerate(tasks):
+        if isinstance(task, ManifestsTask):
+            yield from (((*where, i, "files", j), f) for j, f in enumerate(task.files))
 
 
 def _exists(base_dir: Path, rel: str) -> bool:
@@ -192,6 +204,9 @@ def _exists(base_dir: Path, rel: str) -> bool:
 
 
 def _cluster_problems(doc: Document, base_dir: Path) -> Iterator[Problem]:
+    shared = walk(doc.data, ("settings", "cluster_values_file"))
+    if isinstance(shared, str) and not _exists(base_dir, shared):
+        yield _missing_file(doc, ("settings", "cluster_values_file"), base_dir, shared)
     clusters = doc.data.get("clusters")
     for cname, cluster in (clusters if isinstance(clusters, dict) else {}).items():
         if not isinstance(cluster, dict):

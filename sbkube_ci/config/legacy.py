@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sbkube_ci._yaml import Document, PathKey, read_file
+from sbkube_ci.config.legacy_list import Converted, convert_list_apps
 from sbkube_ci.errors import ConfigError
 
 LEGACY_SOURCES = "sources.yaml"
@@ -25,36 +26,17 @@ _SETTINGS_KEYS = {
     "oci_repos": "oci_registries",
     "git_repos": "git_repos",
     "namespace": "namespace",
+    "cluster": "cluster",
+    "cluster_values_file": "cluster_values_file",
+    "global_values": "global_values",
+    "cleanup_metadata": "cleanup_metadata",
+    "http_proxy": "http_proxy",
+    "https_proxy": "https_proxy",
+    "no_proxy": "no_proxy",
 }
-_SIMPLE_TYPES = {
-    "install-yaml": "yaml",
-    "pull-git": "git",
-    "pull-http": "http",
-    "install-kustomize": "kustomize",
-    "install-action": "action",
-    "exec": "exec",
-    "copy-app": "noop",
-}
+# config.yaml keys that are not carried over as top-level sections.
+_GROUP_KEYS = {"namespace", "apps", "deps", "cluster", "global_labels", "global_annotations"}
 _PATH_FIELDS = ("values", "manifests")
-
-# An app in the unified shape, and where its parts were written: (path in the legacy file,
-# path below the unified app), so that errors point into the legacy file.
-_Converted = tuple[Any, list[tuple[PathKey, PathKey]]]
-_SPEC_LOCATIONS: dict[str, list[tuple[PathKey, PathKey]]] = {
-    "helm": [(("path",), ("chart",)), (("values",), ("values",))],
-    "kustomize": [(("kustomize_path",), ("path",)), (("path",), ("path",))],
-    "git": [(("repo",), ("repo",)), (("paths", 0, "src"), ("path",))],
-    "http": [(("url",), ("url",)), (("paths", 0, "dest"), ("dest",))],
-    "action": [(("actions",), ("actions",))],
-    "exec": [(("commands",), ("commands",))],
-}
-_PULL_LOCATIONS: list[tuple[PathKey, PathKey]] = [
-    (("repo",), ("chart",)),
-    (("chart",), ("chart",)),
-    (("chart_version",), ("version",)),
-    (("overrides",), ("overrides",)),
-    (("removes",), ("removes",)),
-]
 
 
 def find_legacy_root(directory: Path) -> Path | None:
@@ -73,6 +55,24 @@ def _group_dirs(root: Path) -> list[Path]:
     return groups
 
 
+def _chosen_groups(root: Path, sources: Document, out: Document) -> list[Path]:
+    """``app_dirs:`` in sources.yaml lists the groups to load; without it, every group."""
+    app_dirs = sources.data.get("app_dirs")
+    if not isinstance(app_dirs, list):
+        return _group_dirs(root)
+    groups = []
+    for i, name in enumerate(app_dirs):
+        group = root / str(name)
+        if (group / LEGACY_CONFIG).is_file():
+            groups.append(group)
+        else:
+            message = f"{name}/{LEGACY_CONFIG} does not exist; fix or remove this entry"
+            out.conversion_problems.append(
+                (sources.locate(("app_dirs", i)), f"app_dirs[{i}]", message)
+            )
+    return groups
+
+
 def load_legacy(root: Path | None) -> tuple[Document, Path, list[Path]]:
     """Read a legacy layout rooted at ``root`` into one unified document."""
     if root is None:
@@ -82,7 +82,7 @@ def load_legacy(root: Path | None) -> tuple[Document, Path, list[Path]]:
     out = Document({"apiVersion": "sbkube/v1", "settings": {}, "apps": {}}, sources.file)
     files = [sources_path]
     _convert_sources(sources, out)
-    groups = _group_dirs(root)
+    groups = _chosen_groups(root, sources, out)
     members: dict[str, list[str]] = {}
     group_docs: list[tuple[Path, Document]] = []
     for group in groups:
@@ -100,8 +100,8 @@ def _convert_sources(sources: Document, out: Document) -> None:
     settings = out.data["settings"]
     for key, value in sources.data.items():
         target = _SETTINGS_KEYS.get(str(key))
-        if key == "cluster":
-            continue
+        if key == "app_dirs":
+            continue  # chooses the groups to load (see _chosen_groups)
         if target is None:
             out.data.setdefault(key, value)  # unknown keys surface as unknown top-level keys
             _copy(sources, (key,), out, (key,))
@@ -120,13 +120,13 @@ def _convert_group(doc: Document, group: Path, root: Path, out: Document) -> lis
     """Add a group's apps to ``out``; returns their names."""
     prefix = "" if group == root else f"{group.relative_to(root).as_posix()}/"
     apps = doc.data.get("apps") or {}
-    converted: dict[str, _Converted] = {}
+    converted: dict[str, Converted] = {}
     if isinstance(apps, dict):
         for name, app in apps.items():
             copied = dict(app) if isinstance(app, dict) else app
             converted[name] = (copied, [(("apps", name), ())])
     elif isinstance(apps, list):
-        converted = _convert_list_apps(apps)
+        converted = convert_list_apps(apps)
     for name, (app, sources) in converted.items():
         if name in out.data["apps"]:
             first = out.locate(("apps", name), key=True)
@@ -142,111 +142,23 @@ def _convert_group(doc: Document, group: Path, root: Path, out: Document) -> lis
             _group_namespace(doc, app, name, out)
             _prefix_paths(app, prefix)
     for key in doc.data:
-        if key not in {"namespace", "apps", "deps"}:
+        if key not in _GROUP_KEYS:
             out.data.setdefault(key, doc.data[key])
             _copy(doc, (key,), out, (key,))
     return list(converted)
 
 
 def _group_namespace(doc: Document, app: dict[str, Any], name: str, out: Document) -> None:
+    """The group's namespace, global_labels and global_annotations; the app's own win."""
     namespace = doc.data.get("namespace")
     if namespace and "namespace" not in app:
         app["namespace"] = namespace
         _copy(doc, ("namespace",), out, ("apps", name, "namespace"))
-
-
-def _convert_list_apps(apps: list[Any]) -> dict[str, _Converted]:
-    """The older list style: merge each install-helm with the pull-helm that fetched it."""
-    pulls: dict[str, int] = {}
-    for index, item in enumerate(apps):
-        if isinstance(item, dict) and item.get("type") in {"pull-helm", "pull-helm-oci"}:
-            specs = item.get("specs") or {}
-            pulls[str(specs.get("dest") or specs.get("chart"))] = index
-    result: dict[str, _Converted] = {}
-    for index, item in enumerate(apps):
-        name = str(item.get("name", f"app-{index}")) if isinstance(item, dict) else f"app-{index}"
-        here: PathKey = ("apps", index)
-        if not isinstance(item, dict):
-            result[name] = (item, [(here, ())])
-            continue
-        kind = item.get("type")
-        specs = dict(item.get("specs") or {})
-        app = {k: v for k, v in item.items() if k not in {"name", "specs", "type", "path"}}
-        sources: list[tuple[PathKey, PathKey]] = [(here, ())]
-        if kind == "install-helm":
-            pull = pulls.get(str(specs.get("path")))
-            app.update(_helm_from(None if pull is None else apps[pull], specs))
-            sources += _spec_sources(here, "helm", specs)
-            if pull is not None:
-                sources += [(("apps", pull, "specs", *s), d) for s, d in _PULL_LOCATIONS]
-        elif kind in {"pull-helm", "pull-helm-oci"}:
-            if _is_paired(item, apps):
-                continue  # merged into the install-helm app that uses it
-            app["type"] = "noop"  # fetched but never installed: nothing to deploy
-        else:
-            app["type"] = _SIMPLE_TYPES.get(str(kind), kind)
-            app.update(_simple_specs(app["type"], specs))
-            sources += _spec_sources(here, str(app["type"]), specs)
-        sources.append(((*here, "type"), ("type",)))
-        result[name] = (app, sources)
-    return result
-
-
-def _spec_sources(here: PathKey, kind: str, specs: dict[str, Any]) -> list[tuple[PathKey, PathKey]]:
-    pairs = list(_SPEC_LOCATIONS.get(kind, []))
-    if kind == "yaml":  # install-yaml's actions[i].path became manifests[i]
-        actions = specs.get("actions")
-        count = len(actions) if isinstance(actions, list) else 0
-        pairs += [(("actions", i, "path"), ("manifests", i)) for i in range(count)]
-    return [((*here, "specs", *s), d) for s, d in pairs]
-
-
-def _is_paired(pull: dict[str, Any], apps: list[Any]) -> bool:
-    specs = pull.get("specs") or {}
-    target = str(specs.get("dest") or specs.get("chart"))
-    return any(
-        isinstance(a, dict)
-        and a.get("type") == "install-helm"
-        and str((a.get("specs") or {}).get("path")) == target
-        for a in apps
-    )
-
-
-def _helm_from(pull: dict[str, Any] | None, install: dict[str, Any]) -> dict[str, Any]:
-    app: dict[str, Any] = {"type": "helm"}
-    if pull is None:
-        app["chart"] = f"./{install.get('path', '')}"
-    else:
-        specs = pull.get("specs") or {}
-        repo = str(specs.get("repo", ""))
-        if pull.get("type") == "pull-helm-oci" or "." in repo.split("/", maxsplit=1)[0]:
-            app["chart"] = f"oci://{repo.removeprefix('oci://')}/{specs.get('chart')}"
-        else:
-            app["chart"] = f"{repo}/{specs.get('chart')}"
-        if specs.get("chart_version"):
-            app["version"] = str(specs["chart_version"])
-        for key in ("overrides", "removes"):
-            if specs.get(key):
-                app[key] = specs[key]
-    if install.get("values"):
-        app["values"] = install["values"]
-    return app
-
-
-def _simple_specs(kind: str, specs: dict[str, Any]) -> dict[str, Any]:
-    if kind == "yaml":
-        return {"manifests": [a.get("path") for a in specs.get("actions", []) if a]}
-    if kind == "kustomize":
-        return {"path": specs.get("kustomize_path", specs.get("path"))}
-    if kind == "git":
-        first = (specs.get("paths") or [{}])[0]
-        return {"repo": specs.get("repo"), "path": first.get("src", ".")}
-    if kind == "http":
-        first = (specs.get("paths") or [{}])[0]
-        return {"url": specs.get("url"), "dest": first.get("dest", "download.yaml")}
-    if kind in {"action", "exec"}:
-        return {k: v for k, v in specs.items() if k in {"actions", "commands"}}
-    return {}
+    for group_key, key in (("global_labels", "labels"), ("global_annotations", "annotations")):
+        shared = doc.data.get(group_key)
+        if isinstance(shared, dict) and isinstance(app.get(key, {}), dict):
+            app[key] = {**shared, **app.get(key, {})}
+            _copy(doc, (group_key,), out, ("apps", name, key))
 
 
 def _prefix_paths(app: dict[str, Any], prefix: str) -> None:

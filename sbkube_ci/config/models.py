@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from sbkube_ci.config.apps import App
 from sbkube_ci.config.base import Model
@@ -22,6 +22,10 @@ DEFAULT_CLUSTER = "default"
 
 
 class Metadata(Model):
+    """Free-form, as in SBKube: the known keys are typed, any other key is kept."""
+
+    model_config = ConfigDict(extra="allow")
+
     name: str | None = None
     environment: str | None = None
     description: str | None = None

@@ -187,10 +187,18 @@ def env_ref_name(ref: str) -> str:
     return match.group(1) if match else ref
 
 
-def _type_field(value: Any) -> Any:
-    if isinstance(value, dict):
-        return value.get("type")
-    return getattr(value, "type", None)
+def _type_tag(value: Any) -> str | None:
+    kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
+    return f"<{kind}>" if isinstance(kind, str) else None
+
+
+def type_tag(kind: str) -> Tag:
+    """The union tag of the member whose ``type`` is ``kind``.
+
+    Written ``<kind>`` so that it never equals a field name in an error location (the command
+    task's type is ``command`` and so is one of its fields).
+    """
+    return Tag(f"<{kind}>")
 
 
 TYPE_CHOICE = "type_choice"
@@ -199,5 +207,5 @@ TYPE_CHOICE = "type_choice"
 def by_type(choices: tuple[str, ...]) -> Discriminator:
     """Pick a union member by the ``type`` key; an absent or unknown type lists ``choices``."""
     return Discriminator(
-        _type_field, custom_error_type=TYPE_CHOICE, custom_error_message=", ".join(choices)
+        _type_tag, custom_error_type=TYPE_CHOICE, custom_error_message=", ".join(choices)
     )

@@ -78,7 +78,19 @@ def test_unified_file_with_every_app_type_loads() -> None:
     assert config.hooks.deploy is not None
     assert config.hooks.deploy.on_failure == ["echo deploy failed"]
     assert sorted(config.effective_clusters()) == ["prod", "staging"]
-    assert project.locate("apps", "api", "chart").line == 68
+    assert str(project.locate("apps", "api", "chart")).endswith("sbkube.yaml:80:12")
+    # SBKube's own fields and shorthands load as SBKube reads them.
+    assert config.settings.oci_registries["dockerhub"].registry == (
+        "registry-1.docker.io/bitnamicharts"
+    )
+    assert config.settings.git_repos["charts"].url == "https://git.example.com/platform/charts.git"
+    assert config.settings.global_values == {"global": {"imageRegistry": "registry.example.com"}}
+    assert config.metadata.model_extra == {"owner": "platform-team"}
+    assert api.hooks is not None
+    assert api.hooks.post_deploy_manifests == ["hooks/smoke-job.yaml"]
+    notify_task, verify_task = api.hooks.post_deploy_tasks[2:]
+    assert notify_task.retry.max_attempts == 3  # retry: 2 = two retries after the first try
+    assert (verify_task.retry.max_attempts, verify_task.retry.delay) == (3, 5.0)
 
 
 def test_legacy_mapping_layout_loads_into_the_unified_model() -> None:
@@ -94,6 +106,12 @@ def test_legacy_mapping_layout_loads_into_the_unified_model() -> None:
     assert site.chart == "./web/charts/site"
     assert site.depends_on == ["redis", "crds", "platform"]  # deps: [infra]
     assert config.apps["api"].namespace == "api"  # an app's own namespace wins
+    assert redis.labels == {"team": "infra"}  # the group's global_labels...
+    assert config.apps["crds"].labels == {"team": "platform"}  # ...unless the app sets its own
+    assert config.hooks is not None
+    assert config.hooks.deploy is not None
+    assert config.hooks.deploy.pre == ["echo deploying infra"]
+    assert "nope" not in config.apps  # app_dirs leaves the ignored group out
     assert config.settings.oci_registries["ghcr"].registry == "ghcr.io/acme/charts"
     assert config.clusters["staging"].context == "staging-admin"
     assert [f.name for f in project.files] == ["sources.yaml", "config.yaml", "config.yaml"]
@@ -115,9 +133,21 @@ def test_legacy_list_layout_pairs_pull_and_install() -> None:
         "local-chart": "helm",
         "extra": "kustomize",
         "apply-things": "action",
+        "old-dashboards": "action",  # install-yaml with a delete: only actions delete
     }
+    old = config.apps["old-dashboards"]
+    assert [(a.type, a.path) for a in old.actions] == [
+        ("apply", "memory/manifests/dashboards.yaml"),
+        ("delete", "memory/manifests/dashboards.yaml"),
+    ]
     assert config.apps["local-chart"].chart == "./app/charts/local-chart"
-    assert config.apps["extra"].depends_on == ["loki", "dashboards", "scripts", "cleanup"]
+    assert config.apps["extra"].depends_on == [
+        "loki",
+        "dashboards",
+        "old-dashboards",
+        "scripts",
+        "cleanup",
+    ]
 
 
 def test_legacy_found_from_a_group_config_file(monkeypatch: pytest.MonkeyPatch) -> None:

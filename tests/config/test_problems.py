@@ -45,7 +45,7 @@ def test_app_keys_named_like_union_tags_are_kept() -> None:
     _, problems = check_document(doc, base_dir=Path())
     assert [str(p) for p in problems] == [
         "f.yaml:5:5: apps.web.noop: unknown key; allowed keys: annotations, depends_on, "
-        "enabled, hooks, labels, namespace, notes, type"
+        "description, enabled, hooks, labels, namespace, notes, type"
     ]
 
 

@@ -72,54 +72,52 @@ def read_document(chdir: Path, file: Path | None = None) -> tuple[Document, Path
 
 
 def check_document(doc: Document, base_dir: Path) -> tuple[Config | None, list[Problem]]:
-    """Schema and semantic checks; returns the config (None if the schema fails) and problems."""
+    """Schema and semantic checks; returns the config (None if any error) and all problems."""
     raw = doc.data
     if "phases" in raw:
-        return None, [
-            problem_at(
-                doc,
-                ("phases",),
-                "phases are not supported yet; run each phase's sbkube.yaml on its own "
-                "(sbkube-ci -C <phase-dir> ...)",
-                key=True,
-            )
-        ]
-    allowed: dict[int, list[str]] = {}
-    context = {"allowed_keys": allowed}
-    problems: list[Problem] = []
-    apps: dict[str, App] = {}
-    raw_apps = raw.get("apps")
-    if isinstance(raw_apps, dict):
-        for name, raw_app in raw_apps.items():
-            try:
-                apps[str(name)] = _APP_ADAPTER.validate_python(raw_app, context=context)
-            except ValidationError as exc:
-                problems += from_validation_error(
-                    doc, exc, prefix=("apps", name), raw=raw_app, allowed=allowed
-                )
-    elif isinstance(raw_apps, list):
-        problems.append(
-            problem_at(
-                doc,
-                ("apps",),
-                "apps must be a mapping of app name to app (sbkube/v1); a list of apps is the "
-                "legacy config.yaml format",
-            )
+        message = (
+            "phases are not supported yet; run each phase's sbkube.yaml on its own "
+            "(sbkube-ci -C <phase-dir> ...)"
         )
-    # Apps were validated one by one above; a wrong `apps` value (5, empty) is left to Config.
-    replaced = isinstance(raw_apps, dict | list)
+        return None, [problem_at(doc, ("phases",), message, key=True)]
+    allowed: dict[int, list[str]] = {}
+    apps, problems = _validate_apps(doc, allowed)
+    # Apps were validated one by one; a wrong `apps` value (5, empty) is left to Config.
+    replaced = isinstance(raw.get("apps"), dict | list)
     root_raw: dict[str, Any] = {**raw, "apps": {}} if replaced else dict(raw)
     config: Config | None = None
     try:
-        config = Config.model_validate(root_raw, context=context)
+        config = Config.model_validate(root_raw, context={"allowed_keys": allowed})
+        config.apps = apps
     except ValidationError as exc:
         problems += from_validation_error(doc, exc, prefix=(), raw=root_raw, allowed=allowed)
-    if config is not None:
-        config.apps = apps
     problems += semantic_problems(doc, base_dir, config, apps)
     problems += [Problem(where, path, message) for where, path, message in doc.conversion_problems]
     problems = _unique(sorted(problems, key=_order))
     return (config if not any(p.severity == "error" for p in problems) else None), problems
+
+
+def _validate_apps(
+    doc: Document, allowed: dict[int, list[str]]
+) -> tuple[dict[str, App], list[Problem]]:
+    """Each app on its own, so one broken app does not hide the checks of the others."""
+    raw_apps = doc.data.get("apps")
+    apps: dict[str, App] = {}
+    problems: list[Problem] = []
+    if isinstance(raw_apps, list):
+        message = (
+            "apps must be a mapping of app name to app (sbkube/v1); a list of apps is the "
+            "legacy config.yaml format"
+        )
+        problems.append(problem_at(doc, ("apps",), message))
+    for name, raw_app in (raw_apps if isinstance(raw_apps, dict) else {}).items():
+        try:
+            apps[name] = _APP_ADAPTER.validate_python(raw_app, context={"allowed_keys": allowed})
+        except ValidationError as exc:
+            problems += from_validation_error(
+                doc, exc, prefix=("apps", name), raw=raw_app, allowed=allowed
+            )
+    return apps, problems
 
 
 def load_project(chdir: Path, file: Path | None = None) -> Project:

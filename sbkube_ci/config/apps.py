@@ -53,10 +53,11 @@ class HelmApp(AppBase):
 
     @property
     def chart_kind(self) -> Literal["local", "oci", "repo"]:
-        if self.chart.startswith(("./", "../", "/")) or self.chart in {".", ".."}:
-            return "local"
+        """How ``chart`` is found; a bare name (no ``/``) is a local chart, as in SBKube."""
         if self.chart.startswith("oci://"):
             return "oci"
+        if self.chart.startswith((".", "/", "~")) or "/" not in self.chart:
+            return "local"
         return "repo"
 
 

@@ -131,7 +131,7 @@ def _repositories(doc: Document, apps: dict[str, App]) -> Iterator[Problem]:
     for name, app in apps.items():
         if isinstance(app, HelmApp) and app.chart_kind == "repo":
             repo, _, chart = app.chart.partition("/")
-            if not chart or "/" in chart:
+            if not repo or not chart or "/" in chart:
                 yield problem_at(
                     doc,
                     ("apps", name, "chart"),
@@ -154,16 +154,20 @@ def _repositories(doc: Document, apps: dict[str, App]) -> Iterator[Problem]:
             )
 
 
-def _missing_file(doc: Document, path: PathKey, base_dir: Path, rel: str) -> Problem:
-    return problem_at(
-        doc, path, f"{rel} does not exist (paths are relative to {display_path(base_dir)})"
-    )
+def _missing_file(
+    doc: Document, path: PathKey, base_dir: Path, rel: str, hint: str = ""
+) -> Problem:
+    where = display_path(base_dir)
+    return problem_at(doc, path, f"{rel} does not exist (paths are relative to {where}){hint}")
 
 
 def _app_files(doc: Document, base_dir: Path, name: str, app: App) -> Iterator[Problem]:
     for field, rel in _file_fields(app):
         if not _exists(base_dir, rel):
-            yield _missing_file(doc, ("apps", name, *field), base_dir, rel)
+            # SBKube reads a bare chart name as a local directory; say how to ask for a repo.
+            bare = field == ("chart",) and "/" not in rel
+            hint = "; a chart from a repository is written repo/chart" if bare else ""
+            yield _missing_file(doc, ("apps", name, *field), base_dir, rel, hint)
 
 
 def _file_fields(app: App) -> Iterator[tuple[PathKey, str]]:

@@ -127,6 +127,7 @@ def _convert_group(doc: Document, group: Path, root: Path, out: Document) -> lis
             converted[name] = (copied, [(("apps", name), ())])
     elif isinstance(apps, list):
         converted = convert_list_apps(apps)
+    added = []
     for name, (app, sources) in converted.items():
         if name in out.data["apps"]:
             first = out.locate(("apps", name), key=True)
@@ -135,6 +136,7 @@ def _convert_group(doc: Document, group: Path, root: Path, out: Document) -> lis
                 (doc.locate(sources[0][0], key=True), f"apps.{name}", message)
             )
             continue
+        added.append(name)
         out.data["apps"][name] = app
         for source, target in sources:
             _copy(doc, source, out, ("apps", name, *target))
@@ -145,7 +147,7 @@ def _convert_group(doc: Document, group: Path, root: Path, out: Document) -> lis
         if key not in _GROUP_KEYS:
             out.data.setdefault(key, doc.data[key])
             _copy(doc, (key,), out, (key,))
-    return list(converted)
+    return added
 
 
 def _group_namespace(doc: Document, app: dict[str, Any], name: str, out: Document) -> None:
@@ -169,8 +171,8 @@ def _prefix_paths(app: dict[str, Any], prefix: str) -> None:
         if isinstance(app.get(field), list):
             app[field] = [prefix + str(p) for p in app[field]]
     chart = app.get("chart")
-    if app.get("type") == "helm" and isinstance(chart, str) and chart.startswith("./"):
-        app["chart"] = "./" + prefix + chart[2:]
+    if app.get("type") == "helm" and isinstance(chart, str) and _is_relative_chart(chart):
+        app["chart"] = "./" + prefix + chart.removeprefix("./")
     if app.get("type") == "kustomize" and isinstance(app.get("path"), str):
         app["path"] = prefix + app["path"]
     if app.get("type") == "action" and isinstance(app.get("actions"), list):
@@ -180,6 +182,10 @@ def _prefix_paths(app: dict[str, Any], prefix: str) -> None:
             else a
             for a in app["actions"]
         ]
+
+
+def _is_relative_chart(chart: str) -> bool:
+    return chart.startswith("./") or ("/" not in chart and not chart.startswith((".", "~")))
 
 
 def _apply_deps(

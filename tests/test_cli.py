@@ -229,3 +229,35 @@ def test_json_schema_refuses_a_literal_credential() -> None:
         "settings": {"helm_repos": {"p": {"url": "https://x", "password": LITERAL}}},
     }
     assert not jsonschema.Draft202012Validator(json_schema()).is_valid(data)
+
+
+def test_debug_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    def explode(*_: object) -> None:
+        raise KeyError("boom")
+
+    monkeypatch.setattr(validate_command, "read_document", explode)
+    code, _, err = invoke("validate", SBKUBE_DEBUG="1")
+    assert code == 3
+    assert err.startswith("Traceback (most recent call last):")
+
+
+def test_no_arguments_print_help() -> None:
+    code, out, _ = invoke()
+    assert code == 0
+    assert out.startswith("Usage: sbkube-ci [OPTIONS] COMMAND [ARGS]...")
+
+
+def test_closed_pipe_is_not_an_internal_error() -> None:
+    with subprocess.Popen(
+        [sys.executable, "-m", "sbkube_ci", "schema"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    ) as process:
+        assert process.stdout is not None
+        process.stdout.close()  # the reader is gone before the first write (click exits 1)
+        _, err = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert b"internal error" not in err
+    assert b"Traceback" not in err

@@ -109,7 +109,7 @@ def read_text(text: str, name: str) -> Document:
         try:
             node = yaml.compose(text, Loader=_Loader)
         except yaml.YAMLError as exc:
-            raise YamlError(_syntax_message(name, exc)) from exc
+            raise YamlError(_syntax_message(name, exc, text)) from exc
         if node is None:
             raise YamlError(f"{name}: file is empty; expected a mapping with apiVersion and apps")
         doc = Document({}, name)
@@ -149,7 +149,7 @@ def load_all_documents(text: str, name: str) -> Iterator[Any]:
             if data is not None:  # `---` with nothing after it is not an object
                 yield data
     except yaml.YAMLError as exc:
-        raise YamlError(_syntax_message(name, exc)) from exc
+        raise YamlError(_syntax_message(name, exc, text)) from exc
 
 
 def _kind(data: Any) -> str:
@@ -166,14 +166,29 @@ def _location(name: str, node: yaml.Node) -> Location:
     return Location(name, node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-def _syntax_message(name: str, exc: yaml.YAMLError) -> str:
+_HINTS = (
+    ("nesting depth", "nesting is too deep to be a configuration file"),
+    ("another document", "more than one YAML document (---); a configuration is one document"),
+)
+
+
+def _syntax_message(name: str, exc: yaml.YAMLError, text: str = "") -> str:
+    """One line: where, and what is wrong in words a YAML beginner can act on."""
+    if isinstance(exc, yaml.reader.ReaderError):
+        return (
+            f"{name}: invalid YAML: character #x{exc.character:04x} at offset {exc.position} "
+            "is not allowed in YAML text; remove it"
+        )
     if not isinstance(exc, yaml.MarkedYAMLError):
-        return f"{name}: invalid YAML: {exc}"
+        return f"{name}: invalid YAML: {' '.join(str(exc).split())}"
     mark = exc.problem_mark or exc.context_mark
     where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
     problem = exc.problem or exc.context or "syntax error"
-    if "nesting depth" in problem:
-        return f"{where}: nesting is too deep to be a configuration file ({problem})"
+    for needle, hint in _HINTS:
+        if needle in problem:
+            return f"{where}: {hint} ({problem})"
+    if mark and text[mark.index : mark.index + 1] == "\t":
+        return f"{where}: invalid YAML: a tab; YAML indents with spaces only"
     return f"{where}: invalid YAML: {problem}"
 
 
@@ -189,6 +204,7 @@ class _Converter:
         self._doc = doc
         self._constructor = yaml.SafeLoader("")
         self._visited = 0
+        self._open: set[int] = set()  # collections being converted: an alias to one recurses
 
     def _where(self, node: yaml.Node) -> Location:
         return _location(self._doc.file, node)
@@ -209,11 +225,20 @@ class _Converter:
     def convert(self, node: yaml.Node, path: PathKey) -> Any:
         self._count(node, path)
         self._doc.values.setdefault(path, self._where(node))
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
+        if not isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            return self._scalar(node)
+        if id(node) in self._open:
+            raise YamlError(
+                f"{self._where(node)}: an alias refers to a mapping or list that contains it; "
+                "a configuration cannot be recursive"
+            )
+        self._open.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self._mapping(node, path)
             return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
-        return self._scalar(node)
+        finally:
+            self._open.discard(id(node))
 
     def _scalar(self, node: yaml.Node) -> Any:
         if node.tag == _STR_TAG:

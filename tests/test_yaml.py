@@ -164,3 +164,46 @@ def test_multi_document_manifests() -> None:
     assert list(load_all_documents(text, "m.yaml")) == [{"a": 1}, {"b": [1, 2]}]
     with pytest.raises(YamlError, match="billion-laughs"):
         list(load_all_documents(BILLION_LAUGHS, "m.yaml"))
+
+
+def test_control_character() -> None:
+    assert _error("a: \x00b\n") == (
+        "sbkube.yaml: invalid YAML: character #x0000 at offset 3 is not allowed in YAML text; "
+        "remove it"
+    )
+
+
+def test_tab_indentation() -> None:
+    assert _error("a:\n\tb: 1\n") == (
+        "sbkube.yaml:2:1: invalid YAML: a tab; YAML indents with spaces only"
+    )
+
+
+def test_recursive_alias() -> None:
+    assert _error("a: &x\n  b: *x\n") == (
+        "sbkube.yaml:1:4: an alias refers to a mapping or list that contains it; "
+        "a configuration cannot be recursive"
+    )
+
+
+def test_two_documents() -> None:
+    assert _error("---\na: 1\n---\nb: 2\n") == (
+        "sbkube.yaml:3:1: more than one YAML document (---); a configuration is one document "
+        "(but found another document)"
+    )
+
+
+def test_unknown_tag() -> None:
+    assert _error("a: !Ref x\n") == (
+        "sbkube.yaml:1:4: could not determine a constructor for the tag '!Ref'"
+    )
+
+
+def test_byte_order_mark_is_accepted() -> None:
+    assert read_text("\ufeffapiVersion: sbkube/v1\n", "f.yaml").data == {"apiVersion": "sbkube/v1"}
+
+
+def test_an_alias_used_twice_is_not_recursive() -> None:
+    doc = read_text("x: &x {a: 1}\ny: [*x, *x]\n", "f.yaml")
+    assert doc.data["y"] == [{"a": 1}, {"a": 1}]
+    assert doc.data["y"][0] is not doc.data["y"][1]  # each use is its own copy

@@ -114,8 +114,9 @@ def _data_path(raw: Any, loc: tuple[str | int, ...], *, missing: bool) -> PathKe
     """pydantic's ``loc`` without the union tags it inserts.
 
     pydantic only descends into values that exist, so a part that is not a key of the mapping
-    (or an index of the list) at that point is a union tag, except the last part of a
-    "missing" error, which names the absent key.
+    (or an index of the list) at that point is a union tag (``<helm>``, ``<mapping>``: see
+    ``types.type_tag`` and ``types.SHAPE_TAGS``), except the last part of a "missing" error,
+    which names the absent key.
     """
     path: list[str | int] = []
     node = raw

@@ -261,3 +261,8 @@ def test_closed_pipe_is_not_an_internal_error() -> None:
     assert process.returncode == 1
     assert b"internal error" not in err
     assert b"Traceback" not in err
+
+
+def test_schema_is_a_valid_draft_2020_12_schema() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    jsonschema.Draft202012Validator.check_schema(json_schema())

@@ -61,9 +61,9 @@ def convert_list_apps(apps: list[Any]) -> dict[str, Converted]:
         if kind == "install-helm":
             pull = pulls.get(str(specs.get("path")))
             app.update(_helm_from(None if pull is None else apps[pull], specs))
-            sources += _spec_sources(here, "helm", specs)
-            if pull is not None:
+            if pull is not None:  # the chart was written in the pull: point there first
                 sources += [(("apps", pull, "specs", *s), d) for s, d in _PULL_LOCATIONS]
+            sources += _spec_sources(here, "helm", specs)
         elif kind in {"pull-helm", "pull-helm-oci"}:
             if _is_paired(item, apps):
                 continue  # merged into the install-helm app that uses it

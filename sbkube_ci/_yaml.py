@@ -24,7 +24,8 @@ import yaml
 from sbkube_ci.errors import YamlError
 
 MAX_BYTES = 10 * 1024 * 1024
-MAX_NODES = 200_000
+MAX_ALIAS_VALUES = 100_000
+MAX_VALUES = 250_000  # ~8000 apps; beyond it composing alone would take many seconds
 MAX_DEPTH = 200
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -107,6 +108,7 @@ def read_text(text: str, name: str) -> Document:
         raise YamlError(_too_large(name))
     with _no_gc_pauses():
         try:
+            _check_value_count(text, name)
             node = yaml.compose(text, Loader=_Loader)
         except yaml.YAMLError as exc:
             raise YamlError(_syntax_message(name, exc, text)) from exc
@@ -120,6 +122,30 @@ def read_text(text: str, name: str) -> Document:
         raise YamlError(f"{where}: the top level must be a mapping of keys, found {kind}")
     doc.data = data
     return doc
+
+
+def _check_value_count(text: str, name: str) -> None:
+    """Refuse more than ``MAX_VALUES`` values before building nodes for all of them.
+
+    A 10 MiB file of tiny values would take a minute and gigabytes to compose. Every value
+    needs a separator, so counting them bounds the number of values from above for the price
+    of a few string scans; only when that bound is too high are the parser's events counted,
+    which stops at the limit.
+    """
+    bound = sum(text.count(sep) for sep in (",", "\n", ":", "-", "[", "{")) + 1
+    if bound <= MAX_VALUES:
+        return
+    count = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.NodeEvent):
+            count += 1
+            if count > MAX_VALUES:
+                mark = event.start_mark
+                where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
+                raise YamlError(
+                    f"{where}: more than {MAX_VALUES} values; too large for a configuration "
+                    "file, split it or move data into values files"
+                )
 
 
 @contextmanager
@@ -193,29 +219,34 @@ def _syntax_message(name: str, exc: yaml.YAMLError, text: str = "") -> str:
 
 
 class _Converter:
-    """Turn composed nodes into data, counting visits so aliases cannot explode.
+    """Turn composed nodes into data, counting alias expansions so they cannot explode.
 
-    Aliases are expanded by converting the shared node again at each use, so every expansion
-    counts against ``MAX_NODES`` and a billion-laughs document stops after a fraction of a
-    second instead of exhausting memory.
+    Aliases are expanded by converting the shared node again at each use. The first visit of
+    a node is free (the file's size bounds those); every further visit is an expansion and
+    counts against ``MAX_ALIAS_VALUES``, so a billion-laughs document stops after a fraction
+    of a second while a large file without aliases is never refused.
     """
 
     def __init__(self, doc: Document) -> None:
         self._doc = doc
         self._constructor = yaml.SafeLoader("")
-        self._visited = 0
+        self._seen: set[int] = set()
+        self._expanded = 0
         self._open: set[int] = set()  # collections being converted: an alias to one recurses
 
     def _where(self, node: yaml.Node) -> Location:
         return _location(self._doc.file, node)
 
     def _count(self, node: yaml.Node, path: PathKey) -> None:
-        self._visited += 1
-        if self._visited > MAX_NODES:
-            raise YamlError(
-                f"{self._where(node)}: more than {MAX_NODES} values after expanding aliases; "
-                "refusing what looks like a billion-laughs document"
-            )
+        if id(node) in self._seen:
+            self._expanded += 1
+            if self._expanded > MAX_ALIAS_VALUES:
+                raise YamlError(
+                    f"{self._where(node)}: aliases expand to more than {MAX_ALIAS_VALUES} "
+                    "values; refusing what looks like a billion-laughs document"
+                )
+        else:
+            self._seen.add(id(node))
         if len(path) > MAX_DEPTH:
             raise YamlError(
                 f"{self._where(node)}: nesting is deeper than {MAX_DEPTH} levels; "

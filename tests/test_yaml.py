@@ -32,7 +32,7 @@ def _error(text: str) -> str:
 
 def test_billion_laughs_is_refused() -> None:
     assert _error(BILLION_LAUGHS) == (
-        "sbkube.yaml:1:22: more than 200000 values after expanding aliases; "
+        "sbkube.yaml:1:57: aliases expand to more than 100000 values; "
         "refusing what looks like a billion-laughs document"
     )
 
@@ -44,6 +44,19 @@ def test_billion_laughs_through_merge_keys_is_refused() -> None:
         levels.append(f"l{n}: &l{n} {{<<: [{refs}]}}")
     message = _error("\n".join(levels) + "\n")
     assert message.endswith("refusing what looks like a billion-laughs document")
+
+
+def test_many_values_without_aliases_are_not_a_bomb() -> None:
+    doc = read_text("a: [" + ",".join(["1"] * 110_000) + "]\n", "f.yaml")
+    assert len(doc.data["a"]) == 110_000
+
+
+def test_ten_mib_of_tiny_values_is_refused_before_composing() -> None:
+    text = "a:\n" + "- 1\n" * 2_600_000  # 9.9 MiB, 2.6 million values
+    assert _error(text) == (
+        "sbkube.yaml:249999:3: more than 250000 values; too large for a configuration file, "
+        "split it or move data into values files"
+    )
 
 
 def test_file_over_10_mib_is_refused_without_parsing(tmp_path: Path) -> None:

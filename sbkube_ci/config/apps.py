@@ -7,10 +7,28 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from sbkube_ci.config.base import Model
-from sbkube_ci.config.hooks import AppHooks, HookTask, ManifestsTask
+
+# The hook models lived here first; re-exported so `from sbkube_ci.config.apps import ...` works.
+from sbkube_ci.config.hooks import (
+    TASK_TYPES,
+    AppHooks,
+    CommandTask,
+    HookTask,
+    InlineTask,
+    ManifestsTask,
+)
 from sbkube_ci.config.types import Duration, SetValues, by_type, type_tag
 
-__all__ = ["APP_TYPES", "App", "AppHooks", "HookTask", "ManifestsTask"]
+__all__ = [
+    "APP_TYPES",
+    "TASK_TYPES",
+    "App",
+    "AppHooks",
+    "CommandTask",
+    "HookTask",
+    "InlineTask",
+    "ManifestsTask",
+]
 
 
 class AppBase(Model):

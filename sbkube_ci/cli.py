@@ -13,11 +13,12 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
 from sbkube_ci import __version__
+from sbkube_ci.ci.inputs import get_input
 from sbkube_ci.commands import ci as ci_command
 from sbkube_ci.commands import history as history_command
 from sbkube_ci.commands import lock as lock_command
@@ -64,8 +65,68 @@ def location_options(func: F) -> F:
     )(func)
 
 
+class _Cli(click.Group):
+    """The root group; its ``main`` maps every outcome to the documented exit codes.
+
+    Done here rather than in a wrapper function so that click's test runner exercises it too.
+    """
+
+    def main(  # type: ignore[override]
+        self, args: list[str] | None = None, prog_name: str | None = None, **extra: Any
+    ) -> NoReturn:
+        argv = list(sys.argv[1:] if args is None else args)
+        extra.pop("standalone_mode", None)
+        try:
+            code = super().main(argv, "sbkube-ci", standalone_mode=False, **extra)
+        except SystemExit:
+            raise
+        except BaseException as exc:  # every outcome gets its exit code, bugs too
+            code = _handle(exc, debug=_debug_requested(argv))
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def _debug_requested(argv: list[str]) -> bool:
+    # the flag's environment form, and the GitHub Action / GitLab template input
+    flags = (os.environ.get(name, "").strip().lower() for name in ("SBKUBE_DEBUG", "INPUT_DEBUG"))
+    return "--debug" in argv or any(flag in {"1", "true", "yes", "on"} for flag in flags)
+
+
+def _click_error(exc: click.ClickException) -> int:
+    if isinstance(exc, click.exceptions.NoArgsIsHelpError) and exc.ctx:
+        click.echo(exc.ctx.get_help())
+        return 0
+    hint = ""
+    if isinstance(exc, click.UsageError) and exc.ctx:
+        hint = f"; see {exc.ctx.command_path} --help"
+    click.echo(f"error: {exc.format_message().rstrip('.')}{hint}", err=True)
+    return 1
+
+
+def _handle(exc: BaseException, *, debug: bool) -> int:
+    """Print ``exc`` as the CLI contract says and return the exit code."""
+    if isinstance(exc, KeyboardInterrupt | click.exceptions.Abort):
+        click.echo("interrupted", err=True)
+        return 130
+    if isinstance(exc, click.exceptions.Exit):
+        return exc.exit_code
+    if isinstance(exc, click.ClickException):
+        return _click_error(exc)
+    if debug:
+        traceback.print_exception(exc)
+    if isinstance(exc, SbkubeError):
+        _print_error(exc)
+        return exc.exit_code
+    first_line = (str(exc).strip().splitlines() or [""])[0]
+    click.echo(
+        f"internal error: {type(exc).__name__}: {first_line}; rerun with --debug for the traceback",
+        err=True,
+    )
+    return 3
+
+
 @click.group(
-    context_settings={"auto_envvar_prefix": "SBKUBE", "help_option_names": ["-h", "--help"]}
+    cls=_Cli,
+    context_settings={"auto_envvar_prefix": "SBKUBE", "help_option_names": ["-h", "--help"]},
 )
 @click.option("--debug", is_flag=True, envvar="SBKUBE_DEBUG", help="Show tracebacks.")
 @click.version_option(__version__, prog_name="sbkube-ci")
@@ -90,9 +151,19 @@ def schema(chdir: Path, file: Path | None, output_format: str) -> None:
 
 
 @cli.command()
-def ci() -> None:
-    """Container entrypoint of the GitHub Action / GitLab template; reads INPUT_* variables."""
-    sys.exit(ci_command.run_ci(os.environ))
+@location_options
+def ci(chdir: Path, file: Path | None) -> None:
+    """Container entrypoint of the GitHub Action / GitLab template; reads INPUT_* variables.
+
+    -C and -f stand in for the working-directory and config inputs when those are not set,
+    so the entrypoint can be tried from a shell.
+    """
+    environ = dict(os.environ)
+    if not get_input(environ, "working-directory") and chdir != Path():
+        environ["INPUT_WORKING_DIRECTORY"] = str(chdir)
+    if not get_input(environ, "config") and file is not None:
+        environ["INPUT_CONFIG"] = str(file)
+    sys.exit(ci_command.run_ci(environ))
 
 
 @cli.group()
@@ -260,43 +331,11 @@ def _print_error(exc: SbkubeError) -> None:
     if isinstance(exc, ConfigProblems):
         for line in exc.problems:
             click.echo(line, err=True)
-        click.echo(
-            f"{len(exc.problems)} error(s) in the configuration; run sbkube-ci validate", err=True
-        )
+        click.echo(f"{len(exc.problems)} error(s) in the configuration", err=True)
     else:
         click.echo(f"error: {exc}", err=True)
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> NoReturn:
     """Entry point of the ``sbkube-ci`` console script."""
-    debug = "--debug" in (argv if argv is not None else sys.argv[1:]) or any(
-        # the flag's environment form, and the GitHub Action / GitLab template input
-        os.environ.get(name, "").lower() in {"1", "true"}
-        for name in ("SBKUBE_DEBUG", "INPUT_DEBUG")
-    )
-    try:
-        cli.main(args=argv, standalone_mode=False)
-    except SbkubeError as exc:
-        if debug:
-            traceback.print_exc()
-        _print_error(exc)
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except Exception as exc:
-        if debug:
-            traceback.print_exc()
-        click.echo(
-            f"internal error: {type(exc).__name__}: {exc}; rerun with --debug for the traceback",
-            err=True,
-        )
-        sys.exit(3)
+    cli.main(args=argv)

@@ -1,78 +1,75 @@
-"""``sbkube-ci validate``: schema and semantic checks, every problem in one run."""
+"""``sbkube-ci validate``: schema and semantic checks, every problem in one run.
+
+Text output is one line per problem (``FILE:LINE:COL: path: message``) and a summary line;
+``--format json`` prints one JSON document (see ``docs/config.md``). Exit 0 when there are no
+errors (warnings allowed), 1 otherwise.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+from typing import Any
 
 import click
 
+from sbkube_ci._yaml import Location, display_path
 from sbkube_ci.config.loader import check_document, read_document
+from sbkube_ci.config.models import Config
 from sbkube_ci.config.problems import Problem
-from sbkube_ci.errors import YamlError
+from sbkube_ci.errors import ConfigError, YamlError
+
+_LOCATED = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?P<column>\d+): (?P<message>.*)$")
 
 
 def validate(chdir: Path, file: Path | None, output_format: str) -> int:
     """Check the configuration; print each problem as one line; 0 when there are no errors."""
     try:
         doc, base_dir, files = read_document(chdir, file)
-    except YamlError as exc:
-        return _report([], [str(exc)], output_format, files=[])
+    except ConfigError as exc:
+        if output_format != "json" and not isinstance(exc, YamlError):
+            raise  # nothing to check (no config found): the CLI prints it as one error line
+        return _report([_yaml_problem(str(exc))], output_format, files=[], config=None)
     config, problems = check_document(doc, base_dir)
-    lines = [str(p) for p in problems]
-    ok = config is not None and not any(p.severity == "error" for p in problems)
-    if output_format == "json":
-        return _report(problems, [], output_format, files=files, ok=ok, apps=_count(config))
-    for line in lines:
-        click.echo(line, err=True)
-    if ok:
-        warnings = sum(p.severity == "warning" for p in problems)
-        suffix = f", {warnings} warning(s)" if warnings else ""
-        names = doc.file
-        click.echo(f"ok: {names}: {_count(config)} apps{suffix}")
-        return 0
-    errors = sum(p.severity == "error" for p in problems)
-    click.echo(f"{errors} error(s) found", err=True)
-    return 1
+    return _report(problems, output_format, files=files, config=config)
 
 
-def _count(config: object) -> int:
-    apps = getattr(config, "apps", None)
-    return len(apps) if isinstance(apps, dict) else 0
+def _yaml_problem(line: str) -> Problem:
+    """A ``YamlError`` line as a problem, so that JSON output has the same shape."""
+    match = _LOCATED.match(line)
+    if match:
+        where = Location(match["file"], int(match["line"]), int(match["column"]))
+        return Problem(where, "", match["message"])
+    file, _, message = line.partition(": ")
+    return Problem(Location(file, 1, 1), "", message or line)
 
 
 def _report(
-    problems: list[Problem],
-    fatal: list[str],
-    output_format: str,
-    *,
-    files: list[Path],
-    ok: bool = False,
-    apps: int = 0,
+    problems: list[Problem], output_format: str, *, files: list[Path], config: Config | None
 ) -> int:
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    ok = config is not None and errors == 0
+    apps = len(config.apps) if config is not None else 0
+    shown = [display_path(f) for f in files]
     if output_format == "json":
-        document = {
-            "ok": ok and not fatal,
-            "files": [str(f) for f in files],
+        document: dict[str, Any] = {
+            "ok": ok,
+            "files": shown,
             "apps": apps,
-            "problems": [p.as_dict() for p in problems] + [_fatal(line) for line in fatal],
+            "errors": errors,
+            "warnings": warnings,
+            "problems": [p.as_dict() for p in problems],
         }
         click.echo(json.dumps(document, indent=2))
-    else:
-        for line in fatal:
-            click.echo(line, err=True)
-    return 0 if ok and not fatal else 1
-
-
-def _fatal(line: str) -> dict[str, object]:
-    location, _, message = line.partition(": ")
-    file, _, rest = location.partition(":")
-    line_no, _, column = rest.partition(":")
-    return {
-        "file": file,
-        "line": int(line_no) if line_no.isdigit() else None,
-        "column": int(column) if column.isdigit() else None,
-        "path": "",
-        "message": message or line,
-        "severity": "error",
-    }
+        return 0 if ok else 1
+    for problem in problems:
+        click.echo(str(problem))
+    if not ok:
+        click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
+        return 1
+    source = shown[0] if len(shown) == 1 else f"{shown[0]} and {len(shown) - 1} more file(s)"
+    suffix = f", {warnings} warning(s)" if warnings else ""
+    click.echo(f"ok: {source}: {apps} app(s){suffix}")
+    return 0

@@ -4,51 +4,31 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from sbkube_ci.config.base import Model
-from sbkube_ci.config.types import Duration
 
-Stage = Literal["prepare", "build", "template", "deploy"]
+# The hook models lived here first; re-exported so `from sbkube_ci.config.apps import ...` works.
+from sbkube_ci.config.hooks import (
+    TASK_TYPES,
+    AppHooks,
+    CommandTask,
+    HookTask,
+    InlineTask,
+    ManifestsTask,
+)
+from sbkube_ci.config.types import Duration, SetValues, by_type, type_tag
 
-
-class ManifestsTask(Model):
-    type: Literal["manifests"]
-    name: str
-    files: list[str] = Field(min_length=1)
-
-
-class InlineTask(Model):
-    type: Literal["inline"]
-    name: str
-    content: dict[str, Any] | list[dict[str, Any]]
-
-
-class CommandTask(Model):
-    type: Literal["command"]
-    name: str
-    command: str | list[str]
-    retry: int = Field(default=0, ge=0, le=10)
-    on_failure: Literal["fail", "ignore"] = "fail"
-
-
-HookTask = Annotated[ManifestsTask | InlineTask | CommandTask, Field(discriminator="type")]
-
-
-class AppHooks(Model):
-    """Commands run around each stage for one app (deploy-time only in CI)."""
-
-    pre_prepare: list[str] = []
-    post_prepare: list[str] = []
-    pre_build: list[str] = []
-    post_build: list[str] = []
-    pre_template: list[str] = []
-    post_template: list[str] = []
-    pre_deploy: list[str] = []
-    post_deploy: list[str] = []
-    on_deploy_failure: list[str] = []
-    pre_deploy_tasks: list[HookTask] = []
-    post_deploy_tasks: list[HookTask] = []
+__all__ = [
+    "APP_TYPES",
+    "TASK_TYPES",
+    "App",
+    "AppHooks",
+    "CommandTask",
+    "HookTask",
+    "InlineTask",
+    "ManifestsTask",
+]
 
 
 class AppBase(Model):
@@ -68,7 +48,7 @@ class HelmApp(AppBase):
     )
     version: str | None = Field(default=None, description="Exact version or a semver range")
     values: list[str] = []
-    set_values: dict[str, Any] | list[str] = Field(
+    set_values: SetValues = Field(
         default={}, description="Mapping of dotted keys to values, or legacy ['key=value'] list"
     )
     overrides: list[str] = []
@@ -80,15 +60,10 @@ class HelmApp(AppBase):
     atomic: bool = False
     deploy_mode: Literal["helm", "apply"] = "helm"
     force_conflicts: bool = False
-
-    @field_validator("set_values")
-    @classmethod
-    def _legacy_pairs(cls, value: dict[str, Any] | list[str]) -> dict[str, Any] | list[str]:
-        if isinstance(value, list):
-            for item in value:
-                if "=" not in item:
-                    raise ValueError(f"{item!r} is not key=value; use a mapping instead")
-        return value
+    context: str | None = Field(default=None, description="kubeconfig context (SBKube)")
+    helm_label_injection: bool = Field(
+        default=True, description="Add labels/annotations via commonLabels (SBKube)"
+    )
 
     def set_values_map(self) -> dict[str, Any]:
         """``set_values`` as a mapping, converting the legacy ``key=value`` list."""
@@ -98,12 +73,13 @@ class HelmApp(AppBase):
 
     @property
     def chart_kind(self) -> Literal["local", "oci", "git", "repo"]:
-        if self.chart.startswith(("./", "../", "/")) or self.chart in {".", ".."}:
-            return "local"
+        """How ``chart`` is found; a bare name (no ``/``) is a local chart, as in SBKube."""
         if self.chart.startswith("oci://"):
             return "oci"
         if self.chart.startswith("git::"):
             return "git"  # git::<settings.git_repos key or URL>//<path>; version is the ref
+        if self.chart.startswith((".", "/", "~")) or "/" not in self.chart:
+            return "local"
         return "repo"
 
 
@@ -111,6 +87,7 @@ class YamlApp(AppBase):
     type: Literal["yaml"]
     manifests: list[str] = Field(min_length=1)
     force_conflicts: bool = False
+    context: str | None = Field(default=None, description="kubeconfig context (SBKube)")
 
 
 class GitApp(AppBase):
@@ -142,7 +119,7 @@ class ExecApp(AppBase):
 
 
 class Action(Model):
-    type: Literal["apply", "delete"]
+    type: Literal["apply", "delete"] = "apply"
     path: str
     namespace: str | None = None
 
@@ -150,19 +127,32 @@ class Action(Model):
 class ActionApp(AppBase):
     type: Literal["action"]
     actions: list[Action] = Field(min_length=1)
+    context: str | None = Field(default=None, description="kubeconfig context (SBKube)")
 
 
 class HookApp(AppBase):
     type: Literal["hook"]
     tasks: list[HookTask] = Field(min_length=1)
+    validation: dict[str, Any] | None = None
+    dependency: dict[str, Any] | None = None
+    rollback: dict[str, Any] | None = None
 
 
 class NoopApp(AppBase):
     type: Literal["noop"]
+    description: str | None = None
 
 
-App = Annotated[
-    HelmApp | YamlApp | GitApp | HttpApp | KustomizeApp | ExecApp | ActionApp | HookApp | NoopApp,
-    Field(discriminator="type"),
-]
 APP_TYPES = ("helm", "yaml", "git", "http", "kustomize", "exec", "action", "hook", "noop")
+App = Annotated[
+    Annotated[HelmApp, type_tag("helm")]
+    | Annotated[YamlApp, type_tag("yaml")]
+    | Annotated[GitApp, type_tag("git")]
+    | Annotated[HttpApp, type_tag("http")]
+    | Annotated[KustomizeApp, type_tag("kustomize")]
+    | Annotated[ExecApp, type_tag("exec")]
+    | Annotated[ActionApp, type_tag("action")]
+    | Annotated[HookApp, type_tag("hook")]
+    | Annotated[NoopApp, type_tag("noop")],
+    by_type(APP_TYPES),
+]

@@ -15,7 +15,9 @@ class Model(BaseModel):
     "unknown key" error can say which keys would have been right.
     """
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # hide_input_in_errors: a ValidationError printed anywhere (a traceback with --debug) must
+    # not show a credential written where a ${VAR} reference belongs.
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, hide_input_in_errors=True)
 
     @model_validator(mode="before")
     @classmethod

@@ -1,54 +1,58 @@
-"""Semantic checks that the schema cannot express: names, dependencies, repos, files."""
+"""Semantic checks that the schema cannot express: names, dependencies, repos, files.
+
+They read the raw document where they can, so that one app or section failing the schema does
+not hide the other problems of the file: every problem is reported in one run.
+"""
 
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sbkube_ci._yaml import Document, PathKey
+from sbkube_ci._yaml import Document, PathKey, display_path
 from sbkube_ci.config.apps import (
     ActionApp,
     App,
     GitApp,
     HelmApp,
     HookApp,
+    HookTask,
     KustomizeApp,
     ManifestsTask,
     YamlApp,
 )
+from sbkube_ci.config.credentials import literal_credential_problems, secret_looking_values
+from sbkube_ci.config.graph import dependency_cycles
 from sbkube_ci.config.models import Config
-from sbkube_ci.config.problems import Problem, problem_at
+from sbkube_ci.config.problems import Problem, problem_at, walk
 from sbkube_ci.config.types import dns_label_problem
 
-_SECRET_LIKE = re.compile(r"(password|passwd|secret|token|apikey|api_key|private_?key)", re.I)
 _HELM_RELEASE_MAX = 53
 
 
 def semantic_problems(
-    doc: Document, base_dir: Path, config: Config | None, apps: dict[str, App], names: set[str]
+    doc: Document, base_dir: Path, config: Config | None, apps: dict[str, App]
 ) -> list[Problem]:
     """Everything wrong beyond the schema, as far as the valid parts allow checking."""
-    problems = list(_names(doc, config, apps, names))
-    problems += _dependencies(doc, apps, names)
+    raw_apps = doc.data.get("apps")
+    raw_apps = raw_apps if isinstance(raw_apps, dict) else {}
+    problems = list(_names(doc, apps, raw_apps))
+    problems += _dependencies(doc, raw_apps)
+    problems += _repositories(doc, apps)
+    problems += _cluster_problems(doc, base_dir)
     if config is not None:
-        problems += _repositories(doc, config, apps)
-        problems += _cluster_files(doc, base_dir, config)
         problems += _notifier_environment(doc, config)
+    problems += literal_credential_problems(doc, apps)
     for name, app in apps.items():
         problems += _app_files(doc, base_dir, name, app)
-        problems += _secret_looking_values(doc, name, app)
     return problems
 
 
-def _names(
-    doc: Document, config: Config | None, apps: dict[str, App], names: set[str]
-) -> Iterator[Problem]:
-    for name in sorted(names, key=str):
-        why = dns_label_problem(str(name))
-        if why:
+def _names(doc: Document, apps: dict[str, App], raw_apps: dict[str, Any]) -> Iterator[Problem]:
+    for name in raw_apps:
+        if why := dns_label_problem(name):
             yield problem_at(doc, ("apps", name), f"app name {why}", key=True)
     for name, app in apps.items():
         if app.namespace and (why := dns_label_problem(app.namespace)):
@@ -60,100 +64,110 @@ def _names(
                     ("apps", name, "release_name") if app.release_name else ("apps", name)
                 )
                 yield problem_at(
-                    doc, path, f"release name {release!r} is longer than Helm's 53 characters"
+                    doc,
+                    path,
+                    f"release name is {len(release)} characters, longer than Helm's 53; "
+                    "set a shorter release_name",
+                    key=not app.release_name,
                 )
-    if config is not None and (why := dns_label_problem(config.settings.namespace)):
-        yield problem_at(doc, ("settings", "namespace"), f"namespace {why}")
+    for path in (("settings", "namespace"), *_cluster_namespaces(doc)):
+        namespace = walk(doc.data, path)
+        if isinstance(namespace, str) and (why := dns_label_problem(namespace)):
+            yield problem_at(doc, path, f"namespace {why}")
 
 
-def _dependencies(doc: Document, apps: dict[str, App], names: set[str]) -> Iterator[Problem]:
-    for name, app in apps.items():
-        for i, dep in enumerate(app.depends_on):
+def _cluster_namespaces(doc: Document) -> Iterator[PathKey]:
+    clusters = doc.data.get("clusters")
+    if isinstance(clusters, dict):
+        yield from (("clusters", name, "namespace") for name in clusters)
+
+
+def _dependencies(doc: Document, raw_apps: dict[str, Any]) -> Iterator[Problem]:
+    enabled = {
+        name: not (isinstance(app, dict) and app.get("enabled") is False)
+        for name, app in raw_apps.items()
+    }
+    graph: dict[str, list[str]] = {}
+    for name, app in raw_apps.items():
+        deps = app.get("depends_on") if isinstance(app, dict) else None
+        graph[name] = []
+        for i, dep in enumerate(deps if isinstance(deps, list) else []):
+            if not isinstance(dep, str):
+                continue  # the schema reports it
             path = ("apps", name, "depends_on", i)
-            if dep not in names:
-                known = ", ".join(sorted(n for n in names if n != name)) or "none"
+            if dep == name:
+                yield problem_at(doc, path, "an app cannot depend on itself; remove this entry")
+            elif dep not in raw_apps:
+                known = ", ".join(n for n in sorted(raw_apps) if n != name) or "none"
                 yield problem_at(doc, path, f"app {dep!r} does not exist; known apps: {known}")
-            elif dep in apps and not apps[dep].enabled and app.enabled:
+            elif enabled[name] and not enabled[dep]:
                 yield problem_at(
-                    doc, path, f"app {dep!r} is disabled (enabled: false); enable it or drop it"
+                    doc,
+                    path,
+                    f"app {dep!r} is disabled (enabled: false); enable it or remove this entry",
                 )
-            elif dep == name:
-                yield problem_at(doc, path, "an app cannot depend on itself")
-    for cycle in _cycles(apps):
+            else:
+                graph[name].append(dep)
+    for cycle in dependency_cycles(graph):
         chain = " -> ".join([*cycle, cycle[0]])
+        deps = raw_apps[cycle[0]]["depends_on"]
+        index = deps.index(cycle[1 % len(cycle)])
         yield problem_at(
             doc,
-            ("apps", cycle[0], "depends_on"),
+            ("apps", cycle[0], "depends_on", index),
             f"dependency cycle {chain}; remove one of these depends_on entries",
         )
 
 
-def _cycles(apps: dict[str, App]) -> list[list[str]]:
-    """Each dependency cycle once, starting at its alphabetically first app."""
-    graph = {n: [d for d in a.depends_on if d in apps and d != n] for n, a in apps.items()}
-    found: dict[tuple[str, ...], list[str]] = {}
-    state: dict[str, int] = {}  # 1 visiting, 2 done
-    stack: list[str] = []
-
-    def visit(node: str) -> None:
-        state[node] = 1
-        stack.append(node)
-        for dep in graph[node]:
-            if state.get(dep) == 1:
-                cycle = stack[stack.index(dep) :]
-                start = cycle.index(min(cycle))
-                rotated = cycle[start:] + cycle[:start]
-                found.setdefault(tuple(sorted(rotated)), rotated)
-            elif dep not in state:
-                visit(dep)
-        stack.pop()
-        state[node] = 2
-
-    for node in sorted(graph):
-        if node not in state:
-            visit(node)
-    return list(found.values())
+def _declared(doc: Document, section: str) -> set[str]:
+    names = walk(doc.data, ("settings", section))
+    return set(names) if isinstance(names, dict) else set()
 
 
-def _repositories(doc: Document, config: Config, apps: dict[str, App]) -> Iterator[Problem]:
-    settings = config.settings
+def _repositories(doc: Document, apps: dict[str, App]) -> Iterator[Problem]:
+    helm_repos = _declared(doc, "helm_repos")
+    oci = _declared(doc, "oci_registries")
+    git_repos = _declared(doc, "git_repos")
     for name, app in apps.items():
         if isinstance(app, HelmApp) and app.chart_kind == "repo":
             repo, _, chart = app.chart.partition("/")
-            if not chart or "/" in chart:
+            if not repo or not chart or "/" in chart:
                 yield problem_at(
                     doc,
                     ("apps", name, "chart"),
-                    f"{app.chart!r} is not repo/chart, oci://..., or a local path starting with ./",
+                    "must be repo/chart, oci://registry/path/chart, or a local path starting "
+                    "with ./",
                 )
-            elif repo not in settings.helm_repos and repo not in settings.oci_registries:
+            elif repo not in helm_repos and repo not in oci:
                 yield problem_at(
                     doc,
                     ("apps", name, "chart"),
                     f"repository {repo!r} is not declared; add it under settings.helm_repos "
                     f"({repo}: https://...) or settings.oci_registries",
                 )
-        if (
-            isinstance(app, GitApp)
-            and app.repo not in settings.git_repos
-            and "://" not in (app.repo)
-        ):
+        if isinstance(app, GitApp) and app.repo not in git_repos and "://" not in app.repo:
             yield problem_at(
                 doc,
                 ("apps", name, "repo"),
                 f"Git repository {app.repo!r} is not declared in settings.git_repos; "
-                "declare it or write a URL",
+                "declare it there or write a URL",
             )
+
+
+def _missing_file(
+    doc: Document, path: PathKey, base_dir: Path, rel: str, hint: str = ""
+) -> Problem:
+    where = display_path(base_dir)
+    return problem_at(doc, path, f"{rel} does not exist (paths are relative to {where}){hint}")
 
 
 def _app_files(doc: Document, base_dir: Path, name: str, app: App) -> Iterator[Problem]:
     for field, rel in _file_fields(app):
         if not _exists(base_dir, rel):
-            yield problem_at(
-                doc,
-                ("apps", name, *field),
-                f"{rel} does not exist (paths are relative to {base_dir})",
-            )
+            # SBKube reads a bare chart name as a local directory; say how to ask for a repo.
+            bare = field == ("chart",) and "/" not in rel
+            hint = "; a chart from a repository is written repo/chart" if bare else ""
+            yield _missing_file(doc, ("apps", name, *field), base_dir, rel, hint)
 
 
 def _file_fields(app: App) -> Iterator[tuple[PathKey, str]]:
@@ -169,33 +183,56 @@ def _file_fields(app: App) -> Iterator[tuple[PathKey, str]]:
     elif isinstance(app, ActionApp):
         yield from ((("actions", i, "path"), a.path) for i, a in enumerate(app.actions))
     elif isinstance(app, HookApp):
-        for i, task in enumerate(app.tasks):
-            if isinstance(task, ManifestsTask):
-                yield from ((("tasks", i, "files", j), f) for j, f in enumerate(task.files))
+        yield from _task_files(("tasks",), app.tasks)
+    if app.hooks is not None:
+        hooks = app.hooks
+        for name in ("pre_deploy_manifests", "post_deploy_manifests"):
+            files = getattr(hooks, name)
+            yield from ((("hooks", name, i), f) for i, f in enumerate(files))
+        yield from _task_files(("hooks", "pre_deploy_tasks"), hooks.pre_deploy_tasks)
+        yield from _task_files(("hooks", "post_deploy_tasks"), hooks.post_deploy_tasks)
+
+
+def _task_files(where: PathKey, tasks: list[HookTask]) -> Iterator[tuple[PathKey, str]]:
+    for i, task in enumerate(tasks):
+        if isinstance(task, ManifestsTask):
+            yield from (((*where, i, "files", j), f) for j, f in enumerate(task.files))
 
 
 def _exists(base_dir: Path, rel: str) -> bool:
+    if "://" in rel:
+        return True  # a URL (manifests from http) is checked when it is fetched
     if any(ch in rel for ch in "*?["):
-        return any(base_dir.glob(rel)) if not os.path.isabs(rel) else True
+        return os.path.isabs(rel) or any(base_dir.glob(rel))
     return (base_dir / os.path.expanduser(rel)).exists()
 
 
-def _cluster_files(doc: Document, base_dir: Path, config: Config) -> Iterator[Problem]:
-    for cname, cluster in config.clusters.items():
-        for i, rel in enumerate(cluster.values):
-            if not _exists(base_dir, rel):
-                yield problem_at(
-                    doc,
-                    ("clusters", cname, "values", i),
-                    f"{rel} does not exist (paths are relative to {base_dir})",
-                )
-        if cluster.kubeconfig and cluster.kubeconfig_env:
-            yield problem_at(doc, ("clusters", cname), "set kubeconfig or kubeconfig_env, not both")
+def _cluster_problems(doc: Document, base_dir: Path) -> Iterator[Problem]:
+    shared = walk(doc.data, ("settings", "cluster_values_file"))
+    if isinstance(shared, str) and not _exists(base_dir, shared):
+        yield _missing_file(doc, ("settings", "cluster_values_file"), base_dir, shared)
+    clusters = doc.data.get("clusters")
+    for cname, cluster in (clusters if isinstance(clusters, dict) else {}).items():
+        if not isinstance(cluster, dict):
+            continue
+        values = cluster.get("values")
+        for i, rel in enumerate(values if isinstance(values, list) else []):
+            if isinstance(rel, str) and not _exists(base_dir, rel):
+                yield _missing_file(doc, ("clusters", cname, "values", i), base_dir, rel)
+        if cluster.get("kubeconfig") and cluster.get("kubeconfig_env"):
+            yield problem_at(
+                doc,
+                ("clusters", cname, "kubeconfig_env"),
+                "set kubeconfig or kubeconfig_env, not both",
+            )
+        set_values = cluster.get("set_values")
+        if isinstance(set_values, dict):
+            yield from secret_looking_values(doc, ("clusters", cname, "set_values"), set_values)
 
 
 def _notifier_environment(doc: Document, config: Config) -> Iterator[Problem]:
     if os.environ.get("CI") != "true":
-        return
+        return  # locally the CI secrets are not expected to be set
     for name, notifier in config.notify.items():
         for field in ("webhook_url_env", "token_env", "url_env", "secret_env"):
             env = getattr(notifier, field, None)
@@ -207,26 +244,3 @@ def _notifier_environment(doc: Document, config: Config) -> Iterator[Problem]:
                     f"{name} will fail until it is added as a CI secret",
                     severity="warning",
                 )
-
-
-def _secret_looking_values(doc: Document, name: str, app: App) -> Iterator[Problem]:
-    if not isinstance(app, HelmApp):
-        return
-    for key, value in _flatten(app.set_values_map()):
-        if _SECRET_LIKE.search(key) and isinstance(value, str) and not value.startswith("${"):
-            yield problem_at(
-                doc,
-                ("apps", name, "set_values"),
-                f"{key} looks like a secret written in plain text; keep it in a CI secret or "
-                "an encrypted values file",
-                severity="warning",
-            )
-
-
-def _flatten(values: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
-    for key, value in values.items():
-        full = f"{prefix}.{key}" if prefix else str(key)
-        if isinstance(value, dict):
-            yield from _flatten(value, full)
-        else:
-            yield full, value

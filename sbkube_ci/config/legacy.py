@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sbkube_ci._yaml import Document, PathKey, read_file
+from sbkube_ci.config.legacy_list import Converted, convert_list_apps
 from sbkube_ci.errors import ConfigError
 
 LEGACY_SOURCES = "sources.yaml"
@@ -25,16 +26,16 @@ _SETTINGS_KEYS = {
     "oci_repos": "oci_registries",
     "git_repos": "git_repos",
     "namespace": "namespace",
+    "cluster": "cluster",
+    "cluster_values_file": "cluster_values_file",
+    "global_values": "global_values",
+    "cleanup_metadata": "cleanup_metadata",
+    "http_proxy": "http_proxy",
+    "https_proxy": "https_proxy",
+    "no_proxy": "no_proxy",
 }
-_SIMPLE_TYPES = {
-    "install-yaml": "yaml",
-    "pull-git": "git",
-    "pull-http": "http",
-    "install-kustomize": "kustomize",
-    "install-action": "action",
-    "exec": "exec",
-    "copy-app": "noop",
-}
+# config.yaml keys that are not carried over as top-level sections.
+_GROUP_KEYS = {"namespace", "apps", "deps", "cluster", "global_labels", "global_annotations"}
 _PATH_FIELDS = ("values", "manifests")
 
 
@@ -54,21 +55,39 @@ def _group_dirs(root: Path) -> list[Path]:
     return groups
 
 
+def _chosen_groups(root: Path, sources: Document, out: Document) -> list[Path]:
+    """``app_dirs:`` in sources.yaml lists the groups to load; without it, every group."""
+    app_dirs = sources.data.get("app_dirs")
+    if not isinstance(app_dirs, list):
+        return _group_dirs(root)
+    groups = []
+    for i, name in enumerate(app_dirs):
+        group = root / str(name)
+        if (group / LEGACY_CONFIG).is_file():
+            groups.append(group)
+        else:
+            message = f"{name}/{LEGACY_CONFIG} does not exist; fix or remove this entry"
+            out.conversion_problems.append(
+                (sources.locate(("app_dirs", i)), f"app_dirs[{i}]", message)
+            )
+    return groups
+
+
 def load_legacy(root: Path | None) -> tuple[Document, Path, list[Path]]:
     """Read a legacy layout rooted at ``root`` into one unified document."""
     if root is None:
         raise ConfigError("no legacy sources.yaml found next to config.yaml")
     sources_path = root / LEGACY_SOURCES
-    sources = read_file(sources_path, display=_rel(sources_path, root))
+    sources = read_file(sources_path)
     out = Document({"apiVersion": "sbkube/v1", "settings": {}, "apps": {}}, sources.file)
     files = [sources_path]
     _convert_sources(sources, out)
-    groups = _group_dirs(root)
+    groups = _chosen_groups(root, sources, out)
     members: dict[str, list[str]] = {}
     group_docs: list[tuple[Path, Document]] = []
     for group in groups:
         path = group / LEGACY_CONFIG
-        doc = read_file(path, display=_rel(path, root))
+        doc = read_file(path)
         files.append(path)
         group_docs.append((group, doc))
         members[group.name if group != root else "."] = _convert_group(doc, group, root, out)
@@ -81,15 +100,15 @@ def _convert_sources(sources: Document, out: Document) -> None:
     settings = out.data["settings"]
     for key, value in sources.data.items():
         target = _SETTINGS_KEYS.get(str(key))
-        if key == "cluster":
-            continue
+        if key == "app_dirs":
+            continue  # chooses the groups to load (see _chosen_groups)
         if target is None:
             out.data.setdefault(key, value)  # unknown keys surface as unknown top-level keys
             _copy(sources, (key,), out, (key,))
             continue
         settings[target] = value
         _copy(sources, (key,), out, ("settings", target))
-    if "cluster" in sources.data:
+    if "cluster" in sources.data and "clusters" not in out.data:
         cluster = {"context": sources.data.get("kubeconfig_context")}
         if sources.data.get("kubeconfig"):
             cluster["kubeconfig"] = sources.data["kubeconfig"]
@@ -100,107 +119,48 @@ def _convert_sources(sources: Document, out: Document) -> None:
 def _convert_group(doc: Document, group: Path, root: Path, out: Document) -> list[str]:
     """Add a group's apps to ``out``; returns their names."""
     prefix = "" if group == root else f"{group.relative_to(root).as_posix()}/"
-    namespace = doc.data.get("namespace")
     apps = doc.data.get("apps") or {}
-    converted: dict[str, tuple[dict[str, Any], PathKey]] = {}
+    converted: dict[str, Converted] = {}
     if isinstance(apps, dict):
         for name, app in apps.items():
-            converted[str(name)] = (dict(app) if isinstance(app, dict) else app, ("apps", name))
+            copied = dict(app) if isinstance(app, dict) else app
+            converted[name] = (copied, [(("apps", name), ())])
     elif isinstance(apps, list):
-        converted = _convert_list_apps(apps)
-    for name, (app, source_path) in converted.items():
+        converted = convert_list_apps(apps)
+    added = []
+    for name, (app, sources) in converted.items():
+        if name in out.data["apps"]:
+            first = out.locate(("apps", name), key=True)
+            message = f"app {name!r} is already defined at {first}; rename one of them"
+            out.conversion_problems.append(
+                (doc.locate(sources[0][0], key=True), f"apps.{name}", message)
+            )
+            continue
+        added.append(name)
+        out.data["apps"][name] = app
+        for source, target in sources:
+            _copy(doc, source, out, ("apps", name, *target))
         if isinstance(app, dict):
-            if namespace and "namespace" not in app:
-                app["namespace"] = namespace
+            _group_namespace(doc, app, name, out)
             _prefix_paths(app, prefix)
-        # A name used by two groups is kept under a name that fails the name check, so the
-        # problem is reported at the second definition instead of silently overwriting.
-        key = name if name not in out.data["apps"] else f"{name}@{doc.file}"
-        out.data["apps"][key] = app
-        _copy(doc, source_path, out, ("apps", key))
-        _copy(doc, (*source_path, "specs"), out, ("apps", key))
     for key in doc.data:
-        if key not in {"namespace", "apps", "deps", "cluster"}:
+        if key not in _GROUP_KEYS:
             out.data.setdefault(key, doc.data[key])
             _copy(doc, (key,), out, (key,))
-    return list(converted)
+    return added
 
 
-def _convert_list_apps(apps: list[Any]) -> dict[str, tuple[dict[str, Any], PathKey]]:
-    """The older list style: merge each install-helm with the pull-helm that fetched it."""
-    pulls: dict[str, dict[str, Any]] = {}
-    for item in apps:
-        if isinstance(item, dict) and item.get("type") in {"pull-helm", "pull-helm-oci"}:
-            specs = item.get("specs") or {}
-            pulls[str(specs.get("dest") or specs.get("chart"))] = item
-    result: dict[str, tuple[dict[str, Any], PathKey]] = {}
-    for index, item in enumerate(apps):
-        if not isinstance(item, dict):
-            result[f"app-{index}"] = (item, ("apps", index))
-            continue
-        kind = item.get("type")
-        specs = dict(item.get("specs") or {})
-        app = {k: v for k, v in item.items() if k not in {"name", "specs", "type", "path"}}
-        if kind == "install-helm":
-            pull = pulls.get(str(specs.get("path")))
-            app.update(_helm_from(pull, specs))
-        elif kind in {"pull-helm", "pull-helm-oci"}:
-            if _is_paired(item, apps):
-                continue  # merged into the install-helm app that uses it
-            app.update(_helm_from(item, {}))
-        else:
-            app["type"] = _SIMPLE_TYPES.get(str(kind), kind)
-            app.update(_simple_specs(app["type"], specs))
-        result[str(item.get("name", f"app-{index}"))] = (app, ("apps", index))
-    return result
-
-
-def _is_paired(pull: dict[str, Any], apps: list[Any]) -> bool:
-    specs = pull.get("specs") or {}
-    target = str(specs.get("dest") or specs.get("chart"))
-    return any(
-        isinstance(a, dict)
-        and a.get("type") == "install-helm"
-        and str((a.get("specs") or {}).get("path")) == target
-        for a in apps
-    )
-
-
-def _helm_from(pull: dict[str, Any] | None, install: dict[str, Any]) -> dict[str, Any]:
-    app: dict[str, Any] = {"type": "helm"}
-    if pull is None:
-        app["chart"] = f"./{install.get('path', '')}"
-    else:
-        specs = pull.get("specs") or {}
-        repo = str(specs.get("repo", ""))
-        if pull.get("type") == "pull-helm-oci" or "." in repo.split("/", maxsplit=1)[0]:
-            app["chart"] = f"oci://{repo.removeprefix('oci://')}/{specs.get('chart')}"
-        else:
-            app["chart"] = f"{repo}/{specs.get('chart')}"
-        if specs.get("chart_version"):
-            app["version"] = str(specs["chart_version"])
-        for key in ("overrides", "removes"):
-            if specs.get(key):
-                app[key] = specs[key]
-    if install.get("values"):
-        app["values"] = install["values"]
-    return app
-
-
-def _simple_specs(kind: str, specs: dict[str, Any]) -> dict[str, Any]:
-    if kind == "yaml":
-        return {"manifests": [a.get("path") for a in specs.get("actions", []) if a]}
-    if kind == "kustomize":
-        return {"path": specs.get("kustomize_path", specs.get("path"))}
-    if kind == "git":
-        first = (specs.get("paths") or [{}])[0]
-        return {"repo": specs.get("repo"), "path": first.get("src", ".")}
-    if kind == "http":
-        first = (specs.get("paths") or [{}])[0]
-        return {"url": specs.get("url"), "dest": first.get("dest", "download.yaml")}
-    if kind in {"action", "exec"}:
-        return {k: v for k, v in specs.items() if k in {"actions", "commands"}}
-    return {}
+def _group_namespace(doc: Document, app: dict[str, Any], name: str, out: Document) -> None:
+    """The group's namespace, global_labels and global_annotations; the app's own win."""
+    namespace = doc.data.get("namespace")
+    if namespace and "namespace" not in app:
+        app["namespace"] = namespace
+        _copy(doc, ("namespace",), out, ("apps", name, "namespace"))
+    for group_key, key in (("global_labels", "labels"), ("global_annotations", "annotations")):
+        shared = doc.data.get(group_key)
+        if isinstance(shared, dict) and isinstance(app.get(key, {}), dict):
+            app[key] = {**shared, **app.get(key, {})}
+            _copy(doc, (group_key,), out, ("apps", name, key))
 
 
 def _prefix_paths(app: dict[str, Any], prefix: str) -> None:
@@ -211,10 +171,21 @@ def _prefix_paths(app: dict[str, Any], prefix: str) -> None:
         if isinstance(app.get(field), list):
             app[field] = [prefix + str(p) for p in app[field]]
     chart = app.get("chart")
-    if app.get("type") == "helm" and isinstance(chart, str) and chart.startswith("./"):
-        app["chart"] = "./" + prefix + chart[2:]
+    if app.get("type") == "helm" and isinstance(chart, str) and _is_relative_chart(chart):
+        app["chart"] = "./" + prefix + chart.removeprefix("./")
     if app.get("type") == "kustomize" and isinstance(app.get("path"), str):
         app["path"] = prefix + app["path"]
+    if app.get("type") == "action" and isinstance(app.get("actions"), list):
+        app["actions"] = [
+            {**a, "path": prefix + a["path"]}
+            if isinstance(a, dict) and isinstance(a.get("path"), str)
+            else a
+            for a in app["actions"]
+        ]
+
+
+def _is_relative_chart(chart: str) -> bool:
+    return chart.startswith("./") or ("/" not in chart and not chart.startswith((".", "~")))
 
 
 def _apply_deps(
@@ -225,14 +196,17 @@ def _apply_deps(
     for i, dep in enumerate(deps if isinstance(deps, list) else []):
         dep_apps = members.get(str(dep))
         if dep_apps is None:
-            # A dependency on an unknown group shows up as a depends_on naming a missing app.
-            dep_apps = [f"{dep} (app group)"]
+            known = ", ".join(sorted(members)) or "none"
+            message = f"app group {dep!r} does not exist; known groups: {known}"
+            out.conversion_problems.append((doc.locate(("deps", i)), f"deps[{i}]", message))
+            continue
         for name in own:
             app = out.data["apps"].get(name)
             if isinstance(app, dict):
                 existing = list(app.get("depends_on") or [])
                 app["depends_on"] = existing + [d for d in dep_apps if d not in existing]
-                _copy(doc, ("deps", i), out, ("apps", name, "depends_on", len(existing)))
+                for index in range(len(existing), len(app["depends_on"])):
+                    _copy(doc, ("deps", i), out, ("apps", name, "depends_on", index))
 
 
 def _copy(src: Document, src_prefix: PathKey, dst: Document, dst_prefix: PathKey) -> None:
@@ -242,10 +216,3 @@ def _copy(src: Document, src_prefix: PathKey, dst: Document, dst_prefix: PathKey
         for path, location in table_src.items():
             if path[:n] == src_prefix:
                 table_dst.setdefault((*dst_prefix, *path[n:]), location)
-
-
-def _rel(path: Path, root: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path.relative_to(root.parent)) if root.parent != root else str(path)

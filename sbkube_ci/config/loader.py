@@ -12,7 +12,7 @@ from pydantic import TypeAdapter, ValidationError
 from sbkube_ci._yaml import Document, Location, read_file
 from sbkube_ci.config.apps import App
 from sbkube_ci.config.checks import semantic_problems
-from sbkube_ci.config.legacy import LEGACY_SOURCES, find_legacy_root, load_legacy
+from sbkube_ci.config.legacy import LEGACY_CONFIG, LEGACY_SOURCES, find_legacy_root, load_legacy
 from sbkube_ci.config.models import Config
 from sbkube_ci.config.problems import Problem, from_validation_error, problem_at
 from sbkube_ci.errors import ConfigError, ConfigProblems
@@ -48,13 +48,20 @@ def read_document(chdir: Path, file: Path | None = None) -> tuple[Document, Path
         path = file if file.is_absolute() else chdir / file
         if path.is_dir():
             return read_document(path)
-        if path.name in {"config.yaml", LEGACY_SOURCES}:
-            return load_legacy(find_legacy_root(path.parent))
-        return read_file(path, display=_display(path)), path.parent, [path]
+        doc = read_file(path)
+        if path.name in {LEGACY_CONFIG, LEGACY_SOURCES} and "apiVersion" not in doc.data:
+            root = find_legacy_root(path.parent)
+            if root is None:
+                raise ConfigError(
+                    f"{doc.file}: a legacy {path.name} needs {LEGACY_SOURCES} and config.yaml "
+                    "files beside it or one directory up; or add apiVersion: sbkube/v1"
+                )
+            return load_legacy(root)
+        return doc, path.parent, [path]
     for name in CONFIG_NAMES:
         if (chdir / name).is_file():
             path = chdir / name
-            return read_file(path, display=_display(path)), chdir, [path]
+            return read_file(path), chdir, [path]
     root = find_legacy_root(chdir)
     if root is not None:
         return load_legacy(root)
@@ -65,52 +72,52 @@ def read_document(chdir: Path, file: Path | None = None) -> tuple[Document, Path
 
 
 def check_document(doc: Document, base_dir: Path) -> tuple[Config | None, list[Problem]]:
-    """Schema and semantic checks; returns the config (None if the schema fails) and problems."""
+    """Schema and semantic checks; returns the config (None if any error) and all problems."""
     raw = doc.data
     if "phases" in raw:
-        return None, [
-            problem_at(
-                doc,
-                ("phases",),
-                "phases are not supported yet; run each phase's sbkube.yaml on its own "
-                "(sbkube-ci -C <phase-dir> ...)",
-                key=True,
-            )
-        ]
-    allowed: dict[int, list[str]] = {}
-    context = {"allowed_keys": allowed}
-    problems: list[Problem] = []
-    apps: dict[str, App] = {}
-    raw_apps = raw.get("apps")
-    if isinstance(raw_apps, dict):
-        for name, raw_app in raw_apps.items():
-            try:
-                apps[str(name)] = _APP_ADAPTER.validate_python(raw_app, context=context)
-            except ValidationError as exc:
-                problems += from_validation_error(
-                    doc, exc, prefix=("apps", name), raw=raw_app, allowed=allowed
-                )
-    elif isinstance(raw_apps, list):
-        problems.append(
-            problem_at(
-                doc,
-                ("apps",),
-                "apps must be a mapping of app name to app (sbkube/v1); a list of apps is the "
-                "legacy config.yaml format",
-            )
+        message = (
+            "phases are not supported yet; run each phase's sbkube.yaml on its own "
+            "(sbkube-ci -C <phase-dir> ...)"
         )
-    root_raw: dict[str, Any] = {**raw, "apps": {}} if raw_apps is not None else dict(raw)
+        return None, [problem_at(doc, ("phases",), message, key=True)]
+    allowed: dict[int, list[str]] = {}
+    apps, problems = _validate_apps(doc, allowed)
+    # Apps were validated one by one; a wrong `apps` value (5, empty) is left to Config.
+    replaced = isinstance(raw.get("apps"), dict | list)
+    root_raw: dict[str, Any] = {**raw, "apps": {}} if replaced else dict(raw)
     config: Config | None = None
     try:
-        config = Config.model_validate(root_raw, context=context)
+        config = Config.model_validate(root_raw, context={"allowed_keys": allowed})
+        config.apps = apps
     except ValidationError as exc:
         problems += from_validation_error(doc, exc, prefix=(), raw=root_raw, allowed=allowed)
-    if config is not None:
-        config.apps = apps
-    names = set(raw_apps) if isinstance(raw_apps, dict) else set()
-    problems += semantic_problems(doc, base_dir, config, apps, names)
-    problems.sort(key=_order)
+    problems += semantic_problems(doc, base_dir, config, apps)
+    problems += [Problem(where, path, message) for where, path, message in doc.conversion_problems]
+    problems = _unique(sorted(problems, key=_order))
     return (config if not any(p.severity == "error" for p in problems) else None), problems
+
+
+def _validate_apps(
+    doc: Document, allowed: dict[int, list[str]]
+) -> tuple[dict[str, App], list[Problem]]:
+    """Each app on its own, so one broken app does not hide the checks of the others."""
+    raw_apps = doc.data.get("apps")
+    apps: dict[str, App] = {}
+    problems: list[Problem] = []
+    if isinstance(raw_apps, list):
+        message = (
+            "apps must be a mapping of app name to app (sbkube/v1); a list of apps is the "
+            "legacy config.yaml format"
+        )
+        problems.append(problem_at(doc, ("apps",), message))
+    for name, raw_app in (raw_apps if isinstance(raw_apps, dict) else {}).items():
+        try:
+            apps[name] = _APP_ADAPTER.validate_python(raw_app, context={"allowed_keys": allowed})
+        except ValidationError as exc:
+            problems += from_validation_error(
+                doc, exc, prefix=("apps", name), raw=raw_app, allowed=allowed
+            )
+    return apps, problems
 
 
 def load_project(chdir: Path, file: Path | None = None) -> Project:
@@ -124,13 +131,18 @@ def load_project(chdir: Path, file: Path | None = None) -> Project:
     return Project(config, base_dir, doc, files, warnings)
 
 
+def _unique(problems: list[Problem]) -> list[Problem]:
+    """One line per place and message: a shared value (a group namespace, an alias) is one
+    mistake, however many apps inherit it."""
+    seen: set[tuple[Location, str]] = set()
+    unique = []
+    for problem in problems:
+        if (problem.location, problem.message) not in seen:
+            seen.add((problem.location, problem.message))
+            unique.append(problem)
+    return unique
+
+
 def _order(problem: Problem) -> tuple[str, int, int, str]:
     loc = problem.location
     return (loc.file, loc.line, loc.column, problem.path)
-
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from sbkube_ci.config.apps import App
 from sbkube_ci.config.base import Model
 from sbkube_ci.config.sections import (
+    NOTIFIER_TYPES,
     Cluster,
     DiffSettings,
     Hooks,
@@ -21,6 +22,10 @@ DEFAULT_CLUSTER = "default"
 
 
 class Metadata(Model):
+    """Free-form, as in SBKube: the known keys are typed, any other key is kept."""
+
+    model_config = ConfigDict(extra="allow")
+
     name: str | None = None
     environment: str | None = None
     description: str | None = None
@@ -46,11 +51,7 @@ class Config(Model):
         # `notify: {slack: {...}}` is the short form: the key names the type.
         if isinstance(data, dict) and isinstance(data.get("notify"), dict):
             for name, notifier in data["notify"].items():
-                if (
-                    isinstance(notifier, dict)
-                    and "type" not in notifier
-                    and name in {"slack", "discord", "webhook"}
-                ):
+                if isinstance(notifier, dict) and "type" not in notifier and name in NOTIFIER_TYPES:
                     notifier["type"] = name
         return data
 

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, Tag, field_validator, model_validator
 
 from sbkube_ci.config.base import Model
-from sbkube_ci.config.types import Duration, EnvName, SecretRef
+from sbkube_ci.config.types import (
+    MAPPING,
+    TEXT,
+    Duration,
+    EnvName,
+    SecretRef,
+    by_shape,
+    by_type,
+    type_tag,
+)
 
 
 class HelmRepo(Model):
@@ -35,17 +45,56 @@ class GitRepo(Model):
     ssh_key: SecretRef | None = None
 
 
+HelmRepoEntry = Annotated[
+    Annotated[str, Tag(TEXT)] | Annotated[HelmRepo, Tag(MAPPING)],
+    by_shape("the repository URL or a mapping with url (and username, password, ca_file, ...)"),
+]
+
+
+def _shorthand(key: str) -> Callable[[object], object]:
+    def expand(value: object) -> object:
+        return {key: value} if isinstance(value, str) else value
+
+    return expand
+
+
+OciRegistryEntry = Annotated[
+    OciRegistry, BeforeValidator(_shorthand("registry"), json_schema_input_type=str | OciRegistry)
+]
+GitRepoEntry = Annotated[
+    GitRepo, BeforeValidator(_shorthand("url"), json_schema_input_type=str | GitRepo)
+]
+
+
 class Settings(Model):
     namespace: str = "default"
     kubeconfig: str | None = None
     kubeconfig_context: str | None = None
-    helm_repos: dict[str, str | HelmRepo] = {}
-    oci_registries: dict[str, OciRegistry] = {}
-    git_repos: dict[str, GitRepo] = {}
+    helm_repos: dict[str, HelmRepoEntry] = {}
+    oci_registries: dict[str, OciRegistryEntry] = {}
+    git_repos: dict[str, GitRepoEntry] = {}
     timeout: Duration = 600.0
     parallel: bool = True
     max_workers: int | None = Field(default=None, ge=1, le=256)
     on_failure: Literal["stop", "continue", "rollback"] = "stop"
+    # SBKube's other settings, accepted so that its files load unchanged.
+    cluster: str | None = Field(default=None, description="Cluster name (documentation only)")
+    cluster_values_file: str | None = Field(
+        default=None, description="Values file applied to every helm app (lowest precedence)"
+    )
+    global_values: dict[str, Any] | None = Field(
+        default=None, description="Values applied to every helm app, over cluster_values_file"
+    )
+    helm_label_injection: bool = True
+    incompatible_charts: list[str] = []
+    force_label_injection: list[str] = []
+    execution_order: Literal["apps_first", "phases_first"] = "apps_first"
+    parallel_apps: bool = True
+    rollback_scope: Literal["app", "phase", "all"] = "app"
+    http_proxy: str | None = None
+    https_proxy: str | None = None
+    no_proxy: list[str] | None = None
+    cleanup_metadata: bool = True
 
     def helm_repo(self, name: str) -> HelmRepo | None:
         repo = self.helm_repos.get(name)
@@ -209,7 +258,13 @@ class WebhookNotifier(NotifierBase):
     secret_env: EnvName | None = None
 
 
-Notifier = Annotated[SlackNotifier | DiscordNotifier | WebhookNotifier, Field(discriminator="type")]
+NOTIFIER_TYPES = ("slack", "discord", "webhook")
+Notifier = Annotated[
+    Annotated[SlackNotifier, type_tag("slack")]
+    | Annotated[DiscordNotifier, type_tag("discord")]
+    | Annotated[WebhookNotifier, type_tag("webhook")],
+    by_type(NOTIFIER_TYPES),
+]
 
 
 class IgnoreRule(Model):

@@ -54,7 +54,7 @@ def test_unknown_event_names_the_event_and_lists_the_known_ones(tmp_path: Path) 
         "    on: [deploy_sucess]\n"
     )
     assert _problems(text, tmp_path) == [
-        "sbkube.yaml:4:5: notify.slack.on: unknown event 'deploy_sucess'; events are: plan, "
+        "sbkube.yaml:5:9: notify.slack.on: unknown event 'deploy_sucess'; events are: plan, "
         "deploy_started, deploy_succeeded, deploy_failed, rollback, lock_taken_over, "
         "drift_detected"
     ]
@@ -101,4 +101,4 @@ def test_validate_warns_in_ci_about_unset_notifier_variables(tmp_path: Path) -> 
     assert (
         "warning: notify.slack.webhook_url_env: environment variable SBKUBE_TEST_UNSET_HOOK is "
         "not set in this job; notifications to slack will fail until it is added as a CI secret"
-    ) in result.stderr
+    ) in result.stdout

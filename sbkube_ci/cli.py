@@ -17,7 +17,10 @@ from typing import Any, TypeVar
 import click
 
 from sbkube_ci import __version__
+from sbkube_ci.commands import build as build_command
+from sbkube_ci.commands import cache as cache_command
 from sbkube_ci.commands import schema as schema_command
+from sbkube_ci.commands import template as template_command
 from sbkube_ci.commands import validate as validate_command
 from sbkube_ci.errors import ConfigProblems, SbkubeError
 
@@ -75,6 +78,113 @@ def validate(chdir: Path, file: Path | None, output_format: str) -> None:
 def schema(chdir: Path, file: Path | None, output_format: str) -> None:
     """Print the JSON Schema of sbkube.yaml (for editors)."""
     sys.exit(schema_command.schema())
+
+
+def selection_options(func: F) -> F:
+    """--app, --cluster, --keep-going and --max-workers, shared by build and template."""
+    func = click.option(
+        "--max-workers",
+        type=click.IntRange(1, 256),
+        default=None,
+        help="Parallel renders (default: settings.max_workers, else the CPU count).",
+    )(func)
+    func = click.option(
+        "--keep-going",
+        is_flag=True,
+        help="Render the other apps after a failure (the exit code is still 1).",
+    )(func)
+    func = click.option(
+        "--cluster",
+        "clusters",
+        multiple=True,
+        help="Only this cluster (repeatable; default: every cluster).",
+    )(func)
+    return click.option(
+        "--app", "apps", multiple=True, help="Only this app (repeatable; default: every app)."
+    )(func)
+
+
+@cli.command()
+@common_options
+@selection_options
+def build(
+    *,
+    chdir: Path,
+    file: Path | None,
+    output_format: str,
+    apps: tuple[str, ...],
+    clusters: tuple[str, ...],
+    keep_going: bool,
+    max_workers: int | None,
+) -> None:
+    """Copy charts to .sbkube/build/ with overrides, removes and merged values."""
+    sys.exit(
+        build_command.build(
+            chdir,
+            file,
+            output_format,
+            apps=apps,
+            clusters=clusters,
+            keep_going=keep_going,
+            max_workers=max_workers,
+        )
+    )
+
+
+@cli.command()
+@common_options
+@selection_options
+@click.option(
+    "--changed-since",
+    metavar="GIT_REF",
+    default=None,
+    help="Only apps whose inputs changed since GIT_REF, and the apps depending on them.",
+)
+def template(
+    *,
+    chdir: Path,
+    file: Path | None,
+    output_format: str,
+    apps: tuple[str, ...],
+    clusters: tuple[str, ...],
+    keep_going: bool,
+    max_workers: int | None,
+    changed_since: str | None,
+) -> None:
+    """Render apps to .sbkube/rendered/<cluster>/<app>.yaml (cached by input digest)."""
+    sys.exit(
+        template_command.template(
+            chdir,
+            file,
+            output_format,
+            clusters=clusters,
+            apps=apps,
+            changed_since=changed_since,
+            keep_going=keep_going,
+            max_workers=max_workers,
+        )
+    )
+
+
+@cli.group()
+def cache() -> None:
+    """Manage the content-addressed cache (.sbkube/cache or $SBKUBE_CACHE_DIR)."""
+
+
+@cache.command()
+@click.option(
+    "-C",
+    "--chdir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path(),
+    envvar="SBKUBE_CHDIR",
+    help="The project directory (where .sbkube/ lives).",
+)
+@click.option("--max-age", default="30d", show_default=True, help="Remove entries unused longer.")
+@click.option("--all", "everything", is_flag=True, help="Remove every entry.")
+def prune(chdir: Path, max_age: str, everything: bool) -> None:
+    """Remove cache entries not used recently."""
+    sys.exit(cache_command.prune(chdir, max_age=max_age, everything=everything))
 
 
 def _print_error(exc: SbkubeError) -> None:

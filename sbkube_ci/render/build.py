@@ -7,6 +7,8 @@ the stamp file records that input and the digest of the resulting tree.
 
 from __future__ import annotations
 
+import fnmatch
+import hashlib
 import json
 import os
 import shutil
@@ -73,23 +75,73 @@ def build_chart(ctx: RenderContext, name: str, app: HelmApp, source: PreparedSou
         return BuiltChart(name, dest, stamp["tree"], rebuilt=False)
     if not (source.path / "Chart.yaml").is_file():
         raise RenderError(f"apps.{name}: prepared chart {source.path} has no Chart.yaml")
+    content = dict(_source_files(ctx, source))
+    content.update((rel, file.read_bytes()) for rel, file in overrides)
+    for index, pattern in enumerate(app.removes):
+        _check_relative(f"apps.{name}.removes[{index}]", pattern)
+        content = {rel: data for rel, data in content.items() if not _removed(rel, pattern)}
+    content[".helmignore"] = _extend_helmignore(content.get(".helmignore", b""))
+    tree = _tree_digest(content)
+    content[STAMP] = (json.dumps({"input": build_input, "tree": tree}) + "\n").encode()
     ctx.build_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=ctx.build_dir, prefix=f".{name}."))
     try:
-        chart = tmp / "chart"
-        shutil.copytree(source.path, chart, symlinks=False)
-        for rel, file in overrides:
-            target = chart / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(file, target)
-        _apply_removes(name, app, chart)
-        _extend_helmignore(chart)
-        tree = digest.tree_digest(chart)
-        (chart / STAMP).write_text(json.dumps({"input": build_input, "tree": tree}) + "\n")
-        replace_dir(chart, dest)
+        _write_tree(tmp / "chart", content)
+        replace_dir(tmp / "chart", dest)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return BuiltChart(name, dest, tree, rebuilt=True)
+
+
+def _source_files(ctx: RenderContext, source: PreparedSource) -> list[tuple[str, bytes]]:
+    """The chart's files, read once per run however many apps use the chart."""
+    key = f"{source.path}|{source.pin.digest}"
+    files = ctx.source_files.get(key)
+    if files is None:
+        root = source.path
+        files = [
+            (path.relative_to(root).as_posix(), path.read_bytes())
+            for path in sorted(root.rglob("*"))
+            if path.is_file()
+        ]
+        ctx.source_files[key] = files
+    return files
+
+
+def _write_tree(root: Path, content: dict[str, bytes]) -> None:
+    made: set[Path] = set()
+    for rel, data in content.items():
+        target = root / rel
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        target.write_bytes(data)
+
+
+def _tree_digest(content: dict[str, bytes]) -> str:
+    """sha256 over the sorted relative names and contents (as ``digest.tree_digest``)."""
+    tree = hashlib.sha256()
+    for rel in sorted(content):
+        tree.update(rel.encode() + b"\0")
+        tree.update(hashlib.sha256(content[rel]).digest())
+    return "sha256:" + tree.hexdigest()
+
+
+def _removed(rel: str, pattern: str) -> bool:
+    """Whether ``pattern`` (a glob, ``**`` for any depth) names ``rel`` or a directory above it."""
+    parts = rel.split("/")
+    wanted = [p for p in pattern.strip("/").split("/") if p not in ("", ".")]
+    return any(_match(parts[:end], wanted) for end in range(1, len(parts) + 1))
+
+
+def _match(parts: list[str], pattern: list[str]) -> bool:
+    if not pattern:
+        return not parts
+    if pattern[0] == "**":
+        return any(_match(parts[skip:], pattern[1:]) for skip in range(len(parts) + 1))
+    return (
+        bool(parts) and fnmatch.fnmatchcase(parts[0], pattern[0]) and _match(parts[1:], pattern[1:])
+    )
 
 
 def override_files(ctx: RenderContext, name: str, app: HelmApp) -> list[tuple[str, Path]]:
@@ -115,17 +167,6 @@ def override_files(ctx: RenderContext, name: str, app: HelmApp) -> list[tuple[st
     return sorted(found.items())
 
 
-def _apply_removes(name: str, app: HelmApp, chart: Path) -> None:
-    for index, pattern in enumerate(app.removes):
-        _check_relative(f"apps.{name}.removes[{index}]", pattern)
-        matches = sorted(chart.glob(pattern)) if _is_glob(pattern) else [chart / pattern]
-        for match in matches:
-            if match.is_dir() and not match.is_symlink():
-                shutil.rmtree(match)
-            elif match.exists() or match.is_symlink():
-                match.unlink()
-
-
 def _check_relative(where: str, pattern: str) -> None:
     if os.path.isabs(pattern) or ".." in Path(pattern).parts:
         raise RenderError(f"{where}: {pattern} must be a path inside the chart, without '..'")
@@ -135,12 +176,10 @@ def _is_glob(pattern: str) -> bool:
     return any(char in pattern for char in "*?[")
 
 
-def _extend_helmignore(chart: Path) -> None:
-    ignore = chart / ".helmignore"
-    text = ignore.read_text(encoding="utf-8") if ignore.is_file() else ""
-    if text and not text.endswith("\n"):
-        text += "\n"
-    ignore.write_text(text + "\n".join(_HELMIGNORE_LINES) + "\n", encoding="utf-8")
+def _extend_helmignore(text: bytes) -> bytes:
+    if text and not text.endswith(b"\n"):
+        text += b"\n"
+    return text + "\n".join(_HELMIGNORE_LINES).encode() + b"\n"
 
 
 def _read_stamp(dest: Path) -> dict[str, Any]:
@@ -166,8 +205,9 @@ def merge_values(
     defaults = chart / "values.yaml"
     if defaults.is_file():
         layers.append(ctx.values_files.read(defaults, f"apps.{name}: chart values.yaml"))
-    layers += [ctx.values_files.read(project.resolve(rel), rel) for rel in app.values]
-    layers += [ctx.values_files.read(project.resolve(rel), rel) for rel in cluster.values]
+    base = project.base_dir
+    layers += [ctx.values_files.read(base / rel, rel) for rel in app.values]
+    layers += [ctx.values_files.read(base / rel, rel) for rel in cluster.values]
     layers.append(set_values_layer(app.set_values, f"apps.{name}.set_values"))
     layers.append(set_values_layer(cluster.set_values, f"clusters.{cluster_name}.set_values"))
     merged: dict[str, Any] = {}

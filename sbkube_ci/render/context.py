@@ -13,13 +13,15 @@ from sbkube_ci.render.values import ValuesFiles
 
 @dataclass
 class RenderContext:
-    """The project, the work directories and the per-run memo of parsed values files."""
+    """The project, the work directories and the per-run memos of files read."""
 
     project: Project
     work_dir: Path
     cache_dir: Path
     max_workers: int
     values_files: ValuesFiles = field(default_factory=ValuesFiles)
+    # Charts' files by source, read once per run: many apps share a few charts.
+    source_files: dict[str, list[tuple[str, bytes]]] = field(default_factory=dict)
 
     @classmethod
     def for_project(cls, project: Project, max_workers: int | None = None) -> RenderContext:

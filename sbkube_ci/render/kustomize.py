@@ -12,6 +12,7 @@ from sbkube_ci.errors import RenderError
 from sbkube_ci.render.tools import ToolVersions
 
 _ANY_EXIT = range(256)
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class Kustomize:
@@ -87,7 +88,7 @@ def _references(directory: Path) -> list[str]:
     else:
         return []
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        data = yaml.load(file.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506
     except (yaml.YAMLError, UnicodeDecodeError):
         return []  # kubectl kustomize reports it properly
     if not isinstance(data, dict):

@@ -102,13 +102,16 @@ def build_project(
 
     def build(name: str, source: PreparedSource) -> AppInput:
         app = selected[name]
-        built = build_chart(ctx, name, app, source) if isinstance(app, HelmApp) else None
-        if isinstance(app, HelmApp) and built is not None:
-            for cluster_name, cluster in targets.items():
-                merge_values(
-                    ctx, name, app, cluster_name=cluster_name, cluster=cluster, chart=built.path
-                )
-        return AppInput(name, app, source, built)
+        if not isinstance(app, HelmApp):
+            return AppInput(name, app, source, None)
+        built = build_chart(ctx, name, app, source)
+        values = {
+            cluster_name: merge_values(
+                ctx, name, app, cluster_name=cluster_name, cluster=cluster, chart=built.path
+            )
+            for cluster_name, cluster in targets.items()
+        }
+        return AppInput(name, app, source, built, values)
 
     outcomes = _parallel(ctx, ready, build, stop_on_error=not keep_going)
     result.inputs = _collect(result.errors, outcomes, keep_going)

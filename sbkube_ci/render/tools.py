@@ -36,6 +36,8 @@ class ToolVersions:
 
     def version(self, name: str, ask: Callable[[str], str]) -> str:
         """The version of binary ``name``; ``ask(path)`` runs it only when not remembered."""
+        if name in self._memo:  # the binary does not change during a run
+            return self._memo[name]
         path = self.binary(name)
         stat = os.stat(path)
         key = f"{path}|{stat.st_size}|{stat.st_mtime_ns}"
@@ -46,7 +48,7 @@ class ToolVersions:
             if key not in known:
                 known[key] = ask(path)
                 write_atomic(self._file, json.dumps(known, indent=1, sort_keys=True) + "\n")
-            self._memo[key] = known[key]
+            self._memo[key] = self._memo[name] = known[key]
             return known[key]
 
     def _load(self) -> dict[str, str]:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sbkube_ci.config.apps import App, HelmApp, KustomizeApp
 from sbkube_ci.config.sections import Cluster
 from sbkube_ci.errors import RenderError
 from sbkube_ci.render import digest
-from sbkube_ci.render.build import BuiltChart, merge_values
+from sbkube_ci.render.build import BuiltChart, MergedValues, merge_values
 from sbkube_ci.render.cache import RenderCache
 from sbkube_ci.render.context import RenderContext
 from sbkube_ci.render.helm import Helm, TemplateRequest
@@ -38,6 +38,7 @@ class AppInput:
     app: App
     source: PreparedSource
     built: BuiltChart | None
+    values: dict[str, MergedValues] = field(default_factory=dict)  # by cluster (helm apps)
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ def _plan_helm(
     app, built, cluster = item.app, item.built, target.cluster
     if not isinstance(app, HelmApp) or built is None:
         raise RenderError(f"{where}: the chart was not built")
-    values = merge_values(
+    values = item.values.get(target.name) or merge_values(
         ctx, item.name, app, cluster_name=target.name, cluster=cluster, chart=built.path
     )
     release = app.release_name or item.name

@@ -7,7 +7,6 @@ Lowest first: chart defaults → app ``values`` files → cluster ``values`` fil
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import threading
 from collections.abc import Iterable, Mapping
@@ -20,17 +19,22 @@ from sbkube_ci._yaml import read_text
 from sbkube_ci.errors import RenderError, YamlError
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_INVALID = object()
 
 
 def deep_merge(base: dict[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
-    """``overlay`` merged into a copy of ``base``: maps merge, everything else replaces."""
+    """``overlay`` merged over ``base``: maps merge, everything else replaces.
+
+    Neither input is changed; the result shares unchanged parts with them (values are read
+    once per run and shared by many apps), so it must be treated as read-only.
+    """
     result = dict(base)
     for key, value in overlay.items():
         current = result.get(key)
         if isinstance(current, dict) and isinstance(value, Mapping):
             result[key] = deep_merge(current, value)
         else:
-            result[key] = copy.deepcopy(value)
+            result[key] = value
     return result
 
 
@@ -124,11 +128,18 @@ class ValuesFiles:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise RenderError(f"{display}: not UTF-8 text") from exc
-        if not text.strip() or all(
-            not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
-        ):
-            return {}
+        if "&" not in text:  # no anchors, so no alias bombs: the fast C reader is safe
+            try:
+                parsed: Any = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+            except yaml.YAMLError:
+                parsed = _INVALID  # the careful reader below reports where
+            if parsed is None:
+                return {}
+            if isinstance(parsed, dict):
+                return parsed
         try:
             return read_text(text, display).data
         except YamlError as exc:
+            if "file is empty" in str(exc):
+                return {}
             raise RenderError(str(exc)) from exc

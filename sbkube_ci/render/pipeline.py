@@ -78,9 +78,27 @@ def prepare_sources(
 ) -> dict[str, PreparedSource | SbkubeError]:
     """Each app's prepared source, or why it could not be prepared (the sources' one call)."""
     sources = SourceContext(project=ctx.project, cache_dir=ctx.cache_dir, work_dir=ctx.work_dir)
-    return _parallel(
-        ctx, apps, lambda name, app: prepare_app(name, app, sources), stop_on_error=not keep_going
+    # Apps naming the same chart and version get the same pin in one run: prepare it once.
+    owner: dict[str, str] = {}  # chart@version -> the first app using it
+    first: dict[str, str] = {}  # app -> the app whose preparation it shares
+    for name, app in apps.items():
+        key = _chart_key(app)
+        first[name] = owner.setdefault(key, name) if key else name
+    unique = {name: app for name, app in apps.items() if first[name] == name}
+    done = _parallel(
+        ctx, unique, lambda name, app: prepare_app(name, app, sources), stop_on_error=not keep_going
     )
+    return {name: _renamed(done[first[name]], name) for name in apps if first[name] in done}
+
+
+def _chart_key(app: App) -> str:
+    return f"{app.chart}@{app.version or ''}" if isinstance(app, HelmApp) else ""
+
+
+def _renamed(outcome: PreparedSource | SbkubeError, name: str) -> PreparedSource | SbkubeError:
+    if isinstance(outcome, PreparedSource):
+        return PreparedSource(name, outcome.pin, outcome.path)
+    return outcome
 
 
 def build_project(

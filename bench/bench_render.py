@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.generate import generate  # noqa: E402
+from bench.generate import generate
 
 REPORT_ENV = "SBKUBE_BENCH_REPORT"
 
@@ -40,9 +40,15 @@ def child(argv: list[str]) -> None:
         main(argv)
     except SystemExit as exc:
         code = int(exc.code or 0)
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    Path(os.environ[REPORT_ENV]).write_text(json.dumps({"self_kb": own, "child_kb": children}))
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    usage = {
+        "self_kb": own.ru_maxrss,
+        "child_kb": children.ru_maxrss,
+        "self_cpu": own.ru_utime + own.ru_stime,
+        "child_cpu": children.ru_utime + children.ru_stime,
+    }
+    Path(os.environ[REPORT_ENV]).write_text(json.dumps(usage))
     sys.exit(code)
 
 
@@ -60,7 +66,9 @@ def counting_helm(directory: Path) -> tuple[dict[str, str], Path]:
     return {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}, log
 
 
-def run_template(project: Path, workers: int, env: dict[str, str], report: Path) -> dict[str, float]:
+def run_template(
+    project: Path, workers: int, env: dict[str, str], report: Path
+) -> dict[str, float]:
     argv = ["template", "-C", str(project), "--max-workers", str(workers)]
     start = time.perf_counter()
     result = subprocess.run(
@@ -124,6 +132,10 @@ def bench(apps: int, workers: int, directory: Path) -> None:
     print(
         f"cold:  wall {cold['wall']:.2f}s, floor {floor:.2f}s ({runs} bare tool runs / "
         f"{workers}), ratio {cold['wall'] / floor:.3f}, helm processes {cold_helm}"
+    )
+    print(
+        f"       CPU: sbkube-ci {cold['self_cpu']:.2f}s, its tools {cold['child_cpu']:.2f}s "
+        f"(the floor's tools: {floor * workers:.2f}s wall)"
     )
 
     before = helm_processes(log)

@@ -21,7 +21,9 @@ def generate(root: Path, apps: int) -> dict[str, int]:
         shutil.rmtree(root)
     (root / "charts").mkdir(parents=True)
     for chart in CHARTS:
-        subprocess.run(["helm", "create", chart], cwd=root / "charts", check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            ["helm", "create", chart], cwd=root / "charts", check=True, stdout=subprocess.DEVNULL
+        )
     _kustomize_base(root)
     counts = {"helm": 0, "yaml": 0, "kustomize": 0}
     entries = []

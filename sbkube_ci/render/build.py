@@ -7,6 +7,7 @@ the stamp file records that input and the digest of the resulting tree.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import hashlib
 import json
@@ -17,8 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from sbkube_ci.cache import ContentStore
 from sbkube_ci.config.apps import HelmApp
 from sbkube_ci.config.sections import Cluster
 from sbkube_ci.errors import RenderError
@@ -29,11 +29,11 @@ from sbkube_ci.render.values import deep_merge, set_values_layer
 from sbkube_ci.sources.base import PreparedSource
 
 STAMP = ".sbkube-build.json"
+BUILDS = "builds"  # the cache namespace of built charts
 BUILD_FORMAT = "1"
 _VALUES_HEADER = "# sbkube-ci merged values; digest "
 # Files sbkube-ci adds to the build directory; helm must not package or expose them.
 _HELMIGNORE_LINES = (STAMP, "values.sbkube.*.yaml")
-_Dumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 @dataclass(frozen=True)
@@ -73,24 +73,72 @@ def build_chart(ctx: RenderContext, name: str, app: HelmApp, source: PreparedSou
     stamp = _read_stamp(dest)
     if stamp.get("input") == build_input and isinstance(stamp.get("tree"), str):
         return BuiltChart(name, dest, stamp["tree"], rebuilt=False)
+    entry, files, tree = _stored_build(ctx, name, app, source, build_input)
+    ctx.build_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=ctx.build_dir, prefix=f".{name}."))
+    try:
+        tmp.chmod(0o755)  # mkdtemp's 0700 would hide the chart from other users (containers)
+        _link_tree(entry, files, tmp)
+        replace_dir(tmp, dest)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return BuiltChart(name, dest, tree, rebuilt=True)
+
+
+def _stored_build(
+    ctx: RenderContext, name: str, app: HelmApp, source: PreparedSource, build_input: str
+) -> tuple[Path, list[str], str]:
+    """The built chart in the content-addressed ``builds`` store: (entry, files, tree digest).
+
+    Apps with the same chart, overrides and removes share one entry, built once.
+    """
+    known = ctx.builds.get(build_input)
+    if known is not None:
+        return known
+    store = ContentStore(ctx.cache_dir, BUILDS)
+    entry = store.get(build_input)
+    if entry is None or _read_stamp(entry).get("input") != build_input:
+        if entry is not None:  # damaged: rebuild it
+            shutil.rmtree(entry, ignore_errors=True)
+        content = _built_content(ctx, name, app, source, build_input)
+        entry = store.put(build_input, lambda directory: _write_tree(directory, content))
+    with contextlib.suppress(OSError):
+        os.utime(entry)  # used: keep it from `cache prune`
+    files = sorted(p.relative_to(entry).as_posix() for p in entry.rglob("*") if p.is_file())
+    result = (entry, files, str(_read_stamp(entry).get("tree", "")))
+    ctx.builds[build_input] = result
+    return result
+
+
+def _built_content(
+    ctx: RenderContext, name: str, app: HelmApp, source: PreparedSource, build_input: str
+) -> dict[str, bytes]:
+    """The chart's files after overrides and removes, plus the stamp."""
     if not (source.path / "Chart.yaml").is_file():
         raise RenderError(f"apps.{name}: prepared chart {source.path} has no Chart.yaml")
     content = dict(_source_files(ctx, source))
-    content.update((rel, file.read_bytes()) for rel, file in overrides)
+    content.update((rel, file.read_bytes()) for rel, file in override_files(ctx, name, app))
     for index, pattern in enumerate(app.removes):
         _check_relative(f"apps.{name}.removes[{index}]", pattern)
         content = {rel: data for rel, data in content.items() if not _removed(rel, pattern)}
     content[".helmignore"] = _extend_helmignore(content.get(".helmignore", b""))
     tree = _tree_digest(content)
     content[STAMP] = (json.dumps({"input": build_input, "tree": tree}) + "\n").encode()
-    ctx.build_dir.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=ctx.build_dir, prefix=f".{name}."))
-    try:
-        _write_tree(tmp / "chart", content)
-        replace_dir(tmp / "chart", dest)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return BuiltChart(name, dest, tree, rebuilt=True)
+    return content
+
+
+def _link_tree(entry: Path, files: list[str], dest: Path) -> None:
+    """``dest`` as hard links to the store's files (copies across filesystems)."""
+    made: set[Path] = {dest}
+    for rel in files:
+        target = dest / rel
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        try:
+            os.link(entry / rel, target)
+        except OSError:
+            shutil.copyfile(entry / rel, target)
 
 
 def _source_files(ctx: RenderContext, source: PreparedSource) -> list[tuple[str, bytes]]:
@@ -217,6 +265,6 @@ def merge_values(
     path = values_path(chart, cluster_name)
     header = f"{_VALUES_HEADER}{values_digest} (app {name}, cluster {cluster_name})"
     if read_first_line(path) != header:
-        body = yaml.dump(merged, Dumper=_Dumper, sort_keys=True, default_flow_style=False)
-        write_atomic(path, f"{header}\n{body if merged else ''}")
+        # JSON is YAML, and Python writes it far faster than YAML's block style.
+        write_atomic(path, f"{header}\n{digest.canonical_json(merged, indent=2)}\n")
     return MergedValues(merged, values_digest, path)

@@ -1,24 +1,26 @@
-"""The render cache: normalized text and its digest, keyed by the input digest.
+"""The render cache: normalized text keyed by the input digest.
 
 Entries live in the ``renders`` namespace of the content store, so concurrent writers of one
-key never corrupt it (the store renames a filled temp directory into place). Each use touches
-the entry, which is what ``sbkube-ci cache prune`` reads to find unused entries.
+key never corrupt it (the store renames a filled temp directory into place). An entry holds
+one file named after the render digest (``<sha256 hex>.yaml``): a warm lookup is one directory
+listing, with nothing to parse. Each use touches the entry, which is what
+``sbkube-ci cache prune`` reads to find unused entries.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from sbkube_ci.cache import ContentStore
+from sbkube_ci.render.digest import render_digest
 
 NAMESPACE = "renders"
-MANIFEST = "manifest.yaml"
-META = "meta.json"
+_MANIFEST = re.compile(r"^([0-9a-f]{64})\.yaml$")
 
 
 @dataclass(frozen=True)
@@ -37,26 +39,27 @@ class RenderCache:
         if entry is None:
             return None
         try:
-            meta = json.loads((entry / META).read_text(encoding="utf-8"))
-            render_digest = str(meta["render_digest"])
-        except (OSError, ValueError, KeyError, TypeError):
+            names = os.listdir(entry)
+        except OSError:
             return None
-        if not (entry / MANIFEST).is_file():
+        matches = [m for m in map(_MANIFEST.match, names) if m]
+        if len(matches) != 1:
             return None
-        with contextlib.suppress(OSError):  # a concurrent prune; the content was read already
+        with contextlib.suppress(OSError):  # a concurrent prune; the listing was read already
             os.utime(entry)
-        return CachedRender(entry / MANIFEST, render_digest)
+        return CachedRender(entry / matches[0].group(0), "sha256:" + matches[0].group(1))
 
-    def put(self, input_digest: str, text: str, render_digest: str) -> CachedRender:
-        """Store a render (a no-op when an equal entry exists)."""
+    def put(self, input_digest: str, text: str) -> CachedRender:
+        """Store a render (a no-op when an equal entry exists); returns the entry."""
+        digest = render_digest(text)
+        name = digest.removeprefix("sha256:") + ".yaml"
 
         def fill(directory: Path) -> None:
-            (directory / MANIFEST).write_text(text, encoding="utf-8")
-            meta = {"render_digest": render_digest, "input_digest": input_digest}
-            (directory / META).write_text(json.dumps(meta) + "\n", encoding="utf-8")
+            (directory / name).write_text(text, encoding="utf-8")
 
-        damaged = self._store.get(input_digest)
-        if damaged is not None and self.get(input_digest) is None:
-            shutil.rmtree(damaged, ignore_errors=True)
+        existing = self._store.get(input_digest)
+        if existing is not None and self.get(input_digest) is None:
+            shutil.rmtree(existing, ignore_errors=True)  # damaged: replace it
         entry = self._store.put(input_digest, fill)
-        return CachedRender(entry / MANIFEST, render_digest)
+        found = self.get(input_digest)
+        return found or CachedRender(entry / name, digest)

@@ -22,6 +22,8 @@ class RenderContext:
     values_files: ValuesFiles = field(default_factory=ValuesFiles)
     # Charts' files by source, read once per run: many apps share a few charts.
     source_files: dict[str, list[tuple[str, bytes]]] = field(default_factory=dict)
+    # Built charts by build input: (store entry, its files, tree digest).
+    builds: dict[str, tuple[Path, list[str], str]] = field(default_factory=dict)
 
     @classmethod
     def for_project(cls, project: Project, max_workers: int | None = None) -> RenderContext:

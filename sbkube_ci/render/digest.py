@@ -22,9 +22,27 @@ def sha256_text(text: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def canonical_json(data: Any) -> str:
-    """One text for equal data: sorted keys, no whitespace, non-JSON scalars as strings."""
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+def canonical_json(data: Any, *, indent: int | None = None) -> str:
+    """One text for equal data: sorted keys, non-JSON scalars and keys as strings.
+
+    Helm reads values as JSON-like maps with string keys, so ``1:`` and ``"1":`` are the same.
+    """
+    separators = (",", ":") if indent is None else (",", ": ")
+    try:
+        return json.dumps(data, sort_keys=True, separators=separators, default=str, indent=indent)
+    except TypeError:  # keys of mixed types cannot be sorted: make them all strings
+        return json.dumps(
+            string_keys(data), sort_keys=True, separators=separators, default=str, indent=indent
+        )
+
+
+def string_keys(data: Any) -> Any:
+    """``data`` with every mapping key turned into a string."""
+    if isinstance(data, dict):
+        return {str(key): string_keys(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [string_keys(item) for item in data]
+    return data
 
 
 def values_digest(values: dict[str, Any]) -> str:

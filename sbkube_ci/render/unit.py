@@ -60,7 +60,7 @@ def render_unit(
     text: str | None = None
     if cached is None:
         normalized = produce()
-        cached = engines.cache.put(input_digest, normalized.text, normalized.digest)
+        cached = engines.cache.put(input_digest, normalized.text)
         text = normalized.text
     output = target.output
     if not output.up_to_date(item.name, input_digest, cached.render_digest):

@@ -11,7 +11,6 @@ import pytest
 from sbkube_ci.commands.cache import parse_age, prune_cache
 from sbkube_ci.errors import ConfigError
 from sbkube_ci.render.cache import RenderCache
-from sbkube_ci.render.digest import render_digest
 
 
 def _entry(root: Path, namespace: str, name: str, age_days: float) -> Path:
@@ -46,7 +45,7 @@ def test_prune_all(tmp_path: Path) -> None:
 def test_an_entry_used_recently_survives(tmp_path: Path) -> None:
     key = "sha256:" + "cc" * 32
     cache = RenderCache(tmp_path)
-    cache.put(key, "text", render_digest("text"))
+    cache.put(key, "text")
     entry = tmp_path / "renders" / "cc" / ("cc" * 32)
     long_ago = time.time() - 90 * 86400
     os.utime(entry, (long_ago, long_ago))

@@ -147,3 +147,23 @@ def test_values_file_is_rewritten_only_when_it_changes(
     (project.base_dir / "values/prod.yaml").write_text("replicas: 9\n")
     build_project(project)
     assert _values(project, "prod")["replicas"] == 9
+
+
+def test_apps_sharing_a_chart_keep_their_own_overrides(
+    make_project: Callable[[dict[str, str]], Project],
+) -> None:
+    files = dict(PROJECT)
+    files["sbkube.yaml"] = files["sbkube.yaml"].replace(
+        "        clusters:",
+        "          api:\n            type: helm\n            chart: ./charts/app\n        clusters:",
+    )
+    project = make_project(files)
+    result = build_project(project)
+    web, api = result.inputs["web"].built, result.inputs["api"].built
+    assert web is not None
+    assert api is not None
+    assert web.tree_digest != api.tree_digest
+    assert (web.path / "templates/configmap.yaml").read_text() == "# replaced\n"
+    assert "kind: ConfigMap" in (api.path / "templates/configmap.yaml").read_text()
+    assert (api.path / "templates/extra.yaml").is_file()
+    assert not (web.path / "templates/extra.yaml").exists()

@@ -17,7 +17,7 @@ def test_put_then_get(tmp_path: Path) -> None:
     cache = RenderCache(tmp_path)
     assert cache.get(KEY) is None
     text = "---\nkind: ConfigMap\n"
-    cache.put(KEY, text, render_digest(text))
+    cache.put(KEY, text)
     entry = cache.get(KEY)
     assert entry is not None
     assert entry.manifest.read_text() == text
@@ -26,10 +26,9 @@ def test_put_then_get(tmp_path: Path) -> None:
 
 def test_concurrent_writers_leave_one_whole_entry(tmp_path: Path) -> None:
     text = "---\n" + "data: x\n" * 20000
-    digest = render_digest(text)
 
     def write(_: int) -> str:
-        return RenderCache(tmp_path).put(KEY, text, digest).manifest.read_text()
+        return RenderCache(tmp_path).put(KEY, text).manifest.read_text()
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(write, range(16)))
@@ -43,10 +42,11 @@ def test_concurrent_writers_leave_one_whole_entry(tmp_path: Path) -> None:
 
 def test_damaged_entry_is_replaced(tmp_path: Path) -> None:
     cache = RenderCache(tmp_path)
-    cache.put(KEY, "a", render_digest("a"))
-    (tmp_path / "renders" / "ab" / ("ab" * 32) / "meta.json").write_text("{broken")
+    cache.put(KEY, "a")
+    entry = tmp_path / "renders" / "ab" / ("ab" * 32)
+    (entry / ("cd" * 32 + ".yaml")).write_text("a second render makes the entry ambiguous")
     assert cache.get(KEY) is None
-    cache.put(KEY, "b", render_digest("b"))
+    cache.put(KEY, "b")
     entry = cache.get(KEY)
     assert entry is not None
     assert entry.manifest.read_text() == "b"
@@ -54,7 +54,7 @@ def test_damaged_entry_is_replaced(tmp_path: Path) -> None:
 
 def test_use_touches_the_entry(tmp_path: Path) -> None:
     cache = RenderCache(tmp_path)
-    cache.put(KEY, "a", render_digest("a"))
+    cache.put(KEY, "a")
     directory = tmp_path / "renders" / "ab" / ("ab" * 32)
     old = time.time() - 86400 * 40
     os.utime(directory, (old, old))

@@ -18,6 +18,7 @@ import yaml
 from sbkube_ci._yaml import load_all_documents
 from sbkube_ci.errors import RenderError, YamlError
 from sbkube_ci.render.digest import render_digest
+from sbkube_ci.render.emit import dump_document
 
 # Namespaces and CRDs first (so what follows can be created), then Helm's InstallOrder.
 KIND_ORDER = (
@@ -90,8 +91,6 @@ _SEPARATOR = re.compile(r"^---(?:[ \t].*)?$", re.MULTILINE)
 _SOURCE = re.compile(r"^# Source: (.+)$", re.MULTILINE)
 _ANCHOR = re.compile(r"(?:^|[\s\[{,:-])&[^\s,\[\]{}]+")
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_Dumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-_WIDTH = 1 << 30  # never fold long strings: folding makes diffs harder to read
 
 
 @dataclass(frozen=True)
@@ -139,18 +138,7 @@ def normalize(chunks: Iterable[Chunk], namespace: str, where: str) -> Normalized
 
 def dump_objects(objects: list[dict[str, Any]]) -> str:
     """The normalized text: ``---`` before each document, keys sorted, nothing folded."""
-    return "".join(
-        "---\n"
-        + yaml.dump(
-            obj,
-            Dumper=_Dumper,
-            sort_keys=True,
-            default_flow_style=False,
-            allow_unicode=True,
-            width=_WIDTH,
-        )
-        for obj in objects
-    )
+    return "".join("---\n" + dump_document(obj) for obj in objects)
 
 
 def load_objects(text: str) -> list[dict[str, Any]]:

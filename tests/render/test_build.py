@@ -155,7 +155,7 @@ def test_apps_sharing_a_chart_keep_their_own_overrides(
     files = dict(PROJECT)
     files["sbkube.yaml"] = files["sbkube.yaml"].replace(
         "        clusters:",
-        "          api:\n            type: helm\n            chart: ./charts/app\n        clusters:",
+        "          api: {type: helm, chart: ./charts/app}\n        clusters:",
     )
     project = make_project(files)
     result = build_project(project)

@@ -61,3 +61,13 @@ def test_parse_age() -> None:
     assert parse_age("90") == 90
     with pytest.raises(ConfigError, match="--max-age soon: not a duration"):
         parse_age("soon")
+
+
+def test_prune_command(tmp_path: Path) -> None:
+    from tests.commands.test_template import run_cli  # noqa: PLC0415
+
+    old = _entry(tmp_path / ".sbkube/cache", "renders", "aa" * 32, 40)
+    result = run_cli("cache", "prune", "-C", str(tmp_path), "--max-age", "30d")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("removed 1 cache entries")
+    assert not old.exists()

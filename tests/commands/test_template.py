@@ -91,12 +91,3 @@ def test_changed_since_with_nothing_changed(tmp_path: Path) -> None:
     assert changed.returncode == 0, changed.stderr
     rendered = sorted(line.split(":")[0] for line in changed.stdout.splitlines()[:-1])
     assert rendered == ["prod/config", "prod/web", "staging/config", "staging/web"]
-
-
-def test_build_command(tmp_path: Path) -> None:
-    project = quickstart(tmp_path)
-    result = run_cli("build", "-C", str(project))
-    assert result.returncode == 0, result.stderr
-    assert result.stdout == "web: built .sbkube/build/web\n"
-    assert (project / ".sbkube/build/web/values.sbkube.prod.yaml").is_file()
-    assert run_cli("build", "-C", str(project)).stdout == "web: unchanged .sbkube/build/web\n"

@@ -24,6 +24,7 @@ from sbkube_ci.config.sections import Cluster
 from sbkube_ci.errors import RenderError
 from sbkube_ci.render import digest
 from sbkube_ci.render.context import RenderContext
+from sbkube_ci.render.emit import dump_document
 from sbkube_ci.render.files import read_first_line, replace_dir, write_atomic
 from sbkube_ci.render.values import deep_merge, set_values_layer
 from sbkube_ci.sources.base import PreparedSource
@@ -265,6 +266,5 @@ def merge_values(
     path = values_path(chart, cluster_name)
     header = f"{_VALUES_HEADER}{values_digest} (app {name}, cluster {cluster_name})"
     if read_first_line(path) != header:
-        # JSON is YAML, and Python writes it far faster than YAML's block style.
-        write_atomic(path, f"{header}\n{digest.canonical_json(merged, indent=2)}\n")
+        write_atomic(path, f"{header}\n{dump_document(merged) if merged else ''}")
     return MergedValues(merged, values_digest, path)

@@ -22,18 +22,15 @@ def sha256_text(text: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def canonical_json(data: Any, *, indent: int | None = None) -> str:
+def canonical_json(data: Any) -> str:
     """One text for equal data: sorted keys, non-JSON scalars and keys as strings.
 
     Helm reads values as JSON-like maps with string keys, so ``1:`` and ``"1":`` are the same.
     """
-    separators = (",", ":") if indent is None else (",", ": ")
     try:
-        return json.dumps(data, sort_keys=True, separators=separators, default=str, indent=indent)
+        return json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
     except TypeError:  # keys of mixed types cannot be sorted: make them all strings
-        return json.dumps(
-            string_keys(data), sort_keys=True, separators=separators, default=str, indent=indent
-        )
+        return json.dumps(string_keys(data), sort_keys=True, separators=(",", ":"), default=str)
 
 
 def string_keys(data: Any) -> Any:

@@ -50,3 +50,7 @@ def test_values_digest_ignores_key_order() -> None:
         {"b": {"d": 3, "c": 2}, "a": 1}
     )
     assert values_digest({"a": 1}) != values_digest({"a": "1"})
+
+
+def test_values_with_mixed_key_types_have_a_digest() -> None:
+    assert values_digest({1: "a", "b": 2}) == values_digest({"1": "a", "b": 2})

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 
 
@@ -35,15 +37,21 @@ def copy_atomic(source: Path, path: Path) -> None:
 
 
 def replace_dir(new: Path, path: Path) -> None:
-    """Put directory ``new`` at ``path``, replacing what was there, with renames only."""
-    old = path.with_name(f".{path.name}.old")
-    if old.exists():
-        shutil.rmtree(old)
-    if path.exists():
+    """Put directory ``new`` at ``path``, replacing what was there, with renames only.
+
+    When another process puts its directory at ``path`` between our two renames, its copy
+    stays and ours is dropped (both were built from the same input).
+    """
+    old = path.with_name(f".{path.name}.old.{os.getpid()}.{threading.get_ident()}")
+    with contextlib.suppress(FileNotFoundError):
         path.rename(old)
-    new.rename(path)
-    if old.exists():
-        shutil.rmtree(old, ignore_errors=True)
+    try:
+        new.rename(path)
+    except OSError:
+        if not path.is_dir():
+            raise
+        shutil.rmtree(new, ignore_errors=True)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def read_first_line(path: Path) -> str:

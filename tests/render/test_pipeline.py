@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from sbkube_ci.config import Project
 from sbkube_ci.errors import ConfigError, RenderError
 from sbkube_ci.render import render_project
+from sbkube_ci.render.digest import render_digest
 from sbkube_ci.render.normalize import load_objects
 from tests.render.conftest import CHART_FILES
 
@@ -228,3 +230,15 @@ def test_a_failed_app_loses_its_old_render(make_project: MakeProject) -> None:
     result = render_project(project, keep_going=True)
     assert not old.exists()
     assert ("prod", "config") in result.apps
+
+
+def test_two_runs_at_once_agree(make_project: MakeProject) -> None:
+    project = make_project(PROJECT)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        first, second = pool.map(lambda _: render_project(project, max_workers=2), range(2))
+    assert first.ok
+    assert second.ok
+    digests = {key: rendered.render_digest for key, rendered in first.apps.items()}
+    assert digests == {key: rendered.render_digest for key, rendered in second.apps.items()}
+    for rendered in first.apps.values():
+        assert render_digest(rendered.path.read_text()) == rendered.render_digest

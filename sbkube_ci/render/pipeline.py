@@ -15,10 +15,10 @@ from sbkube_ci.config.apps import App, GitApp, HelmApp, HttpApp, KustomizeApp, Y
 from sbkube_ci.config.loader import Project
 from sbkube_ci.config.sections import Cluster
 from sbkube_ci.errors import ConfigError, SbkubeError
-from sbkube_ci.render.build import build_chart, merge_values
 from sbkube_ci.render.cache import RenderCache
 from sbkube_ci.render.context import RenderContext
 from sbkube_ci.render.helm import Helm
+from sbkube_ci.render.inputs import BuildOnce, build_app
 from sbkube_ci.render.kustomize import Kustomize
 from sbkube_ci.render.output import RenderedDir
 from sbkube_ci.render.result import RenderFailure, RenderResult
@@ -118,20 +118,12 @@ def build_project(
     prepared = prepare_sources(ctx, selected, keep_going=keep_going)
     ready = _collect(result.errors, prepared, keep_going)
 
-    def build(name: str, source: PreparedSource) -> AppInput:
-        app = selected[name]
-        if not isinstance(app, HelmApp):
-            return AppInput(name, app, source, None)
-        built = build_chart(ctx, name, app, source)
-        values = {
-            cluster_name: merge_values(
-                ctx, name, app, cluster_name=cluster_name, cluster=cluster, chart=built.path
-            )
-            for cluster_name, cluster in targets.items()
-        }
-        return AppInput(name, app, source, built, values)
-
-    outcomes = _parallel(ctx, ready, build, stop_on_error=not keep_going)
+    outcomes = _parallel(
+        ctx,
+        ready,
+        lambda name, source: build_app(ctx, name, selected[name], source, targets),
+        stop_on_error=not keep_going,
+    )
     result.inputs = _collect(result.errors, outcomes, keep_going)
     return result
 
@@ -170,19 +162,26 @@ def _render(
     apps: Iterable[str] | None,
     keep_going: bool,
 ) -> RenderResult:
-    built = build_project(project, apps=apps, clusters=targets, keep_going=keep_going, ctx=ctx)
-    result = RenderResult(errors=list(built.errors))
-    for failure in built.errors:
+    selected = select_apps(project, apps)
+    result = RenderResult()
+    prepared = _collect(
+        result.errors, prepare_sources(ctx, selected, keep_going=keep_going), keep_going
+    )
+    for failure in result.errors:
         for output in outputs.values():
             output.forget(failure.app)
+    builds = BuildOnce(ctx, selected, prepared, targets)
     engines = _engines(ctx)
     units = {
-        (cluster, name): (item, Target(cluster, targets[cluster], outputs[cluster]))
+        (cluster, name): Target(cluster, targets[cluster], outputs[cluster])
         for cluster in targets
-        for name, item in built.inputs.items()
+        for name in prepared
     }
     rendered = _parallel(
-        ctx, units, lambda _, unit: render_unit(ctx, engines, *unit), stop_on_error=not keep_going
+        ctx,
+        units,
+        lambda key, target: render_unit(ctx, engines, builds.get(key[1]), target),
+        stop_on_error=not keep_going,
     )
     for (cluster, name), outcome in rendered.items():
         if isinstance(outcome, SbkubeError):

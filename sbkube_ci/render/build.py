@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
-import hashlib
 import json
 import os
 import shutil
@@ -123,7 +122,7 @@ def _built_content(
         _check_relative(f"apps.{name}.removes[{index}]", pattern)
         content = {rel: data for rel, data in content.items() if not _removed(rel, pattern)}
     content[".helmignore"] = _extend_helmignore(content.get(".helmignore", b""))
-    tree = _tree_digest(content)
+    tree = digest.content_digest(content)
     content[STAMP] = (json.dumps({"input": build_input, "tree": tree}) + "\n").encode()
     return content
 
@@ -165,15 +164,6 @@ def _write_tree(root: Path, content: dict[str, bytes]) -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
             made.add(target.parent)
         target.write_bytes(data)
-
-
-def _tree_digest(content: dict[str, bytes]) -> str:
-    """sha256 over the sorted relative names and contents (as ``digest.tree_digest``)."""
-    tree = hashlib.sha256()
-    for rel in sorted(content):
-        tree.update(rel.encode() + b"\0")
-        tree.update(hashlib.sha256(content[rel]).digest())
-    return "sha256:" + tree.hexdigest()
 
 
 def _removed(rel: str, pattern: str) -> bool:

@@ -65,6 +65,15 @@ def tree_digest(root: Path, *, exclude: Iterable[str] = ()) -> str:
     return "sha256:" + digest.hexdigest()
 
 
+def content_digest(content: dict[str, bytes]) -> str:
+    """``tree_digest`` of files held in memory (relative name -> bytes)."""
+    digest = hashlib.sha256()
+    for rel in sorted(content):
+        digest.update(rel.encode() + b"\0")
+        digest.update(hashlib.sha256(content[rel]).digest())
+    return "sha256:" + digest.hexdigest()
+
+
 def files_digest(files: Iterable[tuple[str, Path]]) -> str:
     """sha256 over (name, content) pairs, in the given order."""
     digest = hashlib.sha256()

@@ -27,7 +27,8 @@ def manifest_files(name: str, app: App, prepared: Path) -> list[Path]:
         below = prepared / app.path
         return _yaml_files(below if below.exists() else prepared)
     if isinstance(app, HttpApp):
-        return _yaml_files(prepared)
+        downloaded = prepared / app.dest if prepared.is_dir() else prepared
+        return [downloaded] if downloaded.is_file() else _yaml_files(prepared)
     raise RenderError(f"apps.{name}: type {app.type} has no manifests to render")
 
 

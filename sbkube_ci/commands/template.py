@@ -66,8 +66,9 @@ def _print(output_format: str, result: RenderResult, project: Project, note: str
         how = "cached" if rendered.from_cache else "rendered"
         path = _relative(rendered.path, base)
         click.echo(f"{cluster}/{app}: {how} {rendered.render_digest[:19]} {path}")
-    for failure in result.errors:
-        click.echo(f"error: {failure.message}", err=True)
+    # A build failure fails the app on every cluster with the same message: print it once.
+    for message in dict.fromkeys(failure.message for failure in result.errors):
+        click.echo(f"error: {message}", err=True)
     cached = sum(r.from_cache for r in result.apps.values())
     summary = note or (
         f"{len(result.apps)} app render(s), {len(result.apps) - cached} rendered, "

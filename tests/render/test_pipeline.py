@@ -242,3 +242,18 @@ def test_two_runs_at_once_agree(make_project: MakeProject) -> None:
     assert digests == {key: rendered.render_digest for key, rendered in second.apps.items()}
     for rendered in first.apps.values():
         assert render_digest(rendered.path.read_text()) == rendered.render_digest
+
+
+def test_keep_going_after_a_build_failure(make_project: MakeProject) -> None:
+    files = dict(PROJECT)
+    files["sbkube.yaml"] = files["sbkube.yaml"].replace(
+        "values: [values/web.yaml]", "values: [values/web.yaml]\n            overrides: [nope.yaml]"
+    )
+    project = make_project(files)
+    result = render_project(project, keep_going=True)
+    assert {app for _, app in result.apps} == {"config", "edge"}
+    assert {(f.cluster, f.app) for f in result.errors} == {("prod", "web"), ("staging", "web")}
+    assert all(
+        f.message.startswith("apps.web.overrides[0]: nope.yaml matches no file")
+        for f in result.errors
+    )

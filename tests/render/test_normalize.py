@@ -87,6 +87,7 @@ def test_helm_output_is_flattened_ordered_and_namespaced() -> None:
     job = next(o for o in result.objects if o["kind"] == "Job")
     assert job["metadata"]["annotations"]["helm.sh/hook"] == "pre-install"
     assert result.digest == render_digest(result.text)
+    assert load_objects(result.text) == result.objects
 
 
 def test_equal_objects_give_equal_text_whatever_the_key_order() -> None:

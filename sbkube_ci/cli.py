@@ -19,6 +19,8 @@ import click
 
 from sbkube_ci import __version__
 from sbkube_ci.ci.inputs import get_input
+from sbkube_ci.commands import build as build_command
+from sbkube_ci.commands import cache as cache_command
 from sbkube_ci.commands import ci as ci_command
 from sbkube_ci.commands import history as history_command
 from sbkube_ci.commands import lock as lock_command
@@ -26,6 +28,7 @@ from sbkube_ci.commands import notify as notify_command
 from sbkube_ci.commands import prepare as prepare_command
 from sbkube_ci.commands import schema as schema_command
 from sbkube_ci.commands import state as state_command
+from sbkube_ci.commands import template as template_command
 from sbkube_ci.commands import validate as validate_command
 from sbkube_ci.errors import ConfigProblems, SbkubeError
 
@@ -325,6 +328,112 @@ def state() -> None:
 def state_show(chdir: Path, file: Path | None, output_format: str, cluster: str | None) -> None:
     """Print what is deployed on each cluster (or one, with --cluster)."""
     sys.exit(state_command.show(chdir, file, cluster, output_format))
+
+
+def selection_options(func: F) -> F:
+    """--app, --cluster, --keep-going and --max-workers, shared by build and template."""
+    func = click.option(
+        "--max-workers",
+        type=click.IntRange(1, 256),
+        default=None,
+        help="Parallel renders (default: settings.max_workers, else the CPU count).",
+    )(func)
+    func = click.option(
+        "--keep-going",
+        is_flag=True,
+        help="Render the other apps after a failure (the exit code is still 1).",
+    )(func)
+    func = click.option(
+        "--cluster",
+        "clusters",
+        multiple=True,
+        help="Only this cluster (repeatable; default: every cluster).",
+    )(func)
+    return click.option(
+        "--app", "apps", multiple=True, help="Only this app (repeatable; default: every app)."
+    )(func)
+
+
+@cli.command()
+@common_options
+@selection_options
+def build(
+    *,
+    chdir: Path,
+    file: Path | None,
+    output_format: str,
+    apps: tuple[str, ...],
+    clusters: tuple[str, ...],
+    keep_going: bool,
+    max_workers: int | None,
+) -> None:
+    """Copy charts to .sbkube/build/ with overrides, removes and merged values."""
+    sys.exit(
+        build_command.build(
+            chdir,
+            file,
+            output_format,
+            apps=apps,
+            clusters=clusters,
+            keep_going=keep_going,
+            max_workers=max_workers,
+        )
+    )
+
+
+@cli.command()
+@common_options
+@selection_options
+@click.option(
+    "--changed-since",
+    metavar="GIT_REF",
+    default=None,
+    help="Only apps whose inputs changed since GIT_REF, and the apps depending on them.",
+)
+def template(
+    *,
+    chdir: Path,
+    file: Path | None,
+    output_format: str,
+    apps: tuple[str, ...],
+    clusters: tuple[str, ...],
+    keep_going: bool,
+    max_workers: int | None,
+    changed_since: str | None,
+) -> None:
+    """Render apps to .sbkube/rendered/<cluster>/<app>.yaml (cached by input digest)."""
+    sys.exit(
+        template_command.template(
+            chdir,
+            file,
+            output_format,
+            clusters=clusters,
+            apps=apps,
+            changed_since=changed_since,
+            keep_going=keep_going,
+            max_workers=max_workers,
+        )
+    )
+
+
+@cli.group()
+def cache() -> None:
+    """Manage the content-addressed cache (.sbkube/cache or $SBKUBE_CACHE_DIR)."""
+
+
+@cache.command()
+@common_options
+@click.option("--max-age", default="30d", show_default=True, help="Remove entries unused longer.")
+@click.option("--all", "everything", is_flag=True, help="Remove every entry.")
+def prune(
+    chdir: Path, file: Path | None, output_format: str, max_age: str, everything: bool
+) -> None:
+    """Remove cache entries not used recently (.sbkube/cache or $SBKUBE_CACHE_DIR)."""
+    sys.exit(
+        cache_command.prune(
+            chdir, file, max_age=max_age, everything=everything, output_format=output_format
+        )
+    )
 
 
 def _print_error(exc: SbkubeError) -> None:

@@ -3,66 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from pathlib import Path
 
 import click
 
-from sbkube_ci.cache import cache_root
-from sbkube_ci.config.loader import Project, load_project
-from sbkube_ci.lockfile import LOCK_NAME, read_lock, write_lock
-from sbkube_ci.sources.base import SourceContext
-from sbkube_ci.sources.prepare import LockDrift, PrepareResult, prepare_apps
+from sbkube_ci.config.loader import load_project
+from sbkube_ci.sources.prepare import LockDrift, PrepareResult
+from sbkube_ci.sources.project import default_frozen, make_context
+from sbkube_ci.sources.project import prepare_project as prepare
 
-
-def make_context(project: Project) -> SourceContext:
-    """The source context of ``project``: its cache and its private ``.sbkube`` dir."""
-    work_dir = project.base_dir / ".sbkube"
-    return SourceContext(
-        project=project,
-        cache_dir=cache_root(project.base_dir),
-        work_dir=work_dir,
-        timeout=project.config.settings.timeout,
-    )
-
-
-def default_frozen() -> bool:
-    """Frozen by default in CI (``CI=true``), like ``npm ci``."""
-    return os.environ.get("CI", "").lower() in {"true", "1", "yes"}
-
-
-def prepare(
-    project: Project,
-    names: Iterable[str] | None = None,
-    *,
-    frozen: bool | None = None,
-    update: Collection[str] | bool = (),
-    keep_going: bool = False,
-    ctx: SourceContext | None = None,
-) -> PrepareResult:
-    """Prepare ``names`` (default: all enabled apps) against ``sbkube.lock`` and update it.
-
-    ``frozen=None`` means: frozen in CI unless something is being updated. The lock is written
-    (atomically, only when changed) unless frozen; with errors, pins of the apps that did
-    succeed are still recorded.
-    """
-    ctx = ctx or make_context(project)
-    if frozen is None:
-        frozen = default_frozen() and not update
-    lock_path = project.base_dir / LOCK_NAME
-    result = prepare_apps(
-        ctx,
-        names,
-        lock=read_lock(lock_path),
-        frozen=frozen,
-        update=update,
-        keep_going=keep_going,
-        max_workers=project.config.settings.max_workers,
-    )
-    if not frozen:
-        write_lock(lock_path, result.lock)
-    return result
+__all__ = ["default_frozen", "make_context", "prepare", "run"]
 
 
 def run(

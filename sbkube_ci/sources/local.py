@@ -69,7 +69,9 @@ class LocalSource:
         paths = self._paths(name, app, ctx)
         base = ctx.project.base_dir
         rel = ",".join(p.relative_to(base).as_posix() for p in paths)
-        return Pin(kind="local", source=rel, digest=tree_digest(paths, base))
+        # Many apps often share one chart: hash each tree once per run.
+        digest = ctx.memo(f"local:{rel}", lambda: tree_digest(paths, base))
+        return Pin(kind="local", source=rel, digest=digest)
 
     def fetch(self, name: str, app: App, pin: Pin, ctx: SourceContext) -> Path:
         paths = self._paths(name, app, ctx)

@@ -1,0 +1,96 @@
+"""``sbkube-ci cache prune``: remove cache entries not used recently.
+
+The cache is ``<namespace>/<xx>/<digest>/`` directories (see ``sbkube_ci.cache``); using an
+entry touches its directory, so its mtime is its last use.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from sbkube_ci.cache import cache_root
+from sbkube_ci.errors import ConfigError
+
+_AGE = re.compile(r"^\s*(\d+)\s*([smhdw]?)\s*$")
+_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+@dataclass
+class PruneReport:
+    removed: int = 0
+    kept: int = 0
+    freed_bytes: int = 0
+
+
+def parse_age(text: str) -> float:
+    """``30d``, ``12h``, ``90m``, ``45s`` or plain seconds, as seconds."""
+    match = _AGE.match(text)
+    if not match:
+        raise ConfigError(f"--max-age {text}: not a duration; write 30d, 12h, 90m or seconds")
+    return float(int(match.group(1)) * _SECONDS[match.group(2)])
+
+
+def prune_cache(root: Path, *, max_age: float, everything: bool, now: float) -> PruneReport:
+    """Remove entries last used more than ``max_age`` seconds ago (all with ``everything``)."""
+    report = PruneReport()
+    if not root.is_dir():
+        return report
+    for entry in _entries(root):
+        if everything or entry.stat().st_mtime < now - max_age:
+            report.freed_bytes += _size(entry)
+            shutil.rmtree(entry, ignore_errors=True)
+            report.removed += 1
+        else:
+            report.kept += 1
+    if everything:
+        for file in root.iterdir():
+            if file.is_file():
+                file.unlink(missing_ok=True)
+    return report
+
+
+def prune(
+    chdir: Path,
+    file: Path | None = None,
+    *,
+    max_age: str,
+    everything: bool,
+    output_format: str = "text",
+) -> int:
+    """Prune the cache of the project in ``chdir`` (or ``file``'s directory); print a report."""
+    project_dir = (chdir / file).parent if file is not None else chdir
+    root = cache_root(project_dir.resolve())
+    report = prune_cache(root, max_age=parse_age(max_age), everything=everything, now=time.time())
+    if output_format == "json":
+        click.echo(json.dumps({"cache": str(root), **dataclasses.asdict(report)}))
+        return 0
+    scope = "all entries" if everything else f"entries unused for {max_age}"
+    click.echo(
+        f"removed {report.removed} cache entries ({report.freed_bytes / 1048576:.1f} MiB; "
+        f"{scope}), kept {report.kept}, in {root}"
+    )
+    return 0
+
+
+def _entries(root: Path) -> list[Path]:
+    """Entry directories ``<namespace>/<shard>/<entry>`` (and temp ones a crash left)."""
+    found = []
+    for namespace in root.iterdir():
+        if not namespace.is_dir():
+            continue
+        for shard in namespace.iterdir():
+            if shard.is_dir():
+                found += [e for e in shard.iterdir() if e.is_dir()]
+    return found
+
+
+def _size(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink())

@@ -1,0 +1,140 @@
+"""``--changed-since REF``: the apps whose inputs changed since a Git ref, and their dependants.
+
+An app changed when its entry in the config differs from the one at REF, or when a file it
+reads changed (values files, ``overrides/<app>/``, a local chart, manifests, a kustomize
+directory and its bases). A change to ``settings``, ``clusters`` or a cluster's values files
+changes every app; a change to ``sbkube.lock`` changes every app with a remote source.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sbkube_ci import _proc
+from sbkube_ci._yaml import read_text
+from sbkube_ci.config.apps import App, HelmApp, KustomizeApp, YamlApp
+from sbkube_ci.config.loader import Project
+from sbkube_ci.errors import ConfigError, YamlError
+from sbkube_ci.render.kustomize import kustomize_inputs
+
+LOCK_FILE = "sbkube.lock"
+_GLOBAL_SECTIONS = ("settings", "clusters")
+
+
+def changed_apps(project: Project, ref: str) -> set[str]:
+    """Names of the apps changed since ``ref``, with every app that depends on them."""
+    base = project.base_dir
+    files = changed_files(base, ref)
+    old = _old_config(project, ref)
+    apps = project.config.apps
+    if old is None or _globals_changed(project, old, files):
+        return set(apps)
+    old_apps = _mapping(old.get("apps"))
+    current = _mapping(project.document.data.get("apps"))
+    changed = {
+        name
+        for name, app in apps.items()
+        if current.get(name) != old_apps.get(name)
+        or any(_touches(path, files) for path in app_paths(project, name, app))
+        or (LOCK_FILE in files and _remote(app))
+    }
+    return with_dependants(project, changed)
+
+
+def changed_files(base: Path, ref: str) -> set[str]:
+    """Files (relative to ``base``) that differ from ``ref`` in the working tree, or are new."""
+    what = f"--changed-since {ref}"
+    check = _proc.run(
+        ["git", "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
+        cwd=base,
+        ok_codes=range(256),
+        error=ConfigError,
+    )
+    if check.returncode != 0:
+        raise ConfigError(
+            f"{what}: not a commit in the Git repository at {base}; check the ref, and in CI "
+            "fetch enough history (actions/checkout fetch-depth: 0, GIT_DEPTH: 0)"
+        )
+    diff = _proc.run(
+        ["git", "diff", "--name-only", "--relative", ref, "--"],
+        cwd=base,
+        error=ConfigError,
+        what=what,
+    )
+    untracked = _proc.run(
+        ["git", "ls-files", "--others", "--exclude-standard"], cwd=base, error=ConfigError
+    )
+    return {line for line in (diff.stdout + untracked.stdout).splitlines() if line}
+
+
+def with_dependants(project: Project, names: set[str]) -> set[str]:
+    """``names`` plus every app that depends on one of them, transitively."""
+    apps = project.config.apps
+    result = set(names)
+    grew = True
+    while grew:
+        grew = False
+        for name, app in apps.items():
+            if name not in result and any(dep in result for dep in app.depends_on):
+                result.add(name)
+                grew = True
+    return result
+
+
+def app_paths(project: Project, name: str, app: App) -> Iterator[str]:
+    """The project files (relative, possibly globs) an app's render reads."""
+    yield f"overrides/{name}"
+    if isinstance(app, HelmApp):
+        yield from app.values
+        if app.chart_kind == "local":
+            yield app.chart
+    elif isinstance(app, YamlApp):
+        yield from app.manifests
+    elif isinstance(app, KustomizeApp):
+        yield app.path
+        for file in kustomize_inputs(project.resolve(app.path)):
+            try:
+                yield file.relative_to(project.base_dir.resolve()).as_posix()
+            except ValueError:
+                continue
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _touches(path: str, files: set[str]) -> bool:
+    pattern = os.path.normpath(os.path.expanduser(path)).replace(os.sep, "/")
+    if any(char in pattern for char in "*?["):
+        return any(fnmatch.fnmatch(f, pattern) for f in files)
+    return any(f == pattern or f.startswith(pattern + "/") for f in files)
+
+
+def _remote(app: App) -> bool:
+    return (isinstance(app, HelmApp) and app.chart_kind != "local") or app.type in {"git", "http"}
+
+
+def _globals_changed(project: Project, old: dict[str, Any], files: set[str]) -> bool:
+    data = project.document.data
+    if any(data.get(key) != old.get(key) for key in _GLOBAL_SECTIONS):
+        return True
+    cluster_files = [f for c in project.config.clusters.values() for f in c.values]
+    return any(_touches(f, files) for f in cluster_files)
+
+
+def _old_config(project: Project, ref: str) -> dict[str, Any] | None:
+    """The raw config at ``ref``; None when it did not exist or cannot be compared."""
+    if len(project.files) != 1:
+        return None  # the legacy layout: compare nothing, treat everything as changed
+    rel = project.files[0].resolve().relative_to(project.base_dir.resolve()).as_posix()
+    shown = _proc.run(["git", "show", f"{ref}:./{rel}"], cwd=project.base_dir, ok_codes=(0, 128))
+    if shown.returncode != 0:
+        return None
+    try:
+        return read_text(shown.stdout, f"{ref}:{rel}").data
+    except YamlError:
+        return None

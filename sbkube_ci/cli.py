@@ -22,12 +22,15 @@ from sbkube_ci.ci.inputs import get_input
 from sbkube_ci.commands import build as build_command
 from sbkube_ci.commands import cache as cache_command
 from sbkube_ci.commands import ci as ci_command
+from sbkube_ci.commands import deploy as deploy_command
 from sbkube_ci.commands import history as history_command
 from sbkube_ci.commands import lock as lock_command
 from sbkube_ci.commands import notify as notify_command
 from sbkube_ci.commands import prepare as prepare_command
+from sbkube_ci.commands import rollback as rollback_command
 from sbkube_ci.commands import schema as schema_command
 from sbkube_ci.commands import state as state_command
+from sbkube_ci.commands import status as status_command
 from sbkube_ci.commands import template as template_command
 from sbkube_ci.commands import validate as validate_command
 from sbkube_ci.errors import ConfigProblems, SbkubeError
@@ -414,6 +417,77 @@ def template(
             max_workers=max_workers,
         )
     )
+
+
+@cli.command()
+@common_options
+@click.option("--cluster", "clusters", multiple=True, help="Only this cluster (repeatable).")
+@click.option("--app", "apps", multiple=True, help="Only this app (repeatable).")
+@click.option(
+    "--plan",
+    "plan_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Apply exactly this reviewed plan (refused if the state or the render moved).",
+)
+@click.option("--dry-run", is_flag=True, help="Server-side dry run; nothing is stored.")
+@click.option(
+    "--max-clusters",
+    type=click.IntRange(1, 64),
+    default=2,
+    show_default=True,
+    help="Clusters deployed at the same time.",
+)
+def deploy(
+    *,
+    chdir: Path,
+    file: Path | None,
+    output_format: str,
+    clusters: tuple[str, ...],
+    apps: tuple[str, ...],
+    plan_path: Path | None,
+    dry_run: bool,
+    max_clusters: int,
+) -> None:
+    """Apply what changed (or the reviewed plan) under each cluster's lock, and record it."""
+    request = deploy_command.DeployRequest(clusters, apps, plan_path, dry_run, max_clusters)
+    sys.exit(deploy_command.deploy(chdir, file, request, output_format=output_format))
+
+
+@cli.command()
+@common_options
+@click.argument("app")
+@cluster_option
+@click.option("--to", "to_revision", type=click.IntRange(min=1), help="Revision to return to.")
+@click.option("--deployment", help="Return to what this deployment (history id) applied.")
+@click.option("--list", "list_only", is_flag=True, help="List the revisions available.")
+def rollback(
+    *,
+    chdir: Path,
+    file: Path | None,
+    output_format: str,
+    app: str,
+    cluster: str | None,
+    to_revision: int | None,
+    deployment: str | None,
+    list_only: bool,
+) -> None:
+    """Re-apply an earlier revision of APP (default: the one before the current one)."""
+    target = rollback_command.Target(to_revision, deployment)
+    sys.exit(
+        rollback_command.rollback(
+            chdir, file, app, cluster, target, list_only=list_only, output_format=output_format
+        )
+    )
+
+
+@cli.command()
+@common_options
+@click.option("--cluster", "clusters", multiple=True, help="Only this cluster (repeatable).")
+def status(
+    *, chdir: Path, file: Path | None, output_format: str, clusters: tuple[str, ...]
+) -> None:
+    """Compare the live cluster with what was deployed; exit 2 when drift is found."""
+    sys.exit(status_command.status(chdir, file, clusters, output_format=output_format))
 
 
 @cli.group()

@@ -159,6 +159,26 @@ class HelmReleases:
             timeout=timeout + self._command_timeout,
         )
 
+    def uninstall(
+        self,
+        app: str,
+        release: str,
+        namespace: str,
+        *,
+        timeout: float = 300.0,
+        dry_run: bool = False,
+    ) -> None:
+        """Remove the release (an app removed from sbkube.yaml); a missing release is fine."""
+        argv = [self._binary, "uninstall", release, "--namespace", namespace, "--wait"]
+        argv += ["--timeout", _seconds(timeout)] + (["--dry-run"] if dry_run else [])
+        self._run(
+            argv + self.global_flags(),
+            app=app,
+            doing=f"helm uninstall {release}",
+            timeout=timeout + self._command_timeout,
+            missing_ok=True,
+        )
+
     def manifest(self, app: str, release: str, namespace: str, revision: int | None = None) -> str:
         """The manifest helm recorded for the release (its latest revision by default)."""
         argv = [self._binary, "get", "manifest", release, "--namespace", namespace]

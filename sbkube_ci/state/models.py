@@ -44,6 +44,14 @@ class SourcePin(Record):
     extra: dict[str, str] = {}
 
 
+class HelmReleaseRef(Record):
+    """The helm release a helm-mode app deployed: ``helm rollback`` and uninstall need it."""
+
+    name: str
+    namespace: str
+    revision: int | None = Field(default=None, description="helm release revision deployed")
+
+
 class AppState(Record):
     """What is deployed of one app on one cluster."""
 
@@ -57,6 +65,7 @@ class AppState(Record):
     deployed_at: str = ""
     deployment_id: str = ""
     snapshot: str = Field(default="", description="sha256:<hex> of the snapshot, or empty")
+    helm: HelmReleaseRef | None = Field(default=None, description="Set for deploy_mode: helm")
 
 
 class StateDocument(Record):
@@ -74,9 +83,14 @@ HistoryKind = Literal["deploy", "rollback", "lock_takeover", "lock_break"]
 
 
 class AppChange(Record):
+    """One app in a history record; ``snapshot``/``helm_revision`` are what rollback returns to."""
+
     app: str
     old_revision: int | None = None
     new_revision: int | None = None
+    # Both default to "unknown", so records written before they existed still parse.
+    snapshot: str = ""
+    helm_revision: int | None = None
 
 
 class HistoryRecord(Record):

@@ -1,0 +1,218 @@
+"""``sbkube-ci deploy``: apply what changed (or exactly what a plan says) to each cluster.
+
+Clusters run concurrently (``--max-clusters``), each under its own lock and state; apps in
+``depends_on`` order within a cluster. Exit codes: 0 every app deployed, 1 any failed or the
+plan was refused, 130 stopped by a signal.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+from sbkube_ci.ci.decide import Invocation
+from sbkube_ci.ci.junit import AppOutcome
+from sbkube_ci.ci.result import CommandResult
+from sbkube_ci.config.loader import Project, load_project
+from sbkube_ci.deploy import summary
+from sbkube_ci.deploy.jobs import Selection, deploy_jobs
+from sbkube_ci.deploy.run import ClusterJob, RunOptions, deploy_cluster
+from sbkube_ci.deploy.signals import stop_on_signals
+from sbkube_ci.deploy.summary import AppResult
+from sbkube_ci.diff.mask import Masker
+from sbkube_ci.notify import AppChange, Event, Failure, Notifications, event_from_ci_env
+from sbkube_ci.notify.ci_env import ci_context
+from sbkube_ci.notify.events import EventKind
+from sbkube_ci.state import StateBackend, open_backend
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_INTERRUPTED = 130
+
+
+@dataclass(frozen=True)
+class DeployRequest:
+    """The options of one ``deploy`` run."""
+
+    clusters: tuple[str, ...] = ()
+    apps: tuple[str, ...] = ()
+    plan_path: Path | None = None
+    dry_run: bool = False
+    max_clusters: int = 2
+
+
+@dataclass
+class DeployReport:
+    """The outcome: one row per (cluster, app), and whether a signal stopped the run."""
+
+    clusters: list[str]
+    results: list[AppResult] = field(default_factory=list)
+    interrupted: bool = False
+    mask: Callable[[str], str] = lambda text: text
+
+    @property
+    def exit_code(self) -> int:
+        if self.interrupted:
+            return EXIT_INTERRUPTED
+        return EXIT_OK if all(r.ok for r in self.results) else EXIT_FAILED
+
+    def text(self) -> str:
+        lines = [summary.text(self.results, self.mask), ""]
+        return "\n".join(lines + summary.cluster_lines(self.results, self.clusters))
+
+    def to_json(self) -> str:
+        data = {
+            "exit_code": self.exit_code,
+            "clusters": summary.cluster_lines(self.results, self.clusters),
+            "apps": summary.as_json(self.results, self.mask),
+        }
+        return json.dumps(data, indent=2)
+
+
+def build_masker(project: Project) -> Masker:
+    """The masker of this run (``diff.mask_env`` values); the plan command uses the same."""
+    return Masker.from_settings(project.config.diff.mask_env)
+
+
+def run_deploy(
+    project: Project,
+    request: DeployRequest,
+    *,
+    echo: Callable[[str], None] | None = None,
+    backend: StateBackend | None = None,
+) -> DeployReport:
+    """Plan (or read the plan), then deploy every selected cluster; never raises for app errors.
+
+    A refused plan (state moved, render differs) raises ``DeployError`` before anything runs.
+    """
+    masker = build_masker(project)
+    say = echo or (lambda line: click.echo(line, err=True))
+    backend = backend or open_backend(project)
+    selection = Selection(request.clusters, request.apps, request.plan_path)
+    jobs = deploy_jobs(project, backend, selection, masker)
+    report = DeployReport([job.name for job in jobs], mask=masker.mask)
+    if not any(job.tasks for job in jobs):
+        return report
+    notifications = Notifications.from_config(project.config, mask=masker.mask)
+    started = _event(project, jobs, "deploy_started", [])
+    handle = None if request.dry_run else notifications.send(started)
+    cancel = threading.Event()
+    options = RunOptions(
+        dry_run=request.dry_run,
+        on_failure=project.config.settings.on_failure,
+        max_workers=project.config.settings.max_workers or 4,
+        cancel=cancel,
+        mask=masker.mask,
+        echo=lambda line: say(masker.mask(line)),
+        commit=_commit(),
+    )
+    with stop_on_signals(cancel, notify=say):
+        report.results = _run_clusters(project, backend, jobs, options, request.max_clusters)
+    report.interrupted = cancel.is_set()
+    if handle is not None:
+        ok = report.exit_code == EXIT_OK
+        final = _event(project, jobs, "deploy_succeeded" if ok else "deploy_failed", report.results)
+        notifications.update(handle, final)
+    return report
+
+
+def _run_clusters(
+    project: Project,
+    backend: StateBackend,
+    jobs: Sequence[ClusterJob],
+    options: RunOptions,
+    max_clusters: int,
+) -> list[AppResult]:
+    results: list[AppResult] = []
+    with ThreadPoolExecutor(max_workers=max(1, max_clusters)) as pool:
+        pending: set[Future[list[AppResult]]] = {
+            pool.submit(deploy_cluster, project, backend, job, options) for job in jobs
+        }
+        # Short waits keep the main thread free to run the SIGTERM handler.
+        while pending:
+            done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+            for future in done:
+                results += future.result()
+    order = {job.name: i for i, job in enumerate(jobs)}
+    return sorted(results, key=lambda r: (order[r.cluster], r.app))
+
+
+def _commit() -> str:
+    commit = ci_context().commit
+    return commit.sha if commit else ""
+
+
+def _event(
+    project: Project, jobs: Sequence[ClusterJob], kind: EventKind, results: Sequence[AppResult]
+) -> Event:
+    by_key = {(r.cluster, r.app): r for r in results}
+    changes = []
+    for job in jobs:
+        for name, task in sorted(job.tasks.items()):
+            result = by_key.get((job.name, name))
+            old = result.old_revision if result else None
+            new = result.new_revision if result else None
+            added, changed, deleted = task.counts
+            changes.append(
+                AppChange(
+                    name,
+                    job.name,
+                    f"r{old}" if old else None,
+                    f"r{new}" if new else None,
+                    added,
+                    changed,
+                    deleted,
+                )
+            )
+    failed = next((r for r in results if not r.ok and r.result != "skipped"), None)
+    failure = Failure(failed.app, failed.detail, failed.cluster) if failed else None
+    return event_from_ci_env(
+        kind,
+        clusters=[job.name for job in jobs],
+        apps=changes,
+        project=project.config.metadata.name or "",
+        failure=failure,
+    )
+
+
+def deploy(
+    chdir: Path,
+    file: Path | None,
+    request: DeployRequest,
+    *,
+    output_format: str = "text",
+) -> int:
+    """The CLI command: print the summary table (or JSON) and return the exit code."""
+    project = load_project(chdir, file)
+    report = run_deploy(project, request)
+    click.echo(report.to_json() if output_format == "json" else report.text())
+    return report.exit_code
+
+
+def deploy_for_ci(invocation: Invocation) -> CommandResult:
+    """``deploy`` as the ci entrypoint runs it: with the saved plan when one exists."""
+    project = load_project(invocation.chdir, invocation.config)
+    plan = invocation.plan_path if invocation.plan_path.is_file() else None
+    request = DeployRequest(clusters=invocation.clusters, plan_path=plan)
+    report = run_deploy(project, request)
+    click.echo(report.text())
+    failed = [r for r in report.results if not r.ok]
+    line = f"{len(report.results) - len(failed)} app(s) deployed, {len(failed)} failed"
+    return CommandResult(
+        exit_code=report.exit_code,
+        summary=line,
+        markdown="**sbkube-ci deploy**: "
+        + line
+        + "\n\n"
+        + summary.markdown(report.results, report.mask),
+        apps=[
+            AppOutcome(r.cluster, r.app, error="" if r.ok else r.detail or r.result)
+            for r in report.results
+        ],
+    )

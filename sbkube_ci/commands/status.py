@@ -1,0 +1,119 @@
+"""``sbkube-ci status``: drift between what was deployed and the live cluster.
+
+Exit codes: 0 no drift, 2 drift found (objects missing or changed by another field manager;
+for a scheduled drift-check job), 1 error. Unhealthy workloads are reported but are not drift.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from sbkube_ci.ci.decide import Invocation
+from sbkube_ci.ci.result import CommandResult
+from sbkube_ci.commands.deploy import build_masker
+from sbkube_ci.config.loader import Project, load_project
+from sbkube_ci.deploy.clusters import connect
+from sbkube_ci.deploy.drift import AppDrift, DeployedApp, DriftReport, detect_drift
+from sbkube_ci.deploy.record import from_state_refs
+from sbkube_ci.notify import AppChange, Notifications, event_from_ci_env
+from sbkube_ci.render.normalize import load_objects
+from sbkube_ci.render.pipeline import select_clusters
+from sbkube_ci.state import StateBackend, open_backend
+
+EXIT_DRIFT = 2
+
+
+def drift_reports(
+    project: Project, backend: StateBackend, clusters: Sequence[str] = ()
+) -> list[DriftReport]:
+    """One report per selected cluster: the state's apps compared with the live objects."""
+    reports = []
+    settings = project.config.settings
+    for name, cluster in select_clusters(project, clusters or None).items():
+        state = backend.read_state(name)
+        apps = {
+            app: DeployedApp(
+                from_state_refs(recorded.inventory),
+                load_objects(backend.load_snapshot(name, recorded.snapshot))
+                if recorded.snapshot
+                else [],
+            )
+            for app, recorded in state.apps.items()
+            if recorded.inventory
+        }
+        with connect(name, cluster, settings, base_dir=project.base_dir) as connection:
+            reports.append(detect_drift(connection.client, name, apps))
+    return reports
+
+
+def describe(report: DriftReport) -> list[str]:
+    """Lines for humans: a header per cluster, then one line per finding."""
+    if report.has_drift or report.has_unhealthy:
+        state = "DRIFT" if report.has_drift else "unhealthy workloads"
+        lines = [f"{report.cluster}: {state}"]
+    else:
+        return [f"{report.cluster}: no drift ({len(report.apps)} apps)"]
+    for app in report.apps:
+        lines += _app_lines(app)
+    return lines
+
+
+def _app_lines(app: AppDrift) -> list[str]:
+    lines = [f"  {app.app}: missing {ref}" for ref in app.missing]
+    for modified in app.modified:
+        for change in modified.fields:
+            lines.append(f"  {app.app}: modified {modified.ref}: {change.describe()}")
+    lines += [f"  {app.app}: unhealthy {u.ref}: {u.reason}" for u in app.unhealthy]
+    return lines
+
+
+def status(
+    chdir: Path, file: Path | None, clusters: Sequence[str], *, output_format: str = "text"
+) -> int:
+    """Print the drift of each cluster; notify ``drift_detected``; exit 2 on drift."""
+    project = load_project(chdir, file)
+    reports = drift_reports(project, open_backend(project), clusters)
+    masker = build_masker(project)
+    if output_format == "json":
+        click.echo(masker.mask(json.dumps([r.to_dict() for r in reports], indent=2)))
+    else:
+        click.echo(masker.mask(_text(reports)))
+    return _notify(project, reports)
+
+
+def status_for_ci(invocation: Invocation) -> CommandResult:
+    """``status`` from the ci entrypoint (a scheduled drift check): exit 2 is drift."""
+    project = load_project(invocation.chdir, invocation.config)
+    reports = drift_reports(project, open_backend(project), invocation.clusters)
+    text = build_masker(project).mask(_text(reports))
+    click.echo(text)
+    code = _notify(project, reports)
+    line = "drift found" if code == EXIT_DRIFT else "no drift"
+    return CommandResult(
+        code, summary=line, markdown=f"**sbkube-ci status**: {line}\n\n```\n{text}\n```"
+    )
+
+
+def _text(reports: Sequence[DriftReport]) -> str:
+    return "\n".join(line for r in reports for line in describe(r))
+
+
+def _notify(project: Project, reports: Sequence[DriftReport]) -> int:
+    masker = build_masker(project)
+    drifted = [r for r in reports if r.has_drift]
+    if not drifted:
+        return 0
+    notifications = Notifications.from_config(project.config, mask=masker.mask)
+    event = event_from_ci_env(
+        "drift_detected",
+        clusters=[r.cluster for r in drifted],
+        apps=[AppChange(a.app, r.cluster) for r in drifted for a in r.apps if a.has_drift],
+        project=project.config.metadata.name or "",
+        detail="; ".join(line.strip() for r in drifted for line in describe(r)[1:4]),
+    )
+    notifications.send(event)
+    return EXIT_DRIFT

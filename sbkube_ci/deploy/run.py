@@ -1,0 +1,261 @@
+"""One cluster's deploy run: lock, connect, apps in ``depends_on`` order, record, release.
+
+The lock is released on every path (errors, SIGTERM: the scheduler's cancel event stops new
+apps while running ones finish and record their state). An app that did not finish gets
+no state; ``on_failure: rollback`` re-applies the previous snapshot of the app that failed.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from sbkube_ci.config.loader import Project
+from sbkube_ci.deploy import dag
+from sbkube_ci.deploy.applier import Applier, ApplyError, ObjectRef
+from sbkube_ci.deploy.clusters import connect
+from sbkube_ci.deploy.helm_release import HelmReleases
+from sbkube_ci.deploy.readiness import ReadinessWaiter
+from sbkube_ci.deploy.record import Recorder, from_state_refs
+from sbkube_ci.deploy.steps import Session, run_task
+from sbkube_ci.deploy.summary import AppResult, Result
+from sbkube_ci.deploy.tasks import AppTask
+from sbkube_ci.errors import DeployError, SbkubeError
+from sbkube_ci.render.normalize import load_objects
+from sbkube_ci.state import AppState, HeldLock, StateBackend, StateDocument
+
+OnFailure = Literal["stop", "continue", "rollback"]
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What every cluster run of one ``deploy`` shares."""
+
+    dry_run: bool = False
+    on_failure: OnFailure = "stop"
+    max_workers: int = 4
+    cancel: threading.Event = field(default_factory=threading.Event)
+    mask: Callable[[str], str] = lambda text: text
+    echo: Callable[[str], None] = print
+    commit: str = ""
+    connect_timeout: float = 10.0
+
+
+@dataclass(frozen=True)
+class ClusterJob:
+    """The apps to deploy on one cluster; ``expected_revision`` is the plan's state revision."""
+
+    name: str
+    tasks: dict[str, AppTask]
+    expected_revision: int | None = None
+
+
+@dataclass
+class _Progress:
+    """What the cluster run knows so far; filled by the app workers."""
+
+    job: ClusterJob
+    results: dict[str, AppResult] = field(default_factory=dict)
+    partial: dict[str, list[ObjectRef]] = field(default_factory=dict)
+
+    def failed_rest(self, line: str) -> list[AppResult]:
+        for name, task in sorted(self.job.tasks.items()):
+            if name not in self.results:
+                self.results[name] = AppResult(self.job.name, name, task.action, "failed", 0, line)
+        return self.ordered()
+
+    def ordered(self) -> list[AppResult]:
+        return [self.results[n] for n in sorted(self.results)]
+
+
+def deploy_cluster(
+    project: Project, backend: StateBackend, job: ClusterJob, options: RunOptions
+) -> list[AppResult]:
+    """Deploy ``job`` under the cluster's lock; every app gets one result row."""
+    progress = _Progress(job)
+    if not job.tasks:
+        return []
+    reason = "deploy " + ", ".join(sorted(job.tasks))
+    try:
+        with backend.locked(job.name, reason=reason[:200]) as held:
+            _locked_run(project, backend, options=options, held=held, progress=progress)
+    except SbkubeError as exc:
+        return progress.failed_rest(options.mask(str(exc)))
+    return progress.ordered()
+
+
+def _locked_run(
+    project: Project,
+    backend: StateBackend,
+    *,
+    options: RunOptions,
+    held: HeldLock,
+    progress: _Progress,
+) -> None:
+    job = progress.job
+    started = time.monotonic()
+    state = backend.read_state(job.name)
+    check_revision(job, state)
+    clusters = project.config.effective_clusters()
+    settings = project.config.settings
+    with connect(
+        job.name,
+        clusters.get(job.name),
+        settings,
+        base_dir=project.base_dir,
+        connect_timeout=options.connect_timeout,
+    ) as connection:
+        waiter = ReadinessWaiter(connection.client, progress=options.echo, max_interval=2.0)
+        session = Session(
+            cluster_name=job.name,
+            project=project,
+            cluster=clusters.get(job.name) or next(iter(clusters.values())),
+            connection=connection,
+            applier=Applier(connection.client, cluster=job.name, waiter=waiter),
+            helm=HelmReleases(
+                project.base_dir / ".sbkube" / "helm",
+                kubeconfig=connection.kubeconfig,
+                kube_context=connection.context,
+            ),
+            dry_run=options.dry_run,
+            mask=options.mask,
+            echo=options.echo,
+        )
+        record = backend.new_record("deploy", job.name, commit=options.commit)
+        recorder = Recorder(backend, job.name, record, state.revision, held)
+        _run_apps(session, state, recorder, options, progress)
+        if options.on_failure == "rollback" and not options.dry_run:
+            _roll_back_failed(session, backend, state, progress)
+    if not options.dry_run:
+        results = progress.ordered()
+        failed = [r for r in results if not r.ok]
+        detail = failed[0].detail if failed else ""
+        outcome = "failed" if failed else "succeeded"
+        recorder.finish(outcome, time.monotonic() - started, detail)
+
+
+def check_revision(job: ClusterJob, state: StateDocument) -> None:
+    """Refuse a plan made against another state revision than the current one."""
+    if job.expected_revision is not None and state.revision != job.expected_revision:
+        raise DeployError(
+            f"cluster {job.name}: the plan was made against state r{job.expected_revision} "
+            f"but the state is now r{state.revision} (deployed since); plan again and review"
+        )
+
+
+def _run_apps(
+    session: Session,
+    state: StateDocument,
+    recorder: Recorder,
+    options: RunOptions,
+    progress: _Progress,
+) -> None:
+    job = progress.job
+
+    def work(name: str) -> None:
+        _deploy_one(session, job.tasks[name], state.apps.get(name), recorder, progress)
+
+    graph = {name: list(task.depends_on) for name, task in job.tasks.items()}
+    outcomes = dag.run(
+        graph,
+        work,
+        max_workers=options.max_workers,
+        on_failure="continue" if options.on_failure == "continue" else "stop",
+        cancel=options.cancel,
+    )
+    for name, outcome in outcomes.items():
+        if name in progress.results:
+            continue
+        task = job.tasks[name]
+        status: Result = "failed" if outcome.status == "failed" else "skipped"
+        line = options.mask((outcome.error or "").splitlines()[0] if outcome.error else "")
+        progress.results[name] = AppResult(job.name, name, task.action, status, 0.0, line)
+
+
+def _deploy_one(
+    session: Session,
+    task: AppTask,
+    old: AppState | None,
+    recorder: Recorder,
+    progress: _Progress,
+) -> None:
+    started = time.monotonic()
+    where = f"{session.cluster_name}/{task.name}"
+    session.echo(session.mask(f"{where}: {task.action} ({task.mode}) ..."))
+    try:
+        deployed = run_task(session, task, old)
+    except ApplyError as exc:
+        progress.partial[task.name] = exc.result.inventory
+        session.echo(session.mask(f"{where}: failed: {exc}"))
+        raise
+    except SbkubeError as exc:
+        session.echo(session.mask(f"{where}: failed: {exc}"))
+        raise
+    new_revision = None
+    if not session.dry_run:
+        if deployed is None:
+            if old is not None:
+                recorder.remove(task.name, old)
+        else:
+            new_revision = recorder.save(deployed).revision
+    elapsed = time.monotonic() - started
+    result: Result = "dry run" if session.dry_run else "succeeded"
+    old_revision = old.revision if old else None
+    progress.results[task.name] = AppResult(
+        session.cluster_name,
+        task.name,
+        task.action,
+        result,
+        elapsed,
+        "",
+        old_revision,
+        new_revision,
+    )
+    session.echo(session.mask(f"{where}: {result} in {elapsed:.1f}s"))
+
+
+def _roll_back_failed(
+    session: Session, backend: StateBackend, state: StateDocument, progress: _Progress
+) -> None:
+    """``on_failure: rollback``: put each failed app back to what the state records."""
+    for name, result in sorted(progress.results.items()):
+        if result.result != "failed":
+            continue
+        old = state.apps.get(name)
+        partial = progress.partial.get(name, [])
+        try:
+            note = _roll_back(session, backend, name, old, partial)
+        except SbkubeError as exc:
+            note = f"rollback failed too: {session.mask(str(exc))}"
+            progress.results[name] = _with_detail(result, "failed", note)
+            continue
+        progress.results[name] = _with_detail(result, "rolled back", note)
+
+
+def _roll_back(
+    session: Session,
+    backend: StateBackend,
+    name: str,
+    old: AppState | None,
+    partial: Sequence[ObjectRef],
+) -> str:
+    if old is None:
+        session.applier.apply_app(name, [], partial, namespace=session.namespace(name))
+        return "rolled back: removed what this deploy created"
+    if old.helm is not None:
+        if old.helm.revision is None:
+            return "not rolled back: no helm revision recorded (use atomic: true)"
+        session.helm.rollback(name, old.helm.name, old.helm.namespace, old.helm.revision)
+        return f"rolled back to helm revision {old.helm.revision}"
+    objects = load_objects(backend.load_snapshot(session.cluster_name, old.snapshot))
+    previous = sorted({*from_state_refs(old.inventory), *partial}, key=ObjectRef.key)
+    session.applier.apply_app(name, objects, previous, namespace=session.namespace(name))
+    return f"rolled back to r{old.revision}"
+
+
+def _with_detail(result: AppResult, status: Result, note: str) -> AppResult:
+    detail = f"{result.detail}; {note}" if result.detail else note
+    return replace(result, result=status, detail=detail)

@@ -1,0 +1,209 @@
+"""Deploying one app on one connected cluster: apply mode, helm mode, exec apps and removals.
+
+Each step returns what the state records of the app (``Deployed``), or None for a removal.
+Hooks around the app (``pre_deploy``, ``post_deploy``, ``on_deploy_failure``) run here too,
+through ``CommandRunner``: only at deploy time, never in plan, masked.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sbkube_ci.config.apps import App, ExecApp, HelmApp
+from sbkube_ci.config.loader import Project
+from sbkube_ci.config.sections import Cluster
+from sbkube_ci.deploy.applier import Applier, ObjectRef
+from sbkube_ci.deploy.clusters import ClusterConnection
+from sbkube_ci.deploy.commands import CommandRunner
+from sbkube_ci.deploy.helm_release import HelmReleases, UpgradeRequest
+from sbkube_ci.deploy.kube_errors import UnknownKindError
+from sbkube_ci.deploy.record import Deployed, from_state_refs
+from sbkube_ci.deploy.tasks import AppTask
+from sbkube_ci.errors import DeployError
+from sbkube_ci.render.build import values_path
+from sbkube_ci.render.result import RenderedApp
+from sbkube_ci.state import AppState, HelmReleaseRef
+
+Echo = Callable[[str], None]
+
+
+@dataclass
+class Session:
+    """One cluster's deploy: the connection, the tools on it and the options of the run."""
+
+    cluster_name: str
+    project: Project
+    cluster: Cluster
+    connection: ClusterConnection
+    applier: Applier
+    helm: HelmReleases
+    dry_run: bool
+    mask: Callable[[str], str]
+    echo: Echo
+
+    def namespace(self, app: str) -> str:
+        return self.project.config.namespace_of(app, self.cluster)
+
+    def timeout(self, app: App | None) -> float:
+        own = app.timeout if isinstance(app, HelmApp) else None
+        return float(own or self.project.config.settings.timeout)
+
+    def runner(self, app: str) -> CommandRunner:
+        """Commands of ``app`` run in the project directory with the cluster in their env."""
+        env = dict(os.environ)
+        env.update(SBKUBE_APP=app, SBKUBE_CLUSTER=self.cluster_name)
+        env["SBKUBE_NAMESPACE"] = self.namespace(app) if app in self.project.config.apps else ""
+        if self.connection.kubeconfig is not None:
+            env["KUBECONFIG"] = str(self.connection.kubeconfig)
+        return CommandRunner(
+            cwd=str(self.project.base_dir), env=env, mask=self.mask, echo=self.echo
+        )
+
+
+def run_task(session: Session, task: AppTask, old: AppState | None) -> Deployed | None:
+    """Deploy (or remove) one app with its hooks; raises DeployError naming it on failure."""
+    app = session.project.config.apps.get(task.name)
+    what = f"{session.cluster_name}/{task.name}"
+    hooks = app.hooks if app is not None else None
+    run_hooks = hooks is not None and not session.dry_run
+    if run_hooks and hooks is not None:
+        session.runner(task.name).run_all(f"{what} pre_deploy", hooks.pre_deploy)
+    try:
+        deployed = _dispatch(session, task, app, old)
+    except DeployError:
+        if run_hooks and hooks is not None:
+            session.runner(task.name).run_all(f"{what} on_deploy_failure", hooks.on_deploy_failure)
+        raise
+    if run_hooks and hooks is not None:
+        session.runner(task.name).run_all(f"{what} post_deploy", hooks.post_deploy)
+    return deployed
+
+
+def _dispatch(
+    session: Session, task: AppTask, app: App | None, old: AppState | None
+) -> Deployed | None:
+    if task.action == "delete":
+        remove_app(session, task.name, old)
+        return None
+    if isinstance(app, ExecApp):
+        return _exec(session, task, app)
+    if isinstance(app, HelmApp) and task.mode == "helm":
+        return _helm(session, task, app)
+    return _apply(session, task, app, old)
+
+
+def _apply(session: Session, task: AppTask, app: App | None, old: AppState | None) -> Deployed:
+    result = session.applier.apply_app(
+        task.name,
+        rendered_of(task).objects,
+        from_state_refs(old.inventory) if old else [],
+        namespace=session.namespace(task.name),
+        dry_run=session.dry_run,
+        force_conflicts=bool(getattr(app, "force_conflicts", False)),
+        timeout=session.timeout(app),
+    )
+    return _deployed(task, result.inventory)
+
+
+def _exec(session: Session, task: AppTask, app: ExecApp) -> Deployed:
+    what = f"{session.cluster_name}/{task.name}"
+    if session.dry_run:
+        session.echo(session.mask(f"{what}: dry run: would run {len(app.commands)} command(s)"))
+    else:
+        session.runner(task.name).run_all(what, app.commands)
+    return Deployed(task.name, input_digest=task.input_digest)
+
+
+def helm_request(session: Session, task: AppTask, app: HelmApp) -> UpgradeRequest:
+    """The ``helm upgrade --install`` of the chart ``build`` wrote, with this cluster's values."""
+    chart = session.project.base_dir / ".sbkube" / "build" / task.name
+    if not chart.is_dir():
+        raise DeployError(
+            f"app {task.name}: built chart {chart} is missing; run `sbkube-ci build` first"
+        )
+    values: Path | None = values_path(chart, session.cluster_name)
+    return UpgradeRequest(
+        app=task.name,
+        release=app.release_name or task.name,
+        chart=chart,
+        namespace=session.namespace(task.name),
+        values_file=values if values is not None and values.is_file() else None,
+        create_namespace=app.create_namespace,
+        atomic=app.atomic,
+        wait=app.wait,
+        timeout=session.timeout(app),
+        dry_run=session.dry_run,
+    )
+
+
+def _helm(session: Session, task: AppTask, app: HelmApp) -> Deployed:
+    request = helm_request(session, task, app)
+    session.helm.upgrade(request)
+    revision = None
+    if not session.dry_run:
+        history = session.helm.history(task.name, request.release, request.namespace)
+        revision = history[-1].revision if history else None
+    release = HelmReleaseRef(name=request.release, namespace=request.namespace, revision=revision)
+    refs = _refs(session, rendered_of(task).objects, request.namespace)
+    return _deployed(task, refs, helm=release)
+
+
+def remove_app(session: Session, app: str, old: AppState | None) -> None:
+    """Prune everything a removed app deployed, or uninstall its helm release."""
+    if old is None:
+        return
+    if old.helm is not None:
+        session.helm.uninstall(
+            app, old.helm.name, old.helm.namespace, dry_run=session.dry_run, timeout=600.0
+        )
+        return
+    session.applier.apply_app(
+        app, [], from_state_refs(old.inventory), dry_run=session.dry_run, timeout=600.0
+    )
+
+
+def _deployed(
+    task: AppTask, refs: Sequence[ObjectRef], helm: HelmReleaseRef | None = None
+) -> Deployed:
+    rendered = rendered_of(task)
+    return Deployed(
+        task.name,
+        render_digest=rendered.render_digest,
+        input_digest=rendered.input_digest,
+        pin=rendered.pin,
+        inventory=list(refs),
+        manifests=rendered.text,
+        helm=helm,
+    )
+
+
+def rendered_of(task: AppTask) -> RenderedApp:
+    if task.rendered is None:  # a task is built with its render; this is a bug, not a user error
+        raise DeployError(f"app {task.name}: internal error: no rendered manifests")
+    return task.rendered
+
+
+def _refs(session: Session, objects: Sequence[dict[str, Any]], namespace: str) -> list[ObjectRef]:
+    """The inventory of a helm release: its rendered objects, namespaced as the server says."""
+    refs = []
+    for obj in objects:
+        ref = ObjectRef.of(obj)
+        try:
+            namespaced = bool(
+                session.connection.client.resource(ref.api_version, ref.kind).namespaced
+            )
+        except UnknownKindError:
+            namespaced = ref.namespace is not None
+        refs.append(
+            ObjectRef(
+                ref.api_version,
+                ref.kind,
+                (ref.namespace or namespace) if namespaced else None,
+                ref.name,
+            )
+        )
+    return sorted(refs, key=ObjectRef.key)

@@ -1,0 +1,87 @@
+"""The result of a deploy: one row per (cluster, app), as a table, Markdown or JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+Result = Literal["succeeded", "failed", "skipped", "rolled back", "dry run"]
+OK_RESULTS = ("succeeded", "dry run")
+HEADER = ["CLUSTER", "APP", "ACTION", "RESULT", "DURATION", "DETAIL"]
+
+
+@dataclass(frozen=True)
+class AppResult:
+    """What happened to one app on one cluster; ``detail`` is one line (the error, if any)."""
+
+    cluster: str
+    app: str
+    action: str  # create, update, delete, exec, rollback
+    result: Result
+    duration: float = 0.0
+    detail: str = ""
+    old_revision: int | None = None
+    new_revision: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.result in OK_RESULTS
+
+    def row(self) -> list[str]:
+        return [
+            self.cluster,
+            self.app,
+            self.action,
+            self.result,
+            f"{self.duration:.1f}s" if self.duration else "-",
+            self.detail.splitlines()[0] if self.detail else "",
+        ]
+
+
+def table(rows: Sequence[Sequence[str]]) -> list[str]:
+    """Rows as left-aligned columns separated by two spaces."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows
+    ]
+
+
+def text(results: Sequence[AppResult], mask: Callable[[str], str]) -> str:
+    """The summary table, masked; ``nothing to deploy`` when empty."""
+    if not results:
+        return "nothing to deploy: every app is up to date"
+    return mask("\n".join(table([HEADER, *(r.row() for r in results)])))
+
+
+def markdown(results: Sequence[AppResult], mask: Callable[[str], str]) -> str:
+    """A Markdown table for the CI job summary; pipes in values are escaped."""
+    if not results:
+        return "_Nothing to deploy: every app is up to date._"
+    lines = ["| " + " | ".join(h.title() for h in HEADER) + " |", "|" + "---|" * len(HEADER)]
+    for result in results:
+        cells = [c.replace("|", "\\|") for c in result.row()]
+        lines.append("| " + " | ".join(cells) + " |")
+    return mask("\n".join(lines))
+
+
+def as_json(results: Sequence[AppResult], mask: Callable[[str], str]) -> list[dict[str, Any]]:
+    return [
+        {k: mask(v) if isinstance(v, str) else v for k, v in asdict(r).items()} for r in results
+    ]
+
+
+def cluster_lines(results: Sequence[AppResult], clusters: Sequence[str]) -> list[str]:
+    """One line per cluster: ``prod: ok (3 apps)`` or ``prod: FAILED (1 of 3 apps)``."""
+    lines = []
+    for cluster in clusters:
+        mine = [r for r in results if r.cluster == cluster]
+        failed = [r for r in mine if not r.ok and r.result != "skipped"]
+        skipped = [r for r in mine if r.result == "skipped"]
+        if failed:
+            lines.append(f"{cluster}: FAILED ({len(failed)} of {len(mine)} apps failed)")
+        elif skipped:
+            lines.append(f"{cluster}: STOPPED ({len(skipped)} of {len(mine)} apps not deployed)")
+        else:
+            lines.append(f"{cluster}: ok ({len(mine)} apps)")
+    return lines

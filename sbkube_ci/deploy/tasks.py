@@ -1,0 +1,172 @@
+"""Which apps a deploy touches on one cluster, and how: from a reviewed plan or from the state.
+
+With a plan, exactly the apps it marks create/update/delete, and only if a re-render gives
+the render digest the plan recorded ("what was reviewed is what is deployed"). Without one,
+every app whose input or render digest differs from the deployed one (quiet diffs: an app
+whose inputs did not change is skipped), plus the apps removed from the configuration.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from sbkube_ci.config.apps import App, ExecApp, GitApp, HelmApp, HttpApp, KustomizeApp, YamlApp
+from sbkube_ci.config.loader import Project
+from sbkube_ci.errors import DeployError
+from sbkube_ci.plan_model import ClusterPlan
+from sbkube_ci.render.result import RenderedApp
+from sbkube_ci.state import AppState, StateDocument
+
+Mode = Literal["apply", "helm", "exec"]
+TaskAction = Literal["create", "update", "delete"]
+_APPLIED = (YamlApp, KustomizeApp, GitApp, HttpApp)
+
+
+@dataclass(frozen=True)
+class AppTask:
+    """One app to deploy (or remove) on one cluster."""
+
+    name: str
+    action: TaskAction
+    mode: Mode
+    depends_on: tuple[str, ...] = ()
+    rendered: RenderedApp | None = None
+    input_digest: str = ""
+    counts: tuple[int, int, int] = (0, 0, 0)  # objects added, changed, deleted (from a plan)
+
+
+def mode_of(app: App) -> Mode | None:
+    """How an app is deployed; None for app types deploy does not run (noop, action, hook)."""
+    if isinstance(app, HelmApp):
+        return app.deploy_mode
+    if isinstance(app, _APPLIED):
+        return "apply"
+    if isinstance(app, ExecApp):
+        return "exec"
+    return None
+
+
+def exec_digest(app: ExecApp) -> str:
+    """An exec app's input digest: its commands; it runs again only when they change."""
+    text = json.dumps({"commands": app.commands}, sort_keys=True)
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def removed_mode(old: AppState) -> Mode:
+    return "helm" if old.helm is not None else "apply"
+
+
+def from_state(
+    project: Project,
+    rendered: Mapping[str, RenderedApp],
+    state: StateDocument,
+    apps: Iterable[str] | None,
+) -> dict[str, AppTask]:
+    """Apps whose digests differ from the state, exec apps whose commands changed, removals."""
+    config = project.config
+    selected = set(apps) if apps is not None else None
+    tasks: dict[str, AppTask] = {}
+    for name, app in sorted(config.enabled_apps().items()):
+        mode = mode_of(app)
+        if mode is None or (selected is not None and name not in selected):
+            continue
+        old = state.apps.get(name)
+        task = _changed(name, app, mode, rendered.get(name), old)
+        if task is not None:
+            tasks[name] = task
+    if selected is None:
+        for name, old in sorted(state.apps.items()):
+            if name not in config.apps:
+                tasks[name] = AppTask(name, "delete", removed_mode(old))
+    return tasks
+
+
+def _changed(
+    name: str, app: App, mode: Mode, rendered: RenderedApp | None, old: AppState | None
+) -> AppTask | None:
+    action: TaskAction = "create" if old is None else "update"
+    deps = tuple(app.depends_on)
+    if isinstance(app, ExecApp):
+        digest = exec_digest(app)
+        if old is not None and old.input_digest == digest:
+            return None
+        return AppTask(name, action, mode, deps, input_digest=digest)
+    if rendered is None:
+        return None  # it failed to render; the caller reports the render error
+    if old is not None and old.input_digest and rendered.input_digest == old.input_digest:
+        return None
+    if old is not None and rendered.render_digest == old.render_digest:
+        return None
+    return AppTask(name, action, mode, deps, rendered, rendered.input_digest)
+
+
+def from_plan(
+    project: Project,
+    plan: ClusterPlan,
+    rendered: Mapping[str, RenderedApp],
+    state: StateDocument,
+) -> dict[str, AppTask]:
+    """The apps the plan marks create/update/delete; refuses if a re-render differs."""
+    config = project.config
+    tasks: dict[str, AppTask] = {}
+    for planned in plan.apps:
+        if planned.error:
+            raise DeployError(
+                f"cluster {plan.name}: app {planned.name} failed to render in the plan "
+                f"({planned.error.splitlines()[0]}); fix it and plan again"
+            )
+        if planned.action == "unchanged":
+            continue
+        counts = (planned.added, planned.changed, planned.deleted)
+        if planned.action == "delete":
+            old = state.apps.get(planned.name)
+            if old is not None:
+                tasks[planned.name] = AppTask(planned.name, "delete", removed_mode(old), (), None)
+            continue
+        app = config.apps.get(planned.name)
+        mode = mode_of(app) if app is not None else None
+        if app is None or mode is None:
+            raise DeployError(
+                f"cluster {plan.name}: the plan deploys app {planned.name}, which is not a "
+                "deployable app of sbkube.yaml any more; plan again"
+            )
+        current = _check_digest(plan.name, planned.name, planned.render_digest, rendered)
+        tasks[planned.name] = AppTask(
+            planned.name,
+            planned.action,
+            mode,
+            tuple(app.depends_on),
+            current,
+            current.input_digest,
+            counts,
+        )
+    # Exec apps are never planned (a PR must not run commands); they run when they changed.
+    for name, app in sorted(config.enabled_apps().items()):
+        if isinstance(app, ExecApp):
+            task = _changed(name, app, "exec", None, state.apps.get(name))
+            if task is not None:
+                tasks[name] = task
+    return tasks
+
+
+def _check_digest(
+    cluster: str, app: str, planned: str | None, renders: Mapping[str, RenderedApp]
+) -> RenderedApp:
+    rendered = renders.get(app)
+    if rendered is None:
+        raise DeployError(f"cluster {cluster}: app {app} did not render; plan again")
+    if planned != rendered.render_digest:
+        raise DeployError(
+            f"cluster {cluster}: app {app} renders differently from the reviewed plan "
+            f"({_short(planned)} planned, {_short(rendered.render_digest)} now); what was "
+            "reviewed is what is deployed: plan again and review the new diff"
+        )
+    return rendered
+
+
+def _short(digest: str | None) -> str:
+    return (digest or "none").removeprefix("sha256:")[:12]

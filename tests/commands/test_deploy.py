@@ -6,13 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.deploy.project import DeployProject, config_map, deployment
+from tests.deploy.project import DeployProject, config_map, deployment, kube_apply, namespace
 from tests.fakekube.fixture import FakeKube
 
 
 @pytest.fixture
 def project(tmp_path: Path, fake_kube: FakeKube) -> DeployProject:
     fake_kube.auto_ready()
+    kube_apply(fake_kube.kubeconfig_path, namespace("shop"))
     root = tmp_path / "repo"
     root.mkdir()
     return DeployProject(root, {"prod": fake_kube.kubeconfig_path})
@@ -51,3 +52,158 @@ def test_deploy_in_dag_order_records_state_snapshot_and_history(
     ]  # fmt: skip
     assert web.deployment_id == record.id
     assert backend.lock_status("prod") is None
+
+
+def service(name: str) -> dict[str, object]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name},
+        "spec": {"selector": {"app": name}, "ports": [{"port": 80}]},
+    }
+
+
+def test_second_deploy_without_changes_skips_everything(project: DeployProject) -> None:
+    project.app("config", [config_map("settings", color="blue")])
+    first, _ = project.deploy()
+    assert first.exit_code == 0, first.text()
+
+    report, lines = project.deploy()
+
+    assert report.exit_code == 0
+    assert report.results == []
+    assert lines == []
+    assert "nothing to deploy" in report.text()
+    assert project.backend().read_state("prod").revision == 1
+
+
+def test_a_change_prunes_the_removed_object(project: DeployProject, fake_kube: FakeKube) -> None:
+    project.app("config", [config_map("settings", color="blue"), config_map("old")])
+    project.deploy()
+    project.app("config", [config_map("settings", color="green")])
+
+    report, _ = project.deploy()
+
+    assert [(r.app, r.action, r.result) for r in report.results] == [
+        ("config", "update", "succeeded")
+    ]
+    assert fake_kube.get("ConfigMap", "shop", "old") is None
+    assert fake_kube.require("ConfigMap", "shop", "settings")["data"] == {"color": "green"}
+    app = project.backend().read_state("prod").apps["config"]
+    assert app.revision == 2
+    assert [r.name for r in app.inventory] == ["settings"]
+    [latest, _first] = project.backend().list_history(cluster="prod")
+    assert [(c.app, c.old_revision, c.new_revision) for c in latest.apps] == [("config", 1, 2)]
+
+
+def test_lock_held_by_another_owner_fails_naming_the_holder(
+    project: DeployProject, fake_kube: FakeKube
+) -> None:
+    project.app("config", [config_map("settings")])
+    other = project.backend(actor="bob")
+    handle = other.acquire_lock("prod", reason="manual fix")
+
+    report, _ = project.deploy()
+
+    assert report.exit_code == 1
+    [result] = report.results
+    assert result.result == "failed"
+    assert "cluster prod is locked by bob" in result.detail
+    assert fake_kube.get("ConfigMap", "shop", "settings") is None
+    assert project.backend().read_state("prod").revision == 0
+    other.release_lock(handle)
+
+
+def test_stop_policy_starts_nothing_after_a_failure(
+    project: DeployProject, fake_kube: FakeKube
+) -> None:
+    project.settings["max_workers"] = 1
+    project.app("a-web", [service("web")])
+    project.app("b-config", [config_map("settings")])
+    project.app("c-after", [config_map("after")], depends_on=["a-web"])
+    fake_kube.forbid("patch", "services")
+
+    report, _ = project.deploy()
+
+    assert report.exit_code == 1
+    outcome = {r.app: (r.result, r.detail) for r in report.results}
+    assert outcome["a-web"][0] == "failed"
+    assert "forbidden" in outcome["a-web"][1].lower()
+    assert "services" in outcome["a-web"][1]
+    assert outcome["b-config"] == ("skipped", "not started: the run was stopped")
+    assert outcome["c-after"][0] == "skipped"
+    state = project.backend().read_state("prod")
+    assert state.apps == {}
+    [record] = project.backend().list_history(cluster="prod")
+    assert record.result == "failed"
+    assert project.backend().lock_status("prod") is None
+
+
+def test_continue_policy_deploys_the_independent_rest(
+    project: DeployProject, fake_kube: FakeKube
+) -> None:
+    project.settings.update(max_workers=1, on_failure="continue")
+    project.app("a-web", [service("web")])
+    project.app("b-config", [config_map("settings")])
+    project.app("c-after", [config_map("after")], depends_on=["a-web"])
+    fake_kube.forbid("patch", "services")
+
+    report, _ = project.deploy()
+
+    assert report.exit_code == 1
+    outcome = {r.app: r.result for r in report.results}
+    assert outcome == {"a-web": "failed", "b-config": "succeeded", "c-after": "skipped"}
+    assert sorted(project.backend().read_state("prod").apps) == ["b-config"]
+    lines = report.text().splitlines()
+    assert any(line.startswith("prod: FAILED") for line in lines)
+
+
+def test_rollback_policy_reapplies_the_previous_snapshot(
+    project: DeployProject, fake_kube: FakeKube
+) -> None:
+    project.settings["on_failure"] = "rollback"
+    project.app("web", [config_map("settings", color="blue")])
+    project.deploy()
+    project.app("web", [config_map("settings", color="green"), service("web")])
+    fake_kube.forbid("patch", "services")
+
+    report, _ = project.deploy()
+
+    assert report.exit_code == 1
+    [result] = report.results
+    assert result.result == "rolled back"
+    assert "rolled back to r1" in result.detail
+    assert fake_kube.require("ConfigMap", "shop", "settings")["data"] == {"color": "blue"}
+    assert project.backend().read_state("prod").apps["web"].revision == 1
+
+
+def test_dry_run_takes_the_lock_but_writes_nothing(
+    project: DeployProject, fake_kube: FakeKube
+) -> None:
+    project.app("config", [config_map("settings")])
+
+    report, _ = project.deploy(dry_run=True)
+
+    assert report.exit_code == 0
+    assert [r.result for r in report.results] == ["dry run"]
+    assert fake_kube.get("ConfigMap", "shop", "settings") is None
+    backend = project.backend()
+    assert backend.read_state("prod").revision == 0
+    assert backend.list_history() == []
+    assert (project.root / ".sbkube/state/prod/lock.json").is_file()
+
+
+def test_unreachable_server_is_one_line_and_the_lock_is_released(
+    project: DeployProject, fake_kube: FakeKube
+) -> None:
+    project.app("config", [config_map("settings")])
+    fake_kube.stop()
+
+    report, _ = project.deploy()
+
+    assert report.exit_code == 1
+    [result] = report.results
+    assert "\n" not in result.detail
+    assert "127.0.0.1" in result.detail
+    assert project.backend().lock_status("prod") is None
+    assert project.backend().read_state("prod").revision == 0

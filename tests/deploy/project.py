@@ -84,3 +84,23 @@ class DeployProject:
         request = DeployRequest(**options)
         report = run_deploy(self.load(), request, echo=lines.append, backend=self.backend())
         return report, lines
+
+
+def kube_apply(kubeconfig: Path, obj: dict[str, Any], *, manager: str = "kubectl") -> None:
+    """Server-side apply ``obj`` as another field manager (a person with kubectl)."""
+    from sbkube_ci.deploy.kube import KubeClient
+
+    with KubeClient.from_kubeconfig(kubeconfig, None) as client:
+        resource = client.resource(obj["apiVersion"], obj["kind"])
+        client.dynamic.server_side_apply(
+            resource,
+            body=obj,
+            name=obj["metadata"]["name"],
+            namespace=obj["metadata"].get("namespace"),
+            field_manager=manager,
+            force_conflicts=True,
+        )
+
+
+def namespace(name: str) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}

@@ -10,6 +10,7 @@ import yaml
 
 from sbkube_ci.commands.deploy import DeployReport, DeployRequest, run_deploy
 from sbkube_ci.config.loader import Project, load_project
+from sbkube_ci.deploy.kube import KubeClient
 from sbkube_ci.state import StateBackend, open_backend
 from sbkube_ci.state.identity import Identity
 
@@ -88,8 +89,6 @@ class DeployProject:
 
 def kube_apply(kubeconfig: Path, obj: dict[str, Any], *, manager: str = "kubectl") -> None:
     """Server-side apply ``obj`` as another field manager (a person with kubectl)."""
-    from sbkube_ci.deploy.kube import KubeClient
-
     with KubeClient.from_kubeconfig(kubeconfig, None) as client:
         resource = client.resource(obj["apiVersion"], obj["kind"])
         client.dynamic.server_side_apply(

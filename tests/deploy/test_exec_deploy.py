@@ -1,0 +1,84 @@
+"""Exec apps and app hooks run in deploy (never in template/plan), masked, with the cluster env."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sbkube_ci.render.pipeline import render_project
+from tests.deploy.project import DeployProject, config_map, kube_apply, namespace
+from tests.fakekube.fixture import FakeKube
+
+SECRET = "hunter2-very-secret"
+
+
+@pytest.fixture
+def project(tmp_path: Path, fake_kube: FakeKube, monkeypatch: pytest.MonkeyPatch) -> DeployProject:
+    fake_kube.auto_ready()
+    kube_apply(fake_kube.kubeconfig_path, namespace("shop"))
+    monkeypatch.setenv("DB_PASSWORD", SECRET)
+    root = tmp_path / "repo"
+    root.mkdir()
+    project = DeployProject(root, {"prod": fake_kube.kubeconfig_path})
+    project.extra["diff"] = {"mask_env": ["DB_PASSWORD"]}
+    project.app(
+        "config",
+        [config_map("settings")],
+        hooks={
+            "pre_deploy": ["echo pre-$SBKUBE_APP >> hooks.log"],
+            "post_deploy": ["echo post-$SBKUBE_APP >> hooks.log"],
+        },
+    )
+    project.apps["migrate"] = {
+        "type": "exec",
+        "depends_on": ["config"],
+        "commands": [
+            "echo $SBKUBE_APP $SBKUBE_CLUSTER $SBKUBE_NAMESPACE $KUBECONFIG > exec.out",
+            "echo password is $DB_PASSWORD",
+        ],
+    }
+    return project
+
+
+def test_exec_app_and_hooks_run_in_deploy_masked(
+    project: DeployProject, fake_kube: FakeKube
+) -> None:
+    render_project(project.load())  # what plan does: renders, runs nothing
+    assert not (project.root / "hooks.log").exists()
+    assert not (project.root / "exec.out").exists()
+
+    report, lines = project.deploy()
+
+    assert report.exit_code == 0, report.text()
+    assert (project.root / "hooks.log").read_text().split() == ["pre-config", "post-config"]
+    env = (project.root / "exec.out").read_text().split()
+    assert env == ["migrate", "prod", "shop", str(fake_kube.kubeconfig_path)]
+    output = "\n".join(lines)
+    assert "prod/migrate: password is ***" in output
+    assert SECRET not in output
+    assert project.backend().read_state("prod").apps["migrate"].revision == 1
+
+
+def test_exec_app_runs_again_only_when_its_commands_change(project: DeployProject) -> None:
+    project.deploy()
+    (project.root / "exec.out").unlink()
+
+    report, _ = project.deploy()
+
+    assert report.results == []
+    assert not (project.root / "exec.out").exists()
+
+
+def test_exec_disabled_fails_the_app_in_one_line(
+    project: DeployProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SBKUBE_ALLOW_EXEC", "false")
+
+    report, _ = project.deploy()
+
+    assert report.exit_code == 1
+    [config] = [r for r in report.results if r.app == "config"]
+    assert config.result == "failed"
+    assert "running commands is disabled (SBKUBE_ALLOW_EXEC=false)" in config.detail
+    assert not (project.root / "exec.out").exists()

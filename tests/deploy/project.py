@@ -103,3 +103,10 @@ def kube_apply(kubeconfig: Path, obj: dict[str, Any], *, manager: str = "kubectl
 
 def namespace(name: str) -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+
+
+def kube_delete(kubeconfig: Path, api_version: str, kind: str, namespace: str, name: str) -> None:
+    """Delete an object behind sbkube-ci's back."""
+    with KubeClient.from_kubeconfig(kubeconfig, None) as client:
+        resource = client.resource(api_version, kind)
+        client.dynamic.delete(resource, name=name, namespace=namespace)

@@ -1,0 +1,63 @@
+"""``sbkube-ci status``: drift between the recorded deploy and the live objects (exit 2)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sbkube_ci.cli import cli
+from tests.deploy.project import (
+    DeployProject,
+    config_map,
+    kube_apply,
+    kube_delete,
+    namespace,
+)
+from tests.fakekube.fixture import FakeKube
+
+
+@pytest.fixture
+def project(tmp_path: Path, fake_kube: FakeKube) -> DeployProject:
+    fake_kube.auto_ready()
+    kube_apply(fake_kube.kubeconfig_path, namespace("shop"))
+    root = tmp_path / "repo"
+    root.mkdir()
+    project = DeployProject(root, {"prod": fake_kube.kubeconfig_path})
+    project.app("web", [config_map("settings", color="blue"), config_map("extra")])
+    project.deploy()
+    return project
+
+
+def run(project: DeployProject, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["status", *args, "-C", str(project.root)])
+    return result.exit_code, result.output
+
+
+def test_no_drift_right_after_a_deploy(project: DeployProject) -> None:
+    assert run(project) == (0, "prod: no drift (1 apps)\n")
+
+
+def test_changed_by_another_manager_and_missing_is_drift(
+    project: DeployProject, fake_kube: FakeKube
+) -> None:
+    changed = config_map("settings", color="red")
+    changed["metadata"]["namespace"] = "shop"
+    kube_apply(fake_kube.kubeconfig_path, changed, manager="kubectl-edit")
+    kube_delete(fake_kube.kubeconfig_path, "v1", "ConfigMap", "shop", "extra")
+
+    code, output = run(project)
+
+    assert code == 2, output
+    assert output.splitlines()[0] == "prod: DRIFT"
+    assert "web: missing ConfigMap shop/extra" in output
+    assert (
+        "web: modified ConfigMap shop/settings: data.color: 'blue' -> 'red' by kubectl-edit"
+        in output
+    )
+    code, output = run(project, "--format", "json")
+    assert code == 2
+    [report] = json.loads(output)
+    assert report["has_drift"] is True

@@ -1,4 +1,4 @@
-"""Several clusters at once, each under its own lock and state; SIGTERM in the middle of a deploy."""
+"""Several clusters at once, each under its own lock and state; SIGTERM in mid deploy."""
 
 from __future__ import annotations
 

@@ -92,7 +92,7 @@ def _dispatch(
     if isinstance(app, ExecApp):
         return _exec(session, task, app)
     if isinstance(app, HelmApp) and task.mode == "helm":
-        return _helm(session, task, app)
+        return _helm(session, task)
     return _apply(session, task, app, old)
 
 
@@ -118,30 +118,41 @@ def _exec(session: Session, task: AppTask, app: ExecApp) -> Deployed:
     return Deployed(task.name, input_digest=task.input_digest)
 
 
-def helm_request(session: Session, task: AppTask, app: HelmApp) -> UpgradeRequest:
+def helm_request(
+    project: Project, *, cluster_name: str, cluster: Cluster, task: AppTask, dry_run: bool = False
+) -> UpgradeRequest:
     """The ``helm upgrade --install`` of the chart ``build`` wrote, with this cluster's values."""
-    chart = session.project.base_dir / ".sbkube" / "build" / task.name
+    app = project.config.apps[task.name]
+    if not isinstance(app, HelmApp):
+        raise DeployError(f"app {task.name}: helm mode is only for type: helm apps")
+    chart = project.base_dir / ".sbkube" / "build" / task.name
     if not chart.is_dir():
         raise DeployError(
             f"app {task.name}: built chart {chart} is missing; run `sbkube-ci build` first"
         )
-    values: Path | None = values_path(chart, session.cluster_name)
+    values: Path = values_path(chart, cluster_name)
     return UpgradeRequest(
         app=task.name,
         release=app.release_name or task.name,
         chart=chart,
-        namespace=session.namespace(task.name),
-        values_file=values if values is not None and values.is_file() else None,
+        namespace=project.config.namespace_of(task.name, cluster),
+        values_file=values if values.is_file() else None,
         create_namespace=app.create_namespace,
         atomic=app.atomic,
         wait=app.wait,
-        timeout=session.timeout(app),
-        dry_run=session.dry_run,
+        timeout=float(app.timeout or project.config.settings.timeout),
+        dry_run=dry_run,
     )
 
 
-def _helm(session: Session, task: AppTask, app: HelmApp) -> Deployed:
-    request = helm_request(session, task, app)
+def _helm(session: Session, task: AppTask) -> Deployed:
+    request = helm_request(
+        session.project,
+        cluster_name=session.cluster_name,
+        cluster=session.cluster,
+        task=task,
+        dry_run=session.dry_run,
+    )
     session.helm.upgrade(request)
     revision = None
     if not session.dry_run:

@@ -1,0 +1,58 @@
+"""Deploy and rollback with the state in Git (git daemon) and in S3 (moto server)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from sbkube_ci.cli import cli
+from tests.deploy.project import DeployProject, config_map, kube_apply, namespace
+from tests.fakekube.fixture import FakeKube
+from tests.fixtures.git_server import GitServer
+from tests.fixtures.s3_server import S3Server
+
+
+def _state(request: pytest.FixtureRequest) -> dict[str, Any]:
+    if request.param == "s3":
+        server: S3Server = request.getfixturevalue("s3_server")
+        bucket = server.create_bucket("deploy-state")
+        return {"backend": "s3", "s3": {"bucket": bucket, "endpoint_url": server.endpoint_url}}
+    git_server: GitServer = request.getfixturevalue("git_server")
+    git_server.create("deploys", {"README.md": "state lives on another branch\n"})
+    return {"backend": "git", "git": {"remote": git_server.url("deploys")}}
+
+
+@pytest.fixture(params=["git", "s3"])
+def project(request: pytest.FixtureRequest, tmp_path: Path, fake_kube: FakeKube) -> DeployProject:
+    fake_kube.auto_ready()
+    kube_apply(fake_kube.kubeconfig_path, namespace("shop"))
+    project = DeployProject(tmp_path / "repo", {"prod": fake_kube.kubeconfig_path})
+    project.root.mkdir()
+    project.extra["state"] = {**_state(request), "lock": {"wait": "0s"}}
+    return project
+
+
+def test_deploy_change_and_rollback(project: DeployProject, fake_kube: FakeKube) -> None:
+    project.app("web", [config_map("settings", color="blue"), config_map("extra")])
+    assert project.deploy()[0].exit_code == 0
+    project.app("web", [config_map("settings", color="green")])
+    report, _ = project.deploy()
+    assert [(r.action, r.result) for r in report.results] == [("update", "succeeded")]
+    assert fake_kube.get("ConfigMap", "shop", "extra") is None
+
+    result = CliRunner().invoke(cli, ["rollback", "web", "-C", str(project.root)])
+
+    assert result.exit_code == 0, result.output
+    assert fake_kube.require("ConfigMap", "shop", "settings")["data"] == {"color": "blue"}
+    assert fake_kube.get("ConfigMap", "shop", "extra") is not None
+    backend = project.backend()
+    assert backend.read_state("prod").apps["web"].revision == 3
+    assert [r.kind for r in backend.list_history(cluster="prod")] == [
+        "rollback",
+        "deploy",
+        "deploy",
+    ]
+    assert backend.lock_status("prod") is None

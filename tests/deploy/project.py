@@ -44,6 +44,7 @@ class DeployProject:
         self.apps: dict[str, dict[str, Any]] = {}
         self.extra: dict[str, Any] = {"state": {"backend": "local", "lock": {"wait": "0s"}}}
         self.settings: dict[str, Any] = {"namespace": "shop"}
+        self.cluster_fields: dict[str, dict[str, Any]] = {}
 
     def app(
         self,
@@ -63,7 +64,10 @@ class DeployProject:
         }
 
     def write(self) -> None:
-        clusters = {name: {"kubeconfig": str(path)} for name, path in self.kubeconfigs.items()}
+        clusters = {
+            name: {"kubeconfig": str(path), **self.cluster_fields.get(name, {})}
+            for name, path in self.kubeconfigs.items()
+        }
         document = {
             "apiVersion": "sbkube/v1",
             "settings": self.settings,

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+from pytest_httpserver import HTTPServer
 
+from sbkube_ci.cli import cli
+from sbkube_ci.commands.ci import COMMANDS
+from sbkube_ci.commands.deploy import deploy_for_ci
+from sbkube_ci.commands.status import status_for_ci
 from tests.deploy.project import DeployProject, config_map, deployment, kube_apply, namespace
 from tests.fakekube.fixture import FakeKube
 
@@ -207,3 +214,98 @@ def test_unreachable_server_is_one_line_and_the_lock_is_released(
     assert "127.0.0.1" in result.detail
     assert project.backend().lock_status("prod") is None
     assert project.backend().read_state("prod").revision == 0
+
+
+def test_notifications_start_then_end_with_the_masked_failure(
+    project: DeployProject, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOOK_URL", httpserver.url_for("/hook"))
+    monkeypatch.setenv("DB_PASSWORD", "hunter2-very-secret")
+    httpserver.expect_request("/hook", method="POST").respond_with_json({})
+    project.extra["notify"] = {"hook": {"type": "webhook", "url_env": "HOOK_URL"}}
+    project.extra["diff"] = {"mask_env": ["DB_PASSWORD"]}
+    project.app("config", [config_map("settings")])
+    project.apps["migrate"] = {
+        "type": "exec",
+        "depends_on": ["config"],
+        "commands": ["echo cannot log in with $DB_PASSWORD >&2; exit 3"],
+    }
+
+    report, _ = project.deploy()
+
+    assert report.exit_code == 1
+    sent = [json.loads(request.get_data()) for request, _ in httpserver.log]
+    assert [s["event"] for s in sent] == ["deploy_started", "deploy_failed"]
+    assert [(a["name"], a["new_revision"]) for a in sent[1]["apps"]] == [
+        ("config", "r1"),
+        ("migrate", None),
+    ]
+    assert sent[1]["failure"]["app"] == "migrate"
+    assert "cannot log in with ***" in sent[1]["failure"]["error"]
+    assert "hunter2" not in json.dumps(sent)
+    assert "hunter2" not in report.text()
+
+
+def test_an_app_removed_from_the_config_is_pruned_and_dropped(
+    project: DeployProject, fake_kube: FakeKube
+) -> None:
+    project.app("config", [config_map("settings")])
+    project.app("old", [config_map("legacy")])
+    project.deploy()
+    del project.apps["old"]
+
+    report, _ = project.deploy()
+
+    assert [(r.app, r.action, r.result) for r in report.results] == [("old", "delete", "succeeded")]
+    assert fake_kube.get("ConfigMap", "shop", "legacy") is None
+    backend = project.backend()
+    assert sorted(backend.read_state("prod").apps) == ["config"]
+    changes = backend.list_history(cluster="prod")[0].apps
+    assert [(c.app, c.old_revision, c.new_revision) for c in changes] == [("old", 1, None)]
+
+
+def cli_deploy(project: DeployProject, *args: str) -> tuple[int, str, str]:
+    project.write()
+    result = CliRunner().invoke(cli, ["deploy", *args, "-C", str(project.root)])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_cli_prints_the_summary_table_and_json(project: DeployProject) -> None:
+    project.app("config", [config_map("settings")])
+
+    code, stdout, stderr = cli_deploy(project, "--dry-run")
+
+    assert code == 0, stderr
+    assert stdout.splitlines()[0].split() == [
+        "CLUSTER", "APP", "ACTION", "RESULT", "DURATION", "DETAIL",
+    ]  # fmt: skip
+    assert stdout.splitlines()[1].split()[:5] == ["prod", "config", "create", "dry", "run"]
+    assert "prod/config: create (apply) ..." in stderr
+    code, stdout, _ = cli_deploy(project, "--format", "json")
+    assert code == 0
+    data = json.loads(stdout)
+    assert data["exit_code"] == 0
+    assert [(a["app"], a["result"], a["new_revision"]) for a in data["apps"]] == [
+        ("config", "succeeded", 1)
+    ]
+
+
+def test_cli_refused_plan_is_one_error_line(project: DeployProject) -> None:
+    project.app("config", [config_map("settings")])
+    plan = project.root / "plan.json"
+    plan.write_text(
+        json.dumps({"schema_version": 1, "clusters": [{"name": "prod", "state_revision": "3"}]})
+    )
+
+    code, _, stderr = cli_deploy(project, "--plan", str(plan))
+
+    assert code == 1
+    assert stderr.strip().splitlines() == [
+        "error: cluster prod: the plan was made against state r3 but the state is now r0 "
+        "(deployed since); plan again and review"
+    ]
+
+
+def test_ci_entrypoint_can_run_deploy_and_status() -> None:
+    assert COMMANDS["deploy"] is deploy_for_ci
+    assert COMMANDS["status"] is status_for_ci

@@ -16,7 +16,7 @@ from typing import Literal
 from sbkube_ci.config.loader import Project
 from sbkube_ci.deploy import dag
 from sbkube_ci.deploy.applier import Applier, ApplyError, ObjectRef
-from sbkube_ci.deploy.clusters import connect
+from sbkube_ci.deploy.clusters import ClusterConnection, connect
 from sbkube_ci.deploy.helm_release import HelmReleases
 from sbkube_ci.deploy.readiness import ReadinessWaiter
 from sbkube_ci.deploy.record import Recorder, from_state_refs
@@ -99,31 +99,15 @@ def _locked_run(
     started = time.monotonic()
     state = backend.read_state(job.name)
     check_revision(job, state)
-    clusters = project.config.effective_clusters()
-    settings = project.config.settings
+    cluster = project.config.effective_clusters()[job.name]
     with connect(
         job.name,
-        clusters.get(job.name),
-        settings,
+        cluster,
+        project.config.settings,
         base_dir=project.base_dir,
         connect_timeout=options.connect_timeout,
     ) as connection:
-        waiter = ReadinessWaiter(connection.client, progress=options.echo, max_interval=2.0)
-        session = Session(
-            cluster_name=job.name,
-            project=project,
-            cluster=clusters.get(job.name) or next(iter(clusters.values())),
-            connection=connection,
-            applier=Applier(connection.client, cluster=job.name, waiter=waiter),
-            helm=HelmReleases(
-                project.base_dir / ".sbkube" / "helm",
-                kubeconfig=connection.kubeconfig,
-                kube_context=connection.context,
-            ),
-            dry_run=options.dry_run,
-            mask=options.mask,
-            echo=options.echo,
-        )
+        session = _session(project, connection, options)
         record = backend.new_record("deploy", job.name, commit=options.commit)
         recorder = Recorder(backend, job.name, record, state.revision, held)
         _run_apps(session, state, recorder, options, progress)
@@ -135,6 +119,25 @@ def _locked_run(
         detail = failed[0].detail if failed else ""
         outcome = "failed" if failed else "succeeded"
         recorder.finish(outcome, time.monotonic() - started, detail)
+
+
+def _session(project: Project, connection: ClusterConnection, options: RunOptions) -> Session:
+    waiter = ReadinessWaiter(connection.client, progress=options.echo, max_interval=2.0)
+    return Session(
+        cluster_name=connection.name,
+        project=project,
+        cluster=project.config.effective_clusters()[connection.name],
+        connection=connection,
+        applier=Applier(connection.client, cluster=connection.name, waiter=waiter),
+        helm=HelmReleases(
+            project.base_dir / ".sbkube" / "helm",
+            kubeconfig=connection.kubeconfig,
+            kube_context=connection.context,
+        ),
+        dry_run=options.dry_run,
+        mask=options.mask,
+        echo=options.echo,
+    )
 
 
 def check_revision(job: ClusterJob, state: StateDocument) -> None:

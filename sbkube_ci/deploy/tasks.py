@@ -144,8 +144,13 @@ def from_plan(
             current.input_digest,
             counts,
         )
-    # Exec apps are never planned (a PR must not run commands); they run when they changed.
-    for name, app in sorted(config.enabled_apps().items()):
+    return {**tasks, **_exec_tasks(project, state)}
+
+
+def _exec_tasks(project: Project, state: StateDocument) -> dict[str, AppTask]:
+    """Exec apps are never planned (a PR must not run commands); they run when they changed."""
+    tasks = {}
+    for name, app in sorted(project.config.enabled_apps().items()):
         if isinstance(app, ExecApp):
             task = _changed(name, app, "exec", None, state.apps.get(name))
             if task is not None:

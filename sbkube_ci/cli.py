@@ -26,6 +26,7 @@ from sbkube_ci.commands import deploy as deploy_command
 from sbkube_ci.commands import history as history_command
 from sbkube_ci.commands import lock as lock_command
 from sbkube_ci.commands import notify as notify_command
+from sbkube_ci.commands import plan as plan_command
 from sbkube_ci.commands import prepare as prepare_command
 from sbkube_ci.commands import rollback as rollback_command
 from sbkube_ci.commands import schema as schema_command
@@ -223,6 +224,40 @@ def prepare(
             frozen=frozen,
             update=update,
             keep_going=keep_going,
+            output_format=output_format,
+        )
+    )
+
+
+@cli.command()
+@common_options
+@click.option("--cluster", "clusters", multiple=True, help="Only this cluster (repeatable).")
+@click.option("--app", "apps", multiple=True, help="Only this app (repeatable).")
+@click.option("--live", is_flag=True, help="Diff against the cluster (server-side dry run).")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Where to write plan.json (plan.md goes beside it); default .sbkube/plan.json.",
+)
+def plan(
+    *,
+    chdir: Path,
+    file: Path | None,
+    output_format: str,
+    clusters: tuple[str, ...],
+    apps: tuple[str, ...],
+    live: bool,
+    out: Path | None,
+) -> None:
+    """Show what a deploy would change, per cluster and app; exit 2 when something changes."""
+    sys.exit(
+        plan_command.plan(
+            chdir,
+            file,
+            clusters=clusters,
+            apps=apps,
+            live=live,
+            out=out,
             output_format=output_format,
         )
     )

@@ -19,6 +19,7 @@ from sbkube_ci.ci.decide import Invocation, decide
 from sbkube_ci.ci.inputs import read_inputs
 from sbkube_ci.ci.junit import AppOutcome, write_junit
 from sbkube_ci.ci.result import CommandResult
+from sbkube_ci.commands.ci_plan import plan_for_ci
 from sbkube_ci.commands.deploy import deploy_for_ci
 from sbkube_ci.commands.status import status_for_ci
 from sbkube_ci.config.loader import check_document, read_document
@@ -75,6 +76,7 @@ def validate_for_ci(invocation: Invocation) -> CommandResult:
 #: The commands this build can run from CI. The lead adds plan/deploy/... as they land.
 COMMANDS: dict[str, CommandFunction] = {
     "validate": validate_for_ci,
+    "plan": plan_for_ci,
     "deploy": deploy_for_ci,
     "status": status_for_ci,
 }

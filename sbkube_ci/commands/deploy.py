@@ -19,13 +19,13 @@ import click
 from sbkube_ci.ci.decide import Invocation
 from sbkube_ci.ci.junit import AppOutcome
 from sbkube_ci.ci.result import CommandResult
+from sbkube_ci.commands.deploy_jobs import Selection, deploy_jobs
 from sbkube_ci.config.loader import Project, load_project
 from sbkube_ci.deploy import summary
-from sbkube_ci.deploy.jobs import Selection, deploy_jobs
 from sbkube_ci.deploy.run import ClusterJob, RunOptions, deploy_cluster
 from sbkube_ci.deploy.signals import stop_on_signals
 from sbkube_ci.deploy.summary import AppResult
-from sbkube_ci.diff.mask import Masker
+from sbkube_ci.diff.credentials import build_masker
 from sbkube_ci.notify import AppChange, Event, Failure, Notifications, event_from_ci_env
 from sbkube_ci.notify.ci_env import ci_context
 from sbkube_ci.notify.events import EventKind
@@ -73,11 +73,6 @@ class DeployReport:
             "apps": summary.as_json(self.results, self.mask),
         }
         return json.dumps(data, indent=2)
-
-
-def build_masker(project: Project) -> Masker:
-    """The masker of this run (``diff.mask_env`` values); the plan command uses the same."""
-    return Masker.from_settings(project.config.diff.mask_env)
 
 
 def run_deploy(

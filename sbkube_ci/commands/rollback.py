@@ -15,13 +15,13 @@ from pathlib import Path
 
 import click
 
-from sbkube_ci.commands.deploy import build_masker
 from sbkube_ci.commands.state import open_state, pick_cluster, table
 from sbkube_ci.config.loader import Project
 from sbkube_ci.deploy.applier import Applier
 from sbkube_ci.deploy.clusters import ClusterConnection, connect
 from sbkube_ci.deploy.helm_release import HelmReleases
 from sbkube_ci.deploy.record import Deployed, Recorder, from_state_refs
+from sbkube_ci.diff.credentials import build_masker
 from sbkube_ci.errors import DeployError, StateError
 from sbkube_ci.notify import AppChange, Notifications, event_from_ci_env
 from sbkube_ci.render.normalize import load_objects

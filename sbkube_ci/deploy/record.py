@@ -40,6 +40,7 @@ class Deployed:
     inventory: Sequence[inventory.ObjectRef] = ()
     manifests: str = ""  # normalized rendered text; stored as the snapshot
     helm: HelmReleaseRef | None = None
+    helm_version: str = ""
 
 
 def to_state_refs(refs: Sequence[inventory.ObjectRef]) -> list[ObjectRef]:
@@ -130,6 +131,7 @@ class Recorder:
             deployed_at=now,
             deployment_id=self.record.id,
             snapshot=snapshot,
+            helm_version=deployed.helm_version,
             helm=deployed.helm,
         )
 

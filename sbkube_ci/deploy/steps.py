@@ -189,6 +189,7 @@ def _deployed(
         inventory=list(refs),
         manifests=rendered.text,
         helm=helm,
+        helm_version=task.helm_version,
     )
 
 

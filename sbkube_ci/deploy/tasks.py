@@ -1,16 +1,16 @@
-"""Which apps a deploy touches on one cluster, and how: from a reviewed plan or from the state.
+"""Which apps a deploy touches on one cluster, and how: the apps a plan marks as changing.
 
-With a plan, exactly the apps it marks create/update/delete, and only if a re-render gives
-the render digest the plan recorded ("what was reviewed is what is deployed"). Without one,
-every app whose input or render digest differs from the deployed one (quiet diffs: an app
-whose inputs did not change is skipped), plus the apps removed from the configuration.
+Exactly the apps the plan marks create/update/delete, and only if the render gives the
+render digest the plan recorded ("what was reviewed is what is deployed"); the plan already
+skips apps whose inputs did not change (quiet diffs). Exec apps are never planned: they run
+when their commands changed since the last deploy.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -37,6 +37,7 @@ class AppTask:
     rendered: RenderedApp | None = None
     input_digest: str = ""
     counts: tuple[int, int, int] = (0, 0, 0)  # objects added, changed, deleted (from a plan)
+    helm_version: str = ""  # of the helm that rendered a helm app (the state records it)
 
 
 def mode_of(app: App) -> Mode | None:
@@ -58,31 +59,6 @@ def exec_digest(app: ExecApp) -> str:
 
 def removed_mode(old: AppState) -> Mode:
     return "helm" if old.helm is not None else "apply"
-
-
-def from_state(
-    project: Project,
-    rendered: Mapping[str, RenderedApp],
-    state: StateDocument,
-    apps: Iterable[str] | None,
-) -> dict[str, AppTask]:
-    """Apps whose digests differ from the state, exec apps whose commands changed, removals."""
-    config = project.config
-    selected = set(apps) if apps is not None else None
-    tasks: dict[str, AppTask] = {}
-    for name, app in sorted(config.enabled_apps().items()):
-        mode = mode_of(app)
-        if mode is None or (selected is not None and name not in selected):
-            continue
-        old = state.apps.get(name)
-        task = _changed(name, app, mode, rendered.get(name), old)
-        if task is not None:
-            tasks[name] = task
-    if selected is None:
-        for name, old in sorted(state.apps.items()):
-            if name not in config.apps:
-                tasks[name] = AppTask(name, "delete", removed_mode(old))
-    return tasks
 
 
 def _changed(
@@ -109,6 +85,8 @@ def from_plan(
     plan: ClusterPlan,
     rendered: Mapping[str, RenderedApp],
     state: StateDocument,
+    *,
+    helm_version: str = "",
 ) -> dict[str, AppTask]:
     """The apps the plan marks create/update/delete; refuses if a re-render differs."""
     config = project.config
@@ -143,6 +121,7 @@ def from_plan(
             current,
             current.input_digest,
             counts,
+            helm_version if isinstance(app, HelmApp) else "",
         )
     return {**tasks, **_exec_tasks(project, state)}
 

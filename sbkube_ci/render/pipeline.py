@@ -166,6 +166,8 @@ def _render(
             output.forget(failure.app)
     builds = BuildOnce(ctx, selected, prepared, targets)
     engines = _engines(ctx)
+    if any(isinstance(app, HelmApp) for app in selected.values()):
+        result.helm_version = engines.helm.version()  # cached per binary: no process when warm
     units = {
         (cluster, name): Target(cluster, targets[cluster], outputs[cluster])
         for cluster in targets

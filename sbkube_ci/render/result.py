@@ -51,6 +51,7 @@ class RenderFailure:
 class RenderResult:
     apps: dict[tuple[str, str], RenderedApp] = field(default_factory=dict)
     errors: list[RenderFailure] = field(default_factory=list)
+    helm_version: str = ""  # of the helm that rendered the helm apps; empty without any
 
     @property
     def ok(self) -> bool:

@@ -65,6 +65,7 @@ class AppState(Record):
     deployed_at: str = ""
     deployment_id: str = ""
     snapshot: str = Field(default="", description="sha256:<hex> of the snapshot, or empty")
+    helm_version: str = Field(default="", description="helm that rendered it, for plan notes")
     helm: HelmReleaseRef | None = Field(default=None, description="Set for deploy_mode: helm")
 
 

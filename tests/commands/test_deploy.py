@@ -236,6 +236,7 @@ def test_notifications_start_then_end_with_the_masked_failure(
     assert report.exit_code == 1
     sent = [json.loads(request.get_data()) for request, _ in httpserver.log]
     assert [s["event"] for s in sent] == ["deploy_started", "deploy_failed"]
+    assert sent[0]["totals"] == {"added": 1, "changed": 0, "deleted": 0}  # from the plan
     assert [(a["name"], a["new_revision"]) for a in sent[1]["apps"]] == [
         ("config", "r1"),
         ("migrate", None),

@@ -27,7 +27,7 @@ def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
 
 def quickstart(tmp_path: Path) -> Path:
     copy = tmp_path / "quickstart"
-    shutil.copytree(ROOT / "examples/quickstart", copy)
+    shutil.copytree(ROOT / "examples/quickstart", copy, ignore=shutil.ignore_patterns(".sbkube"))
     return copy
 
 

@@ -20,7 +20,9 @@ GOLDEN = ROOT / "tests/data/render/quickstart"
 
 def test_quickstart_matches_the_golden_files(tmp_path: Path) -> None:
     project_dir = tmp_path / "quickstart"
-    shutil.copytree(ROOT / "examples/quickstart", project_dir)
+    shutil.copytree(
+        ROOT / "examples/quickstart", project_dir, ignore=shutil.ignore_patterns(".sbkube")
+    )
     result = render_project(load_project(project_dir))
     assert result.ok
     for (cluster, app), rendered in sorted(result.apps.items()):

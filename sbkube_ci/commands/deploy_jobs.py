@@ -7,10 +7,11 @@ made, or when a re-render gives another render digest than the one reviewed.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from sbkube_ci.commands.plan import make_plan
 from sbkube_ci.config.loader import Project
 from sbkube_ci.deploy import tasks
 from sbkube_ci.deploy.run import ClusterJob, check_revision
@@ -19,7 +20,7 @@ from sbkube_ci.errors import DeployError
 from sbkube_ci.plan_model import ClusterPlan, Plan
 from sbkube_ci.render.pipeline import render_project, select_clusters
 from sbkube_ci.render.result import RenderResult
-from sbkube_ci.state import StateBackend, StateDocument
+from sbkube_ci.state import StateBackend
 
 _REVISION = re.compile(r"^r?(\d+)$")
 
@@ -37,36 +38,31 @@ def deploy_jobs(
     """One job per selected cluster, with the apps to deploy there."""
     if selection.plan_path is not None:
         return _from_plan(project, backend, selection, Plan.read(selection.plan_path))
-    return _fresh(project, backend, selection, masker)
+    return _fresh(project, selection, masker)
 
 
-def _fresh(
-    project: Project, backend: StateBackend, selection: Selection, masker: Masker
-) -> list[ClusterJob]:
-    names = list(select_clusters(project, selection.clusters or None))
-    apps = list(selection.apps) or None
-    render, states = fresh_plan(project, backend, names, apps, masker)
+def _fresh(project: Project, selection: Selection, masker: Masker) -> list[ClusterJob]:
+    """Plan now (the one place deploy plans itself), then deploy what the plan changes."""
+    outcome = make_plan(
+        project,
+        clusters=list(selection.clusters) or None,
+        apps=list(selection.apps) or None,
+        masker=masker,
+    )
     return [
         ClusterJob(
-            name,
-            tasks.from_state(project, render.for_cluster(name), states[name], apps),
-            states[name].revision,
+            planned.name,
+            tasks.from_plan(
+                project,
+                planned,
+                outcome.render.for_cluster(planned.name),
+                outcome.states[planned.name],
+                helm_version=outcome.render.helm_version,
+            ),
+            outcome.states[planned.name].revision,
         )
-        for name in names
+        for planned in outcome.plan.clusters
     ]
-
-
-def fresh_plan(
-    project: Project,
-    backend: StateBackend,
-    clusters: Sequence[str],
-    apps: Iterable[str] | None,
-    masker: Masker,
-) -> tuple[RenderResult, dict[str, StateDocument]]:
-    """Render and read the state, as ``plan`` does (the one place deploy plans itself)."""
-    del masker  # the plan's diff texts are not needed to decide what to deploy
-    render = render_project(project, clusters=clusters, apps=apps)
-    return render, {name: backend.read_state(name) for name in clusters}
 
 
 def _from_plan(
@@ -84,7 +80,13 @@ def _from_plan(
     return [
         ClusterJob(
             cp.name,
-            tasks.from_plan(project, cp, render.for_cluster(cp.name), states[cp.name]),
+            tasks.from_plan(
+                project,
+                cp,
+                render.for_cluster(cp.name),
+                states[cp.name],
+                helm_version=render.helm_version,
+            ),
             job.expected_revision,
         )
         for cp, job in zip(planned, jobs, strict=True)

@@ -1,0 +1,55 @@
+"""The project's masker: every credential the configuration can reach is masked everywhere.
+
+Credentials are referenced, never written, in sbkube.yaml: ``${NAME}`` in credential fields and
+headers, and ``*_env`` fields naming variables (webhook URLs, tokens, kubeconfig content). The
+current values of all of them, plus ``diff.mask_env``, are registered with one ``Masker``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from sbkube_ci.config.loader import Project
+from sbkube_ci.diff.mask import Masker
+
+_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def credential_variables(data: Any) -> set[str]:
+    """Names of the environment variables the configuration refers to as credentials."""
+    return set(_walk(data))
+
+
+def _walk(node: Any, key: str = "") -> Iterator[str]:
+    if isinstance(node, dict):
+        for child_key, value in node.items():
+            yield from _walk(value, str(child_key))
+    elif isinstance(node, list):
+        for item in node:
+            yield from _walk(item, key)
+    elif isinstance(node, str):
+        yield from _REFERENCE.findall(node)
+        if key.endswith("_env") and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", node):
+            yield node
+
+
+def build_masker(project: Project, environ: Mapping[str, str] | None = None) -> Masker:
+    """A masker for ``project``; ``masker_values`` lists what it masks (for ::add-mask::)."""
+    env = os.environ if environ is None else environ
+    names = credential_variables(project.document.data) | set(project.config.diff.mask_env)
+    masker = Masker(mask_env=project.config.diff.mask_env)
+    for name in sorted(names):
+        value = env.get(name)
+        if value:
+            masker.register(value)
+    return masker
+
+
+def masked_values(project: Project, environ: Mapping[str, str] | None = None) -> list[str]:
+    """The raw values ``build_masker`` masks, for the CI platform's own log masking."""
+    env = os.environ if environ is None else environ
+    names = credential_variables(project.document.data) | set(project.config.diff.mask_env)
+    return sorted({env[name] for name in names if env.get(name)})

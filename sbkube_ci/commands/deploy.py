@@ -20,12 +20,13 @@ from sbkube_ci.ci.decide import Invocation
 from sbkube_ci.ci.junit import AppOutcome
 from sbkube_ci.ci.result import CommandResult
 from sbkube_ci.commands.deploy_jobs import Selection, deploy_jobs
+from sbkube_ci.commands.plan import current_commit
 from sbkube_ci.config.loader import Project, load_project
 from sbkube_ci.deploy import summary
 from sbkube_ci.deploy.run import ClusterJob, RunOptions, deploy_cluster
 from sbkube_ci.deploy.signals import stop_on_signals
 from sbkube_ci.deploy.summary import AppResult
-from sbkube_ci.diff.credentials import build_masker
+from sbkube_ci.diff.credentials import build_masker, masked_values
 from sbkube_ci.notify import AppChange, Event, Failure, Notifications, event_from_ci_env
 from sbkube_ci.notify.ci_env import ci_context
 from sbkube_ci.notify.events import EventKind
@@ -105,7 +106,7 @@ def run_deploy(
         cancel=cancel,
         mask=masker.mask,
         echo=lambda line: say(masker.mask(line)),
-        commit=_commit(),
+        commit=_commit(project),
     )
     with stop_on_signals(cancel, notify=say):
         report.results = _run_clusters(project, backend, jobs, options, request.max_clusters)
@@ -138,9 +139,10 @@ def _run_clusters(
     return sorted(results, key=lambda r: (order[r.cluster], r.app))
 
 
-def _commit() -> str:
+def _commit(project: Project) -> str:
+    """The CI job's commit, else the one checked out in the project."""
     commit = ci_context().commit
-    return commit.sha if commit else ""
+    return commit.sha if commit else current_commit(project.base_dir) or ""
 
 
 def _event(
@@ -210,4 +212,5 @@ def deploy_for_ci(invocation: Invocation) -> CommandResult:
             AppOutcome(r.cluster, r.app, error="" if r.ok else r.detail or r.result)
             for r in report.results
         ],
+        secrets=masked_values(project),
     )

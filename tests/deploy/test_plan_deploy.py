@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from sbkube_ci.cli import cli
 from sbkube_ci.errors import DeployError
 from sbkube_ci.plan_model import AppPlan, ClusterPlan, Plan
 from sbkube_ci.render.pipeline import render_project
@@ -73,3 +75,22 @@ def test_refused_when_the_render_differs_from_the_reviewed_one(
 
     assert fake_kube.get("ConfigMap", "shop", "api") is None
     assert project.backend().lock_status("prod") is None
+
+
+def test_plan_then_deploy_the_saved_plan_through_the_cli(
+    project: DeployProject, fake_kube: FakeKube
+) -> None:
+    project.write()
+    runner = CliRunner()
+    planned = runner.invoke(cli, ["plan", "-C", str(project.root)])
+    assert planned.exit_code == 2, planned.output
+    plan_path = project.root / ".sbkube" / "plan.json"
+
+    deployed = runner.invoke(cli, ["deploy", "--plan", str(plan_path), "-C", str(project.root)])
+
+    assert deployed.exit_code == 0, deployed.output
+    assert fake_kube.get("ConfigMap", "shop", "api") is not None
+    assert fake_kube.get("ConfigMap", "shop", "web") is not None
+    again = runner.invoke(cli, ["deploy", "--plan", str(plan_path), "-C", str(project.root)])
+    assert again.exit_code == 1
+    assert "the plan was made against state r0 but the state is now r2" in again.output

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from pytest_httpserver import HTTPServer
 
 from sbkube_ci.cli import cli
 from tests.deploy.project import (
@@ -61,3 +62,27 @@ def test_changed_by_another_manager_and_missing_is_drift(
     assert code == 2
     [report] = json.loads(output)
     assert report["has_drift"] is True
+
+
+def test_drift_is_notified(
+    project: DeployProject,
+    fake_kube: FakeKube,
+    httpserver: HTTPServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HOOK_URL", httpserver.url_for("/hook"))
+    httpserver.expect_request("/hook", method="POST").respond_with_json({})
+    project.extra["notify"] = {"hook": {"type": "webhook", "url_env": "HOOK_URL"}}
+    project.write()
+    assert run(project)[0] == 0
+    assert httpserver.log == []
+    kube_delete(fake_kube.kubeconfig_path, "v1", "ConfigMap", "shop", "extra")
+
+    code, _ = run(project)
+
+    assert code == 2
+    [(request, _)] = httpserver.log
+    sent = json.loads(request.get_data())
+    assert sent["event"] == "drift_detected"
+    assert [(a["name"], a["cluster"]) for a in sent["apps"]] == [("web", "prod")]
+    assert "web: missing ConfigMap shop/extra" in sent["detail"]

@@ -62,9 +62,12 @@ class _Progress:
     partial: dict[str, list[ObjectRef]] = field(default_factory=dict)
 
     def failed_rest(self, line: str) -> list[AppResult]:
-        for name, task in sorted(self.job.tasks.items()):
-            if name not in self.results:
-                self.results[name] = AppResult(self.job.name, name, task.action, "failed", 0, line)
+        """Every app without a result failed with ``line``; if none is left, the run did."""
+        missing = [(n, t) for n, t in sorted(self.job.tasks.items()) if n not in self.results]
+        for name, task in missing:
+            self.results[name] = AppResult(self.job.name, name, task.action, "failed", 0, line)
+        if not missing:  # e.g. the history record could not be written after every app
+            self.results["-"] = AppResult(self.job.name, "-", "record", "failed", 0, line)
         return self.ordered()
 
     def ordered(self) -> list[AppResult]:

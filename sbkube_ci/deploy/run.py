@@ -7,10 +7,11 @@ no state; ``on_failure: rollback`` re-applies the previous snapshot of the app t
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Literal
 
 from sbkube_ci.config.loader import Project
@@ -18,16 +19,18 @@ from sbkube_ci.deploy import dag
 from sbkube_ci.deploy.applier import Applier, ApplyError, ObjectRef
 from sbkube_ci.deploy.clusters import ClusterConnection, connect
 from sbkube_ci.deploy.helm_release import HelmReleases
+from sbkube_ci.deploy.on_failure import roll_back_failed
 from sbkube_ci.deploy.readiness import ReadinessWaiter
-from sbkube_ci.deploy.record import Recorder, from_state_refs
+from sbkube_ci.deploy.record import Recorder
 from sbkube_ci.deploy.steps import Session, run_task
 from sbkube_ci.deploy.summary import AppResult, Result
 from sbkube_ci.deploy.tasks import AppTask
-from sbkube_ci.errors import DeployError, SbkubeError
-from sbkube_ci.render.normalize import load_objects
-from sbkube_ci.state import AppState, HeldLock, StateBackend, StateDocument
+from sbkube_ci.errors import DeployError, LockError, SbkubeError
+from sbkube_ci.notify.events import format_duration
+from sbkube_ci.state import AppState, HeldLock, LockHandle, StateBackend, StateDocument
 
 OnFailure = Literal["stop", "continue", "rollback"]
+_LOCK_POLL = 2.0  # seconds between checks for a stop request while waiting for a lock
 
 
 @dataclass(frozen=True)
@@ -83,11 +86,41 @@ def deploy_cluster(
         return []
     reason = "deploy " + ", ".join(sorted(job.tasks))
     try:
-        with backend.locked(job.name, reason=reason[:200]) as held:
+        with cluster_lock(backend, job.name, reason[:200], options) as held:
             _locked_run(project, backend, options=options, held=held, progress=progress)
     except SbkubeError as exc:
         return progress.failed_rest(options.mask(str(exc)))
     return progress.ordered()
+
+
+@contextlib.contextmanager
+def cluster_lock(
+    backend: StateBackend, cluster: str, reason: str, options: RunOptions
+) -> Iterator[HeldLock]:
+    """``backend.locked``, but a stop request (SIGTERM) ends the wait for a held lock."""
+    holder = backend.lock_status(cluster)
+    if holder is not None and not holder.expired(backend.clock()):
+        wait = format_duration(backend.locks.wait)
+        options.echo(f"{cluster}: waiting up to {wait} for the lock held by {holder.owner}")
+    held = HeldLock(backend.locks, _acquire(backend, cluster, reason, options.cancel))
+    try:
+        yield held
+    finally:
+        held.release()
+
+
+def _acquire(
+    backend: StateBackend, cluster: str, reason: str, cancel: threading.Event
+) -> LockHandle:
+    deadline = time.monotonic() + backend.locks.wait
+    while True:
+        # Short waits in a loop: the store is polled as before, the stop request in between.
+        slice_ = max(0.0, min(deadline - time.monotonic(), _LOCK_POLL))
+        try:
+            return backend.acquire_lock(cluster, reason=reason, wait=slice_)
+        except LockError:
+            if cancel.is_set() or time.monotonic() >= deadline:
+                raise
 
 
 def _locked_run(
@@ -115,7 +148,7 @@ def _locked_run(
         recorder = Recorder(backend, job.name, record, state.revision, held)
         _run_apps(session, state, recorder, options, progress)
         if options.on_failure == "rollback" and not options.dry_run:
-            _roll_back_failed(session, backend, state, progress)
+            roll_back_failed(session, backend, state, progress.results, progress.partial)
     if not options.dry_run:
         results = progress.ordered()
         failed = [r for r in results if not r.ok]
@@ -221,47 +254,3 @@ def _deploy_one(
         new_revision,
     )
     session.echo(session.mask(f"{where}: {result} in {elapsed:.1f}s"))
-
-
-def _roll_back_failed(
-    session: Session, backend: StateBackend, state: StateDocument, progress: _Progress
-) -> None:
-    """``on_failure: rollback``: put each failed app back to what the state records."""
-    for name, result in sorted(progress.results.items()):
-        if result.result != "failed":
-            continue
-        old = state.apps.get(name)
-        partial = progress.partial.get(name, [])
-        try:
-            note = _roll_back(session, backend, name, old, partial)
-        except SbkubeError as exc:
-            note = f"rollback failed too: {session.mask(str(exc))}"
-            progress.results[name] = _with_detail(result, "failed", note)
-            continue
-        progress.results[name] = _with_detail(result, "rolled back", note)
-
-
-def _roll_back(
-    session: Session,
-    backend: StateBackend,
-    name: str,
-    old: AppState | None,
-    partial: Sequence[ObjectRef],
-) -> str:
-    if old is None:
-        session.applier.apply_app(name, [], partial, namespace=session.namespace(name))
-        return "rolled back: removed what this deploy created"
-    if old.helm is not None:
-        if old.helm.revision is None:
-            return "not rolled back: no helm revision recorded (use atomic: true)"
-        session.helm.rollback(name, old.helm.name, old.helm.namespace, old.helm.revision)
-        return f"rolled back to helm revision {old.helm.revision}"
-    objects = load_objects(backend.load_snapshot(session.cluster_name, old.snapshot))
-    previous = sorted({*from_state_refs(old.inventory), *partial}, key=ObjectRef.key)
-    session.applier.apply_app(name, objects, previous, namespace=session.namespace(name))
-    return f"rolled back to r{old.revision}"
-
-
-def _with_detail(result: AppResult, status: Result, note: str) -> AppResult:
-    detail = f"{result.detail}; {note}" if result.detail else note
-    return replace(result, result=status, detail=detail)

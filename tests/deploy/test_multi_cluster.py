@@ -119,3 +119,36 @@ def test_sigterm_finishes_the_running_app_and_releases_the_lock(
     assert sorted(backend.read_state("prod").apps) == ["a-slow"]
     assert backend.lock_status("prod") is None
     assert "b-after" in stdout
+
+
+def test_sigterm_while_waiting_for_a_held_lock_stops_the_wait(
+    tmp_path: Path, fake_kube: FakeKube
+) -> None:
+    kube_apply(fake_kube.kubeconfig_path, namespace("shop"))
+    project = DeployProject(tmp_path, {"prod": fake_kube.kubeconfig_path})
+    project.extra["state"] = {"backend": "local", "lock": {"wait": "10m"}}
+    project.app("config", [config_map("settings")])
+    other = project.backend(actor="bob")
+    handle = other.acquire_lock("prod", reason="manual fix")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sbkube_ci", "deploy", "-C", str(tmp_path)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        waiting = process.stderr.readline()
+        assert waiting.startswith("prod: waiting up to 10m 0s for the lock held by bob (pid 1)")
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=60)  # the lock wait alone is 10 minutes
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, stderr
+    assert "cluster prod is locked by bob" in stdout
+    assert fake_kube.get("ConfigMap", "shop", "settings") is None
+    assert other.lock_status("prod") is not None  # bob's lock is untouched
+    other.release_lock(handle)

@@ -107,6 +107,14 @@ def run_deploy(
         mask=masker.mask,
         echo=lambda line: say(masker.mask(line)),
         commit=_commit(project),
+        on_takeover=lambda cluster, owner: notifications.send(
+            event_from_ci_env(
+                "lock_taken_over",
+                clusters=[cluster],
+                project=project.config.metadata.name or "",
+                detail=f"the lease of {owner} had expired",
+            )
+        ),
     )
     with stop_on_signals(cancel, notify=say):
         report.results = _run_clusters(project, backend, jobs, options, request.max_clusters)

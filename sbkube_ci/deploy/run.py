@@ -45,6 +45,8 @@ class RunOptions:
     echo: Callable[[str], None] = print
     commit: str = ""
     connect_timeout: float = 10.0
+    # cluster, previous owner: called after this run took over a lock whose lease had expired
+    on_takeover: Callable[[str, str], object] = lambda cluster, owner: None
 
 
 @dataclass(frozen=True)
@@ -99,10 +101,14 @@ def cluster_lock(
 ) -> Iterator[HeldLock]:
     """``backend.locked``, but a stop request (SIGTERM) ends the wait for a held lock."""
     holder = backend.lock_status(cluster)
-    if holder is not None and not holder.expired(backend.clock()):
+    stale = holder is not None and holder.expired(backend.clock())
+    if holder is not None and not stale:
         wait = format_duration(backend.locks.wait)
         options.echo(f"{cluster}: waiting up to {wait} for the lock held by {holder.owner}")
     held = HeldLock(backend.locks, _acquire(backend, cluster, reason, options.cancel))
+    if holder is not None and stale:
+        options.echo(f"{cluster}: took over the lock of {holder.owner}: its lease had expired")
+        options.on_takeover(cluster, holder.owner)
     try:
         yield held
     finally:

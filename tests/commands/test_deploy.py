@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -310,3 +311,25 @@ def test_cli_refused_plan_is_one_error_line(project: DeployProject) -> None:
 def test_ci_entrypoint_can_run_deploy_and_status() -> None:
     assert COMMANDS["deploy"] is deploy_for_ci
     assert COMMANDS["status"] is status_for_ci
+
+
+def test_taking_over_an_expired_lock_is_notified(
+    project: DeployProject, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOOK_URL", httpserver.url_for("/hook"))
+    httpserver.expect_request("/hook", method="POST").respond_with_json({})
+    project.extra["notify"] = {"hook": {"type": "webhook", "url_env": "HOOK_URL"}}
+    project.app("config", [config_map("settings")])
+    project.backend(actor="bob").acquire_lock("prod", lease=0.01)  # bob's job died
+    time.sleep(0.05)
+
+    report, lines = project.deploy()
+
+    assert report.exit_code == 0, report.text()
+    assert "prod: took over the lock of bob (pid 1): its lease had expired" in lines
+    sent = [json.loads(request.get_data()) for request, _ in httpserver.log]
+    assert [s["event"] for s in sent] == ["deploy_started", "lock_taken_over", "deploy_succeeded"]
+    assert sent[1]["detail"] == "the lease of bob (pid 1) had expired"
+    assert [r.kind for r in project.backend().list_history(cluster="prod")] == [
+        "deploy", "lock_takeover",
+    ]  # fmt: skip

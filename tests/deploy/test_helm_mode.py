@@ -14,6 +14,7 @@ from sbkube_ci.deploy.helm_release import HelmReleases
 from sbkube_ci.deploy.steps import helm_request
 from sbkube_ci.deploy.tasks import AppTask
 from sbkube_ci.render.pipeline import render_project
+from sbkube_ci.state import AppState, HelmReleaseRef, StateDocument
 from tests.deploy.project import DeployProject
 from tests.fakekube.fixture import FakeKube
 
@@ -83,3 +84,25 @@ def test_the_upgrade_request_uses_the_built_chart_and_the_cluster_values(
     assert argv[:5] == ["helm", "upgrade", "--install", "shop-web", str(chart)]
     assert {"--create-namespace", "--atomic", "--wait"} <= set(argv)
     assert argv[argv.index("--timeout") + 1] == "45s"
+
+
+def test_a_removed_helm_app_is_uninstalled_with_helm(
+    project: DeployProject, fake_kube: FakeKube
+) -> None:
+    backend = project.backend()
+
+    def deployed(doc: StateDocument) -> StateDocument:
+        release = HelmReleaseRef(name="old-api", namespace="shop", revision=4)
+        doc.apps["old-api"] = AppState(revision=2, helm=release)
+        return doc
+
+    backend.update("prod", deployed)
+    del project.apps["web"]
+    fake_kube.stop()
+
+    report, _ = project.deploy()
+
+    [result] = report.results
+    assert (result.app, result.action, result.result) == ("old-api", "delete", "failed")
+    assert result.detail.startswith("app old-api: helm uninstall old-api failed: ")
+    assert "old-api" in project.backend().read_state("prod").apps

@@ -99,13 +99,32 @@ def run_deploy(
     started = _event(project, jobs, "deploy_started", [])
     handle = None if request.dry_run else notifications.send(started)
     cancel = threading.Event()
-    options = RunOptions(
+    options = _options(project, request, notifications, cancel, lambda line: say(masker.mask(line)))
+    with stop_on_signals(cancel, notify=say):
+        report.results = _run_clusters(project, backend, jobs, options, request.max_clusters)
+    report.interrupted = cancel.is_set()
+    if handle is not None:
+        ok = report.exit_code == EXIT_OK
+        final = _event(project, jobs, "deploy_succeeded" if ok else "deploy_failed", report.results)
+        notifications.update(handle, final)
+    return report
+
+
+def _options(
+    project: Project,
+    request: DeployRequest,
+    notifications: Notifications,
+    cancel: threading.Event,
+    echo: Callable[[str], None],
+) -> RunOptions:
+    settings = project.config.settings
+    return RunOptions(
         dry_run=request.dry_run,
-        on_failure=project.config.settings.on_failure,
-        max_workers=project.config.settings.max_workers or 4,
+        on_failure=settings.on_failure,
+        max_workers=(settings.max_workers or 4) if settings.parallel else 1,
         cancel=cancel,
-        mask=masker.mask,
-        echo=lambda line: say(masker.mask(line)),
+        mask=notifications.mask,
+        echo=echo,
         commit=_commit(project),
         on_takeover=lambda cluster, owner: notifications.send(
             event_from_ci_env(
@@ -116,14 +135,6 @@ def run_deploy(
             )
         ),
     )
-    with stop_on_signals(cancel, notify=say):
-        report.results = _run_clusters(project, backend, jobs, options, request.max_clusters)
-    report.interrupted = cancel.is_set()
-    if handle is not None:
-        ok = report.exit_code == EXIT_OK
-        final = _event(project, jobs, "deploy_succeeded" if ok else "deploy_failed", report.results)
-        notifications.update(handle, final)
-    return report
 
 
 def _run_clusters(

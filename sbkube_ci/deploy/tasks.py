@@ -17,7 +17,7 @@ from typing import Literal
 from sbkube_ci.config.apps import App, ExecApp, GitApp, HelmApp, HttpApp, KustomizeApp, YamlApp
 from sbkube_ci.config.loader import Project
 from sbkube_ci.errors import DeployError
-from sbkube_ci.plan_model import ClusterPlan
+from sbkube_ci.plan_model import AppPlan, ClusterPlan
 from sbkube_ci.render.result import RenderedApp
 from sbkube_ci.state import AppState, StateDocument
 
@@ -89,7 +89,6 @@ def from_plan(
     helm_version: str = "",
 ) -> dict[str, AppTask]:
     """The apps the plan marks create/update/delete; refuses if a re-render differs."""
-    config = project.config
     tasks: dict[str, AppTask] = {}
     for planned in plan.apps:
         if planned.error:
@@ -97,33 +96,46 @@ def from_plan(
                 f"cluster {plan.name}: app {planned.name} failed to render in the plan "
                 f"({planned.error.splitlines()[0]}); fix it and plan again"
             )
-        if planned.action == "unchanged":
-            continue
-        counts = (planned.added, planned.changed, planned.deleted)
         if planned.action == "delete":
             old = state.apps.get(planned.name)
             if old is not None:
-                tasks[planned.name] = AppTask(planned.name, "delete", removed_mode(old), (), None)
-            continue
-        app = config.apps.get(planned.name)
-        mode = mode_of(app) if app is not None else None
-        if app is None or mode is None:
-            raise DeployError(
-                f"cluster {plan.name}: the plan deploys app {planned.name}, which is not a "
-                "deployable app of sbkube.yaml any more; plan again"
-            )
-        current = _check_digest(plan.name, planned.name, planned.render_digest, rendered)
-        tasks[planned.name] = AppTask(
-            planned.name,
-            planned.action,
-            mode,
-            tuple(app.depends_on),
-            current,
-            current.input_digest,
-            counts,
-            helm_version if isinstance(app, HelmApp) else "",
-        )
+                tasks[planned.name] = AppTask(
+                    planned.name, "delete", removed_mode(old), counts=_counts(planned)
+                )
+        elif planned.action != "unchanged":
+            tasks[planned.name] = _deploy_task(project, plan.name, planned, rendered, helm_version)
     return {**tasks, **_exec_tasks(project, state)}
+
+
+def _deploy_task(
+    project: Project,
+    cluster: str,
+    planned: AppPlan,
+    rendered: Mapping[str, RenderedApp],
+    helm_version: str,
+) -> AppTask:
+    app = project.config.apps.get(planned.name)
+    mode = mode_of(app) if app is not None else None
+    if app is None or mode is None or planned.action == "unchanged":
+        raise DeployError(
+            f"cluster {cluster}: the plan deploys app {planned.name}, which is not a "
+            "deployable app of sbkube.yaml any more; plan again"
+        )
+    current = _check_digest(cluster, planned.name, planned.render_digest, rendered)
+    return AppTask(
+        planned.name,
+        "create" if planned.action == "create" else "update",
+        mode,
+        tuple(app.depends_on),
+        current,
+        current.input_digest,
+        _counts(planned),
+        helm_version if isinstance(app, HelmApp) else "",
+    )
+
+
+def _counts(planned: AppPlan) -> tuple[int, int, int]:
+    return (planned.added, planned.changed, planned.deleted)
 
 
 def _exec_tasks(project: Project, state: StateDocument) -> dict[str, AppTask]:

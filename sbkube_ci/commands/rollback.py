@@ -182,7 +182,12 @@ def _restore(
         )
     if not chosen.snapshot:
         raise StateError(f"app {app}: r{chosen.revision} has no snapshot recorded")
-    namespace = project.config.namespace_of(app) if app in project.config.apps else "default"
+    config = project.config
+    cluster = config.effective_clusters().get(connection.name)
+    if app in config.apps:
+        namespace = config.namespace_of(app, cluster)
+    else:
+        namespace = (cluster.namespace if cluster else None) or config.settings.namespace
     result = Applier(connection.client, cluster=connection.name).apply_app(
         app,
         load_objects(manifests),

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from pytest_httpserver import HTTPServer
 
 from sbkube_ci.cli import cli
 from sbkube_ci.commands.rollback import Target, choose, revisions
@@ -87,3 +88,23 @@ def test_list_shows_the_revisions(project: DeployProject) -> None:
     assert first.split()[0:2] == ["r1", "deploy"]
     code, output = run(project, "rollback", "web", "--list", "--format", "json")
     assert [entry["revision"] for entry in json.loads(output)] == [2, 1]
+
+
+def test_rollback_is_notified(
+    project: DeployProject, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOOK_URL", httpserver.url_for("/hook"))
+    httpserver.expect_request("/hook", method="POST").respond_with_json({})
+    project.extra["notify"] = {"hook": {"type": "webhook", "url_env": "HOOK_URL"}}
+    project.write()
+
+    code, output = run(project, "rollback", "web", "--to", "1")
+
+    assert code == 0, output
+    [(request, _)] = httpserver.log
+    sent = json.loads(request.get_data())
+    assert sent["event"] == "rollback"
+    assert [(a["name"], a["old_revision"], a["new_revision"]) for a in sent["apps"]] == [
+        ("web", "r2", "r3")
+    ]
+    assert sent["detail"] == "back to r1"

@@ -145,9 +145,14 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 @cli.command()
 @common_options
-def validate(chdir: Path, file: Path | None, output_format: str) -> None:
+@click.option(
+    "--online",
+    is_flag=True,
+    help="Also check the state store itself (S3 bucket versioning, Git remote reachable).",
+)
+def validate(chdir: Path, file: Path | None, output_format: str, online: bool) -> None:
     """Check sbkube.yaml: schema, names, dependencies, repositories and files."""
-    sys.exit(validate_command.validate(chdir, file, output_format))
+    sys.exit(validate_command.validate(chdir, file, output_format, online=online))
 
 
 @cli.command()

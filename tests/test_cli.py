@@ -22,6 +22,12 @@ DATA = ROOT / "tests" / "data"
 LITERAL = "hunter2-literal-password"
 
 
+@pytest.fixture(autouse=True)
+def _outside_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests describe a developer's shell; CI-only warnings are tested on their own."""
+    monkeypatch.delenv("CI", raising=False)
+
+
 def run_cli(*args: str, cwd: Path = ROOT, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "sbkube_ci", *args],
@@ -31,6 +37,17 @@ def run_cli(*args: str, cwd: Path = ROOT, **env: str) -> subprocess.CompletedPro
         check=False,
         env={**os.environ, "PYTHONPATH": str(ROOT), **env},
     )
+
+
+def test_validate_in_ci_warns_that_local_state_is_not_shared() -> None:
+    result = run_cli("validate", "-C", "examples/quickstart", CI="true")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(
+        "examples/quickstart/sbkube.yaml:37:1: warning: state.backend: local keeps state in "
+    )
+    assert lines[0].endswith("use backend git or s3 so plans, locks and history survive the job")
+    assert lines[1] == "ok: examples/quickstart/sbkube.yaml: 2 app(s), 1 warning(s)"
 
 
 def invoke(*args: str, **env: str) -> tuple[int, str, str]:

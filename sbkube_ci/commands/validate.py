@@ -15,16 +15,22 @@ from typing import Any
 import click
 
 from sbkube_ci._yaml import Location, display_path
-from sbkube_ci.config.loader import check_document, read_document
+from sbkube_ci.config.loader import Project, check_document, read_document
 from sbkube_ci.config.models import Config
 from sbkube_ci.config.problems import Problem
 from sbkube_ci.errors import ConfigError, YamlError
+from sbkube_ci.state import state_warnings
 
+_FIELD = re.compile(r"^[A-Za-z_][\w.\[\]]*: ")
 _LOCATED = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?P<column>\d+): (?P<message>.*)$")
 
 
-def validate(chdir: Path, file: Path | None, output_format: str) -> int:
-    """Check the configuration; print each problem as one line; 0 when there are no errors."""
+def validate(chdir: Path, file: Path | None, output_format: str, *, online: bool = False) -> int:
+    """Check the configuration; print each problem as one line; 0 when there are no errors.
+
+    The state backend's own checks run too; with ``online`` they may contact the store (S3
+    bucket versioning, Git remote reachable), otherwise nothing leaves the machine.
+    """
     try:
         doc, base_dir, files = read_document(chdir, file)
     except ConfigError as exc:
@@ -32,6 +38,12 @@ def validate(chdir: Path, file: Path | None, output_format: str) -> int:
             raise  # nothing to check (no config found): the CLI prints it as one error line
         return _report([_yaml_problem(str(exc))], output_format, files=[], config=None)
     config, problems = check_document(doc, base_dir)
+    if config is not None:
+        project = Project(config, base_dir, doc, files)
+        where = doc.locate(("state",), key=True)
+        for warning in state_warnings(project, online=online):
+            path, _, message = warning.partition(": ") if _FIELD.match(warning) else ("", "", "")
+            problems.append(Problem(where, path or "state", message or warning, "warning"))
     return _report(problems, output_format, files=files, config=config)
 
 

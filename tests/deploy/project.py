@@ -38,7 +38,7 @@ def deployment(name: str, image: str = "nginx:1.27") -> dict[str, Any]:
 class DeployProject:
     """An sbkube.yaml in ``root`` with yaml apps whose manifests the test rewrites."""
 
-    def __init__(self, root: Path, kubeconfigs: Mapping[str, Path]) -> None:
+    def __init__(self, root: Path, kubeconfigs: Mapping[str, Path | None]) -> None:
         self.root = root
         self.kubeconfigs = dict(kubeconfigs)
         self.apps: dict[str, dict[str, Any]] = {}
@@ -65,7 +65,10 @@ class DeployProject:
 
     def write(self) -> None:
         clusters = {
-            name: {"kubeconfig": str(path), **self.cluster_fields.get(name, {})}
+            name: {
+                **({"kubeconfig": str(path)} if path is not None else {}),
+                **self.cluster_fields.get(name, {}),
+            }
             for name, path in self.kubeconfigs.items()
         }
         document = {

@@ -152,3 +152,26 @@ def test_sigterm_while_waiting_for_a_held_lock_stops_the_wait(
     assert fake_kube.get("ConfigMap", "shop", "settings") is None
     assert other.lock_status("prod") is not None  # bob's lock is untouched
     other.release_lock(handle)
+
+
+def test_kubeconfig_content_from_the_environment(
+    tmp_path: Path, fake_kube: FakeKube, second_kube: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kube_apply(second_kube, namespace("shop"))
+    monkeypatch.setenv("KUBECONFIG_STAGING", second_kube.read_text())
+    project = DeployProject(tmp_path, {"staging": None})
+    project.cluster_fields["staging"] = {"kubeconfig_env": "KUBECONFIG_STAGING"}
+    project.app("config", [config_map("settings")])
+
+    report, _ = project.deploy()
+
+    assert report.exit_code == 0, report.text()
+    assert project.backend().read_state("staging").apps["config"].revision == 1
+    monkeypatch.delenv("KUBECONFIG_STAGING")
+    project.app("config", [config_map("settings", color="red")])
+    report, _ = project.deploy()
+    [result] = report.results
+    assert result.detail == (
+        "cluster staging: environment variable KUBECONFIG_STAGING (kubeconfig_env) is not set; "
+        "set it to the kubeconfig content, e.g. from a CI secret"
+    )

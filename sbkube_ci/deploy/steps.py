@@ -68,19 +68,27 @@ def run_task(session: Session, task: AppTask, old: AppState | None) -> Deployed 
     """Deploy (or remove) one app with its hooks; raises DeployError naming it on failure."""
     app = session.project.config.apps.get(task.name)
     what = f"{session.cluster_name}/{task.name}"
-    hooks = app.hooks if app is not None else None
-    run_hooks = hooks is not None and not session.dry_run
-    if run_hooks and hooks is not None:
+    hooks = app.hooks if app is not None and not session.dry_run else None
+    if hooks is not None:
         session.runner(task.name).run_all(f"{what} pre_deploy", hooks.pre_deploy)
     try:
         deployed = _dispatch(session, task, app, old)
     except DeployError:
-        if run_hooks and hooks is not None:
-            session.runner(task.name).run_all(f"{what} on_deploy_failure", hooks.on_deploy_failure)
+        if hooks is not None:
+            _failure_hooks(session, task.name, hooks.on_deploy_failure)
         raise
-    if run_hooks and hooks is not None:
+    if hooks is not None:
         session.runner(task.name).run_all(f"{what} post_deploy", hooks.post_deploy)
     return deployed
+
+
+def _failure_hooks(session: Session, app: str, commands: list[str]) -> None:
+    """Run ``on_deploy_failure``; its own failure is shown but never hides the app's error."""
+    what = f"{session.cluster_name}/{app} on_deploy_failure"
+    try:
+        session.runner(app).run_all(what, commands)
+    except DeployError as exc:
+        session.echo(session.mask(f"{what} failed too: {exc}"))
 
 
 def _dispatch(

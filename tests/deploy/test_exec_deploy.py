@@ -82,3 +82,22 @@ def test_exec_disabled_fails_the_app_in_one_line(
     assert config.result == "failed"
     assert "running commands is disabled (SBKUBE_ALLOW_EXEC=false)" in config.detail
     assert not (project.root / "exec.out").exists()
+
+
+def test_failure_hook_runs_and_the_app_error_stays_the_one_reported(
+    project: DeployProject, fake_kube: FakeKube
+) -> None:
+    project.app(
+        "config",
+        [config_map("settings")],
+        hooks={"on_deploy_failure": ["echo failed-$SBKUBE_APP >> hooks.log", "exit 4"]},
+    )
+    fake_kube.forbid("patch", "configmaps")
+
+    report, lines = project.deploy()
+
+    [config] = [r for r in report.results if r.app == "config"]
+    assert config.result == "failed"
+    assert "forbidden" in config.detail.lower()
+    assert (project.root / "hooks.log").read_text().split() == ["failed-config"]
+    assert any("on_deploy_failure failed too" in line for line in lines)

@@ -8,11 +8,13 @@ plan was refused, 130 stopped by a signal.
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import click
 
@@ -23,10 +25,12 @@ from sbkube_ci.commands.deploy_jobs import Selection, deploy_jobs
 from sbkube_ci.commands.plan import current_commit
 from sbkube_ci.config.loader import Project, load_project
 from sbkube_ci.deploy import summary
+from sbkube_ci.deploy.commands import CommandRunner
 from sbkube_ci.deploy.run import ClusterJob, RunOptions, deploy_cluster
 from sbkube_ci.deploy.signals import stop_on_signals
 from sbkube_ci.deploy.summary import AppResult
 from sbkube_ci.diff.credentials import build_masker, masked_values
+from sbkube_ci.errors import DeployError
 from sbkube_ci.notify import AppChange, Event, Failure, Notifications, event_from_ci_env
 from sbkube_ci.notify.ci_env import ci_context
 from sbkube_ci.notify.events import EventKind
@@ -56,16 +60,22 @@ class DeployReport:
     results: list[AppResult] = field(default_factory=list)
     interrupted: bool = False
     mask: Callable[[str], str] = lambda text: text
+    hook_error: str = ""  # a failed hooks.deploy.post / on_failure command
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.results) and not self.hook_error
 
     @property
     def exit_code(self) -> int:
         if self.interrupted:
             return EXIT_INTERRUPTED
-        return EXIT_OK if all(r.ok for r in self.results) else EXIT_FAILED
+        return EXIT_OK if self.ok else EXIT_FAILED
 
     def text(self) -> str:
         lines = [summary.text(self.results, self.mask), ""]
-        return "\n".join(lines + summary.cluster_lines(self.results, self.clusters))
+        lines += summary.cluster_lines(self.results, self.clusters)
+        return "\n".join(lines + ([f"error: {self.hook_error}"] if self.hook_error else []))
 
     def to_json(self) -> str:
         data = {
@@ -100,14 +110,34 @@ def run_deploy(
     handle = None if request.dry_run else notifications.send(started)
     cancel = threading.Event()
     options = _options(project, request, notifications, cancel, lambda line: say(masker.mask(line)))
+    if not request.dry_run:
+        _command_hooks(project, "pre", options)
     with stop_on_signals(cancel, notify=say):
         report.results = _run_clusters(project, backend, jobs, options, request.max_clusters)
     report.interrupted = cancel.is_set()
+    if not request.dry_run:
+        try:
+            _command_hooks(project, "post" if report.ok else "on_failure", options)
+        except DeployError as exc:
+            report.hook_error = masker.mask(str(exc))
+            say(f"error: {report.hook_error}")
     if handle is not None:
         ok = report.exit_code == EXIT_OK
         final = _event(project, jobs, "deploy_succeeded" if ok else "deploy_failed", report.results)
         notifications.update(handle, final)
     return report
+
+
+def _command_hooks(
+    project: Project, which: Literal["pre", "post", "on_failure"], options: RunOptions
+) -> None:
+    """``hooks.deploy.pre/post/on_failure``: once per deploy run, in the project directory."""
+    hooks = project.config.hooks.deploy if project.config.hooks else None
+    commands = getattr(hooks, which) if hooks is not None else []
+    runner = CommandRunner(
+        cwd=str(project.base_dir), env=dict(os.environ), mask=options.mask, echo=options.echo
+    )
+    runner.run_all(f"hooks.deploy.{which}", commands)
 
 
 def _options(

@@ -101,3 +101,31 @@ def test_failure_hook_runs_and_the_app_error_stays_the_one_reported(
     assert "forbidden" in config.detail.lower()
     assert (project.root / "hooks.log").read_text().split() == ["failed-config"]
     assert any("on_deploy_failure failed too" in line for line in lines)
+
+
+def test_deploy_command_hooks_run_once_around_the_run(project: DeployProject) -> None:
+    project.extra["hooks"] = {
+        "deploy": {
+            "pre": ["echo pre >> run.log"],
+            "post": ["echo post >> run.log"],
+            "on_failure": ["echo failure >> run.log"],
+        }
+    }
+
+    report, _ = project.deploy()
+
+    assert report.exit_code == 0
+    assert (project.root / "run.log").read_text().split() == ["pre", "post"]
+
+
+def test_a_failing_post_hook_fails_the_run(project: DeployProject) -> None:
+    project.extra["hooks"] = {"deploy": {"post": ["echo smoke test failed >&2; exit 1"]}}
+
+    report, lines = project.deploy()
+
+    assert report.exit_code == 1
+    assert all(r.result == "succeeded" for r in report.results)
+    expected = "hooks.deploy.post: `echo smoke test failed >&2; exit 1` exited 1: smoke test failed"
+    assert report.hook_error == expected
+    assert report.text().splitlines()[-1] == f"error: {expected}"
+    assert any(line.startswith("error: hooks.deploy.post") for line in lines)

@@ -61,23 +61,13 @@ def removed_mode(old: AppState) -> Mode:
     return "helm" if old.helm is not None else "apply"
 
 
-def _changed(
-    name: str, app: App, mode: Mode, rendered: RenderedApp | None, old: AppState | None
-) -> AppTask | None:
+def _exec_task(name: str, app: ExecApp, old: AppState | None) -> AppTask | None:
+    """An exec app to run: never run here, or its commands changed since."""
+    digest = exec_digest(app)
+    if old is not None and old.input_digest == digest:
+        return None
     action: TaskAction = "create" if old is None else "update"
-    deps = tuple(app.depends_on)
-    if isinstance(app, ExecApp):
-        digest = exec_digest(app)
-        if old is not None and old.input_digest == digest:
-            return None
-        return AppTask(name, action, mode, deps, input_digest=digest)
-    if rendered is None:
-        return None  # it failed to render; the caller reports the render error
-    if old is not None and old.input_digest and rendered.input_digest == old.input_digest:
-        return None
-    if old is not None and rendered.render_digest == old.render_digest:
-        return None
-    return AppTask(name, action, mode, deps, rendered, rendered.input_digest)
+    return AppTask(name, action, "exec", tuple(app.depends_on), input_digest=digest)
 
 
 def from_plan(
@@ -143,7 +133,7 @@ def _exec_tasks(project: Project, state: StateDocument) -> dict[str, AppTask]:
     tasks = {}
     for name, app in sorted(project.config.enabled_apps().items()):
         if isinstance(app, ExecApp):
-            task = _changed(name, app, "exec", None, state.apps.get(name))
+            task = _exec_task(name, app, state.apps.get(name))
             if task is not None:
                 tasks[name] = task
     return tasks

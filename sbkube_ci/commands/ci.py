@@ -88,7 +88,8 @@ def run_ci(
     commands: Mapping[str, CommandFunction] = COMMANDS,
     stream: TextIO | None = None,
 ) -> int:
-    """Run one CI step; the exit code is 0 with or without changes, 1 on errors."""
+    """Run one CI step: 0 with or without plan changes, 2 when ``status`` finds drift, 1 on
+    errors."""
     adapter = detect(environ, stream=stream)
     for name in _SECRET_VARIABLES:
         if environ.get(name):
@@ -107,7 +108,11 @@ def run_ci(
         _annotate_error(adapter, exc)
         raise
     publish(adapter, invocation, result)
-    return 1 if result.exit_code not in (0, 2) else 0
+    if result.exit_code == 2:
+        # plan: changes are the point of a review, not a failure; status: drift must fail a
+        # scheduled drift-check job, so its 2 reaches the platform
+        return 2 if invocation.command == "status" else 0
+    return 0 if result.exit_code == 0 else 1
 
 
 def publish(adapter: CIAdapter, invocation: Invocation, result: CommandResult) -> None:

@@ -15,7 +15,7 @@ from sbkube_ci.ci.base import Annotation, marker
 from sbkube_ci.ci.decide import Invocation
 from sbkube_ci.ci.junit import AppOutcome
 from sbkube_ci.ci.result import ClusterPlan, CommandResult
-from sbkube_ci.commands.ci import COMMANDS, run_ci
+from sbkube_ci.commands.ci import COMMANDS, CommandFunction, run_ci
 from sbkube_ci.errors import CIError, ConfigProblems
 from tests.ci.conftest import EVENTS
 from tests.ci.fakes import FakeGitHub, FakeGitLab
@@ -217,3 +217,28 @@ def test_a_failing_command_annotates_located_problems_then_raises(
         "::error file=deploy/sbkube.yaml,line=14,col=5,title=sbkube-ci::"
         "apps.api.version: must be a string"
     ) in stream.getvalue().splitlines()
+
+
+def _returning(code: int) -> CommandFunction:
+    def command(invocation: Invocation) -> CommandResult:
+        return CommandResult(exit_code=code, summary=f"exit {code}")
+
+    return command
+
+
+@pytest.mark.parametrize(
+    ("command", "code", "expected"),
+    [
+        ("plan", 2, 0),  # changes are what a review is for
+        ("status", 2, 2),  # drift fails a scheduled drift-check job
+        ("status", 0, 0),
+        ("plan", 1, 1),
+        ("status", 1, 1),
+    ],
+)
+def test_exit_codes_reach_the_platform(
+    github_env: dict[str, str], command: str, code: int, expected: int
+) -> None:
+    env = github_env | {"INPUT_COMMAND": command, "GITHUB_EVENT_NAME": "workflow_dispatch"}
+    commands = {command: _returning(code)}
+    assert run_ci(env, commands=commands, stream=io.StringIO()) == expected

@@ -103,6 +103,7 @@ def change_values(project_dir: Path, replicas: int) -> None:
 def breakdown(project_dir: Path, profile_lines: int) -> None:
     """(child) One warm make_plan, its callees timed from outside; prints JSON timings."""
     import sbkube_ci.commands.plan as plan_module  # noqa: PLC0415
+    import sbkube_ci.render.result as result_module  # noqa: PLC0415
     from sbkube_ci.config import load_project  # noqa: PLC0415
     from sbkube_ci.state.backend import StateBackend  # noqa: PLC0415
 
@@ -118,6 +119,17 @@ def breakdown(project_dir: Path, profile_lines: int) -> None:
 
         return wrapper
 
+    def counted(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            timings[name] = timings.get(name, 0) + 1
+            return func(*args, **kwargs)
+
+        return wrapper
+
+    # What a warm plan must not do for unchanged apps: read snapshots or parse manifests.
+    StateBackend.load_snapshot = counted("snapshots_read", StateBackend.load_snapshot)  # type: ignore[method-assign]
+    plan_module.load_objects = counted("snapshots_parsed", plan_module.load_objects)
+    result_module.load_objects = counted("renders_parsed", result_module.load_objects)
     plan_module.render_project = timed("render_project", plan_module.render_project)
     plan_module.plan_cluster = timed("plan_cluster", plan_module.plan_cluster)
     StateBackend.read_state = timed("read_state", StateBackend.read_state)  # type: ignore[method-assign]
@@ -227,6 +239,10 @@ def warm(
         f"+ read_state {t['read_state']:.3f}s + plan_cluster (diff) {t['plan_cluster']:.3f}s "
         f"+ rest {rest:.3f}s; apps updated {t['updated']:.0f}; "
         f"then plan.json, plan.md and the text {t['output']:.2f}s"
+    )
+    print(
+        f"       snapshots read {t.get('snapshots_read', 0):.0f}, parsed "
+        f"{t.get('snapshots_parsed', 0):.0f}; renders parsed {t.get('renders_parsed', 0):.0f}"
     )
     print(
         f"       diff share of make_plan {t['plan_cluster'] / t['make_plan']:.1%}, "

@@ -216,21 +216,24 @@ def warm(
     start = time.perf_counter()
     recorded = record_deployed(project_dir)
     print(f"state: {recorded} apps recorded as deployed in {time.perf_counter() - start:.2f}s")
-    change_values(project_dir, 11)
-    before = helm_processes(log)
-    wall = run_cli(["plan", "-C", str(project_dir)], env, ok=(2,))
-    print(
-        f"warm:  plan after one values change {wall:.2f}s (target <= 3 s), "
-        f"helm processes {helm_processes(log) - before} (expected 1)"
-    )
-    change_values(project_dir, 12)
-    template = run_cli(["template", "-C", str(project_dir), "--max-workers", str(workers)], env)
-    floor = run_cli(["--help"], env)
-    print(
-        f"       for reference: template after another values change {template:.2f}s "
-        f"(plan/template {wall / template:.2f}); python -m sbkube_ci --help {floor:.2f}s"
-    )
-    change_values(project_dir, 13)
+    walls = []
+    for attempt in range(2):  # plan and template alternate: the machine's load hits both
+        change_values(project_dir, 11 + 2 * attempt)
+        before = helm_processes(log)
+        wall = run_cli(["plan", "-C", str(project_dir)], env, ok=(2,))
+        helm = helm_processes(log) - before
+        change_values(project_dir, 12 + 2 * attempt)
+        argv = ["template", "-C", str(project_dir), "--max-workers", str(workers)]
+        template = run_cli(argv, env)
+        walls.append(wall)
+        print(
+            f"warm {attempt + 1}: plan after one values change {wall:.2f}s (target <= 3 s), "
+            f"helm processes {helm} (expected 1); for reference template after another "
+            f"values change {template:.2f}s (plan/template {wall / template:.2f})"
+        )
+    wall = min(walls)
+    print(f"       python -m sbkube_ci --help (imports only) {run_cli(['--help'], env):.2f}s")
+    change_values(project_dir, 15)
     t = run_breakdown(project_dir, env, profile_lines)
     rest = t["make_plan"] - t["render_project"] - t["read_state"] - t["plan_cluster"]
     print(
@@ -246,7 +249,7 @@ def warm(
     )
     print(
         f"       diff share of make_plan {t['plan_cluster'] / t['make_plan']:.1%}, "
-        f"of the CLI wall {t['plan_cluster'] / wall:.1%} (target <= 20%)"
+        f"of the faster CLI wall {t['plan_cluster'] / wall:.1%} (target <= 20%)"
     )
 
 

@@ -237,7 +237,8 @@ def warm(
     t = run_breakdown(project_dir, env, profile_lines)
     rest = t["make_plan"] - t["render_project"] - t["read_state"] - t["plan_cluster"]
     print(
-        f"       in-process (another values change): load_project {t['load_project']:.2f}s, "
+        f"       in-process (another values change{', under cProfile' if profile_lines else ''}): "
+        f"load_project {t['load_project']:.2f}s, "
         f"make_plan {t['make_plan']:.2f}s = render_project {t['render_project']:.2f}s "
         f"+ read_state {t['read_state']:.3f}s + plan_cluster (diff) {t['plan_cluster']:.3f}s "
         f"+ rest {rest:.3f}s; apps updated {t['updated']:.0f}; "

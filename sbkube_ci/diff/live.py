@@ -12,9 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from sbkube_ci.config.loader import Project
-from sbkube_ci.deploy.clusters import connect
 from sbkube_ci.deploy.inventory import ObjectRef
-from sbkube_ci.deploy.preview import Previewer
 from sbkube_ci.diff.engine import AppRender, AppSnapshot
 from sbkube_ci.errors import SbkubeError
 from sbkube_ci.render import RenderResult
@@ -31,6 +29,11 @@ def live_entries(
     state: StateDocument,
 ) -> Entries:
     """``entries`` with each rendered app's old side replaced by what is live on ``cluster``."""
+    # Imported here: the Kubernetes client takes ~0.5 s to import, and every CLI run imports
+    # this module through the plan command while only ``--live`` needs a cluster.
+    from sbkube_ci.deploy.clusters import connect  # noqa: PLC0415
+    from sbkube_ci.deploy.preview import Previewer  # noqa: PLC0415
+
     config = project.config
     cluster_config = config.effective_clusters()[cluster]
     rendered = render.for_cluster(cluster)

@@ -11,17 +11,17 @@ import fcntl
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sbkube_ci.config.loader import Project
-from sbkube_ci.state.base import Conflict, Versioned, create_after
+from sbkube_ci.state.base import Conflict, KeyByKeyStore, Versioned
 
 _LOCK_NAME = ".sbkube-state.lock"
 
 
-class LocalStore:
+class LocalStore(KeyByKeyStore):
     def __init__(self, root: Path) -> None:
         self.root = root
         self.description = str(root)
@@ -41,22 +41,6 @@ class LocalStore:
         except FileNotFoundError:
             return None
         return Versioned(data, hashlib.sha256(data).hexdigest())
-
-    def get_many(self, keys: list[str]) -> dict[str, Versioned | None]:
-        return {key: self.get(key) for key in keys}
-
-    def put(
-        self,
-        key: str,
-        data: bytes,
-        *,
-        expect: str | None,
-        message: str,
-        new_keys: Mapping[str, bytes] | None = None,
-    ) -> str:
-        version = self._put_one(key, data, expect)
-        create_after(self, new_keys or {}, message)
-        return version
 
     def _put_one(self, key: str, data: bytes, expect: str | None) -> str:
         path = self._path(key)

@@ -106,15 +106,38 @@ class KeyByKeyStore(ABC):
     ) -> str:
         version = self._put_one(key, data, expect)
         for new_key, new_data in (new_keys or {}).items():
-            try:
-                self._put_one(new_key, new_data, None)
-            except Conflict:
-                existing = self.get(new_key)
-                if existing is None or existing.data != new_data:
-                    raise StateError(
-                        f"{self.description}/{new_key}: exists with other content; not overwritten"
-                    ) from None
+            create_once(self, new_key, new_data, message=message)
         return version
+
+    @classmethod
+    @abstractmethod
+    def from_project(cls, project: Project) -> KeyByKeyStore: ...
+
+    @abstractmethod
+    def list_keys(self, prefix: str) -> list[str]: ...
+
+    @abstractmethod
+    def warnings(self, *, online: bool) -> list[str]: ...
+
+
+def create_once(
+    store: ObjectStore,
+    key: str,
+    data: bytes,
+    *,
+    message: str,
+    clash: str = "exists with other content; not overwritten",
+) -> None:
+    """Create ``key``; one already holding the same bytes is fine (a retried write).
+
+    ``clash`` ends the error when it holds other bytes: what is wrong and what to do.
+    """
+    try:
+        store.put(key, data, expect=None, message=message)
+    except Conflict:
+        existing = store.get(key)
+        if existing is None or existing.data != data:
+            raise StateError(f"{store.description}/{key}: {clash}") from None
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from sbkube_ci import __version__
-from sbkube_ci.ci.base import Annotation, Event, EventKind, write_atomic
+from sbkube_ci._files import write_atomic
+from sbkube_ci.ci.base import Annotation, Event, EventKind
 from sbkube_ci.ci.comments import CommentingAdapter
 from sbkube_ci.ci.http import RestClient
 from sbkube_ci.errors import CIError

@@ -10,11 +10,11 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from sbkube_ci._files import write_atomic
 from sbkube_ci.config.loader import Project
 from sbkube_ci.state.base import Conflict, KeyByKeyStore, Versioned
 
@@ -48,17 +48,7 @@ class LocalStore(KeyByKeyStore):
             current = self.get(key)
             if (current.version if current else None) != expect:
                 raise Conflict(f"{self.description}/{key}: changed since it was read")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(data)
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                os.replace(tmp, path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            write_atomic(path, data, durable=True)
         return hashlib.sha256(data).hexdigest()
 
     def list_keys(self, prefix: str) -> list[str]:

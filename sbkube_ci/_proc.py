@@ -68,8 +68,9 @@ def run(
         raise error(
             f"{argv[0]}: not found; run `make bootstrap` (or put {argv[0]} on PATH)"
         ) from exc
-    except subprocess.TimeoutExpired as exc:
-        raise error(f"{what or printable(argv, secrets)}: timed out after {timeout:g}s") from exc
+    except subprocess.TimeoutExpired:
+        # Not chained: TimeoutExpired's own text holds the unredacted command line.
+        raise error(f"{what or printable(argv, secrets)}: timed out after {timeout:g}s") from None
     result = Result(argv, proc.returncode, proc.stdout, proc.stderr)
     if proc.returncode not in set(ok_codes):
         detail = redact((proc.stderr or proc.stdout).strip(), secrets)
@@ -79,7 +80,7 @@ def run(
         if error is ProcessError:
             raise ProcessError(
                 message,
-                argv=argv,
+                argv=[redact(arg, secrets) for arg in argv],
                 returncode=proc.returncode,
                 stdout=redact(proc.stdout, secrets),
                 stderr=redact(proc.stderr, secrets),

@@ -16,12 +16,12 @@ from pathlib import Path
 
 from sbkube_ci import _proc
 from sbkube_ci._files import write_atomic
+from sbkube_ci._urls import safe_url
 from sbkube_ci.cache import ContentStore
 from sbkube_ci.config.apps import App, GitApp, HelmApp
 from sbkube_ci.config.types import resolve_secret
 from sbkube_ci.errors import SourceError
 from sbkube_ci.sources._charts import staging_dir
-from sbkube_ci.sources._download import safe_url
 from sbkube_ci.sources.archive import extract_tgz
 from sbkube_ci.sources.base import Pin, Request, SourceContext
 

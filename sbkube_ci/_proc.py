@@ -68,21 +68,29 @@ def run(
         raise error(
             f"{argv[0]}: not found; run `make bootstrap` (or put {argv[0]} on PATH)"
         ) from exc
-    except subprocess.TimeoutExpired as exc:
-        raise error(f"{what or printable(argv, secrets)}: timed out after {timeout:g}s") from exc
+    except subprocess.TimeoutExpired:
+        # Not chained: TimeoutExpired's own text holds the unredacted command line.
+        raise error(f"{what or printable(argv, secrets)}: timed out after {timeout:g}s") from None
     result = Result(argv, proc.returncode, proc.stdout, proc.stderr)
     if proc.returncode not in set(ok_codes):
-        detail = redact((proc.stderr or proc.stdout).strip(), secrets)
-        last = detail.splitlines()[-1] if detail else "(no output)"
-        head = what or printable(argv, secrets)
-        message = f"{head}: exit {proc.returncode}: {last}"
-        if error is ProcessError:
-            raise ProcessError(
-                message,
-                argv=argv,
-                returncode=proc.returncode,
-                stdout=redact(proc.stdout, secrets),
-                stderr=redact(proc.stderr, secrets),
-            )
-        raise error(message)
+        raise _failure(result, secrets, what, error)
     return result
+
+
+def _failure(
+    result: Result, secrets: list[str], what: str, error: type[SbkubeError]
+) -> SbkubeError:
+    """The one-line error for a disallowed exit code; ProcessError keeps the redacted output."""
+    detail = redact((result.stderr or result.stdout).strip(), secrets)
+    last = detail.splitlines()[-1] if detail else "(no output)"
+    head = what or printable(result.argv, secrets)
+    message = f"{head}: exit {result.returncode}: {last}"
+    if error is not ProcessError:
+        return error(message)
+    return ProcessError(
+        message,
+        argv=[redact(arg, secrets) for arg in result.argv],
+        returncode=result.returncode,
+        stdout=redact(result.stdout, secrets),
+        stderr=redact(result.stderr, secrets),
+    )

@@ -58,12 +58,22 @@ class CIError(SbkubeError):
 
 
 class ProcessError(SbkubeError):
-    """An external command (helm, git, kubectl) failed."""
+    """An external command (helm, git, kubectl) failed, or could not start or finish.
+
+    The details are empty when it never exited (not found, timed out): ``_proc.run`` raises
+    its ``error`` class with the message alone then.
+    """
 
     def __init__(
-        self, message: str, *, argv: list[str], returncode: int, stdout: str, stderr: str
+        self,
+        message: str,
+        *,
+        argv: list[str] | None = None,
+        returncode: int | None = None,
+        stdout: str = "",
+        stderr: str = "",
     ) -> None:
-        self.argv = argv
+        self.argv = argv or []
         self.returncode = returncode
         self.stdout = stdout
         self.stderr = stderr

@@ -7,14 +7,13 @@ and renamed, and only when its content changes.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from sbkube_ci._files import write_atomic
 from sbkube_ci._yaml import read_text
 from sbkube_ci.errors import ConfigError, YamlError
 from sbkube_ci.sources.base import Pin
@@ -86,13 +85,5 @@ def write_lock(path: Path, lock: Lockfile) -> bool:
     text = lock.to_text()
     if path.exists() and path.read_text(encoding="utf-8") == text:
         return False
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    write_atomic(path, text, mode=0o644)
     return True

@@ -8,14 +8,14 @@ masked: the file is uploaded as a CI artifact and must never hold a secret.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+# Re-exported (the explicit alias tells mypy so): commands/plan.py imports it from here.
+from sbkube_ci._files import write_atomic as write_atomic  # noqa: PLC0414
 from sbkube_ci.errors import ConfigError
 
 SCHEMA_VERSION = 1
@@ -178,16 +178,3 @@ class Plan(_PlanModel):
         except FileNotFoundError as exc:
             raise ConfigError(f"{path}: plan file not found; run `sbkube-ci plan` first") from exc
         return cls.from_json(text, name=str(path))
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temp file and a rename: never half-written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

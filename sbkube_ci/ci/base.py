@@ -6,8 +6,6 @@ and plain facts; an adapter only knows how its platform wants them delivered.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -136,16 +134,3 @@ def append_text(path: Path, text: str, *, what: str) -> None:
             f"{what}={path}: cannot write ({exc.strerror}); the runner sets this file, "
             "do not override it"
         ) from exc
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to a temp name beside ``path`` and rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -34,8 +34,14 @@ class CommentingAdapter(CIAdapter):
         """Why no comment can be written without trying ("" when a token is configured)."""
 
     @abstractmethod
+    def _degraded_warning(self, reason: str) -> str:
+        """The warning shown when no comment could be written: where the plan went, and why."""
+
     def _degrade(self, cluster: str, body: str, reason: str) -> CommentOutcome:
         """Publish ``body`` where a read-only run can (summary, log) and warn."""
+        self.warn(self._degraded_warning(reason))
+        self.write_summary(body)
+        return CommentOutcome(cluster, "degraded", reason=reason)
 
     def publish_comment(self, cluster: str, body: str, *, has_changes: bool) -> CommentOutcome:
         if self.event.kind != "pull_request" or self.event.number is None:

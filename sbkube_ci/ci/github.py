@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from sbkube_ci import __version__
-from sbkube_ci.ci.base import Annotation, CommentOutcome, Event, EventKind, append_text
+from sbkube_ci.ci.base import Annotation, Event, EventKind, append_text
 from sbkube_ci.ci.comments import CommentingAdapter
 from sbkube_ci.ci.http import RestClient
 from sbkube_ci.ci.workflow_commands import (
@@ -93,13 +93,11 @@ class GitHubAdapter(CommentingAdapter):
         path = f"/repos/{self.event.repository}/issues/comments/{comment_id}"
         self.api.request("PATCH", path, json={"body": body})
 
-    def _degrade(self, cluster: str, full: str, reason: str) -> CommentOutcome:
-        self.warn(
+    def _degraded_warning(self, reason: str) -> str:
+        return (
             f"sbkube-ci could not comment on PR #{self.event.number} ({reason}); the plan is in "
             "the job summary. Fork PRs get a read-only token: this is expected there."
         )
-        self.write_summary(full)
-        return CommentOutcome(cluster, "degraded", reason=reason)
 
     # --- outputs, summary, workflow commands -------------------------------------------------
 

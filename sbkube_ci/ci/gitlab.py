@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from sbkube_ci import __version__
-from sbkube_ci.ci.base import Annotation, CommentOutcome, Event, EventKind, write_atomic
+from sbkube_ci._files import write_atomic
+from sbkube_ci.ci.base import Annotation, Event, EventKind
 from sbkube_ci.ci.comments import CommentingAdapter
 from sbkube_ci.ci.http import RestClient
 from sbkube_ci.errors import CIError
@@ -93,13 +94,11 @@ class GitLabAdapter(CommentingAdapter):
     def _update(self, comment_id: int, body: str) -> None:
         self.api.request("PUT", f"{self._notes_path}/{comment_id}", json={"body": body})
 
-    def _degrade(self, cluster: str, full: str, reason: str) -> CommentOutcome:
-        self.warn(
+    def _degraded_warning(self, reason: str) -> str:
+        return (
             f"sbkube-ci could not write the MR note ({reason}); the plan follows in the log. "
             "Posting notes needs a project access token with api scope in SBKUBE_GITLAB_TOKEN."
         )
-        self.write_summary(full)
-        return CommentOutcome(cluster, "degraded", reason=reason)
 
     def write_outputs(self, outputs: Mapping[str, str]) -> None:
         """Write the dotenv report: ``SBKUBE_<NAME>=value``, one line each (GitLab's format)."""

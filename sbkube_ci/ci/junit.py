@@ -8,7 +8,7 @@ from pathlib import Path
 
 from junit_xml import TestCase, TestSuite, to_xml_report_string
 
-from sbkube_ci.ci.base import write_atomic
+from sbkube_ci._files import write_atomic
 
 
 @dataclass(frozen=True)

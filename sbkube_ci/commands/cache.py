@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 import shutil
 import time
 from dataclasses import dataclass
@@ -17,10 +16,8 @@ from pathlib import Path
 import click
 
 from sbkube_ci.cache import cache_root
+from sbkube_ci.config.types import duration_seconds
 from sbkube_ci.errors import ConfigError
-
-_AGE = re.compile(r"^\s*(\d+)\s*([smhdw]?)\s*$")
-_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 @dataclass
@@ -32,10 +29,10 @@ class PruneReport:
 
 def parse_age(text: str) -> float:
     """``30d``, ``12h``, ``90m``, ``45s`` or plain seconds, as seconds."""
-    match = _AGE.match(text)
-    if not match:
+    seconds = duration_seconds(text, units="wdhms")
+    if seconds is None:
         raise ConfigError(f"--max-age {text}: not a duration; write 30d, 12h, 90m or seconds")
-    return float(int(match.group(1)) * _SECONDS[match.group(2)])
+    return seconds
 
 
 def prune_cache(root: Path, *, max_age: float, everything: bool, now: float) -> PruneReport:

@@ -9,13 +9,12 @@ if its owner is this identity. ``release --force`` breaks anyone's lock and reco
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import click
 from pydantic import TypeAdapter, ValidationError
 
+from sbkube_ci._files import write_atomic
 from sbkube_ci.commands.state import open_state, pick_cluster
 from sbkube_ci.config.loader import Project
 from sbkube_ci.config.types import Duration
@@ -106,12 +105,8 @@ def _handle_path(project: Project, cluster: str) -> Path:
 
 def _remember(project: Project, handle: LockHandle) -> None:
     path = _handle_path(project, handle.info.cluster)
-    path.parent.mkdir(parents=True, exist_ok=True)
     data = {"info": handle.info.model_dump(), "version": handle.version}
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w") as fh:
-        json.dump(data, fh)
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps(data))
 
 
 def _remembered(project: Project, cluster: str) -> LockHandle | None:

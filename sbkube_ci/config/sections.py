@@ -180,14 +180,8 @@ Event = Literal[
     "lock_taken_over",
     "drift_detected",
 ]
-DEFAULT_EVENTS: list[Event] = [
-    "deploy_started",
-    "deploy_succeeded",
-    "deploy_failed",
-    "rollback",
-    "lock_taken_over",
-    "drift_detected",
-]
+#: Every event but ``plan``, which would post on every push to every PR.
+DEFAULT_EVENTS: list[Event] = [event for event in get_args(Event) if event != "plan"]
 
 
 _SLACK_CHANNEL = re.compile(r"^([#@]?[a-z0-9][a-z0-9._-]{0,79}|[CGD][A-Z0-9]{6,})$")

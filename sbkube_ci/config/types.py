@@ -21,7 +21,7 @@ from sbkube_ci.errors import ConfigError
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _ENV_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+_UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
 _DURATION_PATTERN = r"^(\d+|(\d+h)?(\d+m)?(\d+s)?)$"
 
 # Tags of the unions that are told apart by the shape of the YAML value. pydantic puts the tag
@@ -91,20 +91,33 @@ def _check_env_name(value: str) -> str:
     return value
 
 
+def duration_seconds(text: str, *, units: str = "hms") -> float | None:
+    """``text`` in seconds: plain seconds, or parts in the order w, d, h, m, s (``1h30m``).
+
+    ``units`` are the parts allowed (sbkube.yaml takes h, m and s); None when ``text`` is not
+    such a duration.
+    """
+    text = text.strip()
+    if text.isdigit():
+        return float(text)
+    order = [unit for unit in _UNIT_SECONDS if unit in units]
+    match = re.fullmatch("".join(rf"(?:(\d+){unit})?" for unit in order), text)
+    if match is None or not any(match.groups()):
+        return None
+    parts = zip(match.groups(), order, strict=True)
+    return float(sum(int(count or 0) * _UNIT_SECONDS[unit] for count, unit in parts))
+
+
 def _parse_duration(value: object) -> object:
     if isinstance(value, bool):
         raise ValueError("must be seconds (300) or a duration such as 90s, 5m, 1h30m")
     if isinstance(value, int | float):
         return float(value)
     if isinstance(value, str):
-        text = value.strip()
-        if text.isdigit():
-            return float(text)
-        match = _DURATION.match(text)
-        if match and any(match.groups()):
-            hours, minutes, seconds = (int(g or 0) for g in match.groups())
-            return float(hours * 3600 + minutes * 60 + seconds)
-        raise ValueError(f"{value!r} is not a duration; write seconds (300) or 90s, 5m, 1h30m")
+        seconds = duration_seconds(value)
+        if seconds is None:
+            raise ValueError(f"{value!r} is not a duration; write seconds (300) or 90s, 5m, 1h30m")
+        return seconds
     return value
 
 

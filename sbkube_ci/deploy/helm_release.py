@@ -15,6 +15,7 @@ from typing import Any
 
 from sbkube_ci import _proc
 from sbkube_ci.errors import DeployError
+from sbkube_ci.render.helm import isolated_env, isolated_flags
 
 _NOISE = ("Use --debug flag", "walk.go:", "WARNING:")
 _ANY_EXIT = range(256)
@@ -80,22 +81,10 @@ class HelmReleases:
         self._command_timeout = command_timeout
 
     def env(self) -> dict[str, str]:
-        return {
-            "HELM_CONFIG_HOME": str(self.helm_home / "config"),
-            "HELM_CACHE_HOME": str(self.helm_home / "cache"),
-            "HELM_DATA_HOME": str(self.helm_home / "data"),
-        }
+        return isolated_env(self.helm_home)
 
     def global_flags(self) -> list[str]:
-        return [
-            "--repository-config",
-            str(self.helm_home / "config" / "repositories.yaml"),
-            "--repository-cache",
-            str(self.helm_home / "cache" / "repository"),
-            "--registry-config",
-            str(self.helm_home / "config" / "registry" / "config.json"),
-            *self._kube_flags,
-        ]
+        return [*isolated_flags(self.helm_home), *self._kube_flags]
 
     def upgrade_argv(self, request: UpgradeRequest) -> list[str]:
         """The ``helm upgrade --install`` command line for ``request``."""

@@ -5,42 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-# Namespaces and CRDs first (everything else may live in or depend on them), then Helm's
-# install order, so `deploy_mode: apply` creates objects in the order Helm users expect.
-KIND_ORDER: tuple[str, ...] = (
-    "Namespace",
-    "CustomResourceDefinition",
-    "NetworkPolicy",
-    "ResourceQuota",
-    "LimitRange",
-    "PodSecurityPolicy",
-    "PodDisruptionBudget",
-    "ServiceAccount",
-    "Secret",
-    "ConfigMap",
-    "StorageClass",
-    "PersistentVolume",
-    "PersistentVolumeClaim",
-    "ClusterRole",
-    "ClusterRoleBinding",
-    "Role",
-    "RoleBinding",
-    "Service",
-    "DaemonSet",
-    "Pod",
-    "ReplicationController",
-    "ReplicaSet",
-    "Deployment",
-    "HorizontalPodAutoscaler",
-    "StatefulSet",
-    "Job",
-    "CronJob",
-    "IngressClass",
-    "Ingress",
-    "APIService",
-    "MutatingWebhookConfiguration",
-    "ValidatingWebhookConfiguration",
-)
+from sbkube_ci.kinds import KIND_ORDER
+
 FOUNDATION_KINDS = frozenset({"Namespace", "CustomResourceDefinition"})
 
 HOOK_ANNOTATION = "helm.sh/hook"

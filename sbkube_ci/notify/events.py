@@ -11,7 +11,7 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import TypeVar, get_args
 
 from sbkube_ci.config.sections import Event as EventKind
 
@@ -26,15 +26,7 @@ __all__ = [
     "mask_event",
 ]
 
-EVENT_KINDS: tuple[EventKind, ...] = (
-    "plan",
-    "deploy_started",
-    "deploy_succeeded",
-    "deploy_failed",
-    "rollback",
-    "lock_taken_over",
-    "drift_detected",
-)
+EVENT_KINDS: tuple[EventKind, ...] = get_args(EventKind)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sbkube_ci._files import write_atomic
 from sbkube_ci.cache import ContentStore
 from sbkube_ci.config.apps import HelmApp
 from sbkube_ci.config.sections import Cluster
@@ -24,7 +25,7 @@ from sbkube_ci.errors import RenderError
 from sbkube_ci.render import digest
 from sbkube_ci.render.context import RenderContext
 from sbkube_ci.render.emit import dump_document
-from sbkube_ci.render.files import read_first_line, replace_dir, write_atomic
+from sbkube_ci.render.files import read_first_line, replace_dir
 from sbkube_ci.render.values import deep_merge, set_values_layer
 from sbkube_ci.sources.base import PreparedSource
 

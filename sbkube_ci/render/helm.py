@@ -28,6 +28,27 @@ class TemplateRequest:
     where: str  # "apps.web on cluster prod", for errors
 
 
+def isolated_env(home: Path) -> dict[str, str]:
+    """helm's config, cache and data homes under ``home`` (render and deploy share them)."""
+    return {
+        "HELM_CONFIG_HOME": str(home / "config"),
+        "HELM_CACHE_HOME": str(home / "cache"),
+        "HELM_DATA_HOME": str(home / "data"),
+    }
+
+
+def isolated_flags(home: Path) -> list[str]:
+    """Repository and registry files under ``home``, passed as flags as well as by env."""
+    return [
+        "--repository-config",
+        str(home / "config" / "repositories.yaml"),
+        "--repository-cache",
+        str(home / "cache" / "repository"),
+        "--registry-config",
+        str(home / "config" / "registry" / "config.json"),
+    ]
+
+
 class Helm:
     """The helm binary with isolated config, cache and registry files under ``home``."""
 
@@ -37,21 +58,10 @@ class Helm:
         self._timeout = timeout
 
     def env(self) -> dict[str, str]:
-        return {
-            "HELM_CONFIG_HOME": str(self.home / "config"),
-            "HELM_CACHE_HOME": str(self.home / "cache"),
-            "HELM_DATA_HOME": str(self.home / "data"),
-        }
+        return isolated_env(self.home)
 
     def global_flags(self) -> list[str]:
-        return [
-            "--repository-config",
-            str(self.home / "config" / "repositories.yaml"),
-            "--repository-cache",
-            str(self.home / "cache" / "repository"),
-            "--registry-config",
-            str(self.home / "config" / "registry" / "config.json"),
-        ]
+        return isolated_flags(self.home)
 
     def version(self) -> str:
         """helm's version (``v3.18.0``), asked once per binary (see ``ToolVersions``)."""

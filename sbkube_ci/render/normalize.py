@@ -17,75 +17,11 @@ import yaml
 
 from sbkube_ci._yaml import load_all_documents
 from sbkube_ci.errors import RenderError, YamlError
+from sbkube_ci.kinds import CLUSTER_SCOPED_KINDS, KIND_ORDER
 from sbkube_ci.render.digest import render_digest
 from sbkube_ci.render.emit import dump_document
 
-# Namespaces and CRDs first (so what follows can be created), then Helm's InstallOrder.
-KIND_ORDER = (
-    "Namespace",
-    "CustomResourceDefinition",
-    "PriorityClass",
-    "NetworkPolicy",
-    "ResourceQuota",
-    "LimitRange",
-    "PodSecurityPolicy",
-    "PodDisruptionBudget",
-    "ServiceAccount",
-    "Secret",
-    "ConfigMap",
-    "StorageClass",
-    "PersistentVolume",
-    "PersistentVolumeClaim",
-    "ClusterRole",
-    "ClusterRoleBinding",
-    "Role",
-    "RoleBinding",
-    "Service",
-    "DaemonSet",
-    "Pod",
-    "ReplicationController",
-    "ReplicaSet",
-    "Deployment",
-    "HorizontalPodAutoscaler",
-    "StatefulSet",
-    "Job",
-    "CronJob",
-    "IngressClass",
-    "Ingress",
-    "APIService",
-    "MutatingWebhookConfiguration",
-    "ValidatingWebhookConfiguration",
-)
 _KIND_RANK = {kind: rank for rank, kind in enumerate(KIND_ORDER)}
-
-CLUSTER_SCOPED_KINDS = frozenset(
-    {
-        "Namespace",
-        "Node",
-        "CustomResourceDefinition",
-        "ClusterRole",
-        "ClusterRoleBinding",
-        "PersistentVolume",
-        "StorageClass",
-        "PriorityClass",
-        "ValidatingWebhookConfiguration",
-        "MutatingWebhookConfiguration",
-        "ValidatingAdmissionPolicy",
-        "ValidatingAdmissionPolicyBinding",
-        "APIService",
-        "IngressClass",
-        "RuntimeClass",
-        "CSIDriver",
-        "CSINode",
-        "VolumeAttachment",
-        "VolumeSnapshotClass",
-        "CertificateSigningRequest",
-        "PodSecurityPolicy",
-        "FlowSchema",
-        "PriorityLevelConfiguration",
-        "ClusterIssuer",
-    }
-)
 
 _SEPARATOR = re.compile(r"^---(?:[ \t].*)?$", re.MULTILINE)
 _SOURCE = re.compile(r"^# Source: (.+)$", re.MULTILINE)

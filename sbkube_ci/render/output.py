@@ -11,7 +11,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from sbkube_ci.render.files import copy_atomic, write_atomic
+from sbkube_ci._files import write_atomic
+from sbkube_ci.render.files import copy_atomic
 
 INDEX = "index.json"
 

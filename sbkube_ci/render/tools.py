@@ -13,8 +13,8 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from sbkube_ci._files import write_atomic
 from sbkube_ci.errors import RenderError
-from sbkube_ci.render.files import write_atomic
 
 VERSIONS_FILE = "tool-versions.json"
 

@@ -7,23 +7,13 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
+from sbkube_ci._urls import safe_url
 from sbkube_ci.errors import SourceError
 
 CHUNK = 1 << 16
-
-
-def safe_url(url: str) -> str:
-    """``url`` without user:password, fit for messages."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
 @dataclass(frozen=True)

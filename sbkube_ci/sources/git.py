@@ -9,19 +9,19 @@ helper reading the environment: never argv, never ``.git/config``, never logs.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import stat
 from pathlib import Path
 
 from sbkube_ci import _proc
+from sbkube_ci._files import write_atomic
+from sbkube_ci._urls import safe_url
 from sbkube_ci.cache import ContentStore
 from sbkube_ci.config.apps import App, GitApp, HelmApp
 from sbkube_ci.config.types import resolve_secret
 from sbkube_ci.errors import SourceError
 from sbkube_ci.sources._charts import staging_dir
-from sbkube_ci.sources._download import safe_url
 from sbkube_ci.sources.archive import extract_tgz
 from sbkube_ci.sources.base import Pin, Request, SourceContext
 
@@ -130,12 +130,7 @@ class GitTarget:
 
 
 def _write_private(path: Path, content: str, *, executable: bool = False) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o700 if executable else 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(content)
-    os.chmod(tmp, stat.S_IRWXU if executable else stat.S_IRUSR | stat.S_IWUSR)
-    os.replace(tmp, path)
+    write_atomic(path, content, mode=stat.S_IRWXU if executable else stat.S_IRUSR | stat.S_IWUSR)
 
 
 def _pick(lines: str, ref: str) -> str | None:

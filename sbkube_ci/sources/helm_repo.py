@@ -17,6 +17,7 @@ from urllib.parse import urljoin
 
 import yaml
 
+from sbkube_ci._urls import safe_url
 from sbkube_ci.config.apps import App, HelmApp
 from sbkube_ci.config.sections import HelmRepo
 from sbkube_ci.config.types import resolve_secret
@@ -28,7 +29,7 @@ from sbkube_ci.sources._charts import (
     staging_dir,
     store_archive,
 )
-from sbkube_ci.sources._download import Client, safe_url
+from sbkube_ci.sources._download import Client
 from sbkube_ci.sources.base import Pin, Request, SourceContext
 from sbkube_ci.sources.semver import InvalidVersion, Range, nearest, parse_versions
 

@@ -12,11 +12,12 @@ import re
 import shutil
 from pathlib import Path, PurePosixPath
 
+from sbkube_ci._urls import safe_url
 from sbkube_ci.cache import ContentStore
 from sbkube_ci.config.apps import App, HttpApp
 from sbkube_ci.errors import SourceError
 from sbkube_ci.sources._charts import staging_dir
-from sbkube_ci.sources._download import Client, safe_url
+from sbkube_ci.sources._download import Client
 from sbkube_ci.sources.base import Pin, Request, SourceContext
 
 KIND = "http"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
@@ -74,17 +75,69 @@ class ObjectStore(Protocol):
         ...
 
 
-def create_after(store: ObjectStore, new_keys: Mapping[str, bytes], message: str) -> None:
-    """Create each of ``new_keys``; one already holding the same bytes is left as it is."""
-    for key, data in new_keys.items():
-        try:
-            store.put(key, data, expect=None, message=message)
-        except Conflict:
-            existing = store.get(key)
-            if existing is None or existing.data != data:
-                raise StateError(
-                    f"{store.description}/{key}: exists with other content; not overwritten"
-                ) from None
+class KeyByKeyStore(ABC):
+    """A store that writes one key per request (local files, S3), not one commit (Git).
+
+    ``new_keys`` are then created right after ``key`` succeeded; one already holding the same
+    bytes is left as it is (a retry after a crash between the two writes).
+    """
+
+    description: str
+
+    @abstractmethod
+    def get(self, key: str) -> Versioned | None:
+        """The current value and version of ``key``; None if it does not exist."""
+
+    @abstractmethod
+    def _put_one(self, key: str, data: bytes, expect: str | None) -> str:
+        """The CAS write of one key: its new version, or ``Conflict``."""
+
+    def get_many(self, keys: list[str]) -> dict[str, Versioned | None]:
+        return {key: self.get(key) for key in keys}
+
+    def put(
+        self,
+        key: str,
+        data: bytes,
+        *,
+        expect: str | None,
+        message: str,
+        new_keys: Mapping[str, bytes] | None = None,
+    ) -> str:
+        version = self._put_one(key, data, expect)
+        for new_key, new_data in (new_keys or {}).items():
+            create_once(self, new_key, new_data, message=message)
+        return version
+
+    @classmethod
+    @abstractmethod
+    def from_project(cls, project: Project) -> KeyByKeyStore: ...
+
+    @abstractmethod
+    def list_keys(self, prefix: str) -> list[str]: ...
+
+    @abstractmethod
+    def warnings(self, *, online: bool) -> list[str]: ...
+
+
+def create_once(
+    store: ObjectStore,
+    key: str,
+    data: bytes,
+    *,
+    message: str,
+    clash: str = "exists with other content; not overwritten",
+) -> None:
+    """Create ``key``; one already holding the same bytes is fine (a retried write).
+
+    ``clash`` ends the error when it holds other bytes: what is wrong and what to do.
+    """
+    try:
+        store.put(key, data, expect=None, message=message)
+    except Conflict:
+        existing = store.get(key)
+        if existing is None or existing.data != data:
+            raise StateError(f"{store.description}/{key}: {clash}") from None
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sbkube_ci import _proc
+from sbkube_ci._urls import safe_url, url_secrets
 from sbkube_ci.config.loader import Project
 from sbkube_ci.config.sections import GitState
 from sbkube_ci.errors import StateError
@@ -47,7 +48,7 @@ class GitStore:
         self.settings = settings or GitState()
         self.branch = self.settings.branch
         self.cache_dir = cache_dir
-        self.description = f"{url}@{self.branch}"
+        self.description = f"{safe_url(url)}@{self.branch}"
         self.retry = retry or RetryPolicy()
         self._token = token
         self._thread_lock = threading.Lock()
@@ -143,10 +144,9 @@ class GitStore:
             return self._git("rev-parse", _TIP).stdout.strip()
         if "couldn't find remote ref" in result.stderr:
             return None
-        last = (result.stderr.strip().splitlines() or ["no output"])[-1]
         raise StateError(
-            f"{self.description}: git fetch failed: {last}; check state.git.remote and the "
-            "token in state.git.token_env"
+            f"{self.description}: git fetch failed: {self._last_line(result)}; check "
+            "state.git.remote and the token in state.git.token_env"
         )
 
     def _tree(self, tip: str) -> dict[str, str]:
@@ -207,8 +207,9 @@ class GitStore:
             return True
         if any(line.startswith("!") for line in result.stdout.splitlines()):
             return False
-        last = (result.stderr.strip().splitlines() or ["no output"])[-1]
-        raise StateError(f"{self.description}: git push failed: {last}; check push access")
+        raise StateError(
+            f"{self.description}: git push failed: {self._last_line(result)}; check push access"
+        )
 
     def _git(
         self,
@@ -247,7 +248,13 @@ class GitStore:
         return base64.b64encode(f"{self.settings.token_user}:{self._token}".encode()).decode()
 
     def _secrets(self) -> list[str]:
-        return [self._token, self._basic()] if self._token else []
+        # A remote looked up in a CI checkout may carry a token in the URL (GitLab's origin).
+        return url_secrets(self.url) + ([self._token, self._basic()] if self._token else [])
+
+    def _last_line(self, result: _proc.Result) -> str:
+        """git's last stderr line for a message, with every secret redacted."""
+        last = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        return _proc.redact(last, self._secrets())
 
     @contextmanager
     def _exclusive(self) -> Iterator[None]:

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from sbkube_ci.errors import StateError
 from sbkube_ci.state import keys
-from sbkube_ci.state.base import Conflict, ObjectStore
+from sbkube_ci.state.base import ObjectStore, create_once
 from sbkube_ci.state.models import HistoryRecord, format_time, parse_time
 
 _BATCH = 50
@@ -40,15 +40,8 @@ def append(store: ObjectStore, record: HistoryRecord) -> None:
     """Store ``record`` once; storing the same record again is a no-op."""
     key, data = entry(record)
     message = f"sbkube-ci: history {record.cluster} {record.kind} {record.id}"
-    try:
-        store.put(key, data, expect=None, message=message)
-    except Conflict:
-        existing = store.get(key)
-        if existing is None or existing.data != data:
-            raise StateError(
-                f"{store.description}/{key}: another history record has id {record.id}; "
-                "use a fresh id (new_record_id)"
-            ) from None
+    clash = f"another history record has id {record.id}; use a fresh id (new_record_id)"
+    create_once(store, key, data, message=message, clash=clash)
 
 
 def list_records(

@@ -10,18 +10,18 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
-import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from sbkube_ci._files import write_atomic
 from sbkube_ci.config.loader import Project
-from sbkube_ci.state.base import Conflict, Versioned, create_after
+from sbkube_ci.state.base import Conflict, KeyByKeyStore, Versioned
 
 _LOCK_NAME = ".sbkube-state.lock"
 
 
-class LocalStore:
+class LocalStore(KeyByKeyStore):
     def __init__(self, root: Path) -> None:
         self.root = root
         self.description = str(root)
@@ -42,39 +42,13 @@ class LocalStore:
             return None
         return Versioned(data, hashlib.sha256(data).hexdigest())
 
-    def get_many(self, keys: list[str]) -> dict[str, Versioned | None]:
-        return {key: self.get(key) for key in keys}
-
-    def put(
-        self,
-        key: str,
-        data: bytes,
-        *,
-        expect: str | None,
-        message: str,
-        new_keys: Mapping[str, bytes] | None = None,
-    ) -> str:
-        version = self._put_one(key, data, expect)
-        create_after(self, new_keys or {}, message)
-        return version
-
     def _put_one(self, key: str, data: bytes, expect: str | None) -> str:
         path = self._path(key)
         with self._exclusive():
             current = self.get(key)
             if (current.version if current else None) != expect:
                 raise Conflict(f"{self.description}/{key}: changed since it was read")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(data)
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                os.replace(tmp, path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            write_atomic(path, data, durable=True)
         return hashlib.sha256(data).hexdigest()
 
     def list_keys(self, prefix: str) -> list[str]:

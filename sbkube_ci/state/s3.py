@@ -7,7 +7,6 @@ the only module that imports boto3.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -17,7 +16,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from sbkube_ci.config.loader import Project
 from sbkube_ci.config.sections import S3State
 from sbkube_ci.errors import StateError
-from sbkube_ci.state.base import Conflict, Versioned, create_after
+from sbkube_ci.state.base import Conflict, KeyByKeyStore, Versioned
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -27,7 +26,7 @@ if TYPE_CHECKING:
 _LOST_RACE = {"PreconditionFailed", "412", "ConditionalRequestConflict", "409", "NoSuchKey"}
 
 
-class S3Store:
+class S3Store(KeyByKeyStore):
     def __init__(self, settings: S3State, client: S3Client | None = None) -> None:
         self.settings = settings
         self.prefix = settings.prefix.strip("/")
@@ -54,22 +53,6 @@ class S3Store:
             raise self._error(key, "read", exc) from exc
         except BotoCoreError as exc:
             raise self._error(key, "read", exc) from exc
-
-    def get_many(self, keys: list[str]) -> dict[str, Versioned | None]:
-        return {key: self.get(key) for key in keys}
-
-    def put(
-        self,
-        key: str,
-        data: bytes,
-        *,
-        expect: str | None,
-        message: str,
-        new_keys: Mapping[str, bytes] | None = None,
-    ) -> str:
-        version = self._put_one(key, data, expect)
-        create_after(self, new_keys or {}, message)
-        return version
 
     def _put_one(self, key: str, data: bytes, expect: str | None) -> str:
         extra: dict[str, Any] = {"IfMatch": expect} if expect else {"IfNoneMatch": "*"}

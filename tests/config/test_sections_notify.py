@@ -103,3 +103,14 @@ def test_validate_warns_in_ci_about_unset_notifier_variables(tmp_path: Path) -> 
         "warning: notify.slack.webhook_url_env: environment variable SBKUBE_TEST_UNSET_HOOK is "
         "not set in this job; notifications to slack will fail until it is added as a CI secret"
     ) in result.stdout
+
+
+def test_default_events_are_every_other_event() -> None:
+    assert DEFAULT_EVENTS == [
+        "deploy_started",
+        "deploy_succeeded",
+        "deploy_failed",
+        "rollback",
+        "lock_taken_over",
+        "drift_detected",
+    ]

@@ -6,7 +6,13 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 
 from sbkube_ci.config.sections import GitRepo, HelmRepo
-from sbkube_ci.config.types import Duration, EnvName, dns_label_problem, resolve_secret
+from sbkube_ci.config.types import (
+    Duration,
+    EnvName,
+    dns_label_problem,
+    duration_seconds,
+    resolve_secret,
+)
 from sbkube_ci.errors import ConfigError
 
 WHERE = "settings.helm_repos.private.password"
@@ -75,6 +81,16 @@ def test_durations(text: object, seconds: float) -> None:
 def test_bad_durations(text: object) -> None:
     with pytest.raises(ValidationError):
         TypeAdapter(Duration).validate_python(text)
+
+
+def test_days_and_weeks_only_where_allowed() -> None:
+    # sbkube.yaml takes h/m/s; `cache prune --max-age` also takes d and w (same parser).
+    with pytest.raises(ValidationError):
+        TypeAdapter(Duration).validate_python("2d")
+    assert duration_seconds("2d") is None
+    assert duration_seconds("2d", units="wdhms") == 2 * 86400.0
+    assert duration_seconds("1w1d12h", units="wdhms") == (7 + 1) * 86400.0 + 12 * 3600.0
+    assert duration_seconds("12h1d", units="wdhms") is None
 
 
 def test_env_names_accept_the_reference_form() -> None:

@@ -44,3 +44,9 @@ def test_hook_weight_and_policies_are_read() -> None:
 
 def test_plain_objects_are_not_hooks() -> None:
     assert hook_of({"metadata": {"name": "x"}}) is None
+
+
+def test_priority_classes_are_applied_before_the_pods_that_use_them() -> None:
+    # The deploy order once had its own table without PriorityClass, so it went last.
+    kinds = ["Deployment", "PriorityClass", "Namespace"]
+    assert sorted(kinds, key=kind_rank) == ["Namespace", "PriorityClass", "Deployment"]

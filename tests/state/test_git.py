@@ -128,3 +128,18 @@ def test_token_goes_in_a_header_never_argv_or_disk(
         if path.is_file():
             assert token.encode() not in path.read_bytes(), path
             assert base64.b64encode(f"x-access-token:{token}".encode()) not in path.read_bytes()
+
+
+def test_a_token_in_the_remote_url_stays_out_of_messages(
+    httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    # GitLab's checkout sets origin to https://gitlab-ci-token:<token>@host/group/project.git
+    token = "glcbt-5ecret-in-url"
+    httpserver.expect_request("/shop.git/info/refs").respond_with_data("no", status=403)
+    url = httpserver.url_for("/shop.git").replace("://", f"://gitlab-ci-token:{token}@")
+    store = GitStore(url, tmp_path / "cache")
+    assert token not in store.description
+    assert store.description == httpserver.url_for("/shop.git") + "@" + store.branch
+    with pytest.raises(StateError, match="git fetch failed") as info:
+        store.get("prod/state.json")
+    assert token not in str(info.value)

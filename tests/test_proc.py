@@ -1,0 +1,43 @@
+"""The subprocess wrapper: failures name the command, secrets never reach an error."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from sbkube_ci import _proc
+from sbkube_ci.errors import ProcessError, RenderError
+
+SECRET = "s3cr3t-token"
+PRINT_AND_FAIL = "import sys; print(sys.argv[1]); sys.stderr.write(sys.argv[1]); sys.exit(3)"
+
+
+def test_a_failure_redacts_the_secret_everywhere() -> None:
+    with pytest.raises(ProcessError) as caught:
+        _proc.run([sys.executable, "-c", PRINT_AND_FAIL, SECRET], secrets=[SECRET])
+    error = caught.value
+    assert error.returncode == 3
+    assert str(error).endswith(": exit 3: ***")
+    for text in (str(error), error.stdout, error.stderr, " ".join(error.argv)):
+        assert SECRET not in text
+    assert error.argv[-1] == "***"
+
+
+def test_a_timeout_names_the_command_without_the_secret() -> None:
+    argv = [sys.executable, "-c", "import time; time.sleep(30)", SECRET]
+    with pytest.raises(RenderError, match=r"timed out after 0\.5s") as caught:
+        _proc.run(argv, timeout=0.5, secrets=[SECRET], error=RenderError)
+    assert SECRET not in str(caught.value)
+    assert caught.value.__cause__ is None
+    assert caught.value.__suppress_context__
+
+
+def test_allowed_exit_codes_return_the_output() -> None:
+    result = _proc.run([sys.executable, "-c", "print('hi'); raise SystemExit(2)"], ok_codes=(2,))
+    assert (result.returncode, result.stdout) == (2, "hi\n")
+
+
+def test_a_missing_binary_says_how_to_get_it() -> None:
+    with pytest.raises(ProcessError, match="no-such-tool-x: not found; run `make bootstrap`"):
+        _proc.run(["no-such-tool-x"])

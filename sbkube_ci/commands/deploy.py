@@ -27,7 +27,7 @@ from sbkube_ci.config.loader import Project, load_project
 from sbkube_ci.deploy import summary
 from sbkube_ci.deploy.commands import CommandRunner
 from sbkube_ci.deploy.run import ClusterJob, RunOptions, deploy_cluster
-from sbkube_ci.deploy.signals import stop_on_signals
+from sbkube_ci.deploy.signals import run_in_worker, stop_on_signals
 from sbkube_ci.deploy.summary import AppResult
 from sbkube_ci.diff.credentials import build_masker, masked_values
 from sbkube_ci.errors import DeployError
@@ -113,7 +113,9 @@ def run_deploy(
     if not request.dry_run:
         _command_hooks(project, "pre", options)
     with stop_on_signals(cancel, notify=say):
-        report.results = _run_clusters(project, backend, jobs, options, request.max_clusters)
+        report.results = run_in_worker(
+            lambda: _run_clusters(project, backend, jobs, options, request.max_clusters)
+        )
     report.interrupted = cancel.is_set()
     if not request.dry_run:
         try:

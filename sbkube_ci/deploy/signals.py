@@ -1,5 +1,10 @@
 """Graceful stop for deploy: the first SIGTERM/SIGINT asks the scheduler to stop, the second aborts.
 
+The work itself runs in a worker thread (``run_in_worker``) while the main thread only sleeps:
+the second signal's ``KeyboardInterrupt`` is raised in the main thread, and a plain sleep is
+the one place where that is always safe (raised inside a lock wait of ``threading`` or
+``concurrent.futures`` it can leave their locks inconsistent: "release unlocked lock").
+
 CI runners send SIGTERM when a job is cancelled and wait a grace period before SIGKILL. The
 first signal sets the event the dependency scheduler (``dag.run(cancel=...)``) watches, so
 running apps finish and record their state while nothing new starts; a second signal raises
@@ -11,8 +16,12 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 from types import FrameType
+from typing import TypeVar
+
+T = TypeVar("T")
 
 HANDLED_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
@@ -63,3 +72,30 @@ def stop_on_signals(
     finally:
         for restored, handler in previous.items():
             signal.signal(restored, handler)
+
+
+def run_in_worker(work: Callable[[], T], *, poll: float = 0.1) -> T:
+    """Run ``work`` in a worker thread while the main thread sleeps; return or raise its result.
+
+    A second signal interrupts the sleep with ``KeyboardInterrupt``; the worker (not a daemon)
+    has already been asked to stop by the first signal, so the interpreter lets it finish its
+    running apps and release its locks before the process exits with 130.
+    """
+    outcome: list[T] = []
+    failure: list[BaseException] = []
+    done = threading.Event()
+
+    def target() -> None:
+        try:
+            outcome.append(work())
+        except BaseException as exc:  # handed to the main thread as is
+            failure.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=target, name="sbkube-ci-deploy").start()
+    while not done.is_set():
+        time.sleep(poll)
+    if failure:
+        raise failure[0]
+    return outcome[0]

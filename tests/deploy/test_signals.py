@@ -10,7 +10,9 @@ import textwrap
 import threading
 from pathlib import Path
 
-from sbkube_ci.deploy.signals import stop_on_signals
+import pytest
+
+from sbkube_ci.deploy.signals import run_in_worker, stop_on_signals
 
 _ROOT = Path(__file__).resolve().parents[2]
 
@@ -19,7 +21,7 @@ _CHILD = textwrap.dedent(
     r"""
     import signal, sys, threading
     from sbkube_ci.deploy import dag
-    from sbkube_ci.deploy.signals import stop_on_signals
+    from sbkube_ci.deploy.signals import run_in_worker, stop_on_signals
 
     def say(line):
         # One write per line: the signal handler and a worker thread print concurrently.
@@ -37,7 +39,9 @@ _CHILD = textwrap.dedent(
 
     try:
         with stop_on_signals(notify=say) as request:
-            outcomes = dag.run({"a": [], "b": ["a"]}, work, max_workers=2, cancel=request.cancel)
+            outcomes = run_in_worker(
+                lambda: dag.run({"a": [], "b": ["a"]}, work, max_workers=2, cancel=request.cancel)
+            )
     except KeyboardInterrupt as exc:
         say(f"aborted: {exc}")
         sys.exit(130)
@@ -119,3 +123,13 @@ def test_outside_the_main_thread_nothing_is_installed() -> None:
     thread.start()
     thread.join()
     assert seen == [cancel, before]
+
+
+def test_run_in_worker_returns_and_raises_what_the_work_does() -> None:
+    assert run_in_worker(lambda: threading.current_thread().name) == "sbkube-ci-deploy"
+
+    def fail() -> None:
+        raise ValueError("apply failed")
+
+    with pytest.raises(ValueError, match=r"^apply failed$"):
+        run_in_worker(fail)

@@ -1,5 +1,8 @@
 """The command line: thin; parses options, calls ``commands.*``, maps errors to exit codes.
 
+Each command imports its ``commands`` module when it runs, so a command pays only for the
+libraries it uses (the Kubernetes client alone takes about half a second to import).
+
 Exit codes: 0 ok, 1 error, 2 changes present (plan) or drift (status), 3 internal error,
 130 interrupted. Every option can also come from the environment: the common ones as
 ``SBKUBE_CHDIR``, ``SBKUBE_FILE``, ``SBKUBE_FORMAT``, ``SBKUBE_DEBUG``; the others as
@@ -19,21 +22,6 @@ import click
 
 from sbkube_ci import __version__
 from sbkube_ci.ci.inputs import get_input
-from sbkube_ci.commands import build as build_command
-from sbkube_ci.commands import cache as cache_command
-from sbkube_ci.commands import ci as ci_command
-from sbkube_ci.commands import deploy as deploy_command
-from sbkube_ci.commands import history as history_command
-from sbkube_ci.commands import lock as lock_command
-from sbkube_ci.commands import notify as notify_command
-from sbkube_ci.commands import plan as plan_command
-from sbkube_ci.commands import prepare as prepare_command
-from sbkube_ci.commands import rollback as rollback_command
-from sbkube_ci.commands import schema as schema_command
-from sbkube_ci.commands import state as state_command
-from sbkube_ci.commands import status as status_command
-from sbkube_ci.commands import template as template_command
-from sbkube_ci.commands import validate as validate_command
 from sbkube_ci.errors import ConfigProblems, SbkubeError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -152,6 +140,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
 )
 def validate(chdir: Path, file: Path | None, output_format: str, online: bool) -> None:
     """Check sbkube.yaml: schema, names, dependencies, repositories and files."""
+    from sbkube_ci.commands import validate as validate_command
+
     sys.exit(validate_command.validate(chdir, file, output_format, online=online))
 
 
@@ -159,6 +149,8 @@ def validate(chdir: Path, file: Path | None, output_format: str, online: bool) -
 @common_options
 def schema(chdir: Path, file: Path | None, output_format: str) -> None:
     """Print the JSON Schema of sbkube.yaml (for editors)."""
+    from sbkube_ci.commands import schema as schema_command
+
     sys.exit(schema_command.schema())
 
 
@@ -175,6 +167,8 @@ def ci(chdir: Path, file: Path | None) -> None:
         environ["INPUT_WORKING_DIRECTORY"] = str(chdir)
     if not get_input(environ, "config") and file is not None:
         environ["INPUT_CONFIG"] = str(file)
+    from sbkube_ci.commands import ci as ci_command
+
     sys.exit(ci_command.run_ci(environ))
 
 
@@ -190,6 +184,8 @@ def notify() -> None:
 )
 def notify_test(chdir: Path, file: Path | None, output_format: str, notifier: str | None) -> None:
     """Send a sample message to check the set-up; exit 1 if a delivery fails."""
+    from sbkube_ci.commands import notify as notify_command
+
     sys.exit(notify_command.send_sample(chdir, file, notifier, output_format))
 
 
@@ -221,6 +217,8 @@ def prepare(
     keep_going: bool,
 ) -> None:
     """Resolve and fetch every app's source into the cache; write sbkube.lock."""
+    from sbkube_ci.commands import prepare as prepare_command
+
     sys.exit(
         prepare_command.run(
             chdir,
@@ -255,6 +253,8 @@ def plan(
     out: Path | None,
 ) -> None:
     """Show what a deploy would change, per cluster and app; exit 2 when something changes."""
+    from sbkube_ci.commands import plan as plan_command
+
     sys.exit(
         plan_command.plan(
             chdir,
@@ -296,6 +296,8 @@ def history(
     output_format: str,
 ) -> None:
     """Show deployments, rollbacks and lock take-overs, newest first."""
+    from sbkube_ci.commands import history as history_command
+
     sys.exit(
         history_command.history(
             chdir, file, cluster=cluster, app=app, limit=limit, output_format=output_format
@@ -313,6 +315,8 @@ def lock() -> None:
 @cluster_option
 def lock_status(chdir: Path, file: Path | None, output_format: str, cluster: str | None) -> None:
     """Who holds the cluster lock, and until when."""
+    from sbkube_ci.commands import lock as lock_command
+
     sys.exit(lock_command.status(chdir, file, cluster, output_format))
 
 
@@ -335,6 +339,8 @@ def lock_acquire(
     lease: str | None,
 ) -> None:
     """Take the cluster lock; it stays held until `lock release` or the lease ends."""
+    from sbkube_ci.commands import lock as lock_command
+
     sys.exit(
         lock_command.acquire(
             chdir,
@@ -357,6 +363,8 @@ def lock_release(
     chdir: Path, file: Path | None, cluster: str | None, force: bool, reason: str
 ) -> None:
     """Release the lock this job took, or break any lock with --force."""
+    from sbkube_ci.commands import lock as lock_command
+
     sys.exit(lock_command.release(chdir, file, cluster, force=force, reason=reason))
 
 
@@ -370,6 +378,8 @@ def state() -> None:
 @cluster_option
 def state_show(chdir: Path, file: Path | None, output_format: str, cluster: str | None) -> None:
     """Print what is deployed on each cluster (or one, with --cluster)."""
+    from sbkube_ci.commands import state as state_command
+
     sys.exit(state_command.show(chdir, file, cluster, output_format))
 
 
@@ -411,6 +421,8 @@ def build(
     max_workers: int | None,
 ) -> None:
     """Copy charts to .sbkube/build/ with overrides, removes and merged values."""
+    from sbkube_ci.commands import build as build_command
+
     sys.exit(
         build_command.build(
             chdir,
@@ -445,6 +457,8 @@ def template(
     changed_since: str | None,
 ) -> None:
     """Render apps to .sbkube/rendered/<cluster>/<app>.yaml (cached by input digest)."""
+    from sbkube_ci.commands import template as template_command
+
     sys.exit(
         template_command.template(
             chdir,
@@ -489,6 +503,8 @@ def deploy(
     max_clusters: int,
 ) -> None:
     """Apply what changed (or the reviewed plan) under each cluster's lock, and record it."""
+    from sbkube_ci.commands import deploy as deploy_command
+
     request = deploy_command.DeployRequest(clusters, apps, plan_path, dry_run, max_clusters)
     sys.exit(deploy_command.deploy(chdir, file, request, output_format=output_format))
 
@@ -512,6 +528,8 @@ def rollback(
     list_only: bool,
 ) -> None:
     """Re-apply an earlier revision of APP (default: the one before the current one)."""
+    from sbkube_ci.commands import rollback as rollback_command
+
     target = rollback_command.Target(to_revision, deployment)
     sys.exit(
         rollback_command.rollback(
@@ -527,6 +545,8 @@ def status(
     *, chdir: Path, file: Path | None, output_format: str, clusters: tuple[str, ...]
 ) -> None:
     """Compare the live cluster with what was deployed; exit 2 when drift is found."""
+    from sbkube_ci.commands import status as status_command
+
     sys.exit(status_command.status(chdir, file, clusters, output_format=output_format))
 
 
@@ -543,6 +563,8 @@ def prune(
     chdir: Path, file: Path | None, output_format: str, max_age: str, everything: bool
 ) -> None:
     """Remove cache entries not used recently (.sbkube/cache or $SBKUBE_CACHE_DIR)."""
+    from sbkube_ci.commands import cache as cache_command
+
     sys.exit(
         cache_command.prune(
             chdir, file, max_age=max_age, everything=everything, output_format=output_format

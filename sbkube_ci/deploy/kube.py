@@ -24,6 +24,7 @@ from kubernetes.client import rest
 from kubernetes.dynamic import DynamicClient
 from kubernetes.dynamic.exceptions import ResourceNotFoundError
 
+from sbkube_ci._proc import redact
 from sbkube_ci.deploy.kube_errors import (
     Operation,
     UnknownKindError,
@@ -109,8 +110,34 @@ def load_configuration(
             persist_config=False,
         )
     except (k8s_config.ConfigException, ValueError, KeyError, TypeError) as exc:
-        raise DeployError(f"kubeconfig {paths[0]}: {exc}") from exc
+        # The client's message may quote parts of the file; never its credentials.
+        message = redact(str(exc), _credentials(paths))
+        raise DeployError(f"kubeconfig {paths[0]}: {message}") from None
     return configuration
+
+
+_CREDENTIAL_KEYS = {"token", "password", "client-key-data", "client-certificate-data"}
+
+
+def _credentials(paths: list[Path]) -> list[str]:
+    """Every credential value written in the kubeconfig files, for redaction."""
+    found: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in _CREDENTIAL_KEYS and isinstance(value, str):
+                    found.append(value)
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    for path in paths:
+        with contextlib.suppress(OSError, yaml.YAMLError):
+            for document in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+                walk(document)
+    return found
 
 
 @contextlib.contextmanager

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from kubernetes import config as k8s_config
 
 from sbkube_ci.deploy.kube import KubeClient, kubeconfig_file, load_configuration
 from sbkube_ci.errors import DeployError
@@ -122,3 +123,24 @@ def test_unknown_kind_asks_about_the_crd(fake_kube: FakeKube) -> None:
     assert str(error.value) == (
         "the cluster has no kind Widget in apiVersion example.com/v1; is its CRD installed?"
     )
+
+
+def test_a_client_error_quoting_the_kubeconfig_never_shows_its_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = "kube-token-0123456789abcdef"
+    document = kubeconfig("https://127.0.0.1:1")
+    document["users"][0]["user"]["token"] = token
+    path = tmp_path / "kubeconfig"
+    path.write_text(yaml.safe_dump(document))
+
+    def quoting(**kwargs: object) -> None:
+        # what the client does with some malformed files: it quotes the entry it choked on
+        raise k8s_config.ConfigException(f"Invalid kube-config file. user entry {{token: {token}}}")
+
+    monkeypatch.setattr(k8s_config, "load_kube_config", quoting)
+    with pytest.raises(DeployError) as info:
+        load_configuration(path, "fake")
+    assert token not in str(info.value)
+    assert "Invalid kube-config file. user entry {token: ***}" in str(info.value)
+    assert info.value.__cause__ is None  # a --debug traceback would show the original text

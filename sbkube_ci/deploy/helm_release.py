@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from sbkube_ci import _proc
+from sbkube_ci._helm import isolated_env, isolated_flags
 from sbkube_ci.errors import DeployError
-from sbkube_ci.render.helm import isolated_env, isolated_flags
 
 _NOISE = ("Use --debug flag", "walk.go:", "WARNING:")
 _ANY_EXIT = range(256)

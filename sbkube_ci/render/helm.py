@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sbkube_ci import _proc
+from sbkube_ci._helm import isolated_env, isolated_flags
 from sbkube_ci.errors import RenderError
 from sbkube_ci.render.tools import ToolVersions
 
@@ -26,27 +27,6 @@ class TemplateRequest:
     kube_version: str | None
     api_versions: tuple[str, ...]
     where: str  # "apps.web on cluster prod", for errors
-
-
-def isolated_env(home: Path) -> dict[str, str]:
-    """helm's config, cache and data homes under ``home`` (render and deploy share them)."""
-    return {
-        "HELM_CONFIG_HOME": str(home / "config"),
-        "HELM_CACHE_HOME": str(home / "cache"),
-        "HELM_DATA_HOME": str(home / "data"),
-    }
-
-
-def isolated_flags(home: Path) -> list[str]:
-    """Repository and registry files under ``home``, passed as flags as well as by env."""
-    return [
-        "--repository-config",
-        str(home / "config" / "repositories.yaml"),
-        "--repository-cache",
-        str(home / "cache" / "repository"),
-        "--registry-config",
-        str(home / "config" / "registry" / "config.json"),
-    ]
 
 
 class Helm:

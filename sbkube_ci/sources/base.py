@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from sbkube_ci._helm import isolated_env
 from sbkube_ci.config.apps import App
 from sbkube_ci.config.loader import Project
 
@@ -114,15 +115,7 @@ class SourceContext:
 
     def helm_env(self) -> dict[str, str]:
         """Environment that points helm at sbkube-ci's own dirs and registry config."""
-        home = self.helm_home
-        return {
-            "HELM_CONFIG_HOME": str(home / "config"),
-            "HELM_CACHE_HOME": str(home / "cache"),
-            "HELM_DATA_HOME": str(home / "data"),
-            "HELM_REGISTRY_CONFIG": str(home / "registry" / "config.json"),
-            "HELM_REPOSITORY_CONFIG": str(home / "config" / "repositories.yaml"),
-            "HELM_REPOSITORY_CACHE": str(home / "cache" / "repository"),
-        }
+        return isolated_env(self.helm_home)
 
     def memo(self, key: str, compute: Callable[[], T]) -> T:
         """``compute()`` once per run and key (repository indexes, logins), thread-safe."""

@@ -64,6 +64,10 @@ def test_upgrade_argv_has_every_option_and_isolated_helm_files(tmp_path: Path) -
         "HELM_CONFIG_HOME": str(home / "config"),
         "HELM_CACHE_HOME": str(home / "cache"),
         "HELM_DATA_HOME": str(home / "data"),
+        # the same registry login the OCI source made while preparing
+        "HELM_REGISTRY_CONFIG": str(home / "config" / "registry" / "config.json"),
+        "HELM_REPOSITORY_CONFIG": str(home / "config" / "repositories.yaml"),
+        "HELM_REPOSITORY_CACHE": str(home / "cache" / "repository"),
     }
 
 

@@ -27,7 +27,14 @@ def test_helm_message_without_error_lines_uses_the_last_line() -> None:
 def test_helm_directories_are_sbkube_cis_own(tmp_path: Path) -> None:
     helm = Helm(tmp_path / "helm", ToolVersions(tmp_path / "cache"), timeout=60)
     env = helm.env()
-    assert set(env) == {"HELM_CONFIG_HOME", "HELM_CACHE_HOME", "HELM_DATA_HOME"}
+    assert set(env) == {
+        "HELM_CONFIG_HOME",
+        "HELM_CACHE_HOME",
+        "HELM_DATA_HOME",
+        "HELM_REGISTRY_CONFIG",
+        "HELM_REPOSITORY_CONFIG",
+        "HELM_REPOSITORY_CACHE",
+    }
     assert all(value.startswith(str(tmp_path / "helm")) for value in env.values())
     flags = helm.global_flags()
     assert flags[::2] == ["--repository-config", "--repository-cache", "--registry-config"]

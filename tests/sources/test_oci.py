@@ -92,7 +92,7 @@ def test_htpasswd_registry_login_uses_stdin_and_own_config(
     ctx = make_ctx({"secure": {"type": "helm", "chart": "priv/secure"}}, settings)
     prepared = prepare_app("secure", ctx.project.config.apps["secure"], ctx)
     assert prepared.pin.digest == digests["0.3.0"]
-    registry_config = ctx.work_dir / "helm" / "registry" / "config.json"
+    registry_config = ctx.work_dir / "helm" / "config" / "registry" / "config.json"
     assert oci_registry_auth.host in json.loads(registry_config.read_text())["auths"]
 
     monkeypatch.setenv("OCI_PW", "not-the-password")

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sbkube_ci.config.apps import App, ExecApp, HelmApp
+from sbkube_ci.config.apps import ActionApp, App, ExecApp, HelmApp
 from sbkube_ci.config.loader import Project
 from sbkube_ci.config.sections import Cluster
+from sbkube_ci.deploy.actions import run_actions
 from sbkube_ci.deploy.applier import Applier, ObjectRef
 from sbkube_ci.deploy.clusters import ClusterConnection
 from sbkube_ci.deploy.commands import CommandRunner
@@ -99,6 +100,9 @@ def _dispatch(
         return None
     if isinstance(app, ExecApp):
         return _exec(session, task, app)
+    if isinstance(app, ActionApp):
+        refs = run_actions(session, task.name, app)
+        return Deployed(task.name, input_digest=task.input_digest, inventory=refs)
     if isinstance(app, HelmApp) and task.mode == "helm":
         return _helm(session, task)
     return _apply(session, task, app, old)

@@ -14,14 +14,24 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from sbkube_ci.config.apps import App, ExecApp, GitApp, HelmApp, HttpApp, KustomizeApp, YamlApp
+from sbkube_ci.config.apps import (
+    ActionApp,
+    App,
+    ExecApp,
+    GitApp,
+    HelmApp,
+    HttpApp,
+    KustomizeApp,
+    YamlApp,
+)
 from sbkube_ci.config.loader import Project
+from sbkube_ci.deploy.actions import action_digest
 from sbkube_ci.errors import DeployError
 from sbkube_ci.plan_model import AppPlan, ClusterPlan
 from sbkube_ci.render.result import RenderedApp
 from sbkube_ci.state import AppState, StateDocument
 
-Mode = Literal["apply", "helm", "exec"]
+Mode = Literal["apply", "helm", "exec", "action"]
 TaskAction = Literal["create", "update", "delete"]
 _APPLIED = (YamlApp, KustomizeApp, GitApp, HttpApp)
 
@@ -41,13 +51,15 @@ class AppTask:
 
 
 def mode_of(app: App) -> Mode | None:
-    """How an app is deployed; None for app types deploy does not run (noop, action, hook)."""
+    """How an app is deployed; None for app types deploy does not run (noop, hook)."""
     if isinstance(app, HelmApp):
         return app.deploy_mode
     if isinstance(app, _APPLIED):
         return "apply"
     if isinstance(app, ExecApp):
         return "exec"
+    if isinstance(app, ActionApp):
+        return "action"
     return None
 
 
@@ -61,13 +73,14 @@ def removed_mode(old: AppState) -> Mode:
     return "helm" if old.helm is not None else "apply"
 
 
-def _exec_task(name: str, app: ExecApp, old: AppState | None) -> AppTask | None:
-    """An exec app to run: never run here, or its commands changed since."""
-    digest = exec_digest(app)
+def _run_once_task(
+    name: str, app: App, mode: Mode, digest: str, old: AppState | None
+) -> AppTask | None:
+    """An exec/action app to run: never run here, or its input changed since."""
     if old is not None and old.input_digest == digest:
         return None
     action: TaskAction = "create" if old is None else "update"
-    return AppTask(name, action, "exec", tuple(app.depends_on), input_digest=digest)
+    return AppTask(name, action, mode, tuple(app.depends_on), input_digest=digest)
 
 
 def from_plan(
@@ -129,13 +142,17 @@ def _counts(planned: AppPlan) -> tuple[int, int, int]:
 
 
 def _exec_tasks(project: Project, state: StateDocument) -> dict[str, AppTask]:
-    """Exec apps are never planned (a PR must not run commands); they run when they changed."""
+    """Exec and action apps are never planned (a PR must not run them); they run when changed."""
     tasks = {}
     for name, app in sorted(project.config.enabled_apps().items()):
+        task = None
         if isinstance(app, ExecApp):
-            task = _exec_task(name, app, state.apps.get(name))
-            if task is not None:
-                tasks[name] = task
+            task = _run_once_task(name, app, "exec", exec_digest(app), state.apps.get(name))
+        elif isinstance(app, ActionApp):
+            digest = action_digest(app, project.base_dir)
+            task = _run_once_task(name, app, "action", digest, state.apps.get(name))
+        if task is not None:
+            tasks[name] = task
     return tasks
 
 

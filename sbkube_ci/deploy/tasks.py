@@ -20,18 +20,20 @@ from sbkube_ci.config.apps import (
     ExecApp,
     GitApp,
     HelmApp,
+    HookApp,
     HttpApp,
     KustomizeApp,
     YamlApp,
 )
 from sbkube_ci.config.loader import Project
 from sbkube_ci.deploy.actions import action_digest
+from sbkube_ci.deploy.hook_tasks import hook_digest
 from sbkube_ci.errors import DeployError
 from sbkube_ci.plan_model import AppPlan, ClusterPlan
 from sbkube_ci.render.result import RenderedApp
 from sbkube_ci.state import AppState, StateDocument
 
-Mode = Literal["apply", "helm", "exec", "action"]
+Mode = Literal["apply", "helm", "exec", "action", "hook"]
 TaskAction = Literal["create", "update", "delete"]
 _APPLIED = (YamlApp, KustomizeApp, GitApp, HttpApp)
 
@@ -51,7 +53,7 @@ class AppTask:
 
 
 def mode_of(app: App) -> Mode | None:
-    """How an app is deployed; None for app types deploy does not run (noop, hook)."""
+    """How an app is deployed; None for app types deploy does not run (noop)."""
     if isinstance(app, HelmApp):
         return app.deploy_mode
     if isinstance(app, _APPLIED):
@@ -60,6 +62,8 @@ def mode_of(app: App) -> Mode | None:
         return "exec"
     if isinstance(app, ActionApp):
         return "action"
+    if isinstance(app, HookApp):
+        return "hook"
     return None
 
 
@@ -76,7 +80,7 @@ def removed_mode(old: AppState) -> Mode:
 def _run_once_task(
     name: str, app: App, mode: Mode, digest: str, old: AppState | None
 ) -> AppTask | None:
-    """An exec/action app to run: never run here, or its input changed since."""
+    """An exec/action/hook app to run: never run here, or its input changed since."""
     if old is not None and old.input_digest == digest:
         return None
     action: TaskAction = "create" if old is None else "update"
@@ -142,7 +146,7 @@ def _counts(planned: AppPlan) -> tuple[int, int, int]:
 
 
 def _exec_tasks(project: Project, state: StateDocument) -> dict[str, AppTask]:
-    """Exec and action apps are never planned (a PR must not run them); they run when changed."""
+    """Exec, action, hook apps are never planned (a PR must not run them); they run when changed."""
     tasks = {}
     for name, app in sorted(project.config.enabled_apps().items()):
         task = None
@@ -151,6 +155,9 @@ def _exec_tasks(project: Project, state: StateDocument) -> dict[str, AppTask]:
         elif isinstance(app, ActionApp):
             digest = action_digest(app, project.base_dir)
             task = _run_once_task(name, app, "action", digest, state.apps.get(name))
+        elif isinstance(app, HookApp):
+            digest = hook_digest(app, project.base_dir)
+            task = _run_once_task(name, app, "hook", digest, state.apps.get(name))
         if task is not None:
             tasks[name] = task
     return tasks

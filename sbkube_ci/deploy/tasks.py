@@ -23,6 +23,7 @@ from sbkube_ci.config.apps import (
     HookApp,
     HttpApp,
     KustomizeApp,
+    NoopApp,
     YamlApp,
 )
 from sbkube_ci.config.loader import Project
@@ -67,6 +68,27 @@ def mode_of(app: App) -> Mode | None:
     return None
 
 
+def depends_on(project: Project, app: App) -> tuple[str, ...]:
+    """``app``'s dependencies, a noop app replaced by its own: a noop deploys nothing but
+    still orders the apps around it (``a -> anchor (noop) -> b`` makes ``a`` wait for ``b``).
+    """
+    apps = project.config.apps
+    found: list[str] = []
+    seen: set[str] = set()
+    pending = list(app.depends_on)
+    while pending:
+        name = pending.pop(0)
+        if name in seen:
+            continue
+        seen.add(name)
+        dependency = apps.get(name)
+        if isinstance(dependency, NoopApp):
+            pending.extend(dependency.depends_on)
+        else:
+            found.append(name)
+    return tuple(found)
+
+
 def exec_digest(app: ExecApp) -> str:
     """An exec app's input digest: its commands; it runs again only when they change."""
     text = json.dumps({"commands": app.commands}, sort_keys=True)
@@ -77,14 +99,21 @@ def removed_mode(old: AppState) -> Mode:
     return "helm" if old.helm is not None else "apply"
 
 
-def _run_once_task(
-    name: str, app: App, mode: Mode, digest: str, old: AppState | None
-) -> AppTask | None:
+def _run_once_task(project: Project, name: str, app: App, old: AppState | None) -> AppTask | None:
     """An exec/action/hook app to run: never run here, or its input changed since."""
+    if isinstance(app, ExecApp):
+        mode: Mode = "exec"
+        digest = exec_digest(app)
+    elif isinstance(app, ActionApp):
+        mode, digest = "action", action_digest(app, project.base_dir)
+    elif isinstance(app, HookApp):
+        mode, digest = "hook", hook_digest(app, project.base_dir)
+    else:
+        return None
     if old is not None and old.input_digest == digest:
         return None
     action: TaskAction = "create" if old is None else "update"
-    return AppTask(name, action, mode, tuple(app.depends_on), input_digest=digest)
+    return AppTask(name, action, mode, depends_on(project, app), input_digest=digest)
 
 
 def from_plan(
@@ -133,7 +162,7 @@ def _deploy_task(
         planned.name,
         "create" if planned.action == "create" else "update",
         mode,
-        tuple(app.depends_on),
+        depends_on(project, app),
         current,
         current.input_digest,
         _counts(planned),
@@ -149,15 +178,7 @@ def _exec_tasks(project: Project, state: StateDocument) -> dict[str, AppTask]:
     """Exec, action, hook apps are never planned (a PR must not run them); they run when changed."""
     tasks = {}
     for name, app in sorted(project.config.enabled_apps().items()):
-        task = None
-        if isinstance(app, ExecApp):
-            task = _run_once_task(name, app, "exec", exec_digest(app), state.apps.get(name))
-        elif isinstance(app, ActionApp):
-            digest = action_digest(app, project.base_dir)
-            task = _run_once_task(name, app, "action", digest, state.apps.get(name))
-        elif isinstance(app, HookApp):
-            digest = hook_digest(app, project.base_dir)
-            task = _run_once_task(name, app, "hook", digest, state.apps.get(name))
+        task = _run_once_task(project, name, app, state.apps.get(name))
         if task is not None:
             tasks[name] = task
     return tasks

@@ -36,6 +36,8 @@ class Invocation:
     junit_path: Path | None = None
     live: bool = False
     pr_number: int | None = None
+    app: str = ""
+    to: str = ""
 
 
 def decide(adapter: CIAdapter, inputs: Inputs) -> Invocation:
@@ -51,6 +53,8 @@ def decide(adapter: CIAdapter, inputs: Inputs) -> Invocation:
         plan_path=chdir / inputs.plan_path,
         junit_path=chdir / inputs.junit_path if inputs.junit_path else None,
         live=inputs.live,
+        app=inputs.app,
+        to=inputs.to,
     )
     if event.kind != "pull_request":
         return requested

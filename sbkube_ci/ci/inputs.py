@@ -40,6 +40,8 @@ class Inputs:
     junit_path: str = ""
     live: bool = False
     debug: bool = False
+    app: str = ""  # rollback: the app to roll back
+    to: str = ""  # rollback: the revision to go back to (r3 or 3); empty for the previous one
 
 
 def get_input(environ: Mapping[str, str], name: str, default: str = "") -> str:
@@ -83,4 +85,6 @@ def read_inputs(environ: Mapping[str, str]) -> Inputs:
         junit_path=get_input(environ, "junit-path"),
         live=get_bool(environ, "live", False),
         debug=get_bool(environ, "debug", False),
+        app=get_input(environ, "app"),
+        to=get_input(environ, "to"),
     )

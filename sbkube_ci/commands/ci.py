@@ -21,6 +21,7 @@ from sbkube_ci.ci.junit import AppOutcome, write_junit
 from sbkube_ci.ci.result import CommandResult
 from sbkube_ci.commands.ci_plan import plan_for_ci
 from sbkube_ci.commands.deploy import deploy_for_ci
+from sbkube_ci.commands.rollback import rollback_for_ci
 from sbkube_ci.commands.status import status_for_ci
 from sbkube_ci.config.loader import check_document, read_document
 from sbkube_ci.errors import CIError, ConfigProblems, SbkubeError
@@ -78,6 +79,7 @@ COMMANDS: dict[str, CommandFunction] = {
     "validate": validate_for_ci,
     "plan": plan_for_ci,
     "deploy": deploy_for_ci,
+    "rollback": rollback_for_ci,
     "status": status_for_ci,
 }
 

@@ -15,14 +15,17 @@ from pathlib import Path
 
 import click
 
+from sbkube_ci.ci.decide import Invocation
+from sbkube_ci.ci.junit import AppOutcome
+from sbkube_ci.ci.result import CommandResult
 from sbkube_ci.commands.state import open_state, pick_cluster, table
 from sbkube_ci.config.loader import Project
 from sbkube_ci.deploy.applier import Applier
 from sbkube_ci.deploy.clusters import ClusterConnection, connect
 from sbkube_ci.deploy.helm_release import HelmReleases
 from sbkube_ci.deploy.record import Deployed, Recorder, from_state_refs
-from sbkube_ci.diff.credentials import build_masker
-from sbkube_ci.errors import DeployError, StateError
+from sbkube_ci.diff.credentials import build_masker, masked_values
+from sbkube_ci.errors import CIError, DeployError, StateError
 from sbkube_ci.notify import AppChange, Notifications, event_from_ci_env
 from sbkube_ci.render.normalize import load_objects
 from sbkube_ci.state import AppState, HelmReleaseRef, StateBackend
@@ -114,20 +117,63 @@ def rollback(
     if list_only:
         click.echo(_listing(found, current, output_format))
         return 0
-    chosen = choose(found, current, target, app)
+    click.echo(
+        roll_back_and_notify(project, backend, name, app, choose(found, current, target, app))
+    )
+    return 0
+
+
+def roll_back_and_notify(
+    project: Project, backend: StateBackend, cluster: str, app: str, chosen: Revision
+) -> str:
+    """Roll back to ``chosen``, notify, and return the (masked) line saying so."""
     masker = build_masker(project)
-    state = roll_back(project, backend, name, app, chosen)
-    line = f"{name}/{app}: rolled back to r{chosen.revision}'s content as r{state.revision}"
-    click.echo(masker.mask(line))
+    current = backend.read_state(cluster).apps.get(app)
+    state = roll_back(project, backend, cluster, app, chosen)
+    line = f"{cluster}/{app}: rolled back to r{chosen.revision}'s content as r{state.revision}"
+    old = f"r{current.revision}" if current is not None else ""
     event = event_from_ci_env(
         "rollback",
-        clusters=[name],
-        apps=[AppChange(app, name, f"r{current.revision}", f"r{state.revision}")],
+        clusters=[cluster],
+        apps=[AppChange(app, cluster, old, f"r{state.revision}")],
         project=project.config.metadata.name or "",
         detail=f"back to r{chosen.revision}",
     )
     Notifications.from_config(project.config, mask=masker.mask).send(event)
-    return 0
+    return masker.mask(line)
+
+
+def rollback_for_ci(invocation: Invocation) -> CommandResult:
+    """``rollback`` as the ci entrypoint runs it: input ``app`` on the one cluster, to input
+    ``to`` (r3 or 3) or the revision before the current one."""
+    if not invocation.app:
+        raise CIError("input app: rollback needs the app to roll back; set the app input")
+    if len(invocation.clusters) > 1:
+        raise CIError("input cluster: rollback works on one cluster; name only one")
+    project, backend = open_state(invocation.chdir, invocation.config)
+    name = pick_cluster(project, invocation.clusters[0] if invocation.clusters else None)
+    app = invocation.app
+    current = backend.read_state(name).apps.get(app)
+    if current is None:
+        raise StateError(f"app {app}: nothing deployed on cluster {name}; nothing to roll back")
+    target = Target(revision=_revision(invocation.to)) if invocation.to else Target()
+    chosen = choose(revisions(backend, name, app), current, target, app)
+    line = roll_back_and_notify(project, backend, name, app, chosen)
+    click.echo(line)
+    return CommandResult(
+        exit_code=0,
+        summary=line,
+        markdown=f"**sbkube-ci rollback**: {line}",
+        apps=[AppOutcome(name, app)],
+        secrets=masked_values(project),
+    )
+
+
+def _revision(text: str) -> int:
+    digits = text.removeprefix("r")
+    if not digits.isdigit():
+        raise CIError(f"input to: {text!r} is not a revision; use a number such as 3 or r3")
+    return int(digits)
 
 
 def roll_back(

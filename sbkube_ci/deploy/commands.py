@@ -34,19 +34,29 @@ class CommandRunner:
     timeout: float = 600.0
     sleep: Callable[[float], None] = time.sleep
 
-    def run_all(self, what: str, commands: Sequence[str], *, retry: int = 0) -> None:
-        """Run each command in order; the first failure raises ``DeployError`` naming ``what``."""
+    def run_all(
+        self, what: str, commands: Sequence[str], *, retry: int = 0, delay: float | None = None
+    ) -> None:
+        """Run each command in order; the first failure raises ``DeployError`` naming ``what``.
+
+        A failed command is tried ``retry`` more times, ``delay`` seconds apart (default: a
+        backoff of 2, 4, 8... seconds up to 30).
+        """
         if not commands:
             return
+        self.check_allowed(what)
+        for command in commands:
+            self._run_one(what, command, retry, delay)
+
+    @staticmethod
+    def check_allowed(what: str) -> None:
         if not exec_allowed():
             raise DeployError(
                 f"{what}: running commands is disabled ({ALLOW_ENV}=false); remove the "
                 "commands or allow exec for this job"
             )
-        for command in commands:
-            self._run_one(what, command, retry)
 
-    def _run_one(self, what: str, command: str, retry: int) -> None:
+    def _run_one(self, what: str, command: str, retry: int, delay: float | None) -> None:
         attempts = retry + 1
         for attempt in range(1, attempts + 1):
             self.echo(self.mask(f"{what}: $ {command}"))
@@ -67,7 +77,7 @@ class CommandRunner:
             if result.returncode == 0:
                 return
             if attempt < attempts:
-                self.sleep(min(2.0**attempt, 30.0))
+                self.sleep(delay if delay is not None else min(2.0**attempt, 30.0))
                 continue
             tail = (result.stderr or result.stdout).strip().splitlines()
             detail = tail[-1] if tail else "(no output)"

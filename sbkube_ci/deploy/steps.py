@@ -13,13 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sbkube_ci.config.apps import App, ExecApp, HelmApp
+from sbkube_ci.config.apps import ActionApp, App, ExecApp, HelmApp, HookApp
 from sbkube_ci.config.loader import Project
 from sbkube_ci.config.sections import Cluster
+from sbkube_ci.deploy.actions import run_actions
 from sbkube_ci.deploy.applier import Applier, ObjectRef
 from sbkube_ci.deploy.clusters import ClusterConnection
 from sbkube_ci.deploy.commands import CommandRunner
 from sbkube_ci.deploy.helm_release import HelmReleases, UpgradeRequest
+from sbkube_ci.deploy.hook_tasks import run_post, run_pre, run_tasks
 from sbkube_ci.deploy.kube_errors import UnknownKindError
 from sbkube_ci.deploy.record import Deployed, from_state_refs
 from sbkube_ci.deploy.tasks import AppTask
@@ -71,6 +73,7 @@ def run_task(session: Session, task: AppTask, old: AppState | None) -> Deployed 
     hooks = app.hooks if app is not None and not session.dry_run else None
     if hooks is not None:
         session.runner(task.name).run_all(f"{what} pre_deploy", hooks.pre_deploy)
+        run_pre(session, task.name, hooks)
     try:
         deployed = _dispatch(session, task, app, old)
     except DeployError:
@@ -78,6 +81,7 @@ def run_task(session: Session, task: AppTask, old: AppState | None) -> Deployed 
             _failure_hooks(session, task.name, hooks.on_deploy_failure)
         raise
     if hooks is not None:
+        run_post(session, task.name, hooks)
         session.runner(task.name).run_all(f"{what} post_deploy", hooks.post_deploy)
     return deployed
 
@@ -99,6 +103,12 @@ def _dispatch(
         return None
     if isinstance(app, ExecApp):
         return _exec(session, task, app)
+    if isinstance(app, ActionApp):
+        refs = run_actions(session, task.name, app)
+        return Deployed(task.name, input_digest=task.input_digest, inventory=refs)
+    if isinstance(app, HookApp):
+        refs = sorted(set(run_tasks(session, task.name, "", app.tasks)), key=ObjectRef.key)
+        return Deployed(task.name, input_digest=task.input_digest, inventory=refs)
     if isinstance(app, HelmApp) and task.mode == "helm":
         return _helm(session, task)
     return _apply(session, task, app, old)

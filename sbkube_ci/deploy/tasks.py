@@ -14,14 +14,27 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from sbkube_ci.config.apps import App, ExecApp, GitApp, HelmApp, HttpApp, KustomizeApp, YamlApp
+from sbkube_ci.config.apps import (
+    ActionApp,
+    App,
+    ExecApp,
+    GitApp,
+    HelmApp,
+    HookApp,
+    HttpApp,
+    KustomizeApp,
+    NoopApp,
+    YamlApp,
+)
 from sbkube_ci.config.loader import Project
+from sbkube_ci.deploy.actions import action_digest
+from sbkube_ci.deploy.hook_tasks import hook_digest
 from sbkube_ci.errors import DeployError
 from sbkube_ci.plan_model import AppPlan, ClusterPlan
 from sbkube_ci.render.result import RenderedApp
 from sbkube_ci.state import AppState, StateDocument
 
-Mode = Literal["apply", "helm", "exec"]
+Mode = Literal["apply", "helm", "exec", "action", "hook"]
 TaskAction = Literal["create", "update", "delete"]
 _APPLIED = (YamlApp, KustomizeApp, GitApp, HttpApp)
 
@@ -41,14 +54,39 @@ class AppTask:
 
 
 def mode_of(app: App) -> Mode | None:
-    """How an app is deployed; None for app types deploy does not run (noop, action, hook)."""
+    """How an app is deployed; None for app types deploy does not run (noop)."""
     if isinstance(app, HelmApp):
         return app.deploy_mode
     if isinstance(app, _APPLIED):
         return "apply"
     if isinstance(app, ExecApp):
         return "exec"
+    if isinstance(app, ActionApp):
+        return "action"
+    if isinstance(app, HookApp):
+        return "hook"
     return None
+
+
+def depends_on(project: Project, app: App) -> tuple[str, ...]:
+    """``app``'s dependencies, a noop app replaced by its own: a noop deploys nothing but
+    still orders the apps around it (``a -> anchor (noop) -> b`` makes ``a`` wait for ``b``).
+    """
+    apps = project.config.apps
+    found: list[str] = []
+    seen: set[str] = set()
+    pending = list(app.depends_on)
+    while pending:
+        name = pending.pop(0)
+        if name in seen:
+            continue
+        seen.add(name)
+        dependency = apps.get(name)
+        if isinstance(dependency, NoopApp):
+            pending.extend(dependency.depends_on)
+        else:
+            found.append(name)
+    return tuple(found)
 
 
 def exec_digest(app: ExecApp) -> str:
@@ -61,13 +99,21 @@ def removed_mode(old: AppState) -> Mode:
     return "helm" if old.helm is not None else "apply"
 
 
-def _exec_task(name: str, app: ExecApp, old: AppState | None) -> AppTask | None:
-    """An exec app to run: never run here, or its commands changed since."""
-    digest = exec_digest(app)
+def _run_once_task(project: Project, name: str, app: App, old: AppState | None) -> AppTask | None:
+    """An exec/action/hook app to run: never run here, or its input changed since."""
+    if isinstance(app, ExecApp):
+        mode: Mode = "exec"
+        digest = exec_digest(app)
+    elif isinstance(app, ActionApp):
+        mode, digest = "action", action_digest(app, project.base_dir)
+    elif isinstance(app, HookApp):
+        mode, digest = "hook", hook_digest(app, project.base_dir)
+    else:
+        return None
     if old is not None and old.input_digest == digest:
         return None
     action: TaskAction = "create" if old is None else "update"
-    return AppTask(name, action, "exec", tuple(app.depends_on), input_digest=digest)
+    return AppTask(name, action, mode, depends_on(project, app), input_digest=digest)
 
 
 def from_plan(
@@ -116,7 +162,7 @@ def _deploy_task(
         planned.name,
         "create" if planned.action == "create" else "update",
         mode,
-        tuple(app.depends_on),
+        depends_on(project, app),
         current,
         current.input_digest,
         _counts(planned),
@@ -129,13 +175,12 @@ def _counts(planned: AppPlan) -> tuple[int, int, int]:
 
 
 def _exec_tasks(project: Project, state: StateDocument) -> dict[str, AppTask]:
-    """Exec apps are never planned (a PR must not run commands); they run when they changed."""
+    """Exec, action, hook apps are never planned (a PR must not run them); they run when changed."""
     tasks = {}
     for name, app in sorted(project.config.enabled_apps().items()):
-        if isinstance(app, ExecApp):
-            task = _exec_task(name, app, state.apps.get(name))
-            if task is not None:
-                tasks[name] = task
+        task = _run_once_task(project, name, app, state.apps.get(name))
+        if task is not None:
+            tasks[name] = task
     return tasks
 
 

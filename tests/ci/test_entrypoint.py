@@ -142,7 +142,7 @@ def test_the_cli_entrypoint_prints_one_error_line(github_env: dict[str, str]) ->
         [sys.executable, "-m", "sbkube_ci", "ci"],
         env=env
         | {
-            "INPUT_COMMAND": "rollback",
+            "INPUT_COMMAND": "history",
             "GITHUB_EVENT_NAME": "push",
             "GITHUB_EVENT_PATH": str(EVENTS / "push.json"),
         },
@@ -154,7 +154,7 @@ def test_the_cli_entrypoint_prints_one_error_line(github_env: dict[str, str]) ->
 
     assert proc.returncode == 1
     assert proc.stderr.strip().splitlines()[-1] == (
-        "error: command rollback is not available in this version"
+        "error: command history is not available in this version"
     )
 
 

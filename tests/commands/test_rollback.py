@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -10,8 +11,9 @@ from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
 from sbkube_ci.cli import cli
+from sbkube_ci.commands.ci import run_ci
 from sbkube_ci.commands.rollback import Target, choose, revisions
-from sbkube_ci.errors import StateError
+from sbkube_ci.errors import CIError, StateError
 from tests.deploy.project import DeployProject, config_map, kube_apply, namespace
 from tests.fakekube.fixture import FakeKube
 
@@ -108,3 +110,47 @@ def test_rollback_is_notified(
         ("web", "r2", "r3")
     ]
     assert sent["detail"] == "back to r1"
+
+
+def _ci_env(project: DeployProject, **inputs: str) -> dict[str, str]:
+    """A GitHub push step running the action with ``inputs`` (INPUT_<NAME>)."""
+    (project.root / "output").touch()
+    (project.root / "summary").touch()
+    events = Path(__file__).resolve().parents[1] / "data" / "events"
+    return {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_EVENT_NAME": "push",
+        "GITHUB_EVENT_PATH": str(events / "push.json"),
+        "GITHUB_REPOSITORY": "acme/shop-deploy",
+        "GITHUB_OUTPUT": str(project.root / "output"),
+        "GITHUB_STEP_SUMMARY": str(project.root / "summary"),
+        "INPUT_COMMAND": "rollback",
+        "INPUT_WORKING-DIRECTORY": str(project.root),
+        **{f"INPUT_{name.upper()}": value for name, value in inputs.items()},
+    }
+
+
+def test_ci_rollback_goes_back_to_the_previous_revision(
+    project: DeployProject, fake_kube: FakeKube
+) -> None:
+    code = run_ci(_ci_env(project, app="web"), stream=io.StringIO())
+
+    assert code == 0
+    assert fake_kube.require("ConfigMap", "shop", "settings")["data"] == {"color": "blue"}
+    assert project.backend().read_state("prod").apps["web"].revision == 3
+    assert "prod/web: rolled back to r1's content as r3" in (project.root / "summary").read_text()
+
+
+def test_ci_rollback_to_a_named_revision(project: DeployProject, fake_kube: FakeKube) -> None:
+    run_ci(_ci_env(project, app="web"), stream=io.StringIO())
+
+    assert run_ci(_ci_env(project, app="web", to="r2"), stream=io.StringIO()) == 0
+    assert fake_kube.require("ConfigMap", "shop", "settings")["data"] == {"color": "green"}
+    assert project.backend().read_state("prod").apps["web"].revision == 4
+
+
+def test_ci_rollback_without_an_app_is_one_line(project: DeployProject) -> None:
+    with pytest.raises(CIError, match=r"^input app: rollback needs the app to roll back"):
+        run_ci(_ci_env(project), stream=io.StringIO())
+    with pytest.raises(CIError, match=r"^input to: 'latest' is not a revision"):
+        run_ci(_ci_env(project, app="web", to="latest"), stream=io.StringIO())

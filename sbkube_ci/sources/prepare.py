@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Collection, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -111,20 +111,19 @@ def _execute(
 ) -> None:
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="prepare") as pool:
         futures: dict[Future[PreparedSource], _Job] = {pool.submit(_run, j, ctx): j for j in jobs}
-        pending = set(futures)
-        while pending:
-            done, pending = wait(pending, return_when="FIRST_COMPLETED")
-            for future in done:
-                job = futures[future]
-                if future.cancelled():  # stopped after another app failed
-                    continue
-                try:
-                    result.prepared[job.name] = future.result()
-                except SbkubeError as exc:
-                    result.errors[job.name] = str(exc)
-            if result.errors and not keep_going:
-                for future in pending:
-                    future.cancel()
+        # as_completed waits on every future once; calling wait() per completion re-registers
+        # a waiter on all pending futures each time, quadratic for a thousand apps.
+        for future in as_completed(futures):
+            if future.cancelled():  # stopped after another app failed
+                continue
+            job = futures[future]
+            try:
+                result.prepared[job.name] = future.result()
+            except SbkubeError as exc:
+                result.errors[job.name] = str(exc)
+                if not keep_going:
+                    for other in futures:
+                        other.cancel()
 
 
 def _merge_lock(lock: Lockfile, result: PrepareResult, known: Collection[str]) -> Lockfile:

@@ -36,20 +36,13 @@ def _walk(node: Any, key: str = "") -> Iterator[str]:
             yield node
 
 
-def build_masker(project: Project, environ: Mapping[str, str] | None = None) -> Masker:
-    """A masker for ``project``; ``masker_values`` lists what it masks (for ::add-mask::)."""
-    env = os.environ if environ is None else environ
-    names = credential_variables(project.document.data) | set(project.config.diff.mask_env)
-    masker = Masker(mask_env=project.config.diff.mask_env)
-    for name in sorted(names):
-        value = env.get(name)
-        if value:
-            masker.register(value)
-    return masker
-
-
 def masked_values(project: Project, environ: Mapping[str, str] | None = None) -> list[str]:
-    """The raw values ``build_masker`` masks, for the CI platform's own log masking."""
+    """The current values of every credential variable and ``diff.mask_env`` variable."""
     env = os.environ if environ is None else environ
     names = credential_variables(project.document.data) | set(project.config.diff.mask_env)
     return sorted({env[name] for name in names if env.get(name)})
+
+
+def build_masker(project: Project, environ: Mapping[str, str] | None = None) -> Masker:
+    """A masker for ``project``: ``masked_values`` (also handed to the CI's log masking)."""
+    return Masker(masked_values(project, environ), mask_env=project.config.diff.mask_env)

@@ -39,7 +39,7 @@ class Kustomize:
     def build(self, directory: Path, where: str, display: str) -> str:
         """The manifests kustomize builds from ``directory``; a failure names the app."""
         result = _proc.run(
-            ["kubectl", "kustomize", str(directory)],
+            ["kubectl", "kustomize", "--", str(directory)],
             timeout=self._timeout,
             ok_codes=_ANY_EXIT,
             error=RenderError,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from sbkube_ci.errors import SourceError
+from sbkube_ci.errors import ConfigProblems, SourceError
 from sbkube_ci.sources import prepare_app
 from tests.fixtures.git_server import GitServer, git
 from tests.fixtures.net import free_port
@@ -69,22 +69,41 @@ def test_helm_chart_in_git_with_tag(git_server: GitServer, make_ctx: MakeContext
 )
 def test_dangerous_urls_are_refused(make_ctx: MakeContext, url: str) -> None:
     settings = {"git_repos": {"bad": {"url": url}}}
+    with pytest.raises(ConfigProblems) as err:  # validate refuses it at its line
+        make_ctx({"bad": {"type": "git", "repo": "bad"}}, settings)
+    [line] = err.value.problems
+    assert ": settings.git_repos.bad.url: " in line
+
+
+@pytest.mark.parametrize("url", ["ext::sh -c touch% /tmp/pwned", "fd::17", "-oProxy=x"])
+def test_dangerous_urls_are_refused_again_before_git_runs(
+    git_server: GitServer, make_ctx: MakeContext, url: str
+) -> None:
+    git_server.create("infra", CHART)
+    settings = {"git_repos": {"bad": {"url": git_server.url("infra")}}}
     ctx = make_ctx({"bad": {"type": "git", "repo": "bad"}}, settings)
+    ctx.project.config.settings.git_repos["bad"].url = url  # changed after validation
     with pytest.raises(SourceError, match=r"^apps\.bad: Git URL .* is refused") as err:
         prepare_app("bad", ctx.project.config.apps["bad"], ctx)
     assert "\n" not in str(err.value)
 
 
 def test_dangerous_url_written_in_the_app_is_refused(make_ctx: MakeContext) -> None:
-    ctx = make_ctx({"bad": {"type": "git", "repo": "ext::sh -c 'touch /tmp/pwned' ://x"}})
-    with pytest.raises(SourceError, match=r"^apps\.bad: Git URL .* is refused"):
-        prepare_app("bad", ctx.project.config.apps["bad"], ctx)
+    with pytest.raises(ConfigProblems) as err:
+        make_ctx({"bad": {"type": "git", "repo": "ext::sh -c 'touch /tmp/pwned' ://x"}})
+    [line] = err.value.problems
+    assert ": apps.bad.repo: Git transport helpers (ext::, fd::, ...) run commands" in line
 
 
 def test_ref_starting_with_dash_is_refused(git_server: GitServer, make_ctx: MakeContext) -> None:
     git_server.create("infra", CHART)
     app = {"type": "git", "repo": git_server.url("infra"), "ref": "--upload-pack=touch /tmp/x"}
-    ctx = make_ctx({"bad": app})
+    with pytest.raises(ConfigProblems) as err:
+        make_ctx({"bad": app})
+    [line] = err.value.problems
+    assert ": apps.bad.ref: refused: it starts with '-'" in line
+    ctx = make_ctx({"bad": {**app, "ref": "main"}})
+    ctx.project.config.apps["bad"].ref = "--upload-pack=touch /tmp/x"  # changed after validation
     with pytest.raises(SourceError, match=r"^apps\.bad: Git ref .* is refused"):
         prepare_app("bad", ctx.project.config.apps["bad"], ctx)
 

@@ -9,7 +9,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
-from sbkube_ci.errors import SourceError
+from sbkube_ci.errors import ConfigProblems, SourceError
 from sbkube_ci.sources import prepare_app
 from tests.sources.conftest import MakeContext
 
@@ -75,7 +75,13 @@ def test_missing_header_variable(httpserver: HTTPServer, make_ctx: MakeContext) 
 
 
 def test_dest_must_stay_inside(httpserver: HTTPServer, make_ctx: MakeContext) -> None:
-    ctx = make_ctx({"x": {"type": "http", "url": httpserver.url_for("/x"), "dest": "../x"}})
+    app = {"type": "http", "url": httpserver.url_for("/x"), "dest": "../x"}
+    with pytest.raises(ConfigProblems) as refused:  # validate refuses it at its line
+        make_ctx({"x": app})
+    [line] = refused.value.problems
+    assert ": apps.x.dest: ../x must be a relative path without '..'" in line
+    ctx = make_ctx({"x": {**app, "dest": "x"}})
+    ctx.project.config.apps["x"].dest = "../x"  # type: ignore[union-attr]  # after validation
     with pytest.raises(SourceError, match=r"apps\.x\.dest: '\.\./x' must be a relative file"):
         prepare_app("x", ctx.project.config.apps["x"], ctx)
 

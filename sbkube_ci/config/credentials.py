@@ -15,7 +15,7 @@ from typing import Any
 from sbkube_ci._yaml import Document, PathKey
 from sbkube_ci.config.apps import App, HelmApp, HttpApp
 from sbkube_ci.config.problems import Problem, problem_at
-from sbkube_ci.errors import ConfigError
+from sbkube_ci.errors import ConfigError, SbkubeError
 
 _SECRET_NAME = re.compile(
     r"(password|passwd|secret|token|apikey|api_key|api-key|private_?key|credentials?)", re.I
@@ -23,28 +23,32 @@ _SECRET_NAME = re.compile(
 _SECRET_HEADER = re.compile(r"^(authorization|proxy-authorization|cookie)$|token|key|secret", re.I)
 _URL_PASSWORD = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:(?P<password>[^/\s@]+)@", re.I)
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_EXPANSION = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _WHOLE_REF = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*\}$")
 _SKIP = ("set_values",)  # checked with a warning instead (see secret_looking_values)
 
 
-def expand_env(text: str, where: str) -> str:
+def expand_env(text: str, where: str, error: type[SbkubeError] = ConfigError) -> str:
     """``text`` with every ``${VAR}`` replaced from the environment (``Bearer ${TOKEN}``).
 
-    A variable that is unset or empty is a ``ConfigError`` naming ``where`` and the variable.
+    ``$${VAR}`` stays the literal text ``${VAR}``. A variable that is unset or empty is an
+    ``error`` naming ``where`` and the variable, so a literal ``${VAR}`` is never deployed.
     """
 
     def value(match: re.Match[str]) -> str:
         name = match.group(1)
+        if name is None:
+            return "${"  # the $${ escape
         found = os.environ.get(name)
         if not found:
             state = "is not set" if found is None else "is empty"
-            raise ConfigError(
+            raise error(
                 f"{where}: environment variable {name} {state}; add it as a CI secret and "
-                "expose it to this job"
+                "expose it to this job (write $${...} for a literal ${...})"
             )
         return found
 
-    return _ENV_REF.sub(value, text)
+    return _EXPANSION.sub(value, text)
 
 
 def literal_credential_problems(doc: Document, apps: dict[str, App]) -> Iterator[Problem]:

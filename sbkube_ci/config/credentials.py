@@ -51,6 +51,11 @@ def expand_env(text: str, where: str, error: type[SbkubeError] = ConfigError) ->
     return _EXPANSION.sub(value, text)
 
 
+def is_credential_header(name: str) -> bool:
+    """Whether a header carries a credential (Authorization, Cookie, X-Api-Key, *token*...)."""
+    return bool(_SECRET_HEADER.search(name))
+
+
 def literal_credential_problems(doc: Document, apps: dict[str, App]) -> Iterator[Problem]:
     """Errors for passwords in URLs and for credential headers without a ``${VAR}``."""
     for path, text in _strings(doc.data, ()):
@@ -66,7 +71,7 @@ def literal_credential_problems(doc: Document, apps: dict[str, App]) -> Iterator
     for name, app in apps.items():
         if isinstance(app, HttpApp):
             for header, value in app.headers.items():
-                if _SECRET_HEADER.search(header) and not _ENV_REF.search(value):
+                if is_credential_header(header) and not _ENV_REF.search(value):
                     yield problem_at(
                         doc,
                         ("apps", name, "headers", header),

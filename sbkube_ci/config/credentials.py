@@ -22,6 +22,9 @@ _SECRET_NAME = re.compile(
 )
 _SECRET_HEADER = re.compile(r"^(authorization|proxy-authorization|cookie)$|token|key|secret", re.I)
 _URL_PASSWORD = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:(?P<password>[^/\s@]+)@", re.I)
+# https://<token>@host: git and helm send the user part as the credential (GitHub, GitLab)
+_URL_USER = re.compile(r"[a-z][a-z0-9+.-]*://(?P<user>[^/\s:@]+)@", re.I)
+_TOKEN_PREFIXES = ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "gldt-")
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _EXPANSION = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _WHOLE_REF = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*\}$")
@@ -51,6 +54,16 @@ def expand_env(text: str, where: str, error: type[SbkubeError] = ConfigError) ->
     return _EXPANSION.sub(value, text)
 
 
+def looks_like_token(user: str) -> bool:
+    """Whether the user part of a URL is a token rather than a name (git, deploy, ci-bot)."""
+    if _WHOLE_REF.match(user):
+        return False
+    if user.lower().startswith(_TOKEN_PREFIXES):
+        return True
+    has_letters_and_digits = any(c.isdigit() for c in user) and any(c.isalpha() for c in user)
+    return len(user) >= 20 and has_letters_and_digits
+
+
 def is_credential_header(name: str) -> bool:
     """Whether a header carries a credential (Authorization, Cookie, X-Api-Key, *token*...)."""
     return bool(_SECRET_HEADER.search(name))
@@ -67,6 +80,14 @@ def literal_credential_problems(doc: Document, apps: dict[str, App]) -> Iterator
                 "the URL contains a password; remove it and give the credential in a "
                 "${VARIABLE_NAME} field instead (username/password, token_env), the value kept "
                 "as a CI secret",
+            )
+        elif (user := _URL_USER.search(text)) and looks_like_token(user["user"]):
+            yield problem_at(
+                doc,
+                path,
+                "the URL contains a token as its user name; remove it and give the credential "
+                "in a ${VARIABLE_NAME} field instead (username/password, token_env), the value "
+                "kept as a CI secret",
             )
     for name, app in apps.items():
         if isinstance(app, HttpApp):

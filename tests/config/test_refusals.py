@@ -398,3 +398,33 @@ def test_an_injected_post_renderer_runs_nothing(
     assert "apps.web.release_name: refused: it starts with '-'" in result.output
     assert not marker.exists()
     assert recorder.calls() == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://ghp_16C7e42F292c6912E7710c838347Ae178B4a@github.com/acme/charts.git",
+        "https://glpat-xyzzy123@gitlab.example.com/acme/charts.git",
+        "https://8f14e45fceea167a5a36dedd4bea2543ff0a@git.example.com/acme/charts.git",
+    ],
+)
+def test_a_token_as_the_user_of_a_url_is_refused_like_a_password(project: Path, url: str) -> None:
+    _write(project, {"sbkube.yaml": _config(f'settings:\n  git_repos:\n    c: "{url}"\n')})
+    [error] = _errors(project)
+    assert "sbkube.yaml:4:8: settings.git_repos.c: the URL contains a token as its user" in error
+    token = url.split("//")[1].split("@", maxsplit=1)[0]
+    assert token not in error
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://x-access-token@github.com/acme/charts.git",
+        "ssh://git@github.com/acme/charts.git",
+        "https://${GIT_TOKEN}@github.com/acme/charts.git",
+        "https://deployer-bot-account@git.example.com/acme/charts.git",
+    ],
+)
+def test_a_user_name_in_a_url_is_fine(project: Path, url: str) -> None:
+    _write(project, {"sbkube.yaml": _config(f'settings:\n  git_repos:\n    c: "{url}"\n')})
+    assert _errors(project) == []

@@ -9,7 +9,8 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from sbkube_ci._yaml import Document, Location, read_file
+from sbkube_ci._paths import work_dir_problem
+from sbkube_ci._yaml import Document, Location, display_path, read_file
 from sbkube_ci.config.apps import App
 from sbkube_ci.config.checks import semantic_problems
 from sbkube_ci.config.legacy import LEGACY_CONFIG, LEGACY_SOURCES, find_legacy_root, load_legacy
@@ -137,6 +138,8 @@ def load_project(chdir: Path, file: Path | None = None) -> Project:
     errors = [str(p) for p in problems if p.severity == "error"]
     if config is None or errors:
         raise ConfigProblems(errors)
+    if why := work_dir_problem(base_dir):
+        raise ConfigError(f"{display_path(base_dir)}/{why}")
     warnings = [p for p in problems if p.severity == "warning"]
     return Project(config, base_dir, doc, files, warnings)
 

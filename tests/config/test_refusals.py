@@ -428,3 +428,25 @@ def test_a_token_as_the_user_of_a_url_is_refused_like_a_password(project: Path, 
 def test_a_user_name_in_a_url_is_fine(project: Path, url: str) -> None:
     _write(project, {"sbkube.yaml": _config(f'settings:\n  git_repos:\n    c: "{url}"\n')})
     assert _errors(project) == []
+
+
+def test_a_committed_work_dir_symlink_makes_every_command_refuse(project: Path) -> None:
+    """``.sbkube/rendered -> outside``: a stale render would be deleted over there."""
+    outside = project.parent / "outside"
+    (outside / "default").mkdir()
+    victim = outside / "default" / "old-app.yaml"
+    victim.write_text("kept: true\n")
+    (project / ".sbkube").mkdir()
+    (project / ".sbkube" / "rendered").symlink_to(outside, target_is_directory=True)
+    _write(project, {"sbkube.yaml": _config("apps:\n  web: {type: helm, chart: ./charts/app}\n")})
+
+    result = CliRunner().invoke(cli_module.cli, ["template", "-C", str(project)])
+
+    assert result.exit_code == 1, result.output
+    [line] = result.output.strip().splitlines()
+    assert line.endswith(
+        "/.sbkube/rendered is a symlink that points outside .sbkube/; sbkube-ci writes and "
+        "deletes there, remove the link"
+    )
+    assert victim.read_text() == "kept: true\n"
+    assert sorted(p.name for p in outside.iterdir()) == ["default", "secret.yaml"]

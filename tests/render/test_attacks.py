@@ -14,9 +14,12 @@ import pytest
 
 from sbkube_ci.config import Project
 from sbkube_ci.config.apps import HelmApp, YamlApp
-from sbkube_ci.errors import SbkubeError
+from sbkube_ci.deploy.helm_release import HelmReleases, UpgradeRequest
+from sbkube_ci.errors import DeployError, RenderError, SbkubeError
 from sbkube_ci.render import render_project
-from tests.render.conftest import CHART_FILES
+from sbkube_ci.render.helm import Helm, TemplateRequest
+from sbkube_ci.render.tools import ToolVersions
+from tests.render.conftest import CHART_FILES, write_files
 
 MakeProject = Callable[[dict[str, str]], Project]
 STOLEN = "stolen-runner-secret-0451"
@@ -177,3 +180,43 @@ def test_a_manifest_nested_too_deep_is_an_error_of_that_app(make_project: MakePr
     assert "nesting is deeper than 200 levels" in failure.message
     assert "deep.yaml" in failure.message
     assert ("default", "ok") in result.apps
+
+
+def _evil_script(tmp_path: Path) -> tuple[Path, Path]:
+    marker = tmp_path / "pwned"
+    script = tmp_path / "evil.sh"
+    script.write_text(f"#!/bin/sh\ntouch {marker}\ncat\n")
+    script.chmod(0o755)
+    return script, marker
+
+
+def test_helm_template_reads_no_release_name_as_a_flag(tmp_path: Path) -> None:
+    """Unvalidated (a plan from elsewhere): after `--` helm refuses it as a release name."""
+    script, marker = _evil_script(tmp_path)
+    write_files(tmp_path / "p", CHART_FILES)
+    (tmp_path / "values.yaml").write_text("{}\n")
+    helm = Helm(tmp_path / "helm", ToolVersions(tmp_path / "cache"), timeout=60)
+    request = TemplateRequest(
+        release=f"--post-renderer={script}",
+        chart=tmp_path / "p" / "charts" / "app",
+        values_file=tmp_path / "values.yaml",
+        namespace="--kube-context=x",
+        kube_version=None,
+        api_versions=(),
+        where="apps.web",
+    )
+    with pytest.raises(RenderError, match="invalid release name"):
+        helm.template(request)
+    assert not marker.exists()
+
+
+def test_helm_upgrade_reads_no_release_name_as_a_flag(tmp_path: Path) -> None:
+    script, marker = _evil_script(tmp_path)
+    write_files(tmp_path / "p", CHART_FILES)
+    releases = HelmReleases(tmp_path / "helm", kubeconfig=tmp_path / "no-kubeconfig")
+    request = UpgradeRequest(
+        "web", f"--post-renderer={script}", tmp_path / "p" / "charts" / "app", "shop"
+    )
+    with pytest.raises(DeployError):
+        releases.upgrade(request)
+    assert not marker.exists()

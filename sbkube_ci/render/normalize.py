@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from sbkube_ci._yaml import MAX_DEPTH, load_all_documents
+from sbkube_ci._yaml import MAX_DEPTH, deeper_than, load_all_documents
 from sbkube_ci.errors import RenderError, YamlError
 from sbkube_ci.kinds import CLUSTER_SCOPED_KINDS, KIND_ORDER
 from sbkube_ci.render.digest import render_digest
@@ -105,7 +105,7 @@ def _parse(chunk: Chunk, where: str) -> list[Any]:
     except (yaml.YAMLError, YamlError) as exc:
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise RenderError(f"{where}: {chunk.source}: rendered invalid YAML: {detail}") from exc
-    if any(_deeper_than(document, MAX_DEPTH) for document in documents):
+    if any(deeper_than(document, MAX_DEPTH) for document in documents):
         # Everything after this (digests, diffs, masking, the API client) walks objects
         # recursively; a deeper one would end in a RecursionError instead of this line.
         raise RenderError(
@@ -113,20 +113,6 @@ def _parse(chunk: Chunk, where: str) -> list[Any]:
             "no Kubernetes object is nested like that, fix the manifest or template"
         )
     return documents
-
-
-def _deeper_than(document: Any, limit: int) -> bool:
-    """Whether ``document`` nests maps and lists more than ``limit`` levels (no recursion)."""
-    stack: list[tuple[Any, int]] = [(document, 0)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > limit:
-            return True
-        if isinstance(node, dict):
-            stack += [(value, depth + 1) for value in node.values()]
-        elif isinstance(node, list):
-            stack += [(value, depth + 1) for value in node]
-    return False
 
 
 def _flatten(document: dict[str, Any], source: str, where: str) -> Iterator[dict[str, Any]]:

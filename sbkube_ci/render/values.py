@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from sbkube_ci._yaml import read_text
+from sbkube_ci._yaml import MAX_DEPTH, deeper_than, read_text
 from sbkube_ci.config.credentials import expand_env
 from sbkube_ci.errors import RenderError, YamlError
 
@@ -96,10 +96,15 @@ def set_values_layer(set_values: Mapping[str, Any] | list[str], where: str) -> d
     """
     flat = parse_legacy_pairs(set_values) if isinstance(set_values, list) else set_values
     flat = {key: _expanded(value, f"{where}.{key}") for key, value in flat.items()}
+    if any(str(key).count(".") >= MAX_DEPTH for key in flat):
+        raise RenderError(f"{where}: a key nests deeper than {MAX_DEPTH} levels; shorten it")
     try:
-        return nest_dotted(flat)
+        nested = nest_dotted(flat)
     except ValueError as exc:
         raise RenderError(f"{where}: {exc}; write keys as a.b.c") from exc
+    if deeper_than(nested):
+        raise RenderError(f"{where}: a key nests deeper than {MAX_DEPTH} levels; shorten it")
+    return nested
 
 
 def _expanded(value: Any, where: str) -> Any:
@@ -134,6 +139,11 @@ class ValuesFiles:
         if cached is not None:
             return cached
         parsed = self._parse(data, display)
+        if deeper_than(parsed):
+            raise RenderError(
+                f"{display}: nesting is deeper than {MAX_DEPTH} levels; no chart takes values "
+                "nested like that, fix the file"
+            )
         with self._lock:
             self._parsed[key] = parsed
         return parsed

@@ -124,11 +124,18 @@ def git_remote_problem(remote: str) -> str | None:
 
 
 def helm_repo_url_problem(url: str) -> str | None:
+    if why := http_url_problem(url):
+        return f"{why} of a Helm chart repository" if why.startswith("must") else why
+    return None
+
+
+def http_url_problem(url: str) -> str | None:
+    """An http(s) URL with a host: never file://, which would read the runner's files."""
     if why := _text_problem(url):
         return why
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("https", "http") or not parts.hostname:
-        return "must be an http(s):// URL of a Helm chart repository"
+        return "must be an http(s):// URL"
     return None
 
 

@@ -13,7 +13,15 @@ from typing import Any
 
 from sbkube_ci._yaml import Document, PathKey
 from sbkube_ci.config import kinds
-from sbkube_ci.config.apps import Action, ActionApp, App, GitApp, HelmApp, KustomizeApp
+from sbkube_ci.config.apps import (
+    Action,
+    ActionApp,
+    App,
+    GitApp,
+    HelmApp,
+    HttpApp,
+    KustomizeApp,
+)
 from sbkube_ci.config.problems import Problem, problem_at, walk
 from sbkube_ci.config.types import dns_label_problem
 
@@ -98,6 +106,8 @@ def _app(doc: Document, name: str, app: App, git_repos: set[str]) -> Iterator[Pr
         yield from _check(doc, (*here, "ref"), kinds.git_ref_problem)
         yield from _check(doc, (*here, "branch"), kinds.git_ref_problem)
         yield from _inside_repository(doc, (*here, "path"), app.path)
+    elif isinstance(app, HttpApp):
+        yield from _check(doc, (*here, "url"), kinds.http_url_problem)
     elif isinstance(app, KustomizeApp):
         yield from _check(doc, (*here, "path"), kinds.flag_problem)
     elif isinstance(app, ActionApp):

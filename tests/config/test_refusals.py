@@ -207,6 +207,14 @@ INJECTIONS = [
     ),
     (
         """
+        apps:
+          d: {type: http, url: "file:///etc/passwd", dest: d.yaml}
+        """,
+        "3 apps.d.url",
+        "must be an http(s):// URL",
+    ),
+    (
+        """
         settings:
           oci_registries: {ghcr: "--insecure"}
         """,

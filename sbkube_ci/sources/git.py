@@ -13,6 +13,7 @@ import re
 import shutil
 import stat
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sbkube_ci import _proc
 from sbkube_ci._files import write_atomic
@@ -29,7 +30,14 @@ from sbkube_ci.sources.base import Pin, Request, SourceContext
 KIND = "git"
 CHART_PREFIX = "git::"
 _SHA = re.compile(r"^[0-9a-f]{40}$")
+# git prompts "Username for 'https://host[:port]': " (and "Password for
+# 'https://user@host[:port]': "): the credentials are given only to the configured host, not
+# to a host that a redirect of the first request led git to.
 _ASKPASS = """#!/bin/sh
+case "$1" in
+  *"//$SBKUBE_GIT_HOST'"*|*"@$SBKUBE_GIT_HOST'"*) ;;
+  *) exit 1 ;;
+esac
 case "$1" in
   Username*) printf '%s\\n' "$SBKUBE_GIT_USERNAME" ;;
   *) printf '%s\\n' "$SBKUBE_GIT_PASSWORD" ;;
@@ -95,10 +103,11 @@ class GitTarget:
         if repo.username or repo.password:
             password = resolve_secret(repo.password, f"{field}.password") or ""
             helper = ctx.private_dir("git") / "askpass.sh"
-            if not helper.exists():
+            if not helper.exists() or helper.read_text() != _ASKPASS:
                 _write_private(helper, _ASKPASS, executable=True)
             env |= {
                 "GIT_ASKPASS": str(helper),
+                "SBKUBE_GIT_HOST": urlsplit(self.url).netloc.rpartition("@")[2],
                 "SBKUBE_GIT_USERNAME": repo.username or "git",
                 "SBKUBE_GIT_PASSWORD": password,
             }

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 import pytest
 import yaml
 
@@ -165,3 +168,45 @@ def test_undeclared_repository_key_in_chart(make_ctx: MakeContext) -> None:
     ctx = make_ctx({"api": {"type": "helm", "chart": "git::platfrom//charts/api"}})
     with pytest.raises(SourceError, match=r"^apps\.api: Git repository 'platfrom' is not in "):
         prepare_app("api", ctx.project.config.apps["api"], ctx)
+
+
+class _RedirectHandler(BaseHTTPRequestHandler):
+    """Sends every request to another host:port, as a hostile or hijacked server could."""
+
+    target = ""
+
+    def do_GET(self) -> None:
+        self.send_response(301)
+        self.send_header("Location", self.target + self.path)
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_git_credentials_are_not_given_to_the_host_a_redirect_leads_to(
+    git_server: GitServer,
+    git_http_server: GitHttpServer,
+    make_ctx: MakeContext,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    git_server.create("infra", CHART)
+    handler = type(
+        "Handler", (_RedirectHandler,), {"target": f"http://127.0.0.1:{git_http_server.port}"}
+    )
+    front = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=front.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("GIT_PW", "hunter2-secret")
+        url = f"http://127.0.0.1:{front.server_address[1]}/infra.git"
+        settings = {
+            "git_repos": {"infra": {"url": url, "username": "bot", "password": "${GIT_PW}"}}
+        }
+        ctx = make_ctx({"ns": {"type": "git", "repo": "infra", "path": "manifests"}}, settings)
+        with pytest.raises(SourceError, match=r"^apps\.ns: git ls-remote "):
+            prepare_app("ns", ctx.project.config.apps["ns"], ctx)
+    finally:
+        front.shutdown()
+        front.server_close()
+    assert git_http_server.requests  # git did follow the redirect...
+    assert not any(git_http_server.requests)  # ...but sent no credentials there

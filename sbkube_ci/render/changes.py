@@ -99,7 +99,7 @@ def app_paths(project: Project, name: str, app: App) -> Iterator[str]:
         yield from app.manifests
     elif isinstance(app, KustomizeApp):
         yield app.path
-        for file in kustomize_inputs(project.resolve(app.path)):
+        for file in kustomize_inputs(project.resolve(app.path), root=project.base_dir):
             try:
                 yield file.relative_to(project.base_dir.resolve()).as_posix()
             except ValueError:

@@ -108,7 +108,7 @@ def secret_looking_values(
 ) -> Iterator[Problem]:
     """Warnings for plain-text values under keys that name a secret (or URLs with one)."""
     for sub, key, value in _set_value_items(set_values):
-        if not isinstance(value, str) or not value or _WHOLE_REF.match(value):
+        if not isinstance(value, str) or not value or _ENV_REF.search(value):
             continue
         if _SECRET_NAME.search(key) or _URL_PASSWORD.search(value):
             yield problem_at(

@@ -458,3 +458,25 @@ def test_a_committed_work_dir_symlink_makes_every_command_refuse(project: Path) 
     )
     assert victim.read_text() == "kept: true\n"
     assert sorted(p.name for p in outside.iterdir()) == ["default", "secret.yaml"]
+
+
+def test_set_values_that_reference_variables_get_no_plain_text_warning(project: Path) -> None:
+    _write(
+        project,
+        {
+            "sbkube.yaml": _config(
+                """
+        apps:
+          web:
+            type: helm
+            chart: ./charts/app
+            set_values:
+              auth.password: ${REDIS_PASSWORD}
+              database.url: "postgres://app:${DB_PASSWORD}@db:5432/app"
+        """
+            )
+        },
+    )
+    doc, base_dir, _ = read_document(project)
+    _, problems = check_document(doc, base_dir)
+    assert problems == []

@@ -44,7 +44,7 @@ def escape_problem(base: Path, relative: str) -> str | None:
 
 
 def outside_links(directory: Path, base: Path) -> list[Path]:
-    """Symlinks under ``directory`` whose target is outside ``base`` (or dangling), sorted.
+    """Symlinks under ``directory`` whose target is outside ``base``, sorted.
 
     The walk does not follow links to directories, so a loop cannot hang it; a link to a
     directory inside ``base`` is fine and is walked on its own when it is part of the tree.

@@ -23,6 +23,7 @@ from sbkube_ci.config.apps import (
     ManifestsTask,
     YamlApp,
 )
+from sbkube_ci.config.cluster_apps import cluster_app_problems
 from sbkube_ci.config.credentials import literal_credential_problems, secret_looking_values
 from sbkube_ci.config.graph import dependency_cycles
 from sbkube_ci.config.models import Config
@@ -42,6 +43,7 @@ def semantic_problems(
     problems += _dependencies(doc, raw_apps)
     problems += _repositories(doc, apps)
     problems += _cluster_problems(doc, base_dir)
+    problems += cluster_app_problems(doc, base_dir)
     if config is not None:
         problems += _notifier_environment(doc, config)
     problems += literal_credential_problems(doc, apps)
@@ -175,7 +177,8 @@ def _file_fields(app: App) -> Iterator[tuple[PathKey, str]]:
     if isinstance(app, HelmApp):
         if app.chart_kind == "local":
             yield ("chart",), app.chart
-        yield from ((("values", i), rel) for i, rel in enumerate(app.values))
+        values = enumerate(app.values)  # inline mappings are values, not files
+        yield from ((("values", i), rel) for i, rel in values if isinstance(rel, str))
     elif isinstance(app, YamlApp):
         yield from ((("manifests", i), rel) for i, rel in enumerate(app.manifests))
     elif isinstance(app, KustomizeApp):

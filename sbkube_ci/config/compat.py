@@ -1,0 +1,169 @@
+"""SBKube's older field shapes, rewritten in place into the canonical sbkube.yaml shape.
+
+The same rewrites serve two callers: the loader (on plain data, before validation, each
+rewrite reported as a warning that names the fix) and ``sbkube-ci migrate`` (on ruamel.yaml's
+round-trip data, so comments stay). Each rewrite works on any mutable mapping and keeps the
+position of a renamed key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+from sbkube_ci._yaml import Document, PathKey
+from sbkube_ci.config.problems import Problem, dotted
+
+MIGRATE_HINT = "`sbkube-ci migrate` rewrites it"
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """One rewrite: the key it read, the key it wrote (None when removed), and why."""
+
+    old: PathKey
+    new: PathKey | None
+    message: str
+
+
+def rename_key(mapping: MutableMapping[str, Any], old: str, new: str, value: Any) -> None:
+    """Replace ``old`` by ``new`` (holding ``value``) at the same position in ``mapping``."""
+    keys = list(mapping)
+    position = keys.index(old)
+    insert = getattr(mapping, "insert", None)
+    if callable(insert):  # ruamel's CommentedMap: keeps the comments around the key
+        del mapping[old]
+        insert(position, new, value)
+        return
+    items = list(mapping.items())
+    mapping.clear()
+    for key, item in items[:position]:
+        mapping[key] = item
+    mapping[new] = value
+    for key, item in items[position + 1 :]:
+        mapping[key] = item
+
+
+def normalize_apps(data: MutableMapping[str, Any]) -> list[Rewrite]:
+    """Rewrite every app of ``data['apps']`` (a mapping) from SBKube's older shapes."""
+    apps = data.get("apps")
+    rewrites: list[Rewrite] = []
+    if isinstance(apps, MutableMapping):
+        for name, app in apps.items():
+            if isinstance(app, MutableMapping):
+                rewrites += normalize_app(app, ("apps", str(name)))
+    return rewrites
+
+
+def normalize_app(app: MutableMapping[str, Any], where: PathKey) -> list[Rewrite]:
+    """One app: a yaml app's ``path``/``files``, a helm app's separate ``repo``."""
+    kind = app.get("type")
+    if kind == "yaml":
+        return _yaml_manifests(app, where)
+    if kind == "helm":
+        return _helm_repo(app, where)
+    return []
+
+
+def _yaml_manifests(app: MutableMapping[str, Any], where: PathKey) -> list[Rewrite]:
+    if "manifests" in app:
+        return []  # both written: the schema reports the extra key
+    for old in ("path", "files"):
+        value = app.get(old)
+        if isinstance(value, str) or (
+            isinstance(value, list) and all(isinstance(v, str) for v in value)
+        ):
+            manifests = [value] if isinstance(value, str) else value
+            rename_key(app, old, "manifests", manifests)
+            message = f"SBKube's older {old}: read as manifests; {MIGRATE_HINT}"
+            return [Rewrite((*where, old), (*where, "manifests"), message)]
+    return []
+
+
+def _helm_repo(app: MutableMapping[str, Any], where: PathKey) -> list[Rewrite]:
+    repo, chart = app.get("repo"), app.get("chart")
+    if not isinstance(repo, str) or not isinstance(chart, str) or "/" in chart:
+        return []
+    app["chart"] = f"{repo.rstrip('/')}/{chart}"
+    del app["repo"]
+    message = f"SBKube's older repo + chart: read as chart: {app['chart']}; {MIGRATE_HINT}"
+    return [Rewrite((*where, "repo"), (*where, "chart"), message)]
+
+
+_REPO_SECTIONS = {"helm": "helm_repos", "oci": "oci_registries", "git": "git_repos"}
+
+
+def split_repos(settings: MutableMapping[str, Any], where: PathKey) -> list[Rewrite]:
+    """``repos:`` (older sources.yaml) into helm_repos / oci_registries / git_repos.
+
+    An entry is a URL (``oci://`` makes it a registry, a ``.git`` URL or ``git@`` a Git
+    repository, anything else a Helm repository) or a mapping, whose ``type`` (helm, oci,
+    git) decides where it goes (default helm).
+    """
+    repos = settings.get("repos")
+    if not isinstance(repos, MutableMapping):
+        return []
+    rewrites = []
+    for name, entry in list(repos.items()):
+        section, value = _repo_section(entry)
+        if section is None:
+            continue  # left in repos: the schema reports it
+        target = settings.setdefault(section, {})
+        if not isinstance(target, MutableMapping) or name in target:
+            continue
+        target[name] = value
+        del repos[name]
+        message = f"SBKube's repos section: read as settings.{section}.{name}; {MIGRATE_HINT}"
+        rewrites.append(Rewrite((*where, "repos", name), ("settings", section, name), message))
+    if not repos:
+        del settings["repos"]
+    return rewrites
+
+
+def _repo_section(entry: Any) -> tuple[str | None, Any]:
+    if isinstance(entry, str):
+        if entry.startswith("oci://"):
+            return "oci_registries", entry
+        if entry.startswith("git@") or entry.endswith(".git"):
+            return "git_repos", entry
+        return "helm_repos", entry
+    if isinstance(entry, MutableMapping):
+        kind = entry.get("type", "helm")
+        section = _REPO_SECTIONS.get(str(kind))
+        if section is None:
+            return None, entry
+        entry.pop("type", None)  # in place: a round-trip mapping keeps its comments
+        if section == "oci_registries" and "url" in entry and "registry" not in entry:
+            rename_key(entry, "url", "registry", entry["url"])
+        return section, entry
+    return None, entry
+
+
+def apply_to_document(doc: Document) -> list[Problem]:
+    """Rewrite ``doc`` in place; a warning per rewrite, located where the user wrote it."""
+    rewrites = normalize_apps(doc.data)
+    settings = doc.data.get("settings")
+    if isinstance(settings, MutableMapping):
+        rewrites += split_repos(settings, ("settings",))
+    problems = []
+    if "apiVersion" not in doc.data:
+        message = "missing; read as sbkube/v1, as SBKube does; add apiVersion: sbkube/v1"
+        problems.append(Problem(doc.locate(()), "apiVersion", message, "warning"))
+    for rewrite in rewrites:
+        if rewrite.new is not None:
+            _move_locations(doc, rewrite.old, rewrite.new)
+        where = doc.locate(rewrite.old, key=True)
+        problems.append(Problem(where, dotted(rewrite.old), rewrite.message, "warning"))
+    return problems
+
+
+def _move_locations(doc: Document, old: PathKey, new: PathKey) -> None:
+    """Errors about the rewritten value point at what the user wrote."""
+    n = len(old)
+    for table in (doc.values, doc.keys):
+        for path, location in list(table.items()):
+            if path[:n] == old:
+                table.setdefault((*new, *path[n:]), location)
+    if (*new, 0) not in doc.values and old in doc.values:
+        doc.values[(*new, 0)] = doc.values[old]  # a single value that became a list

@@ -169,6 +169,8 @@ def plan(
 ) -> int:
     """The CLI verb: prints the plan (text or JSON) and returns 0, 2 (changes) or 1."""
     project = load_project(chdir, file)
+    for warning in project.warnings:  # e.g. a repository taken from `helm repo add`
+        click.echo(str(warning), err=True)
     masker = build_masker(project)
     outcome = make_plan(
         project, clusters=clusters or None, apps=apps or None, live=live, masker=masker

@@ -29,6 +29,7 @@ from sbkube_ci.config.graph import dependency_cycles
 from sbkube_ci.config.models import Config
 from sbkube_ci.config.problems import Problem, problem_at, walk
 from sbkube_ci.config.types import dns_label_problem
+from sbkube_ci.config.user_repos import UNDECLARED_HINT
 
 _HELM_RELEASE_MAX = 53
 
@@ -145,7 +146,7 @@ def _repositories(doc: Document, apps: dict[str, App]) -> Iterator[Problem]:
                     doc,
                     ("apps", name, "chart"),
                     f"repository {repo!r} is not declared; add it under settings.helm_repos "
-                    f"({repo}: https://...) or settings.oci_registries",
+                    f"({repo}: https://...) or settings.oci_registries ({UNDECLARED_HINT})",
                 )
         if isinstance(app, GitApp) and app.repo not in git_repos and "://" not in app.repo:
             yield problem_at(

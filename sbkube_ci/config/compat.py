@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import MutableMapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sbkube_ci._yaml import Document, PathKey
 from sbkube_ci.config.problems import Problem, dotted
+from sbkube_ci.config.user_repos import declare_undeclared
 
 MIGRATE_HINT = "`sbkube-ci migrate` rewrites it"
 
@@ -140,8 +142,11 @@ def _repo_section(entry: Any) -> tuple[str | None, Any]:
     return None, entry
 
 
-def apply_to_document(doc: Document) -> list[Problem]:
-    """Rewrite ``doc`` in place; a warning per rewrite, located where the user wrote it."""
+def apply_to_document(doc: Document, base_dir: Path) -> list[Problem]:
+    """Rewrite ``doc`` in place; a warning per rewrite, located where the user wrote it.
+
+    Undeclared chart repositories are then looked up (see ``user_repos``).
+    """
     rewrites = normalize_apps(doc.data)
     settings = doc.data.get("settings")
     if isinstance(settings, MutableMapping):
@@ -155,7 +160,7 @@ def apply_to_document(doc: Document) -> list[Problem]:
             _move_locations(doc, rewrite.old, rewrite.new)
         where = doc.locate(rewrite.old, key=True)
         problems.append(Problem(where, dotted(rewrite.old), rewrite.message, "warning"))
-    return problems
+    return problems + declare_undeclared(doc, base_dir)
 
 
 def _move_locations(doc: Document, old: PathKey, new: PathKey) -> None:

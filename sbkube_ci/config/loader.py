@@ -81,7 +81,7 @@ def check_document(doc: Document, base_dir: Path) -> tuple[Config | None, list[P
             "(sbkube-ci -C <phase-dir> ...)"
         )
         return None, [problem_at(doc, ("phases",), message, key=True)]
-    rewritten = apply_to_document(doc)  # SBKube's older shapes, each one a warning
+    rewritten = apply_to_document(doc, base_dir)  # SBKube's older shapes, each one a warning
     allowed: dict[int, list[str]] = {}
     apps, problems = _validate_apps(doc, allowed)
     problems += rewritten

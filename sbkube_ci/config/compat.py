@@ -58,6 +58,19 @@ def normalize_apps(data: MutableMapping[str, Any]) -> list[Rewrite]:
     return rewrites
 
 
+def normalize_top(data: MutableMapping[str, Any]) -> list[Rewrite]:
+    """Top-level keys of SBKube's unified file that mean nothing in one sbkube.yaml."""
+    deps = data.get("deps")
+    if "deps" not in data or not (deps is None or isinstance(deps, list)):
+        return []
+    del data["deps"]
+    message = (
+        "SBKube orders phases' files by it; within one sbkube.yaml it has no effect and is "
+        "dropped: order apps with depends_on"
+    )
+    return [Rewrite(("deps",), None, message)]
+
+
 def normalize_app(app: MutableMapping[str, Any], where: PathKey) -> list[Rewrite]:
     """One app: a yaml app's ``path``/``files``, a helm app's separate ``repo``."""
     kind = app.get("type")
@@ -147,7 +160,7 @@ def apply_to_document(doc: Document, base_dir: Path) -> list[Problem]:
 
     Undeclared chart repositories are then looked up (see ``user_repos``).
     """
-    rewrites = normalize_apps(doc.data)
+    rewrites = normalize_top(doc.data) + normalize_apps(doc.data)
     settings = doc.data.get("settings")
     if isinstance(settings, MutableMapping):
         rewrites += split_repos(settings, ("settings",))

@@ -198,3 +198,16 @@ def test_legacy_group_older_shapes_get_the_group_prefix(project: Path) -> None:
     assert isinstance(web, HelmApp)
     assert web.chart == "grafana/web"
     assert web.values == ["shop/v.yaml", {"a": 1}]
+
+
+def test_top_level_deps_of_a_phase_file_is_dropped_with_a_warning(project: Path) -> None:
+    _write(project, {"sbkube.yaml": "apiVersion: sbkube/v1\ndeps: [infra]\napps: {}\n"})
+    assert _lines(project) == [
+        "sbkube.yaml:2:1: warning: deps: SBKube orders phases' files by it; within one "
+        "sbkube.yaml it has no effect and is dropped: order apps with depends_on"
+    ]
+    _write(project, {"sbkube.yaml": "apiVersion: sbkube/v1\ndeps: 5\n"})
+    assert _lines(project) == [
+        "sbkube.yaml:2:1: deps: unknown key; allowed keys: apiVersion, "
+        "apps, clusters, diff, hooks, metadata, notify, settings, state"
+    ]

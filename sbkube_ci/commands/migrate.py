@@ -28,7 +28,7 @@ from sbkube_ci._yaml import display_path, read_text
 from sbkube_ci.config.compat import apply_to_document
 from sbkube_ci.config.legacy import LEGACY_SOURCES
 from sbkube_ci.config.loader import CONFIG_NAMES, check_document, read_document
-from sbkube_ci.errors import ConfigError
+from sbkube_ci.errors import ConfigError, ConfigProblems
 
 _HINT = re.compile(r";? ?\(?`sbkube-ci migrate` (rewrites it|does)\)?")
 _ENV_REF = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*\}$")
@@ -101,6 +101,9 @@ def plan_migration(chdir: Path, file: Path | None = None) -> Migration:
             "(the legacy files are left in place: delete them once the result is reviewed)"
         )
     problems = apply_to_document(doc, base_dir)
+    refused = [str(p) for p in problems if p.severity == "error"]
+    if refused:  # what migrate cannot rewrite must not be dropped from the file silently
+        raise ConfigProblems(refused)
     changes += [
         f"{p.path}: {_HINT.sub('', p.message)}" for p in problems if p.severity == "warning"
     ]

@@ -15,6 +15,38 @@ from sbkube_ci.config.problems import Problem, problem_at
 from sbkube_ci.config.types import dns_label_problem
 
 _HELM_ONLY = ("values", "set_values")
+_NOT_YET = {
+    "version": "a chart version",
+    "path": "a path",
+    "chart": "a chart",
+}
+
+
+def take_unsupported(doc: Document) -> list[Problem]:
+    """Per-cluster keys that would need a second source per app: removed, each one error.
+
+    Taken out before the schema runs so that the error says what to do instead of "unknown
+    key" (one app's source is prepared and pinned once, for every cluster).
+    """
+    problems = []
+    clusters = doc.data.get("clusters")
+    for cname, cluster in (clusters if isinstance(clusters, dict) else {}).items():
+        overrides = cluster.get("apps") if isinstance(cluster, dict) else None
+        for name, override in (overrides if isinstance(overrides, dict) else {}).items():
+            for key, what in _NOT_YET.items():
+                if isinstance(override, dict) and key in override:
+                    del override[key]
+                    problems.append(
+                        problem_at(
+                            doc,
+                            ("clusters", cname, "apps", name, key),
+                            f"{what} per cluster is not supported yet; declare one app per "
+                            f"{key} and enable each on its clusters (clusters.<c>.apps.<app>."
+                            "enabled)",
+                            key=True,
+                        )
+                    )
+    return problems
 
 
 def cluster_app_problems(doc: Document, base_dir: Path) -> Iterator[Problem]:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sbkube_ci._yaml import Document, PathKey
+from sbkube_ci.config.cluster_apps import take_unsupported
 from sbkube_ci.config.problems import Problem, dotted
 from sbkube_ci.config.user_repos import declare_undeclared
 
@@ -173,7 +174,7 @@ def apply_to_document(doc: Document, base_dir: Path) -> list[Problem]:
             _move_locations(doc, rewrite.old, rewrite.new)
         where = doc.locate(rewrite.old, key=True)
         problems.append(Problem(where, dotted(rewrite.old), rewrite.message, "warning"))
-    return problems + declare_undeclared(doc, base_dir)
+    return problems + take_unsupported(doc) + declare_undeclared(doc, base_dir)
 
 
 def _move_locations(doc: Document, old: PathKey, new: PathKey) -> None:

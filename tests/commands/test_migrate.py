@@ -236,3 +236,15 @@ def test_json_report(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
         ],
         "problems": [],
     }
+
+
+def test_a_refused_shape_stops_migrate_before_anything_is_dropped(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = "apps:\n  web: {type: noop}\nclusters:\n  prod:\n    apps:\n      web: {path: x}\n"
+    _write(root, {"sbkube.yaml": text})
+    code, out, err = _run(capsys)
+    assert code == 1
+    assert out == ""
+    assert err.startswith("sbkube.yaml:6:13: clusters.prod.apps.web.path: a path per cluster")
+    assert (root / "sbkube.yaml").read_text() == text

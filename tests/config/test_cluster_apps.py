@@ -77,3 +77,13 @@ def test_enabled_on_and_namespace_of(root: Path) -> None:
     assert config.namespace_of("db", clusters["prod"]) == "data"
     assert config.namespace_of("db", clusters["staging"]) == "stg"
     assert set(config.enabled_apps()) == {"db", "web"}
+
+
+def test_a_chart_version_per_cluster_says_what_to_do_instead(root: Path) -> None:
+    (root / "c").mkdir()
+    text = APPS.replace("yaml, manifests: [m.yaml], dep", "helm, chart: ./c, dep")
+    assert _lines(root, text + "      web: {version: 2.0.0}\n") == [
+        "sbkube.yaml:8:13: clusters.prod.apps.web.version: a chart version per cluster is not "
+        "supported yet; declare one app per version and enable each on its clusters "
+        "(clusters.<c>.apps.<app>.enabled)"
+    ]

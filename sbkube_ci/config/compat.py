@@ -1,9 +1,8 @@
 """SBKube's older field shapes, rewritten in place into the canonical sbkube.yaml shape.
 
-The same rewrites serve two callers: the loader (on plain data, before validation, each
-rewrite reported as a warning that names the fix) and ``sbkube-ci migrate`` (on ruamel.yaml's
-round-trip data, so comments stay). Each rewrite works on any mutable mapping and keeps the
-position of a renamed key.
+The loader applies them to the plain data before validation, each rewrite reported as a
+warning that names the fix; ``sbkube-ci migrate`` writes the same result back into the user's
+own YAML (see ``commands/migrate.py``). A renamed key keeps its position.
 """
 
 from __future__ import annotations
@@ -32,14 +31,8 @@ class Rewrite:
 
 def rename_key(mapping: MutableMapping[str, Any], old: str, new: str, value: Any) -> None:
     """Replace ``old`` by ``new`` (holding ``value``) at the same position in ``mapping``."""
-    keys = list(mapping)
-    position = keys.index(old)
-    insert = getattr(mapping, "insert", None)
-    if callable(insert):  # ruamel's CommentedMap: keeps the comments around the key
-        del mapping[old]
-        insert(position, new, value)
-        return
     items = list(mapping.items())
+    position = [key for key, _ in items].index(old)
     mapping.clear()
     for key, item in items[:position]:
         mapping[key] = item
@@ -149,7 +142,7 @@ def _repo_section(entry: Any) -> tuple[str | None, Any]:
         section = _REPO_SECTIONS.get(str(kind))
         if section is None:
             return None, entry
-        entry.pop("type", None)  # in place: a round-trip mapping keeps its comments
+        entry.pop("type", None)
         if section == "oci_registries" and "url" in entry and "registry" not in entry:
             rename_key(entry, "url", "registry", entry["url"])
         return section, entry

@@ -9,6 +9,7 @@ import pytest
 
 from sbkube_ci.commands.plan import make_plan
 from sbkube_ci.config.loader import Project, load_project
+from sbkube_ci.diff.markdown import render_markdown
 from sbkube_ci.diff.text import render_text
 from sbkube_ci.render import render_project
 from sbkube_ci.render.normalize import load_objects
@@ -117,6 +118,12 @@ def test_plan_shows_which_cluster_gets_which_values(project: Project) -> None:
     staging_web = next(a for a in plan.cluster("staging").apps if a.name == "web")
     assert staging_web.cluster_values == []
     assert {a.name for a in plan.cluster("staging").apps} == {"web"}
+    markdown = render_markdown(plan, budget=65_536)
+    assert (  # escaped for Markdown: [0] is no link, _ no emphasis
+        "Values for this cluster, over the app's own: values/prod.yaml "
+        "(clusters.prod.values\\[0\\]), clusters.prod.apps.web.values\\[0\\] (inline), "
+        "clusters.prod.set\\_values, clusters.prod.apps.web.set\\_values"
+    ) in markdown
     text = render_text(plan)
     assert (
         "    values for this cluster: values/prod.yaml (clusters.prod.values[0]), "

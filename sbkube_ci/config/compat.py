@@ -130,6 +130,35 @@ def split_repos(settings: MutableMapping[str, Any], where: PathKey) -> list[Rewr
     return rewrites
 
 
+def oci_chart_maps(settings: MutableMapping[str, Any], where: PathKey) -> list[Rewrite]:
+    """Older ``oci_repos``: ``{group: {chart: oci://host/path/chart}}`` -> ``{group: host/path}``.
+
+    Taken only when every chart of a group lives under one registry path and ends in its own
+    name; otherwise the entry is left for the schema to report.
+    """
+    registries = settings.get("oci_registries")
+    if not isinstance(registries, MutableMapping):
+        return []
+    rewrites = []
+    for name, entry in registries.items():
+        if not isinstance(entry, MutableMapping) or not entry or "registry" in entry:
+            continue
+        urls = list(entry.items())
+        if not all(isinstance(u, str) and u.startswith("oci://") for _, u in urls):
+            continue
+        prefixes = {str(u).removesuffix(f"/{chart}") for chart, u in urls}
+        if len(prefixes) != 1 or any(not str(u).endswith(f"/{c}") for c, u in urls):
+            continue
+        registry = prefixes.pop().removeprefix("oci://")
+        registries[name] = {"registry": registry}
+        message = (
+            f"SBKube's older oci_repos shape (chart: URL): read as registry: {registry}; "
+            f"{MIGRATE_HINT}"
+        )
+        rewrites.append(Rewrite((*where, "oci_registries", name), None, message))
+    return rewrites
+
+
 def _repo_section(entry: Any) -> tuple[str | None, Any]:
     if isinstance(entry, str):
         if entry.startswith("oci://"):
@@ -158,6 +187,7 @@ def apply_to_document(doc: Document, base_dir: Path) -> list[Problem]:
     settings = doc.data.get("settings")
     if isinstance(settings, MutableMapping):
         rewrites += split_repos(settings, ("settings",))
+        rewrites += oci_chart_maps(settings, ("settings",))
     problems = []
     if "apiVersion" not in doc.data:
         message = "missing; read as sbkube/v1, as SBKube does; add apiVersion: sbkube/v1"

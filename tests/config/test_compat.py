@@ -211,3 +211,45 @@ def test_top_level_deps_of_a_phase_file_is_dropped_with_a_warning(project: Path)
         "sbkube.yaml:2:1: deps: unknown key; allowed keys: apiVersion, "
         "apps, clusters, diff, hooks, metadata, notify, settings, state"
     ]
+
+
+def test_legacy_oci_repos_chart_map_with_a_named_pull(project: Path) -> None:
+    _write(
+        project,
+        {
+            "sources.yaml": "cluster: dev\noci_repos:\n  dockerhub:\n"
+            "    nginx: oci://registry-1.docker.io/bitnamicharts/nginx\n"
+            "    redis: oci://registry-1.docker.io/bitnamicharts/redis\n",
+            "web/config.yaml": "namespace: web\napps:\n"
+            "  - {name: nginx-pull, type: pull-helm-oci, specs: {repo: dockerhub, chart: nginx}}\n"
+            "  - {name: nginx, type: install-helm, specs: {path: nginx}}\n",
+        },
+    )
+    assert _lines(project) == [
+        "sources.yaml:3:3: warning: settings.oci_registries.dockerhub: SBKube's older oci_repos "
+        "shape (chart: URL): read as registry: registry-1.docker.io/bitnamicharts; "
+        "`sbkube-ci migrate` rewrites it"
+    ]
+    config = load_project(project).config
+    nginx = config.apps["nginx"]
+    assert isinstance(nginx, HelmApp)
+    assert nginx.chart == "dockerhub/nginx"
+    assert config.settings.oci_registries["dockerhub"].registry == (
+        "registry-1.docker.io/bitnamicharts"
+    )
+
+
+def test_oci_repos_across_registries_is_left_to_the_schema(project: Path) -> None:
+    _write(
+        project,
+        {
+            "sources.yaml": "cluster: dev\noci_repos:\n  mixed:\n"
+            "    a: oci://one.example/charts/a\n    b: oci://two.example/charts/b\n",
+            "web/config.yaml": "namespace: web\napps: {}\n",
+        },
+    )
+    assert [line.split(": ")[1] for line in _lines(project)] == [
+        "settings.oci_registries.mixed.registry",
+        "settings.oci_registries.mixed.a",
+        "settings.oci_registries.mixed.b",
+    ]

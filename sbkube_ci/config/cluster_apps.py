@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sbkube_ci._yaml import Document, PathKey, display_path
+from sbkube_ci.config.credentials import secret_looking_values
 from sbkube_ci.config.problems import Problem, problem_at
 from sbkube_ci.config.types import dns_label_problem
 
@@ -50,9 +51,11 @@ def take_unsupported(doc: Document) -> list[Problem]:
 
 
 def cluster_app_problems(doc: Document, base_dir: Path) -> Iterator[Problem]:
-    """Overrides of apps that do not exist, helm-only keys on other apps, missing files."""
+    """Overrides of apps that do not exist, helm-only keys on other apps, missing files, and
+    secret-looking values written inline."""
     raw_apps = doc.data.get("apps")
     apps: dict[str, Any] = raw_apps if isinstance(raw_apps, dict) else {}
+    yield from _inline_secrets(doc, apps)
     clusters = doc.data.get("clusters")
     for cname, cluster in (clusters if isinstance(clusters, dict) else {}).items():
         overrides = cluster.get("apps") if isinstance(cluster, dict) else None
@@ -65,6 +68,32 @@ def cluster_app_problems(doc: Document, base_dir: Path) -> Iterator[Problem]:
             elif isinstance(override, dict):
                 yield from _override_problems(doc, base_dir, where, apps[name], override)
         yield from _disabled_dependencies(doc, cname, apps, overrides)
+
+
+def _inline_secrets(doc: Document, apps: dict[str, Any]) -> Iterator[Problem]:
+    """Inline values are written in the file like set_values: warn about secrets the same way."""
+    places: list[tuple[PathKey, Any]] = [
+        (("apps", name, "values"), app.get("values"))
+        for name, app in apps.items()
+        if isinstance(app, dict)
+    ]
+    clusters = doc.data.get("clusters")
+    for cname, cluster in (clusters if isinstance(clusters, dict) else {}).items():
+        if not isinstance(cluster, dict):
+            continue
+        places.append((("clusters", cname, "values"), cluster.get("values")))
+        overrides = cluster.get("apps")
+        for name, override in (overrides if isinstance(overrides, dict) else {}).items():
+            if isinstance(override, dict):
+                where: PathKey = ("clusters", cname, "apps", name)
+                places.append(((*where, "values"), override.get("values")))
+                set_values = override.get("set_values")
+                if isinstance(set_values, dict | list):
+                    yield from secret_looking_values(doc, (*where, "set_values"), set_values)
+    for path, entries in places:
+        for i, entry in enumerate(entries if isinstance(entries, list) else []):
+            if isinstance(entry, dict):
+                yield from secret_looking_values(doc, (*path, i), entry)
 
 
 def _override_problems(

@@ -87,3 +87,22 @@ def test_a_chart_version_per_cluster_says_what_to_do_instead(root: Path) -> None
         "supported yet; declare one app per version and enable each on its clusters "
         "(clusters.<c>.apps.<app>.enabled)"
     ]
+
+
+def test_secret_looking_inline_values_are_warned_about_like_set_values(root: Path) -> None:
+    (root / "c").mkdir()
+    text = (
+        "apiVersion: sbkube/v1\napps:\n  db:\n    type: helm\n    chart: ./c\n"
+        "    values: [{auth: {password: hunter2}}]\n"
+        "clusters:\n  prod:\n    apps:\n      db:\n        set_values: {api_token: abc}\n"
+        "        values: [{replicaCount: 2, auth: {password: '${DB_PASSWORD}'}}]\n"
+    )
+    lines = _lines(root, text)
+    assert lines == [
+        "sbkube.yaml:6:32: warning: apps.db.values[0].auth.password: this looks like a secret "
+        "written in plain text; keep the value in a CI secret or an encrypted values file",
+        "sbkube.yaml:11:33: warning: clusters.prod.apps.db.set_values.api_token: this looks "
+        "like a secret written in plain text; keep the value in a CI secret or an encrypted "
+        "values file",
+    ]
+    assert all("hunter2" not in line and "abc" not in line for line in lines)

@@ -111,6 +111,11 @@ def plan_migration(chdir: Path, file: Path | None = None) -> Migration:
     desired: dict[str, Any] = {"apiVersion": "sbkube/v1", **doc.data}
     if legacy:
         target = base_dir / CONFIG_NAMES[0]
+        if target.exists():
+            raise ConfigError(
+                f"{display_path(target)} already exists; migrate it instead (-f "
+                f"{target.name}), or move it away to write it from the legacy files"
+            )
         tree, old_text = _legacy_seed(files), ""
     else:
         target = files[0]

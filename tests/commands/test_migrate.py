@@ -248,3 +248,17 @@ def test_a_refused_shape_stops_migrate_before_anything_is_dropped(
     assert out == ""
     assert err.startswith("sbkube.yaml:6:13: clusters.prod.apps.web.path: a path per cluster")
     assert (root / "sbkube.yaml").read_text() == text
+
+
+def test_an_existing_sbkube_yaml_is_never_overwritten_from_legacy_files(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _write(root, LEGACY)
+    _write(root, {"sbkube.yaml": "apiVersion: sbkube/v1\napps: {}\n"})
+    code, _, err = _run(capsys, "-f", "sources.yaml")
+    assert code == 1
+    assert err == (
+        "error: sbkube.yaml already exists; migrate it instead (-f sbkube.yaml), or move it "
+        "away to write it from the legacy files\n"
+    )
+    assert (root / "sbkube.yaml").read_text() == "apiVersion: sbkube/v1\napps: {}\n"

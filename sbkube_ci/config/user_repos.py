@@ -13,6 +13,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from sbkube_ci._yaml import Document, read_file
 from sbkube_ci.config.problems import Problem
@@ -106,7 +107,9 @@ def _helm_urls(path: Path) -> dict[str, str]:
     for entry in entries if isinstance(entries, list) else []:
         if isinstance(entry, dict) and isinstance(entry.get("name"), str):
             url = entry.get("url")
-            if isinstance(url, str) and url.startswith(("https://", "http://")):
+            if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+                continue
+            if "@" not in urlsplit(url).netloc:  # a URL with credentials is never copied
                 urls[entry["name"]] = url
     return urls
 

@@ -101,3 +101,13 @@ def test_credentials_of_the_helm_list_are_never_taken_over(
     assert repo is not None
     assert (repo.url, repo.username, repo.password) == ("https://charts.example", None, None)
     assert all("s3cret" not in str(p) for p in problems)
+
+
+def test_a_helm_list_url_with_credentials_is_not_taken(
+    root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _helm_list(tmp_path, monkeypatch, r="https://u:s3cret@charts.example")
+    lines = _lines(root)
+    assert len(lines) == 1
+    assert "repository 'r' is not declared; add it under settings.helm_repos" in lines[0]
+    assert "s3cret" not in lines[0]

@@ -54,6 +54,7 @@ class AppRender:
     helm_version: str | None = None
     source: Mapping[str, Any] = field(default_factory=dict)
     error: str | None = None
+    values: tuple[str, ...] = ()  # names of the values layers on this cluster (helm apps)
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ def plan_app(
             "render_digest": render.render_digest,
             "input_digest": render.input_digest,
             "source": masker.mask_object(dict(render.source)),  # URLs may carry credentials
+            "values": list(render.values),
         }
         if render.error:
             return AppPlan(action="unchanged", error=masker.mask(render.error), **fields)

@@ -239,7 +239,7 @@ def _mapped_overrides(
 
 def _layer_values(ctx: RenderContext, layer: ValuesLayer) -> dict[str, Any]:
     if layer.kind == "file" and layer.file is not None:
-        path = ctx.project.inside(layer.file, layer.label, RenderError)
+        path = ctx.project.inside(layer.file, layer.field or layer.label, RenderError)
         return ctx.values_files.read(path, layer.file)
     if layer.kind == "set" and layer.data is not None:
         return set_values_layer(layer.data, layer.label)

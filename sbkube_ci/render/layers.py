@@ -35,6 +35,7 @@ class ValuesLayer:
     file: str | None = None
     data: Mapping[str, Any] | list[str] | None = None
     cluster_specific: bool = False
+    field: str = ""  # the config field that names it, e.g. apps.web.values[0]
 
 
 def values_layers(
@@ -47,7 +48,12 @@ def values_layers(
     layers: list[ValuesLayer] = []
     if settings.cluster_values_file:
         layers.append(
-            ValuesLayer(settings.cluster_values_file, "file", settings.cluster_values_file)
+            ValuesLayer(
+                settings.cluster_values_file,
+                "file",
+                settings.cluster_values_file,
+                field="settings.cluster_values_file",
+            )
         )
     if settings.global_values:
         layers.append(ValuesLayer("settings.global_values", "inline", data=settings.global_values))
@@ -75,7 +81,8 @@ def _entries(
     for index, entry in enumerate(entries):
         if isinstance(entry, str):
             label = f"{entry} ({where}[{index}])" if cluster_specific else entry
-            yield ValuesLayer(label, "file", entry, cluster_specific=cluster_specific)
+            field = f"{where}[{index}]"
+            yield ValuesLayer(label, "file", entry, cluster_specific=cluster_specific, field=field)
         else:
             label = f"{where}[{index}] (inline)"
             yield ValuesLayer(label, "inline", data=entry, cluster_specific=cluster_specific)

@@ -15,6 +15,9 @@ from typing import Any
 from sbkube_ci.config.loader import Project
 from sbkube_ci.diff.mask import Masker
 
+STATE_KEY_ENV = "SBKUBE_STATE_KEY"
+"""The age key of the state snapshots (``state.sealing.KEY_ENV``): never in a log either."""
+
 _REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -40,7 +43,9 @@ def masked_values(project: Project, environ: Mapping[str, str] | None = None) ->
     """The current values of every credential variable and ``diff.mask_env`` variable."""
     env = os.environ if environ is None else environ
     names = credential_variables(project.document.data) | set(project.config.diff.mask_env)
-    return sorted({env[name] for name in names if env.get(name)})
+    values = {env[name] for name in names if env.get(name)}
+    values |= set(env.get(STATE_KEY_ENV, "").split())  # each identity of the keyring
+    return sorted(v for v in values if v)
 
 
 def build_masker(project: Project, environ: Mapping[str, str] | None = None) -> Masker:

@@ -16,6 +16,8 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from sbkube_ci.sealed_values import same_value
+
 MASK = "***"
 UNCHANGED = "<masked: unchanged>"
 CHANGED = "<masked: changed>"
@@ -100,7 +102,8 @@ class Masker:
                 container[key] = REMOVED
             else:
                 new_container, new_key = new_slots[path]
-                same = container[key] == new_container[new_key]
+                # A snapshot keeps Secret values sealed: compared by digest, not text.
+                same = same_value(container[key], new_container[new_key])
                 container[key] = UNCHANGED if same else PREVIOUS
                 new_container[new_key] = UNCHANGED if same else CHANGED
         for path, (container, key) in new_slots.items():

@@ -207,10 +207,18 @@ class StateBackend:
         history.append(self.store, record)
 
     def list_history(
-        self, *, cluster: str | None = None, app: str | None = None, limit: int | None = None
+        self,
+        *,
+        cluster: str | None = None,
+        app: str | None = None,
+        limit: int | None = None,
+        problems: list[str] | None = None,
     ) -> list[HistoryRecord]:
-        """Newest first; filtered by cluster and app; at most ``limit``."""
-        return history.list_records(self.store, cluster=cluster, app=app, limit=limit)
+        """Newest first; filtered by cluster and app; at most ``limit``; corrupt ones skipped
+        and described in ``problems``."""
+        return history.list_records(
+            self.store, cluster=cluster, app=app, limit=limit, problems=problems
+        )
 
     # -- locks ------------------------------------------------------------------------------
 

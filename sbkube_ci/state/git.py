@@ -33,6 +33,7 @@ _SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 _TIP = "refs/heads/tip"
 _TIMEOUT = 120.0
 _ANY_EXIT = tuple(range(-64, 256))
+_LOST_RACE = re.compile(r"\[rejected\]|failed to update ref|cannot lock ref|incorrect old value")
 
 
 class GitStore:
@@ -205,10 +206,11 @@ class GitStore:
         result = self._git("push", "--porcelain", "-q", self.url, refspec, ok_codes=(0, 1))
         if result.returncode == 0:
             return True
-        # "[rejected]" (fetch first, non-fast-forward) is a lost race; "[remote rejected]" is
-        # the server saying no (a hook, branch protection): retrying cannot help.
+        # "[rejected]" (fetch first, non-fast-forward), or a ref another push held or moved,
+        # is a lost race; any other "[remote rejected]" is the server saying no (a hook,
+        # branch protection): retrying cannot help.
         if any(
-            line.startswith("!") and "[rejected]" in line for line in result.stdout.splitlines()
+            line.startswith("!") and _LOST_RACE.search(line) for line in result.stdout.splitlines()
         ):
             return False
         raise StateError(

@@ -44,7 +44,8 @@ def masked_values(project: Project, environ: Mapping[str, str] | None = None) ->
     env = os.environ if environ is None else environ
     names = credential_variables(project.document.data) | set(project.config.diff.mask_env)
     values = {env[name] for name in names if env.get(name)}
-    values |= set(env.get(STATE_KEY_ENV, "").split())  # each identity of the keyring
+    state_key = env.get(STATE_KEY_ENV, "")  # each identity, not age-keygen's comment lines
+    values |= {w for w in state_key.split() if w.upper().startswith("AGE-SECRET-KEY-")}
     return sorted(v for v in values if v)
 
 

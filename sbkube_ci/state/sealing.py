@@ -44,7 +44,7 @@ class Keyring:
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Keyring | None:
         """The keyring in ``SBKUBE_STATE_KEY``; None if unset; StateError if not age keys."""
         text = (os.environ if environ is None else environ).get(KEY_ENV, "")
-        lines = [w for w in text.split() if w and not w.startswith("#")]
+        lines = identity_lines(text)
         if not lines:
             return None
         try:
@@ -65,6 +65,12 @@ class Keyring:
             return bytes(pyrage.decrypt(data, list(usable)))
         except pyrage.DecryptError:
             return None
+
+
+def identity_lines(text: str) -> list[str]:
+    """The identities in a key file's text: ``age-keygen`` output has ``#`` comment lines."""
+    words = (line.split() for line in text.splitlines() if not line.lstrip().startswith("#"))
+    return [word for line in words for word in line]
 
 
 def seal(manifests: str, keyring: Keyring | None) -> str:

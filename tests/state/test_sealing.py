@@ -10,6 +10,8 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,8 @@ from pyrage import x25519
 
 from sbkube_ci.cli import cli
 from sbkube_ci.commands.plan import make_plan
+from sbkube_ci.config.loader import load_project
+from sbkube_ci.diff.credentials import masked_values
 from sbkube_ci.errors import StateError
 from sbkube_ci.state import keys, sealing
 from tests.deploy.project import DeployProject, kube_apply, namespace
@@ -226,3 +230,25 @@ def test_old_clear_snapshots_are_sealed_and_a_key_is_rotated(
         backend.load_snapshot("prod", digest)
     if store["state"]["backend"] == "local":  # S3 versions and Git history keep the old bytes
         assert_not_in(store["raw"](), OLD)
+
+
+def test_the_output_of_age_keygen_is_a_keyring_and_is_masked(tmp_path: Path) -> None:
+    generated = subprocess.run(
+        [sys.executable, "-m", "sbkube_ci.state.sealing"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    second = x25519.Identity.generate()
+    text = f"# created: 2026-12-05T08:00:00Z\n{generated}\n{second}\n"
+    keyring = sealing.Keyring.from_environ({sealing.KEY_ENV: text})
+    assert keyring is not None
+    assert len(keyring.identities) == 2
+    sealed = sealing.seal("---\n" + sealing.yaml.safe_dump(secret(OLD)), keyring)
+    assert OLD not in sealed
+    assert b64(OLD) not in sealed
+
+    (tmp_path / "sbkube.yaml").write_text("apiVersion: sbkube/v1\napps: {}\n")
+    values = masked_values(load_project(tmp_path), {sealing.KEY_ENV: text})
+    assert str(second) in values
+    assert [v for v in values if not v.startswith("AGE-SECRET-KEY-")] == []

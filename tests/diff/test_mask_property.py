@@ -154,20 +154,7 @@ def _list_of(value: str) -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "List", "items": [secret("listed", data={"k": value})]}
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(value=LEARNED, pem_lines=MULTI_LINE, listed=LEARNED, whole=LEARNED)
-def test_a_secrets_value_is_masked_through_every_encoding_wherever_it_appears(
-    value: str, pem_lines: list[str], listed: str, whole: str
-) -> None:
-    pem = "\n".join(["-----BEGIN PRIVATE KEY-----", *pem_lines, "-----END PRIVATE KEY-----"])
-    values = [value, listed, whole]
-    assume(len({*values}) == 3 and all("*" not in v for v in [*values, pem]))
-    baseline = _spread("placeholder-0", "a\nb", "placeholder-1", "placeholder-2")
-    vocabulary = json.dumps(baseline) + json.dumps(_list_of("placeholder-1"))
-    for v in [*values, pem]:  # plain vocabulary of the report, or part of another value
-        others = [o for o in [*values, pem] if o != v]
-        for form in encoded_forms(v) | line_forms(v):
-            assume(form not in vocabulary and not any(form in o for o in others))
+def _learned_outputs(value: str, pem: str, listed: str, whole: str) -> list[str]:
     masker = Masker()  # nothing registered: every value must be learned from a Secret
     masker.learn_secrets([_list_of(listed)])
     old = _spread("old-value-of-it", "x\ny", listed, whole)
@@ -176,16 +163,35 @@ def test_a_secrets_value_is_masked_through_every_encoding_wherever_it_appears(
         "prod", apps, state_revision="r1", options=DiffOptions(context_lines=2), masker=masker
     )
     plan = Plan(created_at=CREATED, commit="c0ffee", clusters=[cluster])
-    outputs = [
+    return [
         plan.to_json(),
         json_strings(plan.to_json()),
         render_markdown(plan, masker=masker),
         render_text(plan, masker=masker),
         json.dumps(masker.mask_object(_list_of(listed))),
     ]
+
+
+_PLACEHOLDERS = ("placeholder-0", "a\nb", "placeholder-1", "placeholder-2")
+_VOCABULARY = "\n".join([*_learned_outputs(*_PLACEHOLDERS), json.dumps(_spread(*_PLACEHOLDERS))])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(value=LEARNED, pem_lines=MULTI_LINE, listed=LEARNED, whole=LEARNED)
+def test_a_secrets_value_is_masked_through_every_encoding_wherever_it_appears(
+    value: str, pem_lines: list[str], listed: str, whole: str
+) -> None:
+    pem = "\n".join(["-----BEGIN PRIVATE KEY-----", *pem_lines, "-----END PRIVATE KEY-----"])
+    values = [value, listed, whole]
+    assume(len({*values}) == 3 and all("*" not in v for v in [*values, pem]))
+    for v in [*values, pem]:  # plain vocabulary of the report, or part of another value
+        others = [o for o in [*values, pem] if o != v]
+        for form in encoded_forms(v) | line_forms(v):
+            assume(form not in _VOCABULARY and not any(form in o for o in others))
+    outputs = _learned_outputs(value, pem, listed, whole)
     for text in outputs:
         for secret_value in [*values, pem]:
             for form in encoded_forms(secret_value) | line_forms(secret_value):
                 assert form not in text, (form, text)
     assert "<masked: changed>" in outputs[0]
-    assert '"data": "<masked>"' in outputs[-1] or "<masked>" in outputs[-1]
+    assert "<masked>" in outputs[-1]

@@ -252,3 +252,28 @@ def test_the_output_of_age_keygen_is_a_keyring_and_is_masked(tmp_path: Path) -> 
     values = masked_values(load_project(tmp_path), {sealing.KEY_ENV: text})
     assert str(second) in values
     assert [v for v in values if not v.startswith("AGE-SECRET-KEY-")] == []
+
+
+def test_status_against_a_sealed_snapshot_needs_no_key_and_sees_a_changed_secret(
+    project: DeployProject,
+    fake_kube: FakeKube,
+    store: dict[str, Any],
+    state_key: object,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    project.app("web", [secret(OLD)])
+    assert project.deploy()[0].exit_code == 0
+    monkeypatch.delenv(sealing.KEY_ENV)  # a scheduled drift check has no key
+    status = ["status", "-C", str(project.root)]
+
+    quiet = CliRunner().invoke(cli, status)
+    edited = {**secret(NEW), "metadata": {"name": "db", "namespace": "shop"}}
+    kube_apply(fake_kube.kubeconfig_path, edited, manager="kubectl-edit")
+    drift = CliRunner().invoke(cli, status)
+
+    assert (quiet.exit_code, quiet.output) == (0, "prod: no drift (1 apps)\n")
+    assert drift.exit_code == 2, drift.output
+    assert "web: modified Secret shop/db: data.password" in drift.output
+    for text in (quiet.output, drift.output):
+        assert_not_in([text.encode()], OLD)
+        assert_not_in([text.encode()], NEW)

@@ -115,7 +115,10 @@ def unseal(stored: str, keyring: Keyring | None, where: str, *, only_first: bool
     try:
         ciphertext = base64.b64decode(payload.strip(), validate=True)
     except ValueError as exc:
-        raise StateError(f"{where}: the encrypted part is not base64 ({exc})") from None
+        raise StateError(
+            f"{where}: the encrypted part is not base64 ({exc}); restore the snapshot from the "
+            "store's versions or history"
+        ) from None
     plain = keyring.decrypt(ciphertext, only_first=only_first)
     if plain is None:
         raise StateError(

@@ -393,6 +393,16 @@ def state_show(chdir: Path, file: Path | None, output_format: str, cluster: str 
     sys.exit(state_command.show(chdir, file, cluster, output_format))
 
 
+@state.command("seal")
+@common_options
+@cluster_option
+def state_seal(chdir: Path, file: Path | None, output_format: str, cluster: str | None) -> None:
+    """Re-store snapshots that hold Secret values in clear, or are sealed for an old key."""
+    from sbkube_ci.commands import state as state_command
+
+    sys.exit(state_command.seal(chdir, file, cluster, output_format))
+
+
 def selection_options(func: F) -> F:
     """--app, --cluster, --keep-going and --max-workers, shared by build and template."""
     func = click.option(

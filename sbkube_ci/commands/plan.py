@@ -133,7 +133,9 @@ def _render_side(project: Project, rendered: RenderedApp, helm_version: str) -> 
 def _snapshot_side(cluster: str, deployed: AppState, backend: StateBackend) -> AppSnapshot:
     digest = deployed.snapshot
     return AppSnapshot(
-        objects=lambda: load_objects(backend.load_snapshot(cluster, digest)) if digest else [],
+        objects=lambda: (
+            load_objects(backend.load_snapshot(cluster, digest, reveal=False)) if digest else []
+        ),
         render_digest=deployed.render_digest or None,
         input_digest=deployed.input_digest or None,
         helm_version=deployed.helm_version or None,

@@ -23,6 +23,8 @@ import click
 from sbkube_ci import __version__
 from sbkube_ci.ci.inputs import get_input
 from sbkube_ci.errors import ConfigProblems, SbkubeError
+from sbkube_ci.progress import Progress, progress_for
+from sbkube_ci.terminal import COLOR_MODES, color_enabled
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -124,11 +126,27 @@ def _handle(exc: BaseException, *, debug: bool) -> int:
     context_settings={"auto_envvar_prefix": "SBKUBE", "help_option_names": ["-h", "--help"]},
 )
 @click.option("--debug", is_flag=True, envvar="SBKUBE_DEBUG", help="Show tracebacks.")
+@click.option(
+    "--color",
+    type=click.Choice(COLOR_MODES),
+    default="auto",
+    envvar="SBKUBE_COLOR",
+    show_default=True,
+    help="Colour diffs and progress: auto colours a terminal unless NO_COLOR is set.",
+)
 @click.version_option(__version__, prog_name="sbkube-ci")
 @click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
+def cli(ctx: click.Context, debug: bool, color: str) -> None:
     """sbkube-ci: prepare, build, template and deploy SBKube apps from CI."""
-    ctx.obj = {"debug": debug}
+    ctx.obj = {"debug": debug, "color": color}
+
+
+def terminal_ui() -> tuple[bool, Progress]:
+    """Colour on stdout, and the progress reporter on stderr, for the running command."""
+    ctx = click.get_current_context(silent=True)
+    mode = str((ctx.find_root().obj or {}).get("color", "auto")) if ctx else "auto"
+    color = color_enabled(mode, sys.stdout)
+    return color, progress_for(sys.stderr, color=color_enabled(mode, sys.stderr))
 
 
 @cli.command()
@@ -219,6 +237,7 @@ def prepare(
     """Resolve and fetch every app's source into the cache; write sbkube.lock."""
     from sbkube_ci.commands import prepare as prepare_command
 
+    _, progress = terminal_ui()
     sys.exit(
         prepare_command.run(
             chdir,
@@ -228,6 +247,7 @@ def prepare(
             update=update,
             keep_going=keep_going,
             output_format=output_format,
+            progress=progress,
         )
     )
 
@@ -255,8 +275,9 @@ def plan(
     """Show what a deploy would change, per cluster and app; exit 2 when something changes."""
     from sbkube_ci.commands import plan as plan_command
 
-    sys.exit(
-        plan_command.plan(
+    color, progress = terminal_ui()
+    try:
+        code = plan_command.plan(
             chdir,
             file,
             clusters=clusters,
@@ -264,8 +285,12 @@ def plan(
             live=live,
             out=out,
             output_format=output_format,
+            color=color,
+            progress=progress,
         )
-    )
+    finally:
+        progress.close()
+    sys.exit(code)
 
 
 def cluster_option(func: F) -> F:
@@ -459,6 +484,7 @@ def template(
     """Render apps to .sbkube/rendered/<cluster>/<app>.yaml (cached by input digest)."""
     from sbkube_ci.commands import template as template_command
 
+    _, progress = terminal_ui()
     sys.exit(
         template_command.template(
             chdir,
@@ -469,6 +495,7 @@ def template(
             changed_since=changed_since,
             keep_going=keep_going,
             max_workers=max_workers,
+            progress=progress,
         )
     )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 pytest_plugins = [
     "tests.fakekube.fixture",
     "tests.fixtures.chart_repo",
@@ -9,3 +11,9 @@ pytest_plugins = [
     "tests.fixtures.oci_registry",
     "tests.fixtures.s3_server",
 ]
+
+
+@pytest.fixture(autouse=True)
+def _no_progress_display(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands run by the tests show no progress unless a test asks (SBKUBE_PROGRESS)."""
+    monkeypatch.setenv("SBKUBE_PROGRESS", "none")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
@@ -25,6 +26,7 @@ from sbkube_ci.commands.rollback import rollback_for_ci
 from sbkube_ci.commands.status import status_for_ci
 from sbkube_ci.config.loader import check_document, read_document
 from sbkube_ci.errors import CIError, ConfigProblems, SbkubeError
+from sbkube_ci.progress import PlainProgress, sections_for
 
 CommandFunction = Callable[[Invocation], CommandResult]
 
@@ -97,6 +99,9 @@ def run_ci(
         if environ.get(name):
             adapter.mask(environ[name])
     invocation = decide(adapter, read_inputs(environ))
+    invocation = replace(
+        invocation, progress=PlainProgress(adapter.stream, sections=sections_for(environ))
+    )
     adapter.log(f"sbkube-ci: {invocation.reason}")
     if not invocation.command:
         adapter.write_outputs({"has_changes": "false", "plan_path": "", "summary": ""})

@@ -25,7 +25,11 @@ def plan_for_ci(invocation: Invocation, environ: Mapping[str, str] | None = None
     project = load_project(invocation.chdir, invocation.config)
     masker = build_masker(project, env)
     outcome = make_plan(
-        project, clusters=invocation.clusters or None, live=invocation.live, masker=masker
+        project,
+        clusters=invocation.clusters or None,
+        live=invocation.live,
+        masker=masker,
+        progress=invocation.progress,
     )
     hint = _full_plan_hint(env)
     path = write_plan(outcome.plan, invocation.plan_path, masker, full_plan_hint=hint)

@@ -9,6 +9,8 @@ from typing import Any
 import click
 
 from sbkube_ci.config.loader import Project, load_project
+from sbkube_ci.diff.credentials import build_masker
+from sbkube_ci.progress import MaskedProgress, Progress
 from sbkube_ci.render import RenderResult, render_project
 from sbkube_ci.render.changes import changed_apps
 from sbkube_ci.render.pipeline import select_apps
@@ -24,6 +26,7 @@ def template(
     changed_since: str | None = None,
     keep_going: bool = False,
     max_workers: int | None = None,
+    progress: Progress | None = None,
 ) -> int:
     """Render the selected apps on the selected clusters; 1 when any app failed."""
     project = load_project(chdir, file)
@@ -37,7 +40,10 @@ def template(
         apps=names,
         keep_going=keep_going,
         max_workers=max_workers,
+        progress=MaskedProgress(progress, build_masker(project).mask) if progress else None,
     )
+    if progress is not None:
+        progress.close()
     _print(output_format, result, project)
     return 0 if result.ok else 1
 

@@ -26,6 +26,7 @@ from sbkube_ci.diff.normalize import (
 )
 from sbkube_ci.errors import RenderError, SbkubeError
 from sbkube_ci.plan_model import Action, AppPlan, ClusterPlan, ObjectChange
+from sbkube_ci.progress import Outcome, Progress, first_line
 
 Objects = Sequence[dict[str, Any]]
 ObjectsSource = Objects | Callable[[], Objects]
@@ -73,13 +74,25 @@ def plan_cluster(
     state_revision: str | None,
     options: DiffOptions,
     masker: Masker,
+    progress: Progress | None = None,
+    label: str = "",
 ) -> ClusterPlan:
-    """Plan every app of a cluster; ``apps`` maps a name to (new render, deployed snapshot)."""
-    planned = [
-        plan_app(app, render, snapshot, options=options, masker=masker)
-        for app, (render, snapshot) in sorted(apps.items())
-        if render is not None or snapshot is not None
-    ]
+    """Plan every app of a cluster; ``apps`` maps a name to (new render, deployed snapshot).
+
+    ``progress`` sees each app start and end, named ``label`` + app name.
+    """
+    progress = progress or Progress()
+    planned: list[AppPlan] = []
+    for app, (render, snapshot) in sorted(apps.items()):
+        if render is None and snapshot is None:
+            continue
+        progress.started(label + app)
+        planned.append(plan_app(app, render, snapshot, options=options, masker=masker))
+        outcome = planned[-1]
+        state: Outcome = (
+            "failed" if outcome.error else "changed" if outcome.has_changes else "unchanged"
+        )
+        progress.finished(label + app, state, first_line(outcome.error or ""))
     return ClusterPlan(name=name, state_revision=state_revision, apps=planned)
 
 

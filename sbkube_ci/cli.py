@@ -533,7 +533,10 @@ def deploy(
     from sbkube_ci.commands import deploy as deploy_command
 
     request = deploy_command.DeployRequest(clusters, apps, plan_path, dry_run, max_clusters)
-    sys.exit(deploy_command.deploy(chdir, file, request, output_format=output_format))
+    _, progress = terminal_ui()
+    sys.exit(
+        deploy_command.deploy(chdir, file, request, output_format=output_format, progress=progress)
+    )
 
 
 @cli.command()

@@ -34,6 +34,7 @@ class LiveProgress(Progress):
         auto_refresh: bool = True,
         frame_interval: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
+        redirect: bool = False,
     ) -> None:
         self._console = console
         self._clock = clock
@@ -50,14 +51,15 @@ class LiveProgress(Progress):
             auto_refresh=auto_refresh,
             refresh_per_second=8,
             transient=True,
-            redirect_stdout=False,
-            redirect_stderr=False,
+            # the commands' own lines (deploy's per-app log) go above the display, not through it
+            redirect_stdout=redirect,
+            redirect_stderr=redirect,
         )
         self._live.start()
 
     @classmethod
     def for_stream(cls, stream: TextIO, *, color: bool) -> LiveProgress:
-        return cls(Console(file=stream, no_color=not color, highlight=False))
+        return cls(Console(file=stream, no_color=not color, highlight=False), redirect=True)
 
     def stage(self, name: str, total: int) -> None:
         with self._lock:

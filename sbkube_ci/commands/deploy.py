@@ -12,7 +12,7 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -34,6 +34,7 @@ from sbkube_ci.errors import DeployError
 from sbkube_ci.notify import AppChange, Event, Failure, Notifications, event_from_ci_env
 from sbkube_ci.notify.ci_env import ci_context
 from sbkube_ci.notify.events import EventKind
+from sbkube_ci.progress import MaskedProgress, Progress
 from sbkube_ci.state import StateBackend, open_backend
 
 EXIT_OK = 0
@@ -92,6 +93,7 @@ def run_deploy(
     *,
     echo: Callable[[str], None] | None = None,
     backend: StateBackend | None = None,
+    progress: Progress | None = None,
 ) -> DeployReport:
     """Plan (or read the plan), then deploy every selected cluster; never raises for app errors.
 
@@ -110,12 +112,16 @@ def run_deploy(
     handle = None if request.dry_run else notifications.send(started)
     cancel = threading.Event()
     options = _options(project, request, notifications, cancel, lambda line: say(masker.mask(line)))
+    shown = MaskedProgress(progress or Progress(), masker.mask)
+    options = replace(options, progress=shown)
     if not request.dry_run:
         _command_hooks(project, "pre", options)
+    shown.stage("deploy", sum(len(job.tasks) for job in jobs))
     with stop_on_signals(cancel, notify=say):
         report.results = run_in_worker(
             lambda: _run_clusters(project, backend, jobs, options, request.max_clusters)
         )
+    shown.end_stage()
     report.interrupted = cancel.is_set()
     if not request.dry_run:
         try:
@@ -235,10 +241,15 @@ def deploy(
     request: DeployRequest,
     *,
     output_format: str = "text",
+    progress: Progress | None = None,
 ) -> int:
     """The CLI command: print the summary table (or JSON) and return the exit code."""
     project = load_project(chdir, file)
-    report = run_deploy(project, request)
+    try:
+        report = run_deploy(project, request, progress=progress)
+    finally:
+        if progress is not None:
+            progress.close()
     click.echo(report.to_json() if output_format == "json" else report.text())
     return report.exit_code
 
@@ -248,7 +259,7 @@ def deploy_for_ci(invocation: Invocation) -> CommandResult:
     project = load_project(invocation.chdir, invocation.config)
     plan = invocation.plan_path if invocation.plan_path.is_file() else None
     request = DeployRequest(clusters=invocation.clusters, plan_path=plan)
-    report = run_deploy(project, request)
+    report = run_deploy(project, request, progress=invocation.progress)
     click.echo(report.text())
     failed = [r for r in report.results if not r.ok]
     line = f"{len(report.results) - len(failed)} app(s) deployed, {len(failed)} failed"

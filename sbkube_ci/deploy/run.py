@@ -27,6 +27,7 @@ from sbkube_ci.deploy.summary import AppResult, Result
 from sbkube_ci.deploy.tasks import AppTask
 from sbkube_ci.errors import DeployError, LockError, SbkubeError
 from sbkube_ci.notify.events import format_duration
+from sbkube_ci.progress import Progress, first_line
 from sbkube_ci.state import AppState, HeldLock, LockHandle, StateBackend, StateDocument
 
 OnFailure = Literal["stop", "continue", "rollback"]
@@ -47,6 +48,7 @@ class RunOptions:
     connect_timeout: float = 10.0
     # cluster, previous owner: called after this run took over a lock whose lease had expired
     on_takeover: Callable[[str, str], object] = lambda cluster, owner: None
+    progress: Progress = field(default_factory=Progress)
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,8 @@ def cluster_lock(
     if holder is not None and not stale:
         wait = format_duration(backend.locks.wait)
         options.echo(f"{cluster}: waiting up to {wait} for the lock held by {holder.owner}")
-    held = HeldLock(backend.locks, _acquire(backend, cluster, reason, options.cancel))
+    waiting = f"{cluster}: lock held by {holder.owner}" if holder is not None else ""
+    held = HeldLock(backend.locks, _acquire(backend, cluster, reason, options, waiting))
     if holder is not None and stale:
         options.echo(f"{cluster}: took over the lock of {holder.owner}: its lease had expired")
         options.on_takeover(cluster, holder.owner)
@@ -116,7 +119,7 @@ def cluster_lock(
 
 
 def _acquire(
-    backend: StateBackend, cluster: str, reason: str, cancel: threading.Event
+    backend: StateBackend, cluster: str, reason: str, options: RunOptions, waiting: str
 ) -> LockHandle:
     deadline = time.monotonic() + backend.locks.wait
     while True:
@@ -125,8 +128,10 @@ def _acquire(
         try:
             return backend.acquire_lock(cluster, reason=reason, wait=slice_)
         except LockError:
-            if cancel.is_set() or time.monotonic() >= deadline:
+            if options.cancel.is_set() or time.monotonic() >= deadline:
                 raise
+            if waiting:  # the countdown: how long until this run gives up
+                options.progress.waiting(waiting, deadline - time.monotonic())
 
 
 def _locked_run(
@@ -201,7 +206,14 @@ def _run_apps(
     job = progress.job
 
     def work(name: str) -> None:
-        _deploy_one(session, job.tasks[name], state.apps.get(name), recorder, progress)
+        item = f"{job.name}/{name}"
+        options.progress.started(item)
+        try:
+            _deploy_one(session, job.tasks[name], state.apps.get(name), recorder, progress)
+        except SbkubeError as exc:
+            options.progress.finished(item, "failed", first_line(options.mask(str(exc))))
+            raise
+        options.progress.finished(item)
 
     graph = {name: list(task.depends_on) for name, task in job.tasks.items()}
     outcomes = dag.run(

@@ -1,0 +1,64 @@
+"""deploy shows each app's status and counts a lock wait down through the progress reporter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sbkube_ci.commands.deploy import DeployRequest, run_deploy
+from sbkube_ci.progress import Outcome, Progress
+from tests.deploy.project import DeployProject, config_map, kube_apply, namespace
+from tests.fakekube.fixture import FakeKube
+
+
+class Recording(Progress):
+    def __init__(self) -> None:
+        self.events: list[tuple[str, ...]] = []
+
+    def stage(self, name: str, total: int) -> None:
+        self.events.append(("stage", name, str(total)))
+
+    def started(self, item: str) -> None:
+        self.events.append(("started", item))
+
+    def finished(self, item: str, outcome: Outcome = "ok", detail: str = "") -> None:
+        self.events.append(("finished", item, outcome))
+
+    def waiting(self, what: str, remaining: float) -> None:
+        self.events.append(("waiting", what, str(remaining > 0)))
+
+    def end_stage(self) -> None:
+        self.events.append(("end",))
+
+
+def test_deploy_reports_each_app_and_the_lock_countdown(
+    tmp_path: Path, fake_kube: FakeKube
+) -> None:
+    kube_apply(fake_kube.kubeconfig_path, namespace("shop"))
+    project = DeployProject(tmp_path, {"prod": fake_kube.kubeconfig_path})
+    project.extra["state"] = {"backend": "local", "lock": {"wait": "3s"}}
+    project.app("config", [config_map("settings")])
+    other = project.backend(actor="bob")
+    handle = other.acquire_lock("prod", reason="manual fix")
+    progress = Recording()
+
+    report = run_deploy(
+        project.load(), DeployRequest(), echo=lambda line: None, backend=project.backend(),
+        progress=progress,
+    )  # fmt: skip
+
+    assert report.exit_code == 1  # bob kept the lock for longer than the 3 s wait
+    assert progress.events[0] == ("stage", "deploy", "1")
+    waits = [e for e in progress.events if e[0] == "waiting"]
+    assert waits
+    assert waits[0] == ("waiting", "prod: lock held by bob (pid 1)", "True")
+    assert progress.events[-1] == ("end",)
+    other.release_lock(handle)
+
+    progress = Recording()
+    report = run_deploy(
+        project.load(), DeployRequest(), echo=lambda line: None, backend=project.backend(),
+        progress=progress,
+    )  # fmt: skip
+    assert report.exit_code == 0, report.text()
+    assert ("started", "prod/config") in progress.events
+    assert ("finished", "prod/config", "ok") in progress.events

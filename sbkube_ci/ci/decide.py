@@ -39,6 +39,7 @@ class Invocation:
     pr_number: int | None = None
     app: str = ""
     to: str = ""
+    commit: str = ""  # the commit under review (a PR's head), for the comment
     #: shows the long steps in the job log (the ci entrypoint sets a plain, grouped reporter)
     progress: Progress = field(default_factory=Progress, compare=False, repr=False)
 

@@ -20,7 +20,7 @@ from sbkube_ci.ci.decide import Invocation, decide
 from sbkube_ci.ci.inputs import read_inputs
 from sbkube_ci.ci.junit import AppOutcome, write_junit
 from sbkube_ci.ci.result import CommandResult
-from sbkube_ci.commands.ci_plan import plan_for_ci
+from sbkube_ci.commands.ci_plan import plan_for_ci, publish_plan_error
 from sbkube_ci.commands.deploy import deploy_for_ci
 from sbkube_ci.commands.rollback import rollback_for_ci
 from sbkube_ci.commands.status import status_for_ci
@@ -100,7 +100,9 @@ def run_ci(
             adapter.mask(environ[name])
     invocation = decide(adapter, read_inputs(environ))
     invocation = replace(
-        invocation, progress=PlainProgress(adapter.stream, sections=sections_for(environ))
+        invocation,
+        commit=adapter.event.sha,
+        progress=PlainProgress(adapter.stream, sections=sections_for(environ)),
     )
     adapter.log(f"sbkube-ci: {invocation.reason}")
     if not invocation.command:
@@ -113,6 +115,8 @@ def run_ci(
         result = function(invocation)
     except SbkubeError as exc:
         _annotate_error(adapter, exc)
+        if invocation.command == "plan" and invocation.comment:
+            publish_plan_error(adapter, invocation, exc)  # the old plan no longer describes HEAD
         raise
     publish(adapter, invocation, result)
     if result.exit_code == 2:

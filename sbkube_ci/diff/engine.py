@@ -24,6 +24,7 @@ from sbkube_ci.diff.normalize import (
     split_api_version,
     to_yaml,
 )
+from sbkube_ci.diff.versions import version_changes
 from sbkube_ci.errors import RenderError, SbkubeError
 from sbkube_ci.plan_model import Action, AppPlan, ClusterPlan, ObjectChange
 from sbkube_ci.progress import Outcome, Progress, first_line
@@ -128,7 +129,8 @@ def plan_app(
         action = "create"
     else:
         action = "update" if any(o.action != "unchanged" for o in objects) else "unchanged"
-    return AppPlan(action=action, objects=objects, **fields)
+    versions = version_changes(old, new) if action == "update" else []
+    return AppPlan(action=action, objects=objects, versions=versions, **fields)
 
 
 def _same_digest(render: AppRender, snapshot: AppSnapshot) -> bool:

@@ -307,9 +307,11 @@ def cluster_option(func: F) -> F:
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["table", "json", "markdown"]),
+    type=click.Choice(["table", "text", "json", "markdown"]),
     default="table",
+    envvar="SBKUBE_FORMAT",
     show_default=True,
+    help="table (text is the same), json or markdown.",
 )
 def history(
     chdir: Path,

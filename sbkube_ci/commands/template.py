@@ -8,6 +8,9 @@ from typing import Any
 
 import click
 
+from sbkube_ci.ci.decide import Invocation
+from sbkube_ci.ci.junit import AppOutcome
+from sbkube_ci.ci.result import CommandResult
 from sbkube_ci.config.loader import Project, load_project
 from sbkube_ci.diff.credentials import build_masker
 from sbkube_ci.progress import MaskedProgress, Progress
@@ -109,3 +112,32 @@ def _relative(path: Path, base: Path) -> str:
         return path.relative_to(base).as_posix()
     except ValueError:
         return str(path)
+
+
+def template_for_ci(invocation: Invocation) -> CommandResult:
+    """``template`` from the ci entrypoint: render every app, one JUnit case per render."""
+    project = load_project(invocation.chdir, invocation.config)
+    masker = build_masker(project)
+    result = render_project(
+        project,
+        clusters=list(invocation.clusters) or None,
+        keep_going=True,
+        progress=MaskedProgress(invocation.progress, masker.mask),
+    )
+    _print("text", result, project)
+    outcomes = [
+        AppOutcome(cluster, app, detail=f"{r.render_digest[:19]}")
+        for (cluster, app), r in sorted(result.apps.items())
+    ]
+    outcomes += [
+        AppOutcome(failure.cluster or "-", failure.app, error=masker.mask(failure.message))
+        for failure in result.errors
+    ]
+    failed = len(result.errors)
+    line = f"{len(result.apps)} app render(s), {failed} failed"
+    return CommandResult(
+        exit_code=0 if result.ok else 1,
+        summary=line,
+        markdown=f"**sbkube-ci template**: {line}",
+        apps=outcomes,
+    )

@@ -163,7 +163,8 @@ def _locked_run(
     if not options.dry_run:
         results = progress.ordered()
         failed = [r for r in results if not r.ok]
-        detail = failed[0].detail if failed else ""
+        # history shows this line: name the app, the error alone does not always say which
+        detail = f"{failed[0].app}: {failed[0].detail}" if failed else ""
         outcome = "failed" if failed else "succeeded"
         recorder.finish(outcome, time.monotonic() - started, detail)
 

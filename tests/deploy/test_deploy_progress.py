@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from sbkube_ci.commands.deploy import DeployRequest, run_deploy
 from sbkube_ci.progress import Outcome, Progress
 from tests.deploy.project import DeployProject, config_map, kube_apply, namespace
@@ -62,3 +64,37 @@ def test_deploy_reports_each_app_and_the_lock_countdown(
     assert report.exit_code == 0, report.text()
     assert ("started", "prod/config") in progress.events
     assert ("finished", "prod/config", "ok") in progress.events
+
+
+def test_history_names_the_app_that_failed(tmp_path: Path, fake_kube: FakeKube) -> None:
+    kube_apply(fake_kube.kubeconfig_path, namespace("shop"))
+    project = DeployProject(tmp_path, {"prod": fake_kube.kubeconfig_path})
+    project.app("config", [config_map("settings")])
+    project.app(
+        "widget", [{"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}]
+    )
+
+    report, _ = project.deploy()
+
+    assert report.exit_code == 1, report.text()
+    [record] = project.backend().list_history(cluster="prod")
+    assert record.result == "failed"
+    assert record.detail.startswith("widget: ")
+
+
+def test_a_cluster_wide_failure_is_said_once(
+    tmp_path: Path, fake_kube: FakeKube, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("KUBECONFIG_PROD", raising=False)
+    project = DeployProject(tmp_path, {"prod": None})
+    project.cluster_fields["prod"] = {"kubeconfig_env": "KUBECONFIG_PROD"}
+    project.app("config", [config_map("settings")])
+    project.app("other", [config_map("other")])
+
+    report, _ = project.deploy()
+
+    text = report.text()
+    assert text.count("KUBECONFIG_PROD") == 1, text
+    assert text.splitlines()[-1].startswith(
+        "prod: FAILED (all 2 apps): cluster prod: environment variable KUBECONFIG_PROD"
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -54,7 +55,7 @@ def sample_event(config: Config, base_dir: Path) -> Event:
         AppChange(name, cluster=clusters[0], old_revision="1", new_revision="2", changed=1)
         for name in list(config.enabled_apps())[:3]
     ]
-    return event_from_ci_env(
+    event = event_from_ci_env(
         "deploy_succeeded",
         clusters=clusters,
         apps=apps,
@@ -62,3 +63,4 @@ def sample_event(config: Config, base_dir: Path) -> Event:
         duration=42.0,
         detail=SAMPLE_DETAIL,
     )
+    return replace(event, test=True)

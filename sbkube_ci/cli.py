@@ -520,6 +520,11 @@ def template(
     show_default=True,
     help="Clusters deployed at the same time.",
 )
+@click.option(
+    "--lock-held",
+    is_flag=True,
+    help="Deploy under the lock you took with `lock acquire` (left held for `lock release`).",
+)
 def deploy(
     *,
     chdir: Path,
@@ -530,11 +535,14 @@ def deploy(
     plan_path: Path | None,
     dry_run: bool,
     max_clusters: int,
+    lock_held: bool,
 ) -> None:
     """Apply what changed (or the reviewed plan) under each cluster's lock, and record it."""
     from sbkube_ci.commands import deploy as deploy_command
 
-    request = deploy_command.DeployRequest(clusters, apps, plan_path, dry_run, max_clusters)
+    request = deploy_command.DeployRequest(
+        clusters, apps, plan_path, dry_run, max_clusters, lock_held=lock_held
+    )
     _, progress = terminal_ui()
     sys.exit(
         deploy_command.deploy(chdir, file, request, output_format=output_format, progress=progress)

@@ -21,6 +21,7 @@ import click
 from sbkube_ci.ci.decide import Invocation
 from sbkube_ci.ci.junit import AppOutcome
 from sbkube_ci.ci.result import CommandResult
+from sbkube_ci.commands import lock as lock_command
 from sbkube_ci.commands.deploy_jobs import Selection, deploy_jobs
 from sbkube_ci.commands.plan import current_commit
 from sbkube_ci.config.loader import Project, load_project
@@ -51,6 +52,7 @@ class DeployRequest:
     plan_path: Path | None = None
     dry_run: bool = False
     max_clusters: int = 2
+    lock_held: bool = False
 
 
 @dataclass
@@ -113,7 +115,12 @@ def run_deploy(
     cancel = threading.Event()
     options = _options(project, request, notifications, cancel, lambda line: say(masker.mask(line)))
     shown = MaskedProgress(progress or Progress(), masker.mask)
-    options = replace(options, progress=shown)
+    options = replace(
+        options,
+        progress=shown,
+        lock_held=request.lock_held,
+        held_tokens=_held_tokens(project, jobs) if request.lock_held else {},
+    )
     if not request.dry_run:
         _command_hooks(project, "pre", options)
     shown.stage("deploy", sum(len(job.tasks) for job in jobs))
@@ -134,6 +141,12 @@ def run_deploy(
         final = _event(project, jobs, "deploy_succeeded" if ok else "deploy_failed", report.results)
         notifications.update(handle, final)
     return report
+
+
+def _held_tokens(project: Project, jobs: Sequence[ClusterJob]) -> dict[str, str]:
+    """The acquisitions ``lock acquire`` remembered in this project, per cluster."""
+    held = {job.name: lock_command.remembered(project, job.name) for job in jobs}
+    return {name: handle.info.token for name, handle in held.items() if handle is not None}
 
 
 def _command_hooks(

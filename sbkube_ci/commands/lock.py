@@ -79,13 +79,15 @@ def release(
 ) -> int:
     project, backend = open_state(chdir, file)
     name = pick_cluster(project, cluster)
-    saved = _remembered(project, name)
+    saved = remembered(project, name)
+    # the same acquisition, even if a deploy --lock-held renewed its lease meanwhile
+    current = backend.locks.held_by(name, token=saved.info.token) if saved else None
     if force:
         info = backend.break_lock(name, reason=reason)
         verb = "broke the lock of"
-    elif saved is not None and backend.lock_status(name) == saved.info:
-        backend.release_lock(saved)
-        info, verb = saved.info, "released the lock of"
+    elif current is not None:
+        backend.release_lock(current)
+        info, verb = current.info, "released the lock of"
     else:
         info, verb = backend.locks.release_own(name), "released the lock of"
     _forget(project, name)
@@ -109,7 +111,8 @@ def _remember(project: Project, handle: LockHandle) -> None:
     write_atomic(path, json.dumps(data))
 
 
-def _remembered(project: Project, cluster: str) -> LockHandle | None:
+def remembered(project: Project, cluster: str) -> LockHandle | None:
+    """The acquisition ``lock acquire`` made here for ``cluster``, if any."""
     try:
         data = json.loads(_handle_path(project, cluster).read_text())
         return LockHandle(LockInfo.model_validate(data["info"]), str(data["version"]))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -49,6 +49,9 @@ class RunOptions:
     # cluster, previous owner: called after this run took over a lock whose lease had expired
     on_takeover: Callable[[str, str], object] = lambda cluster, owner: None
     progress: Progress = field(default_factory=Progress)
+    # deploy --lock-held: work under a lock an earlier step of this job took (lock acquire)
+    lock_held: bool = False
+    held_tokens: Mapping[str, str] = field(default_factory=dict)  # cluster → acquisition
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,27 @@ def deploy_cluster(
 def cluster_lock(
     backend: StateBackend, cluster: str, reason: str, options: RunOptions
 ) -> Iterator[HeldLock]:
-    """``backend.locked``, but a stop request (SIGTERM) ends the wait for a held lock."""
+    """``backend.locked``, but a stop request (SIGTERM) ends the wait for a held lock.
+
+    A lock this job already holds (same run identity, or this actor with ``--lock-held``) is
+    used as it is and left held: lock acquire → work → deploy → lock release pipelines.
+    """
+    token = options.held_tokens.get(cluster, "") if options.lock_held else ""
+    own = backend.locks.held_by(cluster, token=token)
+    if own is not None:
+        options.echo(f"{cluster}: using the lock this job holds ({own.info.owner})")
+        kept = HeldLock(backend.locks, own)
+        try:
+            yield kept
+        finally:
+            kept.keep()
+        return
+    if options.lock_held:
+        raise LockError(
+            f"cluster {cluster}: --lock-held, but this job holds no lock on it (none taken by "
+            f"lock acquire here, or its lease ended); take it: sbkube-ci lock acquire "
+            f"--cluster {cluster}"
+        )
     holder = backend.lock_status(cluster)
     stale = holder is not None and holder.expired(backend.clock())
     if holder is not None and not stale:

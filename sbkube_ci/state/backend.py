@@ -112,15 +112,25 @@ class StateBackend:
 
     # -- snapshots --------------------------------------------------------------------------
 
-    def save_snapshot(self, cluster: str, manifests: str) -> str:
-        """Store normalized manifests gzip-compressed, once per content; returns sha256:<hex>."""
+    def save_snapshot(self, cluster: str, manifests: str, *, with_next_write: bool = False) -> str:
+        """Store normalized manifests gzip-compressed, once per content; returns sha256:<hex>.
+
+        ``with_next_write``: on Git, the snapshot goes into the commit of the next write (the
+        state update that refers to it) instead of a commit of its own; elsewhere, where keys
+        are written one by one, it is written now, before anything can refer to it.
+        """
         data = manifests.encode()
         digest = "sha256:" + hashlib.sha256(data).hexdigest()
         key = keys.snapshot_key(cluster, digest)
         message = f"sbkube-ci: snapshot {cluster} {digest[7:19]}"
+        stored = gzip.compress(data, mtime=0)
+        stage = getattr(self.store, "stage", None)  # stores that commit many keys at once (Git)
+        if with_next_write and callable(stage):
+            stage(key, stored)
+            return digest
         # Content-addressed: a Conflict means these very bytes are already stored.
         with contextlib.suppress(Conflict):
-            self.store.put(key, gzip.compress(data, mtime=0), expect=None, message=message)
+            self.store.put(key, stored, expect=None, message=message)
         return digest
 
     def load_snapshot(self, cluster: str, digest: str) -> str:

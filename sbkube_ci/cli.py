@@ -397,7 +397,7 @@ def lock_release(
 
 @cli.group()
 def state() -> None:
-    """Read the deploy state kept by the state backend."""
+    """Read the deploy state kept by the state backend, or move it to another backend."""
 
 
 @state.command("show")
@@ -408,6 +408,22 @@ def state_show(chdir: Path, file: Path | None, output_format: str, cluster: str 
     from sbkube_ci.commands import state as state_command
 
     sys.exit(state_command.show(chdir, file, cluster, output_format))
+
+
+@state.command("migrate")
+@location_options
+@click.option(
+    "--to",
+    "target",
+    type=click.Choice(["git", "s3", "local"]),
+    required=True,
+    help="The backend to copy to; its settings are state.<backend> in sbkube.yaml.",
+)
+def state_migrate(chdir: Path, file: Path | None, target: str) -> None:
+    """Copy state, history and snapshots to another backend (then switch state.backend)."""
+    from sbkube_ci.commands import state_migrate as migrate_command
+
+    sys.exit(migrate_command.migrate(chdir, file, target))
 
 
 def selection_options(func: F) -> F:

@@ -67,7 +67,11 @@ def test_local_state_moves_to_git_in_one_commit(tmp_path: Path, git_server: GitS
     subprocess.run(["git", "init", "-q", str(clone)], check=True)
     subprocess.run(["git", "fetch", "-q", remote, "sbkube-state"], cwd=clone, check=True)
     count = subprocess.run(
-        ["git", "rev-list", "--count", "FETCH_HEAD"], cwd=clone, capture_output=True, text=True
+        ["git", "rev-list", "--count", "FETCH_HEAD"],
+        cwd=clone,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert count.stdout.strip() == "1"
 

@@ -22,6 +22,7 @@ import click
 
 from sbkube_ci import __version__
 from sbkube_ci.ci.inputs import get_input
+from sbkube_ci.cli_help import add_examples, complete_apps, complete_clusters
 from sbkube_ci.errors import ConfigProblems, SbkubeError
 from sbkube_ci.progress import Progress, progress_for
 from sbkube_ci.terminal import COLOR_MODES, color_enabled
@@ -209,7 +210,9 @@ def notify_test(chdir: Path, file: Path | None, output_format: str, notifier: st
 
 @cli.command()
 @common_options
-@click.option("--app", "apps", multiple=True, help="Only this app (repeatable).")
+@click.option(
+    "--app", "apps", shell_complete=complete_apps, multiple=True, help="Only this app (repeatable)."
+)
 @click.option(
     "--frozen/--no-frozen",
     default=None,
@@ -254,8 +257,16 @@ def prepare(
 
 @cli.command()
 @common_options
-@click.option("--cluster", "clusters", multiple=True, help="Only this cluster (repeatable).")
-@click.option("--app", "apps", multiple=True, help="Only this app (repeatable).")
+@click.option(
+    "--cluster",
+    "clusters",
+    shell_complete=complete_clusters,
+    multiple=True,
+    help="Only this cluster (repeatable).",
+)
+@click.option(
+    "--app", "apps", shell_complete=complete_apps, multiple=True, help="Only this app (repeatable)."
+)
 @click.option("--live", is_flag=True, help="Diff against the cluster (server-side dry run).")
 @click.option(
     "--out",
@@ -294,15 +305,17 @@ def plan(
 
 
 def cluster_option(func: F) -> F:
-    return click.option("--cluster", help="Cluster name from sbkube.yaml (default: the only one).")(
-        func
-    )
+    return click.option(
+        "--cluster",
+        shell_complete=complete_clusters,
+        help="Cluster name from sbkube.yaml (default: the only one).",
+    )(func)
 
 
 @cli.command()
 @location_options
-@click.option("--cluster", help="Only this cluster.")
-@click.option("--app", help="Only deployments that touched this app.")
+@click.option("--cluster", shell_complete=complete_clusters, help="Only this cluster.")
+@click.option("--app", shell_complete=complete_apps, help="Only deployments that touched this app.")
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
 @click.option(
     "--format",
@@ -442,11 +455,16 @@ def selection_options(func: F) -> F:
     func = click.option(
         "--cluster",
         "clusters",
+        shell_complete=complete_clusters,
         multiple=True,
         help="Only this cluster (repeatable; default: every cluster).",
     )(func)
     return click.option(
-        "--app", "apps", multiple=True, help="Only this app (repeatable; default: every app)."
+        "--app",
+        "apps",
+        shell_complete=complete_apps,
+        multiple=True,
+        help="Only this app (repeatable; default: every app).",
     )(func)
 
 
@@ -520,8 +538,16 @@ def template(
 
 @cli.command()
 @common_options
-@click.option("--cluster", "clusters", multiple=True, help="Only this cluster (repeatable).")
-@click.option("--app", "apps", multiple=True, help="Only this app (repeatable).")
+@click.option(
+    "--cluster",
+    "clusters",
+    shell_complete=complete_clusters,
+    multiple=True,
+    help="Only this cluster (repeatable).",
+)
+@click.option(
+    "--app", "apps", shell_complete=complete_apps, multiple=True, help="Only this app (repeatable)."
+)
 @click.option(
     "--plan",
     "plan_path",
@@ -567,7 +593,7 @@ def deploy(
 
 @cli.command()
 @common_options
-@click.argument("app")
+@click.argument("app", shell_complete=complete_apps)
 @cluster_option
 @click.option("--to", "to_revision", type=click.IntRange(min=1), help="Revision to return to.")
 @click.option("--deployment", help="Return to what this deployment (history id) applied.")
@@ -596,7 +622,13 @@ def rollback(
 
 @cli.command()
 @common_options
-@click.option("--cluster", "clusters", multiple=True, help="Only this cluster (repeatable).")
+@click.option(
+    "--cluster",
+    "clusters",
+    shell_complete=complete_clusters,
+    multiple=True,
+    help="Only this cluster (repeatable).",
+)
 def status(
     *, chdir: Path, file: Path | None, output_format: str, clusters: tuple[str, ...]
 ) -> None:
@@ -635,6 +667,9 @@ def _print_error(exc: SbkubeError) -> None:
         click.echo(f"{len(exc.problems)} error(s) in the configuration", err=True)
     else:
         click.echo(f"error: {exc}", err=True)
+
+
+add_examples(cli)
 
 
 def main(argv: list[str] | None = None) -> NoReturn:

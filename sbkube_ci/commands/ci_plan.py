@@ -15,7 +15,7 @@ from sbkube_ci.commands.plan import make_plan, summary_markdown, write_plan
 from sbkube_ci.config.loader import Project, load_project, read_document
 from sbkube_ci.diff.credentials import build_masker, masked_values
 from sbkube_ci.diff.markdown import render_comment
-from sbkube_ci.diff.review_header import Review, error_comment
+from sbkube_ci.diff.review_header import Review, error_comment, plural
 from sbkube_ci.errors import ConfigProblems, SbkubeError
 from sbkube_ci.plan_model import Plan
 from sbkube_ci.state.identity import current_identity
@@ -49,7 +49,7 @@ def plan_for_ci(invocation: Invocation, environ: Mapping[str, str] | None = None
     ]
     return CommandResult(
         exit_code=outcome.plan.exit_code(),
-        summary=_summary(outcome.plan),
+        summary=summary_line(outcome.plan),
         markdown=summary_markdown(outcome.plan, masker, hint),
         clusters=clusters,
         apps=_outcomes(outcome.plan),
@@ -110,11 +110,23 @@ def _comment_clusters(adapter: CIAdapter, invocation: Invocation) -> list[str]:
     return names or ["default"]
 
 
-def _summary(plan: Plan) -> str:
-    changed = [f"{c.name}: {len(c.changed_apps)} app(s)" for c in plan.clusters if c.has_changes]
-    if plan.has_errors:
-        return "some apps failed to render; see the plan"
-    return "changes on " + ", ".join(changed) if changed else "no changes"
+def summary_line(plan: Plan) -> str:
+    """The ``summary`` output, as action.yml and docs/ci.md show it:
+    ``2 apps change on prod (+3 ~1 -0), 1 app changes on staging (+0 ~1 -0)``."""
+    parts = []
+    for cluster in plan.clusters:
+        changing = [a for a in cluster.apps if a.has_changes]
+        failed = [a for a in cluster.apps if a.error]
+        if changing:
+            added, updated, deleted = cluster.totals()
+            verb = "changes" if len(changing) == 1 else "change"
+            parts.append(
+                f"{plural(len(changing), 'app')} {verb} on {cluster.name} "
+                f"(+{added} ~{updated} -{deleted})"
+            )
+        if failed:
+            parts.append(f"{plural(len(failed), 'app')} failed to render on {cluster.name}")
+    return ", ".join(parts) or "no changes"
 
 
 def _outcomes(plan: Plan) -> list[AppOutcome]:

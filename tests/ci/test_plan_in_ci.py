@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 from pathlib import Path
 
@@ -12,7 +13,8 @@ from sbkube_ci.commands.ci import run_ci
 from sbkube_ci.errors import ConfigProblems
 from tests.ci.fakes import FakeGitHub
 
-QUICKSTART = Path(__file__).resolve().parents[2] / "examples" / "quickstart"
+ROOT = Path(__file__).resolve().parents[2]
+QUICKSTART = ROOT / "examples" / "quickstart"
 
 
 def test_pull_request_plan_upserts_one_comment_per_cluster(
@@ -98,3 +100,22 @@ def test_without_comment_permission_the_plan_is_in_the_summary_once(
     summary = Path(github_env["GITHUB_STEP_SUMMARY"]).read_text()
     assert summary.count("| prod | web | create |") == 1
     assert "the full plan is in the full plan is in" not in summary
+
+
+def test_the_summary_output_has_its_documented_form(
+    tmp_path: Path, github_env: dict[str, str]
+) -> None:
+    env = github_env | {
+        "INPUT_COMMAND": "plan",
+        "INPUT_WORKING-DIRECTORY": str(copy_quickstart(tmp_path)),
+        "INPUT_COMMENT": "false",
+    }
+    assert run_ci(env, stream=io.StringIO()) == 0
+    outputs = Path(github_env["GITHUB_OUTPUT"]).read_text()
+    line = "2 apps change on staging (+3 ~0 -0), 2 apps change on prod (+3 ~0 -0)"
+    assert f"summary={line}\n" in outputs
+    # the form the docs promise: "2 apps change on prod (+3 ~1 -0)"
+    documented = re.compile(r"^\d+ apps? changes? on \S+ \(\+\d+ ~\d+ -\d+\)$")
+    assert all(documented.match(part) for part in line.split(", "))
+    assert "e.g. `2 apps change on prod (+3 ~1 -0)`" in (ROOT / "docs" / "ci.md").read_text()
+    assert '"2 apps change on prod (+3 ~1 -0)"' in (ROOT / "action.yml").read_text()

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -41,3 +45,28 @@ def test_allowed_exit_codes_return_the_output() -> None:
 def test_a_missing_binary_says_how_to_get_it() -> None:
     with pytest.raises(ProcessError, match="no-such-tool-x: not found; run `make bootstrap`"):
         _proc.run(["no-such-tool-x"])
+
+
+def test_the_interpreters_directory_ends_the_path() -> None:
+    tools = str(Path(sys.executable).parent)
+    assert _proc.with_tools_dir({"PATH": "/usr/bin"})["PATH"] == f"/usr/bin{os.pathsep}{tools}"
+    already = {"PATH": f"{tools}{os.pathsep}/usr/bin"}
+    assert _proc.with_tools_dir(dict(already)) == already
+
+
+def test_sbkube_ci_finds_helm_beside_its_interpreter_without_path(tmp_path: Path) -> None:
+    """``.venv/bin/sbkube-ci`` run directly, with no activated venv, renders a helm chart."""
+    if not (Path(sys.executable).parent / "helm").exists():
+        pytest.skip("helm is not installed beside this interpreter (make bootstrap does it)")
+    root = Path(__file__).resolve().parents[1]
+    project = tmp_path / "quickstart"
+    shutil.copytree(
+        root / "examples" / "quickstart", project, ignore=shutil.ignore_patterns(".sbkube")
+    )
+    env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(root)}
+    result = subprocess.run(
+        [sys.executable, "-m", "sbkube_ci", "template", "-C", str(project)],
+        env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert (project / ".sbkube" / "rendered" / "prod" / "web.yaml").is_file()

@@ -381,8 +381,9 @@ def lock_acquire(
     """Take the cluster lock; it stays held until `lock release` or the lease ends."""
     from sbkube_ci.commands import lock as lock_command
 
-    sys.exit(
-        lock_command.acquire(
+    _, progress = terminal_ui()
+    try:
+        code = lock_command.acquire(
             chdir,
             file,
             cluster,
@@ -390,8 +391,11 @@ def lock_acquire(
             wait=wait,
             lease=lease,
             output_format=output_format,
+            progress=progress,
         )
-    )
+    finally:
+        progress.close()
+    sys.exit(code)
 
 
 @lock.command("release")

@@ -74,6 +74,8 @@ def render_unit(
         path=output.file(item.name),
         from_cache=text is None,
         _text=text,
+        chart=item.built.path if item.built is not None else None,
+        rerender=(lambda: produce().text) if isinstance(item.app, HelmApp) else None,
     )
 
 

@@ -260,8 +260,12 @@ def plan(
     live: bool,
     out: Path | None,
     output_format: str,
+    strict: bool = False,
 ) -> int:
-    """The CLI verb: prints the plan (text or JSON) and returns 0, 2 (changes) or 1."""
+    """The CLI verb: prints the plan (text or JSON) and returns 0, 2 (changes) or 1.
+
+    ``strict`` (or ``checks.strict`` in the config) makes a check error fail the plan (1).
+    """
     project = load_project(chdir, file)
     masker = build_masker(project)
     outcome = make_plan(
@@ -273,7 +277,7 @@ def plan(
     else:
         click.echo(render_text(outcome.plan, masker=masker), nl=False)
         click.echo(f"plan written to {_display(path)} and {_display(path.with_suffix('.md'))}")
-    return outcome.plan.exit_code()
+    return outcome.plan.exit_code(strict=strict or project.config.checks.strict)
 
 
 def _plan_path(project: Project, out: Path | None) -> Path:

@@ -118,7 +118,17 @@ def check_cluster(
         del run.cache.apps[stale]
         run.cache.dirty = True
     run.cache.save()
+    result.findings.sort(key=_report_order)
     return result
+
+
+_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def _report_order(finding: CheckFinding) -> tuple[int, str, str, str, str]:
+    """Errors first, then by app, object and field: the order every report shows."""
+    f = finding
+    return (_SEVERITY_ORDER[f.severity], f.app, f.object, f.path, f.check)
 
 
 def enabled_checks(settings: ChecksSettings) -> list[str]:

@@ -126,17 +126,16 @@ _SEVERITY = {"error": "**error**", "warning": "warning", "info": "note"}
 
 
 def _checks_block(cluster: ClusterPlan, hint: str) -> Block:
-    """The checks of one cluster: counts, then a table of findings (errors first)."""
+    """The checks of one cluster: counts, then a table of its findings."""
     title = f"### Checks · {_escape(cluster.name)}\n\n"
     counts = f"{checks_summary(cluster.checks)} · ran: {', '.join(cluster.checks_run)}\n\n"
     if not cluster.checks:
         return Block(title + counts, title + counts)
-    order = {"error": 0, "warning": 1, "info": 2}
     rows = [
         "| | Check | App | Object | Field | Finding |",
         "|---|---|---|---|---|---|",
     ]
-    for f in sorted(cluster.checks, key=lambda f: order[f.severity]):
+    for f in cluster.checks:  # in the checks' report order: errors first
         cells = [_SEVERITY[f.severity], f.check, _escape(f.app), _escape(f.object)]
         cells += [f"`{f.path}`" if f.path else "", _cell(f.message)]
         rows.append("| " + " | ".join(cells) + " |")

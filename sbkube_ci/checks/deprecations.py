@@ -18,6 +18,7 @@ from sbkube_ci.checks.schemas import Gvk, MinorVersion, parse_version, show
 from sbkube_ci.plan_model import CheckFinding, Severity
 
 CHECK = "deprecated-api"
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 DATA = "deprecated_apis.yaml"
 
 
@@ -33,7 +34,7 @@ class DeprecatedApi:
 def load_table() -> dict[Gvk, DeprecatedApi]:
     """The table shipped with sbkube-ci, by (group, version, kind)."""
     text = resources.files("sbkube_ci.checks").joinpath(DATA).read_text(encoding="utf-8")
-    raw: dict[str, Any] = yaml.safe_load(text)
+    raw: dict[str, Any] = yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader
     table: dict[Gvk, DeprecatedApi] = {}
     for index, entry in enumerate(raw["apis"]):
         where = f"{DATA}: apis[{index}]"

@@ -13,6 +13,7 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,16 @@ class _Run:
                 if self.cache.entry(name).has_crds:
                     self._crds.update(crd_schemas(self.objects(rendered)))
         return self._crds
+
+    @cached_property
+    def deprecated(self) -> dict[Gvk, deprecations.DeprecatedApi]:
+        return deprecations.load_table() if self.settings.deprecated_apis else {}
+
+    @cached_property
+    def schema_check(self) -> api_schema.SchemaCheck | None:
+        if not self.settings.schemas:
+            return None
+        return api_schema.SchemaCheck(self.kubernetes, self.crds(), crd_validator())
 
     def templates(self, chart: Path) -> list[Template]:
         if chart not in self._templates:
@@ -199,12 +210,7 @@ def _check_objects(
     run: _Run, app: str, objs: Objects, target: tuple[int, int] | None
 ) -> list[CheckFinding]:
     settings, found = run.settings, []
-    table = deprecations.load_table() if settings.deprecated_apis else {}
-    schema = (
-        api_schema.SchemaCheck(run.kubernetes, run.crds(), crd_validator())
-        if settings.schemas
-        else None
-    )
+    table, schema = run.deprecated, run.schema_check
     not_checked: dict[str, int] = {}
     for obj in objs:
         where = title(obj)

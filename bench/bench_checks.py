@@ -1,0 +1,149 @@
+"""Benchmark what plan's checks cost: the same plans with checks on and off, in one run.
+
+Usage (from the repository root, helm and kubectl on PATH):
+
+    python bench/bench_checks.py --apps 1000 [--dir /tmp/sbkube-bench-checks] [--rounds 3]
+
+Two copies of the generated project (``bench/generate.py``: 70% helm, 20% yaml, 10%
+kustomize): one with every check off (``checks: {schemas: false, deprecated_apis: false,
+random_renders: false}``, the reference) and one with every check on, the four policy rules
+included. For each copy, in one run:
+
+1. **cold**: ``make_plan`` on an empty cache and state, in a fresh interpreter, with
+   ``check_cluster`` timed from outside; then its ratio to the reference.
+2. **warm**: after recording the render as deployed (as ``bench_plan.py`` does), ONE app's
+   values change and ``sbkube-ci plan`` runs as a fresh process on each copy, alternating which
+   copy goes first, ``--rounds`` times; the median wall times, their difference, and the time
+   of ``check_cluster`` inside a warm plan (fresh interpreter).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.bench_plan import change_values, record_deployed, run_cli  # noqa: E402
+from bench.bench_render import counting_helm  # noqa: E402
+from bench.generate import generate  # noqa: E402
+
+CHECKS_OFF = "checks: {schemas: false, deprecated_apis: false, random_renders: false}\n"
+CHECKS_ON = "checks:\n  rules: [no-latest-tag, resources-required, no-host-path, no-privileged]\n"
+
+
+def child(project_dir: Path) -> None:
+    """(in a fresh interpreter) one make_plan and its outputs; prints JSON timings."""
+    import sbkube_ci.commands.plan as plan_module  # noqa: PLC0415
+    from sbkube_ci.config import load_project  # noqa: PLC0415
+
+    timings = {"checks": 0.0}
+    real = plan_module.check_cluster
+
+    def timed(*args: object, **kwargs: object) -> object:
+        start = time.perf_counter()
+        try:
+            return real(*args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            timings["checks"] += time.perf_counter() - start
+
+    plan_module.check_cluster = timed  # type: ignore[assignment]
+    start = time.perf_counter()
+    project = load_project(project_dir)
+    outcome = plan_module.make_plan(project)
+    masker = plan_module.build_masker(project)
+    plan_module.write_plan(outcome.plan, project_dir / ".sbkube/plan.json", masker)
+    plan_module.render_text(outcome.plan, masker=masker)
+    timings["wall"] = time.perf_counter() - start
+    timings["findings"] = sum(len(c.checks) for c in outcome.plan.clusters)
+    print(json.dumps(timings))
+
+
+def run_child(project_dir: Path, env: dict[str, str]) -> dict[str, float]:
+    result = subprocess.run(
+        [sys.executable, __file__, "--child", str(project_dir)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"plan failed:\n{result.stderr[-3000:]}")
+    timings: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
+    return timings
+
+
+def main() -> None:
+    if len(sys.argv) > 2 and sys.argv[1] == "--child":
+        child(Path(sys.argv[2]))
+        return
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--apps", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--dir", type=Path, default=None, help="Work here (kept afterwards).")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="sbkube-bench-checks-") as tmp:
+        directory = args.dir or Path(tmp)
+        directory.mkdir(parents=True, exist_ok=True)
+        env, _ = counting_helm(directory)
+        env.pop("SBKUBE_CACHE_DIR", None)
+        env.pop("CI", None)
+        pristine = directory / "pristine"
+        counts = generate(pristine, args.apps)
+        print(f"apps: {args.apps} {counts}")
+        copies = {"off": directory / "off", "on": directory / "on"}
+        for name, copy in copies.items():
+            shutil.rmtree(copy, ignore_errors=True)
+            shutil.copytree(pristine, copy)
+            with (copy / "sbkube.yaml").open("a") as handle:
+                handle.write(CHECKS_OFF if name == "off" else CHECKS_ON)
+        cold(copies, env)
+        warm(copies, env, args.rounds)
+
+
+def cold(copies: dict[str, Path], env: dict[str, str]) -> None:
+    off = run_child(copies["off"], env)
+    on = run_child(copies["on"], env)
+    print(
+        f"cold:  plan with checks {on['wall']:.2f}s, without {off['wall']:.2f}s: "
+        f"ratio {on['wall'] / off['wall']:.3f} (target <= 1.15); "
+        f"check_cluster itself {on['checks']:.2f}s = {on['checks'] / off['wall']:.1%} of the "
+        f"plan without checks; {on['findings']:.0f} findings"
+    )
+
+
+def warm(copies: dict[str, Path], env: dict[str, str], rounds: int) -> None:
+    for copy in copies.values():
+        record_deployed(copy)
+    walls: dict[str, list[float]] = {"off": [], "on": []}
+    for attempt in range(rounds):
+        order = ["off", "on"] if attempt % 2 == 0 else ["on", "off"]
+        for name in order:
+            change_values(copies[name], 21 + attempt)
+            walls[name].append(run_cli(["plan", "-C", str(copies[name])], env, ok=(2,)))
+    on, off = statistics.median(walls["on"]), statistics.median(walls["off"])
+    shown = {k: ", ".join(f"{w:.2f}" for w in v) for k, v in walls.items()}
+    print(
+        f"warm:  sbkube-ci plan after one values change, median of {rounds}: with checks "
+        f"{on:.2f}s [{shown['on']}], without {off:.2f}s [{shown['off']}]: "
+        f"+{on - off:.2f}s (target <= 0.3 s)"
+    )
+    change_values(copies["on"], 99)
+    inside = run_child(copies["on"], env)
+    print(
+        f"       in-process warm plan with checks (another values change): make_plan and "
+        f"outputs {inside['wall']:.2f}s, of which check_cluster {inside['checks']:.3f}s"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -94,8 +94,13 @@ def check_cluster(
     cache_path: Path,
     library: SchemaLibrary | None = None,
     where: str = "cluster",
+    every_app: bool = True,
 ) -> ClusterChecks:
-    """Every enabled check over ``apps``; ``objects`` parses a render (shared with the diff)."""
+    """Every enabled check over ``apps``; ``objects`` parses a render (shared with the diff).
+
+    ``every_app``: ``apps`` are all the cluster's apps, so cached entries of others are stale
+    (false for a plan of some apps only, which must not forget the others' findings).
+    """
     result = ClusterChecks(checks_run=enabled_checks(settings))
     if not result.checks_run:
         return result
@@ -125,7 +130,7 @@ def check_cluster(
             fields, findings = _random(run, name, rendered, entry, deployed.get(name))
             result.random[name] = fields
             result.findings += findings
-    for stale in set(run.cache.apps) - set(apps):
+    for stale in set(run.cache.apps) - set(apps) if every_app else ():
         del run.cache.apps[stale]
         run.cache.dirty = True
     run.cache.save()

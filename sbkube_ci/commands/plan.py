@@ -98,7 +98,14 @@ def make_plan(
     for cluster, settings in targets.items():
         states[cluster] = backend.read_state(cluster)
         checks = _check(
-            project, cluster, settings.kube_version, render, states[cluster], backend, parsed
+            project,
+            cluster,
+            settings.kube_version,
+            render,
+            states[cluster],
+            backend,
+            parsed,
+            every_app=names is None,
         )
         entries = _entries(
             project,
@@ -133,6 +140,8 @@ def _check(  # noqa: PLR0917 - a private step of make_plan, called once
     state: StateDocument,
     backend: StateBackend,
     parsed: _Parsed,
+    *,
+    every_app: bool,
 ) -> ClusterChecks:
     """The pre-deploy checks of one cluster's renders (see ``sbkube_ci/checks``)."""
     deployed = {
@@ -152,6 +161,7 @@ def _check(  # noqa: PLR0917 - a private step of make_plan, called once
         objects=parsed,
         cache_path=project.base_dir / CHECKS_DIR / f"{cluster}.json",
         where=f"clusters.{cluster}",
+        every_app=every_app,
     )
 
 

@@ -210,3 +210,10 @@ def test_a_warm_plan_reuses_the_findings_of_unchanged_renders(project: Path) -> 
     again = make_plan(load_project(project)).plan.cluster("prod").checks
     assert again == first
     assert cache.stat().st_mtime_ns == stamp  # nothing was re-checked, so nothing written
+
+
+def test_a_plan_of_some_apps_keeps_the_others_cached_findings(project: Path) -> None:
+    make_plan(load_project(project))
+    cache = project / ".sbkube" / "checks" / "prod.json"
+    make_plan(load_project(project), apps=["dash"])
+    assert '"legacy"' in cache.read_text()

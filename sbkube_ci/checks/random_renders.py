@@ -8,10 +8,11 @@ that differ are random, and the chart's templates are searched for the values th
 
 from __future__ import annotations
 
+import os
 import re
 import tarfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +103,11 @@ def _differences(a: Any, b: Any, path: tuple[Segment, ...]) -> Iterator[tuple[Se
 class Template:
     path: str  # as helm names it: templates/secret.yaml, charts/redis/templates/x.yaml
     text: str
+    random: bool  # an action calls a function whose output changes on every render
+
+    @classmethod
+    def of(cls, path: str, text: str) -> Template:
+        return cls(path, text, any(_RANDOM.search(a) for a in _ACTION.findall(text)))
 
     @property
     def values_prefix(self) -> str:
@@ -111,16 +117,46 @@ class Template:
         return "".join(f"{name}." for name in prefix)
 
 
-def chart_templates(chart: Path) -> list[Template]:
-    """Every template of a chart and its subcharts (directories or packed ``.tgz``)."""
-    found: list[Template] = []
-    for file in sorted(chart.rglob("*")):
-        relative = file.relative_to(chart).as_posix()
-        if file.suffix == ".tgz" and file.parent.name == "charts":
-            found += _packed(file, relative.removesuffix(".tgz").rsplit("-", 1)[0])
-        elif "templates/" in relative and file.is_file():
-            found.append(Template(relative, file.read_text(encoding="utf-8", errors="replace")))
-    return found
+@dataclass
+class TemplateReader:
+    """Reads charts' templates, each distinct file once per run.
+
+    Apps' built charts are hard links to one shared build, so a file's identity (device,
+    inode, size, mtime) names its content: a thousand apps on four charts read four charts.
+    """
+
+    _files: dict[tuple[int, int, int, int], Template] = field(default_factory=dict)
+
+    def templates(self, chart: Path) -> list[Template]:
+        """Every template of a chart and its subcharts (directories or packed ``.tgz``)."""
+        found: list[Template] = []
+        for directory, subdirs, files in os.walk(chart):
+            relative = Path(directory).relative_to(chart).as_posix()
+            parts = [] if relative == "." else relative.split("/")
+            inside = "templates" in parts
+            subdirs[:] = sorted(d for d in subdirs if _descend(parts, d))
+            for name in sorted(files):
+                path = Path(directory) / name
+                where = f"{relative}/{name}" if relative != "." else name
+                if name.endswith(".tgz") and parts[-1:] == ["charts"]:
+                    found += _packed(path, where.removesuffix(".tgz").rsplit("-", 1)[0])
+                elif inside:
+                    found.append(self._read(path, where))
+        return found
+
+    def _read(self, path: Path, where: str) -> Template:
+        stat = path.stat()
+        key = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        known = self._files.get(key)
+        if known is None or known.path != where:
+            text = path.read_text(encoding="utf-8", errors="replace")
+            known = self._files[key] = Template.of(where, text)
+        return known
+
+
+def _descend(parts: list[str], name: str) -> bool:
+    """Whether templates may be below ``name``: template folders, subcharts and their own."""
+    return "templates" in parts or name in ("templates", "charts") or parts[-1:] == ["charts"]
 
 
 def _packed(archive: Path, prefix: str) -> list[Template]:
@@ -131,13 +167,13 @@ def _packed(archive: Path, prefix: str) -> list[Template]:
             handle = tar.extractfile(member) if member.isfile() and "templates/" in name else None
             if handle is not None:
                 text = handle.read().decode("utf-8", errors="replace")
-                found.append(Template(f"{prefix}/{name}", text))
+                found.append(Template.of(f"{prefix}/{name}", text))
     return found
 
 
 def uses_randomness(templates: Iterable[Template]) -> bool:
     """True when a template action calls a function whose output changes on every render."""
-    return any(_RANDOM.search(action) for t in templates for action in _ACTION.findall(t.text))
+    return any(t.random for t in templates)
 
 
 def values_to_pin(field: RandomField, templates: list[Template]) -> tuple[list[str], str]:

@@ -59,6 +59,7 @@ class _Run:
     base_key: str
     _crds: dict[Gvk, Any] | None = None
     _templates: dict[Path, list[Template]] = field(default_factory=dict)
+    _reader: random_renders.TemplateReader = field(default_factory=random_renders.TemplateReader)
 
     def crds(self) -> dict[Gvk, Any]:
         if self._crds is None:
@@ -80,7 +81,7 @@ class _Run:
 
     def templates(self, chart: Path) -> list[Template]:
         if chart not in self._templates:
-            self._templates[chart] = random_renders.chart_templates(chart)
+            self._templates[chart] = self._reader.templates(chart)
         return self._templates[chart]
 
 

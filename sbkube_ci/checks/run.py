@@ -58,7 +58,7 @@ class _Run:
     cache: ChecksCache
     base_key: str
     _crds: dict[Gvk, Any] | None = None
-    _templates: dict[Path, list[Template]] = field(default_factory=dict)
+    _templates: dict[str, list[Template]] = field(default_factory=dict)
     _reader: random_renders.TemplateReader = field(default_factory=random_renders.TemplateReader)
 
     def crds(self) -> dict[Gvk, Any]:
@@ -79,10 +79,14 @@ class _Run:
             return None
         return api_schema.SchemaCheck(self.kubernetes, self.crds(), crd_validator())
 
-    def templates(self, chart: Path) -> list[Template]:
-        if chart not in self._templates:
-            self._templates[chart] = self._reader.templates(chart)
-        return self._templates[chart]
+    def templates(self, rendered: RenderedApp) -> list[Template]:
+        """The chart's templates, read once per distinct built chart (many apps share one)."""
+        if rendered.chart is None:
+            return []
+        key = rendered.chart_digest or str(rendered.chart)
+        if key not in self._templates:
+            self._templates[key] = self._reader.templates(rendered.chart)
+        return self._templates[key]
 
 
 def check_cluster(
@@ -280,7 +284,7 @@ def _find_random(
         return random_renders.random_fields(deployed.load(), run.objects(rendered))
     if rendered.rerender is None or rendered.chart is None:
         return None  # not helm: manifests and kustomize render the same every time
-    if not random_renders.uses_randomness(run.templates(rendered.chart)):
+    if not random_renders.uses_randomness(run.templates(rendered)):
         return []
     again = load_objects(rendered.rerender())
     return random_renders.random_fields(run.objects(rendered), again)
@@ -289,7 +293,7 @@ def _find_random(
 def _random_finding(
     run: _Run, app: str, rendered: RenderedApp, field_: RandomField
 ) -> CheckFinding:
-    templates = run.templates(rendered.chart) if rendered.chart else []
+    templates = run.templates(rendered)
     values, derived = random_renders.values_to_pin(field_, templates)
     if values:
         pin = "set " + " or ".join(f"`{v}`" for v in values) + " to pin it"

@@ -30,6 +30,7 @@ class RenderedApp:
     # Helm apps: the built chart, and a second render of the same input (the plan's checks
     # compare the two to find fields a chart renders randomly).
     chart: Path | None = None
+    chart_digest: str = ""  # of the built chart's files: equal digests, equal templates
     rerender: Callable[[], str] | None = field(default=None, repr=False)
 
     @property

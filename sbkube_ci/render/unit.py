@@ -75,6 +75,7 @@ def render_unit(
         from_cache=text is None,
         _text=text,
         chart=item.built.path if item.built is not None else None,
+        chart_digest=item.built.tree_digest if item.built is not None else "",
         rerender=(lambda: produce().text) if isinstance(item.app, HelmApp) else None,
     )
 

@@ -45,3 +45,33 @@ def test_pull_request_plan_upserts_one_comment_per_cluster(
     # a re-run with nothing new updates nothing and creates nothing
     assert run_ci(env, stream=io.StringIO()) == 0
     assert len(github.calls("POST")) == 2
+
+
+@pytest.mark.parametrize(("strict", "expected"), [("false", 0), ("true", 1)])
+def test_check_errors_fail_the_job_only_with_the_strict_input(
+    tmp_path: Path,
+    github_env: dict[str, str],
+    github: FakeGitHub,
+    strict: str,
+    expected: int,
+) -> None:
+    project = tmp_path / "repo"
+    shutil.copytree(QUICKSTART, project, ignore=shutil.ignore_patterns(".sbkube"))
+    with (project / "manifests" / "configmap.yaml").open("a") as manifest:
+        manifest.write("---\napiVersion: v1\nkind: Service\nmetadata: {name: bad}\n")
+        manifest.write("spec: {ports: [{port: http}]}\n")
+    env = github_env | {
+        "INPUT_COMMAND": "plan",
+        "INPUT_WORKING-DIRECTORY": str(project),
+        "INPUT_STRICT": strict,
+        "INPUT_JUNIT-PATH": str(tmp_path / "junit.xml"),
+    }
+
+    assert run_ci(env, stream=io.StringIO()) == expected
+
+    body = github.calls("POST")[-1].body["body"]
+    assert "### Checks · prod" in body
+    assert "`spec.ports[0].port` | expected integer, got string \"http\"" in body
+    junit = (tmp_path / "junit.xml").read_text()
+    assert 'name="prod/checks/schema"' in junit
+    assert 'message="1 error(s)"' in junit

@@ -71,7 +71,7 @@ def test_check_errors_fail_the_job_only_with_the_strict_input(
 
     body = github.calls("POST")[-1].body["body"]
     assert "### Checks · prod" in body
-    assert "`spec.ports[0].port` | expected integer, got string \"http\"" in body
+    assert '`spec.ports[0].port` | expected integer, got string "http"' in body
     junit = (tmp_path / "junit.xml").read_text()
     assert 'name="prod/checks/schema"' in junit
     assert 'message="1 error(s)"' in junit

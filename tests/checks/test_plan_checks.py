@@ -217,3 +217,59 @@ def test_a_plan_of_some_apps_keeps_the_others_cached_findings(project: Path) -> 
     cache = project / ".sbkube" / "checks" / "prod.json"
     make_plan(load_project(project), apps=["dash"])
     assert '"legacy"' in cache.read_text()
+
+
+CRD = """\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: backups.example.io}
+spec:
+  group: example.io
+  names: {kind: Backup, plural: backups}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              properties:
+                schedule: {type: %s}
+"""
+BACKUP = """\
+apiVersion: example.io/v1
+kind: Backup
+metadata: {name: nightly}
+spec: {schedule: "0 3 * * *"}
+"""
+
+
+def test_a_crd_change_in_one_app_rechecks_the_custom_resources_of_another(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path / "crds" / "backup.yaml", CRD % "integer")
+    write(tmp_path / "backups" / "nightly.yaml", BACKUP)
+    write(
+        tmp_path / "sbkube.yaml",
+        """\
+        apiVersion: sbkube/v1
+        apps:
+          operator: {type: yaml, manifests: [crds/backup.yaml]}
+          backups: {type: yaml, manifests: [backups/nightly.yaml]}
+        clusters: {prod: {context: prod, kube_version: "1.33.0"}}
+        """,
+    )
+    (found,) = findings(tmp_path, "schema")
+    assert (found.app, found.object, found.path) == (
+        "backups",
+        "Backup.example.io default/nightly",
+        "spec.schedule",
+    )
+    assert found.message == 'expected integer, got string "0 3 * * *"'
+
+    write(tmp_path / "crds" / "backup.yaml", CRD % "string")  # only the other app changes
+    assert findings(tmp_path, "schema") == []

@@ -89,6 +89,10 @@ def test_each_problem_is_reported_with_its_field_path() -> None:
     ]
 
 
+def test_a_manifest_s_status_is_not_checked() -> None:
+    assert check({**deployment(), "status": {"replicas": "many", "bogus": 1}}) == []
+
+
 def test_a_kind_kubernetes_does_not_serve_in_its_own_group_is_an_error() -> None:
     obj = {"apiVersion": "apps/v1", "kind": "Deploymnet", "metadata": {"name": "x"}}
     assert check(obj) == [("", "Kubernetes 1.33 serves no apps/v1 Deploymnet")]

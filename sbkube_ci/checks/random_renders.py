@@ -27,7 +27,6 @@ _RANDOM = re.compile(
 )
 _VALUES = re.compile(r"\$?\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)+)")
 _INCLUDE = re.compile(r"""\b(?:include|template)\s+"([^"]+)\"""")
-_DEFINE = re.compile(r"""\{\{-?\s*define\s+"([^"]+)"\s*-?\}\}(.*?)\{\{-?\s*end\s*-?\}\}""", re.S)
 _TEMPLATE_FILE = re.compile(r"""\$\.Template\.BasePath\s*"/?([^"]+)\"""")
 _GUARD = re.compile(r"\{\{-?\s*(?:if|else if|with)\b|:=|\bdefault\b")
 _WINDOW = 6  # lines above a field that may hold the `if .Values.x` guarding its random default
@@ -180,13 +179,14 @@ def values_to_pin(field: RandomField, templates: list[Template]) -> tuple[list[s
     """The values paths that pin ``field``, and the template a checksum field is taken over.
 
     The field's key is looked up in the templates; a line with that key whose action (or the
-    ``if``/``with``/``default``/``:=`` lines just above it, or a helper it includes) calls a
-    random function names the values that replace the random default. A checksum annotation
-    over another template (``$.Template.BasePath "/secret.yaml"``) is pinned by that
-    template's values.
+    ``if``/``with``/``default``/``:=`` lines just above it, or the helpers it includes) calls a
+    random function names the values that replace the random default, nearest first. For a
+    checksum annotation over another template (``$.Template.BasePath "/secret.yaml"``) the
+    values are those of that template's random lines; callers that know the template's random
+    fields should prefer those fields' values.
     """
     leaf = next((s for s in reversed(field.path) if isinstance(s, str)), "")
-    defines = {m.group(1): m.group(2) for t in templates for m in _DEFINE.finditer(t.text)}
+    defines = _defines(templates)
     key_line = re.compile(rf"""^\s*-?\s*["']?{re.escape(leaf)}["']?\s*:""")
     found: list[str] = []
     derived = ""
@@ -209,10 +209,9 @@ def _values_near(
 ) -> list[str]:
     """Values on line ``index`` and its guards above, if a random function is among them."""
     above = lines[max(0, index - _WINDOW) : index]
-    guards = [line for line in above if _GUARD.search(line)]
-    included = [defines.get(name, "") for name in _INCLUDE.findall(lines[index])]
-    context = "\n".join([*guards, lines[index], *included])
-    if not _RANDOM.search(context):
+    guards = [line for line in reversed(above) if _GUARD.search(line)]  # nearest first
+    context = "\n".join([lines[index], *guards])
+    if not _RANDOM.search(context + _expand(lines[index], defines)):
         return []
     return [template.values_prefix + ref.lstrip(".") for ref in _VALUES.findall(context)]
 
@@ -226,3 +225,35 @@ def _template_values(templates: list[Template], path: str, defines: dict[str, st
             for index in range(len(lines)):
                 found += _values_near(template, lines, index, defines)
     return found
+
+
+_OPEN = re.compile(r"\{\{-?\s*(if|range|with|define|block)\b")
+_END = re.compile(r"\{\{-?\s*end\s*-?\}\}")
+_DEFINE_START = re.compile(r"""\{\{-?\s*define\s+"([^"]+)"\s*-?\}\}""")
+
+
+def _defines(templates: Iterable[Template]) -> dict[str, str]:
+    """Every named template (``define``) by name, its body up to its own ``end``."""
+    found: dict[str, str] = {}
+    for template in templates:
+        text = template.text
+        for start in _DEFINE_START.finditer(text):
+            depth, pos = 1, start.end()
+            while depth:
+                opening, closing = _OPEN.search(text, pos), _END.search(text, pos)
+                if closing is None:
+                    break
+                if opening is not None and opening.start() < closing.start():
+                    depth, pos = depth + 1, opening.end()
+                else:
+                    depth, pos = depth - 1, closing.end()
+            found[start.group(1)] = text[start.end() : pos]
+    return found
+
+
+def _expand(text: str, defines: dict[str, str], depth: int = 3) -> str:
+    """The bodies of the helpers ``text`` includes, and of theirs, ``depth`` levels down."""
+    if depth == 0:
+        return ""
+    bodies = [defines.get(name, "") for name in _INCLUDE.findall(text)]
+    return "".join(body + _expand(body, defines, depth - 1) for body in bodies)

@@ -264,7 +264,7 @@ def _random(
         fields = _find_random(run, rendered, deployed)
         if fields is None:
             return [], []
-        findings = [_random_finding(run, name, rendered, f) for f in fields]
+        findings = _random_findings(name, fields, run.templates(rendered))
         entry.random_input = rendered.input_digest
         entry.random_fields = [asdict(f) for f in fields]
         entry.random_findings = [f.model_dump() for f in findings]
@@ -290,21 +290,33 @@ def _find_random(
     return random_renders.random_fields(run.objects(rendered), again)
 
 
-def _random_finding(
-    run: _Run, app: str, rendered: RenderedApp, field_: RandomField
-) -> CheckFinding:
-    templates = run.templates(rendered)
-    values, derived = random_renders.values_to_pin(field_, templates)
-    if values:
-        pin = "set " + " or ".join(f"`{v}`" for v in values) + " to pin it"
-    else:
-        pin = "no value pins it: fix it in the chart, or list it in diff.ignore"
-    about = f" (a checksum of {derived})" if derived else ""
-    return CheckFinding(
-        check=random_renders.CHECK,
-        severity="warning",
-        app=app,
-        object=field_.title,
-        path=field_.dotted,
-        message=f"random in the chart{about}: {pin}",
-    )
+def _random_findings(
+    app: str, fields: list[RandomField], templates: list[Template]
+) -> list[CheckFinding]:
+    """One warning per random field, naming the values that pin it.
+
+    A checksum over a template is pinned by what pins that template's random fields, so it
+    names those fields' values when the render has any (the checksum's own template line
+    names only the template).
+    """
+    found = [(f, *random_renders.values_to_pin(f, templates)) for f in fields]
+    direct = list(dict.fromkeys(v for _, values, derived in found if not derived for v in values))
+    findings = []
+    for field_, values, derived in found:
+        pinned_by = (direct or values) if derived else values
+        if pinned_by:
+            pin = "set " + " or ".join(f"`{v}`" for v in pinned_by) + " to pin it"
+        else:
+            pin = "no value pins it: fix it in the chart, or list it in diff.ignore"
+        about = f" (a checksum of {derived})" if derived else ""
+        findings.append(
+            CheckFinding(
+                check=random_renders.CHECK,
+                severity="warning",
+                app=app,
+                object=field_.title,
+                path=field_.dotted,
+                message=f"random in the chart{about}: {pin}",
+            )
+        )
+    return findings

@@ -273,3 +273,56 @@ def test_a_crd_change_in_one_app_rechecks_the_custom_resources_of_another(
 
     write(tmp_path / "crds" / "backup.yaml", CRD % "string")  # only the other app changes
     assert findings(tmp_path, "schema") == []
+
+
+DASHBOARD_HELPERS = """\
+{{- define "dash.secretsData" -}}
+{{- if and (not .Values.admin.existingSecret) (not .Values.env.ADMIN_PASSWORD) }}
+admin-user: {{ .Values.adminUser | b64enc | quote }}
+{{- if .Values.adminPassword }}
+admin-password: {{ .Values.adminPassword | b64enc | quote }}
+{{- else }}
+admin-password: {{ include "dash.password" . }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "dash.password" -}}
+{{- $secret := (lookup "v1" "Secret" .Release.Namespace "dash") -}}
+{{- if $secret -}}
+{{- index $secret "data" "admin-password" -}}
+{{- else -}}
+{{- (randAlphaNum 40) | b64enc | quote -}}
+{{- end -}}
+{{- end -}}
+"""
+DASHBOARD_SECRET = """\
+apiVersion: v1
+kind: Secret
+metadata:
+  name: {{ .Release.Name }}
+data:
+  {{- include "dash.secretsData" . | nindent 2 }}
+"""
+
+
+def test_values_are_found_through_helpers_as_a_dashboard_chart_writes_them(
+    project: Path,
+) -> None:
+    templates = project / "charts" / "dash" / "templates"
+    write(templates / "_helpers.tpl", DASHBOARD_HELPERS)
+    write(templates / "secret.yaml", DASHBOARD_SECRET)
+    write(
+        project / "charts" / "dash" / "values.yaml",
+        "replicaCount: 1\nimage: x:1\nadminUser: admin\nadmin: {}\nenv: {}\n",
+    )
+
+    found = {f.path: f.message for f in findings(project, "random-render")}
+
+    pins = "set `adminPassword` or `admin.existingSecret` or `env.ADMIN_PASSWORD` to pin it"
+    assert found == {
+        "data.admin-password": f"random in the chart: {pins}",
+        'spec.template.metadata.annotations["checksum/secret"]': (
+            f"random in the chart (a checksum of templates/secret.yaml): {pins}"
+        ),
+    }

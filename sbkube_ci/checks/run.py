@@ -295,8 +295,8 @@ def _random_findings(
 ) -> list[CheckFinding]:
     """One warning per random field, naming the values that pin it.
 
-    A checksum over a template is pinned by what pins that template's random fields, so it
-    names those fields' values when the render has any (the checksum's own template line
+    A checksum over a template changes with that template's random fields, so it names the
+    values of the render's other random fields when there are any (the checksum's own line
     names only the template).
     """
     found = [(f, *random_renders.values_to_pin(f, templates)) for f in fields]

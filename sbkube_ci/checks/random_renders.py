@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import tarfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -159,6 +158,8 @@ def _descend(parts: list[str], name: str) -> bool:
 
 
 def _packed(archive: Path, prefix: str) -> list[Template]:
+    import tarfile  # noqa: PLC0415 - few charts pack subcharts; every plan would pay the import
+
     found = []
     with tarfile.open(archive) as tar:
         for member in tar.getmembers():

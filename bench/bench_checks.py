@@ -184,6 +184,13 @@ def warm(copies: dict[str, Path], env: dict[str, str], rounds: int) -> None:
         f"{on_in:.2f}s, without {off_in:.2f}s: +{on_in - off_in:.2f}s; "
         f"check_cluster itself {checks:.3f}s (target <= 0.3 s)"
     )
+    for name, label in (("on", "with checks"), ("off", "without")):
+        phases = ", ".join(
+            f"{r['wall']:.2f}s (render_project {r['render']:.2f}s, check_cluster "
+            f"{r['checks']:.3f}s, diff {r['diff']:.3f}s)"
+            for r in inside[name]
+        )
+        print(f"       in-process warm {label}: {phases}")
     print(f"       importing the checks: {_import_cost(env):.3f}s")
 
 

@@ -283,6 +283,11 @@ def prepare(
     type=click.Path(path_type=Path, dir_okay=False),
     help="Where to write plan.json (plan.md goes beside it); default .sbkube/plan.json.",
 )
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit 1 when a check (schema, removed API, rule) reports an error.",
+)
 def plan(
     *,
     chdir: Path,
@@ -292,6 +297,7 @@ def plan(
     apps: tuple[str, ...],
     live: bool,
     out: Path | None,
+    strict: bool,
 ) -> None:
     """Show what a deploy would change, per cluster and app; exit 2 when something changes."""
     from sbkube_ci.commands import plan as plan_command
@@ -308,6 +314,7 @@ def plan(
             output_format=output_format,
             color=color,
             progress=progress,
+            strict=strict,
         )
     finally:
         progress.close()

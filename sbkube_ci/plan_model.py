@@ -112,10 +112,35 @@ class AppPlan(_PlanModel):
         return self.action != "unchanged"
 
 
+Severity = Literal["error", "warning", "info"]
+
+
+class CheckFinding(_PlanModel):
+    """What a pre-deploy check found in one app's render (or about the cluster, app "")."""
+
+    check: str = Field(description='"schema", "deprecated-api", "random-render" or a rule name')
+    severity: Severity
+    app: str = ""
+    object: str = Field(default="", description="Kind namespace/name, as in the diff")
+    path: str = Field(default="", description="Field path in the object, e.g. spec.replicas")
+    message: str
+
+    @property
+    def where(self) -> str:
+        """``app: Kind ns/name: path``, leaving out what is empty."""
+        return ": ".join(part for part in (self.app, self.object, self.path) if part)
+
+
 class ClusterPlan(_PlanModel):
     name: str
     state_revision: str | None = Field(default=None, description="State the plan was made against")
     apps: list[AppPlan] = []
+    checks_run: list[str] = Field(default=[], description="The checks that ran, by name")
+    checks: list[CheckFinding] = []
+
+    @property
+    def check_errors(self) -> list[CheckFinding]:
+        return [f for f in self.checks if f.severity == "error"]
 
     @property
     def has_changes(self) -> bool:
@@ -155,9 +180,14 @@ class Plan(_PlanModel):
         known = ", ".join(c.name for c in self.clusters) or "none"
         raise ConfigError(f"plan has no cluster {name!r} (clusters in the plan: {known})")
 
-    def exit_code(self) -> int:
-        """1 if an app failed to render, else 2 if anything changes, else 0."""
-        if self.has_errors:
+    @property
+    def has_check_errors(self) -> bool:
+        return any(c.check_errors for c in self.clusters)
+
+    def exit_code(self, *, strict: bool = False) -> int:
+        """1 if an app failed to render (or a check failed, if ``strict``), else 2 if anything
+        changes, else 0."""
+        if self.has_errors or (strict and self.has_check_errors):
             return EXIT_ERROR
         return EXIT_CHANGES if self.has_changes else EXIT_NO_CHANGES
 

@@ -36,6 +36,7 @@ class Invocation:
     comment: bool = False
     junit_path: Path | None = None
     live: bool = False
+    strict: bool = False
     pr_number: int | None = None
     app: str = ""
     to: str = ""
@@ -57,6 +58,7 @@ def decide(adapter: CIAdapter, inputs: Inputs) -> Invocation:
         plan_path=chdir / inputs.plan_path,
         junit_path=chdir / inputs.junit_path if inputs.junit_path else None,
         live=inputs.live,
+        strict=inputs.strict,
         app=inputs.app,
         to=inputs.to,
     )

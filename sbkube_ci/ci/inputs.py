@@ -37,6 +37,7 @@ class Inputs:
     comment: bool = True
     junit_path: str = ""
     live: bool = False
+    strict: bool = False  # plan: a check error fails the job
     debug: bool = False
     app: str = ""  # rollback: the app to roll back
     to: str = ""  # rollback: the revision to go back to (r3 or 3); empty for the previous one
@@ -82,6 +83,7 @@ def read_inputs(environ: Mapping[str, str]) -> Inputs:
         comment=get_bool(environ, "comment", True),
         junit_path=get_input(environ, "junit-path"),
         live=get_bool(environ, "live", False),
+        strict=get_bool(environ, "strict", False),
         debug=get_bool(environ, "debug", False),
         app=get_input(environ, "app"),
         to=get_input(environ, "to"),

@@ -9,6 +9,7 @@ from pathlib import Path
 from junit_xml import TestCase, TestSuite, to_xml_report_string
 
 from sbkube_ci._files import write_atomic
+from sbkube_ci.plan_model import ClusterPlan
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,19 @@ class AppOutcome:
     changed: bool = False
     seconds: float = 0.0
     detail: str = ""  # e.g. "+2 ~1 -0"; shown as the test case's output
+
+
+def check_outcomes(cluster: ClusterPlan) -> list[AppOutcome]:
+    """One case per check that ran on the cluster (``cluster/checks/<name>``); it fails on an
+    error finding, and lists its warnings and notes as output."""
+    outcomes = []
+    for check in cluster.checks_run:
+        findings = [f for f in cluster.checks if f.check == check]
+        lines = [f"{f.severity}: {f.where}: {f.message}" for f in findings]
+        errors = [line for line, f in zip(lines, findings, strict=True) if f.severity == "error"]
+        error = f"{len(errors)} error(s)\n" + "\n".join(errors) if errors else ""
+        outcomes.append(AppOutcome(cluster.name, f"checks/{check}", error, detail="\n".join(lines)))
+    return outcomes
 
 
 def junit_xml(outcomes: Iterable[AppOutcome], *, suite: str = "sbkube-ci") -> str:

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from sbkube_ci.ci.base import CIAdapter
 from sbkube_ci.ci.comments import CommentingAdapter
 from sbkube_ci.ci.decide import Invocation
-from sbkube_ci.ci.junit import AppOutcome
+from sbkube_ci.ci.junit import AppOutcome, check_outcomes
 from sbkube_ci.ci.result import ClusterPlan, CommandResult
 from sbkube_ci.commands.plan import make_plan, summary_markdown, write_plan
 from sbkube_ci.config.loader import Project, load_project, read_document
@@ -48,7 +48,7 @@ def plan_for_ci(invocation: Invocation, environ: Mapping[str, str] | None = None
         for cluster in outcome.plan.clusters
     ]
     return CommandResult(
-        exit_code=outcome.plan.exit_code(),
+        exit_code=outcome.plan.exit_code(strict=invocation.strict or project.config.checks.strict),
         summary=summary_line(outcome.plan),
         markdown=summary_markdown(outcome.plan, masker, hint),
         clusters=clusters,
@@ -133,7 +133,7 @@ def summary_line(plan: Plan) -> str:
 
 
 def _outcomes(plan: Plan) -> list[AppOutcome]:
-    return [
+    apps = [
         AppOutcome(
             cluster.name,
             app.name,
@@ -144,3 +144,4 @@ def _outcomes(plan: Plan) -> list[AppOutcome]:
         for cluster in plan.clusters
         for app in cluster.apps
     ]
+    return apps + [outcome for cluster in plan.clusters for outcome in check_outcomes(cluster)]

@@ -7,24 +7,35 @@ codes: 0 nothing changes, 2 something does, 1 an app failed to render or the run
 
 from __future__ import annotations
 
+import copy
 import json
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import click
 
 from sbkube_ci import _proc
+from sbkube_ci.checks.random_renders import RandomField
+from sbkube_ci.checks.run import ClusterChecks, Deployed, check_cluster
 from sbkube_ci.config.apps import HelmApp
 from sbkube_ci.config.loader import Project, load_project
 from sbkube_ci.diff.credentials import build_masker
-from sbkube_ci.diff.engine import AppRender, AppSnapshot, DiffOptions, plan_cluster
+from sbkube_ci.diff.engine import (
+    AppRender,
+    AppSnapshot,
+    DiffOptions,
+    ObjectsSource,
+    plan_cluster,
+)
+from sbkube_ci.diff.ignore import CompiledRule, apply_rules
 from sbkube_ci.diff.live import live_entries
 from sbkube_ci.diff.markdown import STEP_SUMMARY, render_markdown
 from sbkube_ci.diff.mask import Masker
 from sbkube_ci.diff.text import render_text
 from sbkube_ci.errors import SbkubeError
-from sbkube_ci.plan_model import Plan, write_atomic
+from sbkube_ci.plan_model import ClusterPlan, Plan, write_atomic
 from sbkube_ci.progress import MaskedProgress, Progress
 from sbkube_ci.render import RenderedApp, RenderResult, render_project
 from sbkube_ci.render.layers import values_layers
@@ -35,7 +46,25 @@ from sbkube_ci.state.backend import StateBackend
 from sbkube_ci.state.models import AppState, StateDocument
 
 DEFAULT_PLAN = Path(".sbkube/plan.json")
+CHECKS_DIR = Path(".sbkube/checks")
 Entries = dict[str, tuple[AppRender | None, AppSnapshot | None]]
+Objects = list[dict[str, Any]]
+
+
+@dataclass
+class _Parsed:
+    """Each render parsed once, shared by the checks and the diff (which takes it away)."""
+
+    objects: dict[tuple[str, str], Objects] = field(default_factory=dict)
+
+    def __call__(self, rendered: RenderedApp) -> Objects:
+        key = (rendered.cluster, rendered.app)
+        if key not in self.objects:
+            self.objects[key] = rendered.objects
+        return self.objects[key]
+
+    def take(self, rendered: RenderedApp) -> Objects:
+        return self.objects.pop((rendered.cluster, rendered.app), None) or rendered.objects
 
 
 @dataclass
@@ -61,10 +90,10 @@ def make_plan(
     masker = masker or build_masker(project)
     progress = MaskedProgress(progress or Progress(), masker.mask)
     names = list(apps) if apps is not None else None
-    targets = list(select_clusters(project, clusters))
+    targets = select_clusters(project, clusters)
     render = render_project(
         project,
-        clusters=targets,
+        clusters=list(targets),
         apps=names,
         keep_going=True,
         max_workers=max_workers,
@@ -74,18 +103,37 @@ def make_plan(
     options = DiffOptions.from_settings(project.config.diff)
     states: dict[str, StateDocument] = {}
     per_cluster: dict[str, Entries] = {}
-    for cluster in targets:
+    cluster_checks: dict[str, ClusterChecks] = {}
+    parsed = _Parsed()
+    for cluster, settings in targets.items():
         states[cluster] = backend.read_state(cluster)
-        per_cluster[cluster] = _entries(
-            project, cluster, render=render, state=states[cluster], backend=backend, names=names
+        checks = _check(
+            project,
+            cluster,
+            settings.kube_version,
+            render,
+            states[cluster],
+            backend,
+            parsed,
+            every_app=names is None,
+        )
+        entries = _entries(
+            project,
+            cluster,
+            render=render,
+            state=states[cluster],
+            backend=backend,
+            names=names,
+            parsed=parsed,
+            random=checks.random,
         )
         if live:
-            per_cluster[cluster] = live_entries(
-                project, cluster, per_cluster[cluster], render, states[cluster]
-            )
+            entries = live_entries(project, cluster, entries, render, states[cluster])
+        per_cluster[cluster], cluster_checks[cluster] = entries, checks
     progress.stage("plan", sum(len(e) for e in per_cluster.values()))
-    cluster_plans = [
-        plan_cluster(
+    cluster_plans: list[ClusterPlan] = []
+    for cluster, entries in per_cluster.items():
+        cluster_plan = plan_cluster(
             cluster,
             entries,
             state_revision=str(states[cluster].revision),
@@ -94,11 +142,45 @@ def make_plan(
             progress=progress,
             label=f"{cluster}/" if len(targets) > 1 else "",
         )
-        for cluster, entries in per_cluster.items()
-    ]
+        checks = cluster_checks[cluster]
+        cluster_plan.checks_run, cluster_plan.checks = checks.checks_run, checks.findings
+        cluster_plans.append(cluster_plan)
     progress.end_stage()
     plan = Plan(commit=current_commit(project.base_dir), clusters=cluster_plans)
     return PlanOutcome(plan, render, states)
+
+
+def _check(  # noqa: PLR0917 - a private step of make_plan, called once
+    project: Project,
+    cluster: str,
+    kube_version: str | None,
+    render: RenderResult,
+    state: StateDocument,
+    backend: StateBackend,
+    parsed: _Parsed,
+    *,
+    every_app: bool,
+) -> ClusterChecks:
+    """The pre-deploy checks of one cluster's renders (see ``sbkube_ci/checks``)."""
+    deployed = {
+        app: Deployed(
+            recorded.input_digest,
+            recorded.render_digest,
+            _snapshot_loader(cluster, recorded.snapshot, backend),
+        )
+        for app, recorded in state.apps.items()
+        if recorded.snapshot
+    }
+    return check_cluster(
+        project.config.checks,
+        kube_version=kube_version,
+        apps=render.for_cluster(cluster),
+        deployed=deployed,
+        objects=parsed,
+        cache_path=project.base_dir / CHECKS_DIR / f"{cluster}.json",
+        where=f"clusters.{cluster}",
+        every_app=every_app,
+    )
 
 
 def _entries(
@@ -109,11 +191,17 @@ def _entries(
     state: StateDocument,
     backend: StateBackend,
     names: Sequence[str] | None,
+    parsed: _Parsed,
+    random: dict[str, list[RandomField]],
 ) -> Entries:
-    """(new render, deployed snapshot) per app: the diff engine's input for one cluster."""
+    """(new render, deployed snapshot) per app: the diff engine's input for one cluster.
+
+    Fields the checks found random in an app are left out of both sides: a chart's new
+    password is not a change the reviewer asked for (the plan reports them as checks).
+    """
     entries: Entries = {}
     for app, rendered in render.for_cluster(cluster).items():
-        entries[app] = (_render_side(project, rendered, render.helm_version), None)
+        entries[app] = (_render_side(project, rendered, render.helm_version, parsed), None)
     for failure in render.errors:
         if failure.cluster in (None, cluster):
             entries[failure.app] = (AppRender(error=failure.message), None)
@@ -124,11 +212,33 @@ def _entries(
         if app not in entries and app in enabled:
             continue  # still wanted, but renders nothing to compare (exec, hook, noop apps)
         new = entries.get(app, (None, None))[0]
-        entries[app] = (new, _snapshot_side(cluster, deployed, backend))
+        old = _snapshot_side(cluster, deployed, backend)
+        if new is not None and random.get(app):
+            new, old = _without_random(new, old, random[app])
+        entries[app] = (new, old)
     return entries
 
 
-def _render_side(project: Project, rendered: RenderedApp, helm_version: str) -> AppRender:
+def _without_random(
+    new: AppRender, old: AppSnapshot, fields: list[RandomField]
+) -> tuple[AppRender, AppSnapshot]:
+    rules = [CompiledRule(f.kind, f.api_version, f.name, f.path) for f in fields]
+
+    def strip(source: ObjectsSource) -> Callable[[], Objects]:
+        def stripped() -> Objects:
+            objects = copy.deepcopy(list(source() if callable(source) else source))
+            for obj in objects:
+                apply_rules(obj, rules)
+            return objects
+
+        return stripped
+
+    return replace(new, objects=strip(new.objects)), replace(old, objects=strip(old.objects))
+
+
+def _render_side(
+    project: Project, rendered: RenderedApp, helm_version: str, parsed: _Parsed
+) -> AppRender:
     app = project.config.apps[rendered.app]
     layers: tuple[str, ...] = ()
     if isinstance(app, HelmApp):
@@ -137,7 +247,7 @@ def _render_side(project: Project, rendered: RenderedApp, helm_version: str) -> 
         layers = tuple(layer.label for layer in found)
     return AppRender(
         values=layers,
-        objects=lambda: rendered.objects,
+        objects=lambda: parsed.take(rendered),
         render_digest=rendered.render_digest,
         input_digest=rendered.input_digest,
         helm_version=helm_version if isinstance(app, HelmApp) else None,
@@ -145,12 +255,16 @@ def _render_side(project: Project, rendered: RenderedApp, helm_version: str) -> 
     )
 
 
+def _snapshot_loader(cluster: str, digest: str, backend: StateBackend) -> Callable[[], Objects]:
+    """The deployed objects, Secret values left sealed: planning needs no state key."""
+    return lambda: (
+        load_objects(backend.load_snapshot(cluster, digest, reveal=False)) if digest else []
+    )
+
+
 def _snapshot_side(cluster: str, deployed: AppState, backend: StateBackend) -> AppSnapshot:
-    digest = deployed.snapshot
     return AppSnapshot(
-        objects=lambda: (
-            load_objects(backend.load_snapshot(cluster, digest, reveal=False)) if digest else []
-        ),
+        objects=_snapshot_loader(cluster, deployed.snapshot, backend),
         render_digest=deployed.render_digest or None,
         input_digest=deployed.input_digest or None,
         helm_version=deployed.helm_version or None,
@@ -185,8 +299,12 @@ def plan(
     output_format: str,
     color: bool = False,
     progress: Progress | None = None,
+    strict: bool = False,
 ) -> int:
-    """The CLI verb: prints the plan (text or JSON) and returns 0, 2 (changes) or 1."""
+    """The CLI verb: prints the plan (text or JSON) and returns 0, 2 (changes) or 1.
+
+    ``strict`` (or ``checks.strict`` in the config) makes a check error fail the plan (1).
+    """
     project = load_project(chdir, file)
     for warning in project.warnings:  # e.g. a repository taken from `helm repo add`
         click.echo(str(warning), err=True)
@@ -207,7 +325,7 @@ def plan(
     else:
         click.echo(render_text(outcome.plan, color=color, masker=masker), nl=False, color=color)
         click.echo(f"plan written to {_display(path)} and {_display(path.with_suffix('.md'))}")
-    return outcome.plan.exit_code()
+    return outcome.plan.exit_code(strict=strict or project.config.checks.strict)
 
 
 def _plan_path(project: Project, out: Path | None) -> Path:

@@ -10,6 +10,7 @@ from sbkube_ci.config.apps import App
 from sbkube_ci.config.base import Model
 from sbkube_ci.config.sections import (
     NOTIFIER_TYPES,
+    ChecksSettings,
     Cluster,
     ClusterApp,
     DiffSettings,
@@ -46,6 +47,7 @@ class Config(Model):
     state: State = State()
     notify: dict[str, Notifier] = {}
     diff: DiffSettings = DiffSettings()
+    checks: ChecksSettings = ChecksSettings()
 
     @model_validator(mode="before")
     @classmethod

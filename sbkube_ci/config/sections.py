@@ -300,3 +300,26 @@ class DiffSettings(Model):
     ignore: list[IgnoreRule] = []
     context_lines: int = Field(default=3, ge=0, le=50)
     budgets: DiffBudgets = DiffBudgets()
+
+
+#: The built-in policy rules a project can switch on by name (``checks.rules``); each is a
+#: function in ``sbkube_ci/checks/rules.py``'s ``RULES`` (a test keeps the two in step).
+RULE_NAMES = ("no-latest-tag", "resources-required", "no-host-path", "no-privileged")
+
+
+def _known_rule(value: str) -> str:
+    if value not in RULE_NAMES:
+        raise ValueError(f"unknown rule {value!r}; the rules are: {', '.join(RULE_NAMES)}")
+    return value
+
+
+class ChecksSettings(Model):
+    """Pre-deploy checks that ``plan`` runs on every render (``checks:``)."""
+
+    schemas: bool = Field(default=True, description="Validate objects against the API schema")
+    deprecated_apis: bool = Field(default=True, description="Report deprecated/removed APIs")
+    random_renders: bool = Field(default=True, description="Find fields that render randomly")
+    rules: list[Annotated[str, AfterValidator(_known_rule)]] = Field(
+        default=[], description="Policy rules to enforce: " + ", ".join(RULE_NAMES)
+    )
+    strict: bool = Field(default=False, description="Check errors fail the plan (exit 1)")

@@ -25,6 +25,7 @@ from sbkube_ci.diff.review_header import (
     provenance,
     version_lines,
 )
+from sbkube_ci.diff.text import checks_summary
 from sbkube_ci.plan_model import AppPlan, ClusterPlan, Plan
 
 GITHUB_COMMENT = 65_536
@@ -98,11 +99,39 @@ def _row(cluster: ClusterPlan, app: AppPlan) -> str:
 
 def _blocks(clusters: Sequence[ClusterPlan], hint: str) -> list[Block]:
     many = len(clusters) > 1
-    return [
+    checks = [_checks_block(c, hint) for c in clusters if c.checks_run]
+    return checks + [
         _block(app, f"{cluster.name} / {app.name}" if many else app.name, hint)
         for cluster in clusters
         for app in cluster.changed_apps
     ]
+
+
+_SEVERITY = {"error": "**error**", "warning": "warning", "info": "note"}
+
+
+def _checks_block(cluster: ClusterPlan, hint: str) -> Block:
+    """The checks of one cluster: counts, then a table of its findings."""
+    title = f"### Checks · {_escape(cluster.name)}\n\n"
+    counts = f"{checks_summary(cluster.checks)} · ran: {', '.join(cluster.checks_run)}\n\n"
+    if not cluster.checks:
+        return Block(title + counts, title + counts)
+    rows = [
+        "| | Check | App | Object | Field | Finding |",
+        "|---|---|---|---|---|---|",
+    ]
+    for f in cluster.checks:  # in the checks' report order: errors first
+        cells = [_SEVERITY[f.severity], f.check, _escape(f.app), _escape(f.object)]
+        cells += [f"`{f.path}`" if f.path else "", _cell(f.message)]
+        rows.append("| " + " | ".join(cells) + " |")
+    full = title + counts + "\n".join(rows) + "\n\n"
+    where = f" — all of them in {hint}" if hint else ""
+    return Block(full, title + counts + f"Findings left out to fit{where}.\n\n")
+
+
+def _cell(text: str) -> str:
+    """Text for a table cell that keeps its `code` spans: no HTML, no cell breaks."""
+    return re.sub(r"([|<>\\])", r"\\\1", text).replace("\n", " ")
 
 
 def _block(app: AppPlan, label: str, hint: str) -> Block:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from sbkube_ci.diff.mask import Masker
-from sbkube_ci.plan_model import AppPlan, ClusterPlan, Plan
+from sbkube_ci.plan_model import AppPlan, CheckFinding, ClusterPlan, Plan
 
 _SIGN = {"create": "+", "update": "~", "delete": "-", "unchanged": "="}
 _COLORS = {"+": "\033[32m", "-": "\033[31m", "@": "\033[36m", "!": "\033[1;31m"}
 _RESET = "\033[0m"
+_MARK = {"error": "!", "warning": "?", "info": "i"}
 
 
 def render_text(plan: Plan, *, color: bool = False, masker: Masker | None = None) -> str:
@@ -36,7 +37,29 @@ def _cluster(cluster: ClusterPlan) -> list[str]:
     ]
     for app in cluster.changed_apps:
         lines += _app(app)
+    return lines + checks_lines(cluster)
+
+
+def checks_lines(cluster: ClusterPlan) -> list[str]:
+    """The checks of a cluster: one line of counts, then one line per finding."""
+    if not cluster.checks_run:
+        return []
+    lines = [f"checks ({', '.join(cluster.checks_run)}): {checks_summary(cluster.checks)}"]
+    for finding in cluster.checks:
+        lines.append(
+            f"  {_MARK[finding.severity]} {finding.check}: {finding.where}: {finding.message}"
+        )
     return lines
+
+
+def checks_summary(findings: list[CheckFinding]) -> str:
+    """``2 errors, 1 warning, 1 note`` or ``all passed``."""
+    counts = []
+    for severity, word in (("error", "error"), ("warning", "warning"), ("info", "note")):
+        count = sum(1 for f in findings if f.severity == severity)
+        if count:
+            counts.append(f"{count} {word}{'s' if count != 1 else ''}")
+    return ", ".join(counts) if counts else "all passed"
 
 
 def _app(app: AppPlan) -> list[str]:

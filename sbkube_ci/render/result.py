@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,11 @@ class RenderedApp:
     path: Path
     from_cache: bool = False
     _text: str | None = field(default=None, repr=False)
+    # Helm apps: the built chart, and a second render of the same input (the plan's checks
+    # compare the two to find fields a chart renders randomly).
+    chart: Path | None = None
+    chart_digest: str = ""  # of the built chart's files: equal digests, equal templates
+    rerender: Callable[[], str] | None = field(default=None, repr=False)
 
     @property
     def text(self) -> str:

@@ -74,6 +74,9 @@ def render_unit(
         path=output.file(item.name),
         from_cache=text is None,
         _text=text,
+        chart=item.built.path if item.built is not None else None,
+        chart_digest=item.built.tree_digest if item.built is not None else "",
+        rerender=(lambda: produce().text) if isinstance(item.app, HelmApp) else None,
     )
 
 

@@ -67,3 +67,8 @@ def test_bad_boolean_is_a_one_line_error() -> None:
 def test_unknown_command_lists_the_known_ones() -> None:
     with pytest.raises(CIError, match="'paln' is not a sbkube-ci command; use one of: validate"):
         read_inputs({"INPUT_COMMAND": "paln"})
+
+
+def test_strict_reaches_the_invocation() -> None:
+    assert read_inputs({"INPUT_STRICT": "true"}).strict is True
+    assert read_inputs({}).strict is False

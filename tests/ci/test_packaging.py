@@ -68,6 +68,7 @@ def test_action_inputs_have_defaults_matching_the_entrypoint() -> None:
         "plan-path": defaults.plan_path,
         "comment": str(defaults.comment).lower(),
         "live": str(defaults.live).lower(),
+        "strict": str(defaults.strict).lower(),
         "junit-path": defaults.junit_path,
         "config": defaults.config,
         "cluster": "",

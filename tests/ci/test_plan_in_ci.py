@@ -119,3 +119,33 @@ def test_the_summary_output_has_its_documented_form(
     assert all(documented.match(part) for part in line.split(", "))
     assert "e.g. `2 apps change on prod (+3 ~1 -0)`" in (ROOT / "docs" / "ci.md").read_text()
     assert '"2 apps change on prod (+3 ~1 -0)"' in (ROOT / "action.yml").read_text()
+
+
+@pytest.mark.parametrize(("strict", "expected"), [("false", 0), ("true", 1)])
+def test_check_errors_fail_the_job_only_with_the_strict_input(
+    tmp_path: Path,
+    github_env: dict[str, str],
+    github: FakeGitHub,
+    strict: str,
+    expected: int,
+) -> None:
+    project = tmp_path / "repo"
+    shutil.copytree(QUICKSTART, project, ignore=shutil.ignore_patterns(".sbkube"))
+    with (project / "manifests" / "configmap.yaml").open("a") as manifest:
+        manifest.write("---\napiVersion: v1\nkind: Service\nmetadata: {name: bad}\n")
+        manifest.write("spec: {ports: [{port: http}]}\n")
+    env = github_env | {
+        "INPUT_COMMAND": "plan",
+        "INPUT_WORKING-DIRECTORY": str(project),
+        "INPUT_STRICT": strict,
+        "INPUT_JUNIT-PATH": str(tmp_path / "junit.xml"),
+    }
+
+    assert run_ci(env, stream=io.StringIO()) == expected
+
+    body = github.calls("POST")[-1].body["body"]
+    assert "### Checks · prod" in body
+    assert '`spec.ports[0].port` | expected integer, got string "http"' in body
+    junit = (tmp_path / "junit.xml").read_text()
+    assert 'name="prod/checks/schema"' in junit
+    assert 'message="1 error(s)"' in junit

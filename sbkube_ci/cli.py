@@ -240,7 +240,8 @@ def prepare(
 @click.option(
     "--out",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Where to write plan.json (plan.md goes beside it); default .sbkube/plan.json.",
+    help="Where to write plan.json (plan.md goes beside it), relative to -C; "
+    "default .sbkube/plan.json.",
 )
 def plan(
     *,
@@ -481,7 +482,8 @@ def template(
     "--plan",
     "plan_path",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Apply exactly this reviewed plan (refused if the state or the render moved).",
+    help="Apply exactly this reviewed plan, relative to -C (refused if the file is missing "
+    "or the state or the render moved).",
 )
 @click.option("--dry-run", is_flag=True, help="Server-side dry run; nothing is stored.")
 @click.option(

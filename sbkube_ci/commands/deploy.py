@@ -12,7 +12,7 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -238,16 +238,21 @@ def deploy(
 ) -> int:
     """The CLI command: print the summary table (or JSON) and return the exit code."""
     project = load_project(chdir, file)
+    if request.plan_path is not None and not request.plan_path.is_absolute():
+        request = replace(request, plan_path=chdir / request.plan_path)  # like -f: under -C
     report = run_deploy(project, request)
     click.echo(report.to_json() if output_format == "json" else report.text())
     return report.exit_code
 
 
 def deploy_for_ci(invocation: Invocation) -> CommandResult:
-    """``deploy`` as the ci entrypoint runs it: with the saved plan when one exists."""
+    """``deploy`` as the ci entrypoint runs it: exactly the saved plan (``plan-path``).
+
+    The input always names a plan (its default is ``.sbkube/plan.json``), so a missing file
+    fails the job: a CI deploy never applies a fresh plan nobody reviewed.
+    """
     project = load_project(invocation.chdir, invocation.config)
-    plan = invocation.plan_path if invocation.plan_path.is_file() else None
-    request = DeployRequest(clusters=invocation.clusters, plan_path=plan)
+    request = DeployRequest(clusters=invocation.clusters, plan_path=invocation.plan_path)
     report = run_deploy(project, request)
     click.echo(report.text())
     failed = [r for r in report.results if not r.ok]

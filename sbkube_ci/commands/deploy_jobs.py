@@ -37,8 +37,18 @@ def deploy_jobs(
 ) -> list[ClusterJob]:
     """One job per selected cluster, with the apps to deploy there."""
     if selection.plan_path is not None:
-        return _from_plan(project, backend, selection, Plan.read(selection.plan_path))
+        return _from_plan(project, backend, selection, read_reviewed_plan(selection.plan_path))
     return _fresh(project, selection, masker)
+
+
+def read_reviewed_plan(path: Path) -> Plan:
+    """The plan at ``path``; a missing file is an error, never a reason to plan afresh."""
+    if not path.is_file():
+        raise DeployError(
+            f"plan file {path} not found: deploy applies only a reviewed plan when given one; "
+            f"download the plan artifact to {path} or run `sbkube-ci plan --out {path}` first"
+        )
+    return Plan.read(path)
 
 
 def _fresh(project: Project, selection: Selection, masker: Masker) -> list[ClusterJob]:

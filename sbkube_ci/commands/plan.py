@@ -166,7 +166,7 @@ def plan(
     outcome = make_plan(
         project, clusters=clusters or None, apps=apps or None, live=live, masker=masker
     )
-    path = write_plan(outcome.plan, _plan_path(project, out), masker)
+    path = write_plan(outcome.plan, _plan_path(chdir, project, out), masker)
     if output_format == "json":
         click.echo(json.dumps(json.loads(outcome.plan.to_json()), indent=2))
     else:
@@ -175,10 +175,11 @@ def plan(
     return outcome.plan.exit_code()
 
 
-def _plan_path(project: Project, out: Path | None) -> Path:
+def _plan_path(chdir: Path, project: Project, out: Path | None) -> Path:
+    """``--out`` resolves against ``-C`` as deploy's ``--plan`` does, so the two pair up."""
     if out is None:
         return project.base_dir / DEFAULT_PLAN
-    return out if out.is_absolute() else Path.cwd() / out
+    return out if out.is_absolute() else chdir / out
 
 
 def _display(path: Path) -> str:

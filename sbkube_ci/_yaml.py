@@ -8,12 +8,20 @@ duplicate keys, non-mapping top levels and empty files.
 
 Mapping keys are always strings (the text of the key): configuration keys, app names and Helm
 value keys are strings, and YAML 1.1 would otherwise turn ``on:`` or ``yes:`` into ``True``.
+
+Scalars are typed as Kubernetes reads them (sigs.k8s.io/yaml over go-yaml v2, YAML 1.1):
+booleans, numbers and octal ``0755`` as PyYAML does, but a bare ``=`` (the YAML 1.1 ``value``
+type, in CRD enums such as kube-prometheus-stack's ``matchType``) is the string ``=``,
+timestamps stay strings, ``1:30`` is a string (go-yaml has no base-60 numbers) and ``!!binary``
+is the decoded text. ``KubeLoader`` applies the same rules to whole streams.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +41,55 @@ _MERGE_TAG = "tag:yaml.org,2002:merge"
 _STR_TAG = "tag:yaml.org,2002:str"
 
 PathKey = tuple[str | int, ...]
+
+
+def _as_text(loader: yaml.BaseLoader, node: yaml.Node) -> str:
+    return str(node.value)
+
+
+def _number(base: Callable[..., Any]) -> Callable[[yaml.SafeLoader, yaml.Node], Any]:
+    """A YAML 1.1 int/float constructor without base 60: go-yaml reads ``1:30`` as text."""
+
+    def construct(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+        if ":" in str(node.value):
+            return str(node.value)
+        return base(loader, node)
+
+    return construct
+
+
+def _binary(loader: yaml.BaseLoader, node: yaml.Node) -> str:
+    """``!!binary``: go-yaml decodes it into a string; keep the text when it is not UTF-8."""
+    text = "".join(str(node.value).split())
+    try:
+        return base64.b64decode(text, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return text
+
+
+def _kube_types(loader: type[yaml.SafeLoader]) -> type[yaml.SafeLoader]:
+    """``loader`` with the scalar types of go-yaml v2 where they differ from PyYAML's."""
+    for tag in ("value", "timestamp"):
+        loader.add_constructor(f"tag:yaml.org,2002:{tag}", _as_text)
+    loader.add_constructor("tag:yaml.org,2002:binary", _binary)
+    for tag, base in (
+        ("int", yaml.SafeLoader.construct_yaml_int),
+        ("float", yaml.SafeLoader.construct_yaml_float),
+    ):
+        loader.add_constructor(f"tag:yaml.org,2002:{tag}", _number(base))
+    return loader
+
+
+class _KubeConstructor(yaml.SafeLoader):
+    """Constructs single nodes for ``_Converter`` (pure Python: it never reads a stream)."""
+
+
+class KubeLoader(_Loader):  # type: ignore[misc,valid-type]  # CSafeLoader or SafeLoader
+    """A fast safe loader for manifest streams, with Kubernetes' scalar types."""
+
+
+_kube_types(_KubeConstructor)
+_kube_types(KubeLoader)
 
 
 @dataclass(frozen=True)
@@ -229,7 +286,7 @@ class _Converter:
 
     def __init__(self, doc: Document) -> None:
         self._doc = doc
-        self._constructor = yaml.SafeLoader("")
+        self._constructor = _KubeConstructor("")
         self._seen: set[int] = set()
         self._expanded = 0
         self._open: set[int] = set()  # collections being converted: an alias to one recurses

@@ -11,7 +11,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sbkube_ci.deploy import ordering
+from sbkube_ci.deploy import helm_hooks, ordering
+from sbkube_ci.deploy.helm_hooks import HookActions, HookEvent
 from sbkube_ci.deploy.inventory import (
     APP_LABEL,
     CLUSTER_LABEL,
@@ -27,7 +28,7 @@ from sbkube_ci.deploy.kube_errors import UnknownKindError, errors_as_deploy_erro
 from sbkube_ci.deploy.live import LiveObjects
 from sbkube_ci.deploy.objects import crd_scopes, labelled_objects
 from sbkube_ci.deploy.prune import prune
-from sbkube_ci.deploy.readiness import ReadinessWaiter
+from sbkube_ci.deploy.readiness import ReadinessWaiter, hook_finished
 from sbkube_ci.errors import DeployError
 
 __all__ = [
@@ -64,8 +65,9 @@ class _Run:
     namespace: str
     dry_run: bool
     force: bool
+    timeout: float
     deadline: float
-    install: bool
+    event: HookEvent
     crd_scopes: dict[tuple[str, str], bool]
     pending_namespaces: set[str] = field(default_factory=set)
     results: list[ObjectResult] = field(default_factory=list)
@@ -113,12 +115,16 @@ class Applier:
         force_conflicts: bool = False,
         timeout: float = 300.0,
         wait: bool = True,
+        event: HookEvent | None = None,
     ) -> ApplyResult:
         """Apply ``objects`` of ``app``, run its hooks, wait for readiness, prune the rest.
 
         ``namespace`` is given to namespaced objects that name none. With ``dry_run`` every
         write is sent with ``dryRun=All`` and nothing is deleted; the result says what would
-        happen. ``timeout`` bounds all waits (CRDs, hook Jobs, readiness) together.
+        happen. ``timeout`` bounds the CRD and readiness waits together, and each hook's wait
+        (as helm's ``--timeout`` does). ``event`` picks the helm hooks that run around the
+        apply (``pre-``/``post-install`` ...); by default install without a previous
+        inventory, else upgrade.
         """
         labelled = labelled_objects(objects, app=app, cluster=self._cluster)
         run = _Run(
@@ -126,8 +132,9 @@ class Applier:
             namespace=namespace,
             dry_run=dry_run,
             force=force_conflicts,
+            timeout=timeout,
             deadline=self._clock() + timeout,
-            install=not previous_inventory,
+            event=event or ("upgrade" if previous_inventory else "install"),
             crd_scopes=crd_scopes(labelled),
         )
         try:
@@ -148,12 +155,13 @@ class Applier:
         main = sorted((o for o in objects if not ordering.hook_of(o)), key=_order)
         self._apply_all([o for o in main if o["kind"] in ordering.FOUNDATION_KINDS], run)
         self._settle_crds(run.outcome().inventory, run)
-        self._run_hooks(hooks, run, before=True)
+        actions = self._hook_actions(run)
+        run.results += helm_hooks.run_event(f"pre-{run.event}", hooks, actions)
         self._apply_all([o for o in main if o["kind"] not in ordering.FOUNDATION_KINDS], run)
         inventory = run.outcome().inventory
         if wait and not run.dry_run:
             self._waiter.wait(inventory, self._remaining(run))
-        self._run_hooks(hooks, run, before=False)
+        # helm deletes what left the chart during the upgrade itself, before post hooks.
         run.results += prune(
             self._live,
             previous_inventory,
@@ -162,6 +170,7 @@ class Applier:
             dry_run=run.dry_run,
             deadline=run.deadline,
         )
+        run.results += helm_hooks.run_event(f"post-{run.event}", hooks, actions)
 
     # -- applying ----------------------------------------------------------------------------
 
@@ -222,35 +231,26 @@ class Applier:
         self._waiter.wait(crds, self._remaining(run))
         self._client.refresh_discovery()
 
-    # -- hooks and prune ---------------------------------------------------------------------
+    # -- hooks -------------------------------------------------------------------------------
 
-    def _run_hooks(self, objects: Sequence[dict[str, Any]], run: _Run, *, before: bool) -> None:
-        """Apply the hooks of one phase in weight order; a hook Job must complete in turn."""
-        phase = []
-        for obj in objects:
-            hook = ordering.hook_of(obj)
-            if hook and (hook.runs_before(run.install) if before else hook.runs_after(run.install)):
-                phase.append((hook, obj))
-        phase.sort(key=lambda pair: (pair[0].weight, *_order(pair[1])))
-        for hook, obj in phase:
-            run.results.append(self._run_hook(hook, obj, run))
+    def _hook_actions(self, run: _Run) -> HookActions:
+        def delete(obj: dict[str, Any]) -> None:
+            ref, resource = self._target(obj, run)
+            if resource is not None:
+                self._live.delete(ref, resource, deadline=self._clock() + run.timeout)
 
-    def _run_hook(self, hook: ordering.Hook, obj: dict[str, Any], run: _Run) -> ObjectResult:
-        ref, resource = self._target(obj, run)
-        if run.dry_run or resource is None:
-            return self._apply_one(obj, run, hook=True)
-        if ordering.BEFORE_HOOK_CREATION in hook.delete_policies:
-            self._live.delete(ref, resource, deadline=run.deadline)
-        result = self._apply_one(obj, run, hook=True)
-        try:
-            self._waiter.wait([ref], self._remaining(run))
-        except DeployError as exc:
-            if ordering.HOOK_FAILED in hook.delete_policies:
-                self._live.delete(ref, resource, deadline=run.deadline)
-            raise DeployError(f"app {run.app}: hook {ref} failed: {exc}") from exc
-        if ordering.HOOK_SUCCEEDED in hook.delete_policies:
-            self._live.delete(ref, resource, deadline=run.deadline)
-        return result
+        def wait(obj: dict[str, Any]) -> None:
+            ref = ObjectRef.of(obj)
+            if helm_hooks.needs_wait(ref):
+                self._waiter.wait([ref], run.timeout, rule=hook_finished)
+
+        return HookActions(
+            app=run.app,
+            dry_run=run.dry_run,
+            apply=lambda obj: self._apply_one(obj, run, hook=True),
+            delete=delete,
+            wait=wait,
+        )
 
 
 def _order(obj: dict[str, Any]) -> tuple[int, str, str, str, str]:

@@ -59,7 +59,9 @@ def _roll_back(
         return f"rolled back to helm revision {old.helm.revision}"
     objects = load_objects(backend.load_snapshot(session.cluster_name, old.snapshot))
     previous = sorted({*from_state_refs(old.inventory), *partial}, key=ObjectRef.key)
-    session.applier.apply_app(name, objects, previous, namespace=session.namespace(name))
+    session.applier.apply_app(
+        name, objects, previous, namespace=session.namespace(name), event="rollback"
+    )
     return f"rolled back to r{old.revision}"
 
 

@@ -23,12 +23,14 @@ from sbkube_ci.deploy.commands import CommandRunner
 from sbkube_ci.deploy.helm_release import HelmReleases, UpgradeRequest
 from sbkube_ci.deploy.hook_tasks import run_post, run_pre, run_tasks
 from sbkube_ci.deploy.kube_errors import UnknownKindError
+from sbkube_ci.deploy.ordering import hook_of
 from sbkube_ci.deploy.record import Deployed, from_state_refs
 from sbkube_ci.deploy.tasks import AppTask
 from sbkube_ci.errors import DeployError
 from sbkube_ci.render.build import values_path
+from sbkube_ci.render.normalize import load_objects
 from sbkube_ci.render.result import RenderedApp
-from sbkube_ci.state import AppState, HelmReleaseRef
+from sbkube_ci.state import AppState, HelmReleaseRef, StateBackend
 
 Echo = Callable[[str], None]
 
@@ -46,9 +48,22 @@ class Session:
     dry_run: bool
     mask: Callable[[str], str]
     echo: Echo
+    backend: StateBackend | None = None
 
     def namespace(self, app: str) -> str:
         return self.project.config.namespace_of(app, self.cluster)
+
+    def namespace_or_default(self, app: str) -> str:
+        """The namespace of ``app``, also once it left sbkube.yaml (then the default one)."""
+        if app in self.project.config.apps:
+            return self.namespace(app)
+        return self.cluster.namespace or self.project.config.settings.namespace
+
+    def snapshot(self, old: AppState) -> list[dict[str, Any]]:
+        """The objects ``old`` deployed (its snapshot), or none without a state backend."""
+        if self.backend is None or not old.snapshot:
+            return []
+        return load_objects(self.backend.load_snapshot(self.cluster_name, old.snapshot))
 
     def timeout(self, app: App | None) -> float:
         own = app.timeout if isinstance(app, HelmApp) else None
@@ -123,6 +138,7 @@ def _apply(session: Session, task: AppTask, app: App | None, old: AppState | Non
         dry_run=session.dry_run,
         force_conflicts=bool(getattr(app, "force_conflicts", False)),
         timeout=session.timeout(app),
+        event="install" if old is None else "upgrade",
     )
     return _deployed(task, result.inventory)
 
@@ -190,8 +206,16 @@ def remove_app(session: Session, app: str, old: AppState | None) -> None:
             app, old.helm.name, old.helm.namespace, dry_run=session.dry_run, timeout=600.0
         )
         return
+    # The chart's pre-/post-delete hooks run around the prune, from the deployed snapshot.
+    hooks = [obj for obj in session.snapshot(old) if hook_of(obj)]
     session.applier.apply_app(
-        app, [], from_state_refs(old.inventory), dry_run=session.dry_run, timeout=600.0
+        app,
+        hooks,
+        from_state_refs(old.inventory),
+        namespace=session.namespace_or_default(app),
+        dry_run=session.dry_run,
+        timeout=600.0,
+        event="delete",
     )
 
 

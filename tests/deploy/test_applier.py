@@ -253,7 +253,8 @@ def test_failed_hook_job_stops_the_deploy(
         # before-hook-creation is not set, so the failed Job is the one being waited for.
         applier.apply_app("shop", [pre], [], namespace="shop", timeout=2, wait=False)
     assert str(error.value) == (
-        "app shop: hook Job shop/migrate failed: job shop/migrate failed (BackoffLimitExceeded)"
+        "app shop: pre-install hook Job shop/migrate failed: "
+        "job shop/migrate failed (BackoffLimitExceeded)"
     )
 
 

@@ -1,4 +1,9 @@
-"""Fixtures for ``cluster`` tests: the real cluster named by SBKUBE_E2E_KUBECONFIG.
+"""Fixtures for ``cluster`` tests: a real Kubernetes API server.
+
+That is the cluster named by SBKUBE_E2E_KUBECONFIG when it is set, and otherwise the project's
+own control plane (tests/cluster/): kube-apiserver and kube-controller-manager built from the
+k8s.io/kubernetes module, Debian's etcd and podsim in place of a kubelet, started once per
+session.
 
 Every test gets its own namespace (``sbkube-e2e-<random>``), deleted afterwards, so tests can
 run against a shared cluster, in any order, and leave nothing behind.
@@ -17,14 +22,17 @@ import pytest
 from sbkube_ci.deploy.inventory import ObjectRef
 from sbkube_ci.deploy.kube import KubeClient
 from sbkube_ci.deploy.live import LiveObjects
+from tests.cluster import controlplane
 
 
 @pytest.fixture(scope="session")
-def e2e_kubeconfig() -> Path:
+def e2e_kubeconfig() -> Iterator[Path]:
     value = os.environ.get("SBKUBE_E2E_KUBECONFIG", "")
-    if not value:
-        pytest.skip("set SBKUBE_E2E_KUBECONFIG to run tests on a real cluster")
-    return Path(value)
+    if value:
+        yield Path(value)
+        return
+    with controlplane.running() as plane:
+        yield plane.kubeconfig
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ passes it back as ``previous_inventory`` so objects that left the manifests are 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,10 +26,12 @@ from sbkube_ci.deploy.inventory import (
 from sbkube_ci.deploy.kube import KubeClient
 from sbkube_ci.deploy.kube_errors import UnknownKindError, errors_as_deploy_error
 from sbkube_ci.deploy.live import LiveObjects
+from sbkube_ci.deploy.namespaces import Namespaces
 from sbkube_ci.deploy.objects import crd_scopes, labelled_objects
 from sbkube_ci.deploy.prune import prune
 from sbkube_ci.deploy.readiness import ReadinessWaiter, hook_finished
 from sbkube_ci.errors import DeployError
+from sbkube_ci.kinds import CLUSTER_SCOPED_KINDS
 
 __all__ = [
     "APP_LABEL",
@@ -69,6 +71,7 @@ class _Run:
     deadline: float
     event: HookEvent
     crd_scopes: dict[tuple[str, str], bool]
+    keep_namespaces: Collection[str] = ()
     pending_namespaces: set[str] = field(default_factory=set)
     results: list[ObjectResult] = field(default_factory=list)
 
@@ -103,6 +106,7 @@ class Applier:
         self._field_manager = field_manager
         self._waiter = waiter or ReadinessWaiter(client)
         self._clock = clock
+        self.namespaces = Namespaces(self._live, cluster=cluster)
 
     def apply_app(
         self,
@@ -116,6 +120,7 @@ class Applier:
         timeout: float = 300.0,
         wait: bool = True,
         event: HookEvent | None = None,
+        keep_namespaces: Collection[str] = (),
     ) -> ApplyResult:
         """Apply ``objects`` of ``app``, run its hooks, wait for readiness, prune the rest.
 
@@ -124,7 +129,8 @@ class Applier:
         happen. ``timeout`` bounds the CRD and readiness waits together, and each hook's wait
         (as helm's ``--timeout`` does). ``event`` picks the helm hooks that run around the
         apply (``pre-``/``post-install`` ...); by default install without a previous
-        inventory, else upgrade.
+        inventory, else upgrade. A missing ``namespace`` is created first (see
+        ``namespaces``); prune keeps namespaces in ``keep_namespaces`` (other apps use them).
         """
         labelled = labelled_objects(objects, app=app, cluster=self._cluster)
         run = _Run(
@@ -136,6 +142,7 @@ class Applier:
             deadline=self._clock() + timeout,
             event=event or ("upgrade" if previous_inventory else "install"),
             crd_scopes=crd_scopes(labelled),
+            keep_namespaces=keep_namespaces,
         )
         try:
             self._run_phases(labelled, previous_inventory, run, wait=wait)
@@ -151,6 +158,10 @@ class Applier:
         *,
         wait: bool,
     ) -> None:
+        if _uses_namespace(objects, run) and not _defines_namespace(objects, run.namespace):
+            created = self.namespaces.ensure(run.app, run.namespace, dry_run=run.dry_run)
+            if created is not None:
+                run.results.append(created)
         hooks = [o for o in objects if ordering.hook_of(o)]
         main = sorted((o for o in objects if not ordering.hook_of(o)), key=_order)
         self._apply_all([o for o in main if o["kind"] in ordering.FOUNDATION_KINDS], run)
@@ -169,6 +180,7 @@ class Applier:
             app=run.app,
             dry_run=run.dry_run,
             deadline=run.deadline,
+            protected_namespaces=_protected_namespaces(objects, run),
         )
         run.results += helm_hooks.run_event(f"post-{run.event}", hooks, actions)
 
@@ -198,10 +210,15 @@ class Applier:
 
     def _apply_one(self, obj: dict[str, Any], run: _Run, *, hook: bool = False) -> ObjectResult:
         ref, resource = self._target(obj, run)
-        if resource is None or (ref.namespace in run.pending_namespaces):
+        pending = ref.namespace in run.pending_namespaces or (
+            run.dry_run and self.namespaces.pending(ref.namespace)
+        )
+        if resource is None or pending:
             note = "not validated by the server: its namespace or CRD is created by this deploy"
             return ObjectResult(ref, Action.CREATED, hook, note)
         live = self._live.get(ref, resource)
+        if live is not None and ref.kind == "Namespace":
+            self.namespaces.exists(ref.name)
         operation = self._live.operation("patch", ref, resource)
         with errors_as_deploy_error(operation):
             answer = self._client.dynamic.server_side_apply(
@@ -216,6 +233,7 @@ class Applier:
         if live is None:
             if run.dry_run and ref.kind == "Namespace":
                 run.pending_namespaces.add(ref.name)
+                self.namespaces.add_pending(ref.name)
             return ObjectResult(ref, Action.CREATED, hook)
         unchanged = _comparable(live) == _comparable(answer)
         return ObjectResult(ref, Action.UNCHANGED if unchanged else Action.CONFIGURED, hook)
@@ -251,6 +269,31 @@ class Applier:
             delete=delete,
             wait=wait,
         )
+
+
+def _namespace_of(obj: dict[str, Any], run: _Run) -> str | None:
+    """Where a namespaced object goes (its own or the app's namespace); None: cluster-scoped."""
+    kind = obj.get("kind", "")
+    scope = run.crd_scopes.get((obj.get("apiVersion", ""), kind))
+    if kind in CLUSTER_SCOPED_KINDS or scope is False:
+        return None
+    return (obj.get("metadata") or {}).get("namespace") or run.namespace
+
+
+def _uses_namespace(objects: Sequence[dict[str, Any]], run: _Run) -> bool:
+    return any(_namespace_of(obj, run) == run.namespace for obj in objects)
+
+
+def _defines_namespace(objects: Sequence[dict[str, Any]], name: str) -> bool:
+    return any(
+        obj.get("kind") == "Namespace" and obj["metadata"].get("name") == name for obj in objects
+    )
+
+
+def _protected_namespaces(objects: Sequence[dict[str, Any]], run: _Run) -> set[str]:
+    """Namespaces prune keeps: those this apply still puts objects in, and other apps' ones."""
+    used = {ns for obj in objects if (ns := _namespace_of(obj, run))}
+    return used | set(run.keep_namespaces)
 
 
 def _order(obj: dict[str, Any]) -> tuple[int, str, str, str, str]:

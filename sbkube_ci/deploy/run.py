@@ -150,6 +150,7 @@ def _locked_run(
         connect_timeout=options.connect_timeout,
     ) as connection:
         session = _session(project, connection, options, backend)
+        session.state = state
         record = backend.new_record("deploy", job.name, commit=options.commit)
         recorder = Recorder(backend, job.name, record, state.revision, held)
         _run_apps(session, state, recorder, options, progress)

@@ -17,7 +17,7 @@ from sbkube_ci.config.apps import ActionApp, App, ExecApp, HelmApp, HookApp
 from sbkube_ci.config.loader import Project
 from sbkube_ci.config.sections import Cluster
 from sbkube_ci.deploy.actions import run_actions
-from sbkube_ci.deploy.applier import Applier, ObjectRef
+from sbkube_ci.deploy.applier import Action, Applier, ObjectRef
 from sbkube_ci.deploy.clusters import ClusterConnection
 from sbkube_ci.deploy.commands import CommandRunner
 from sbkube_ci.deploy.helm_release import HelmReleases, UpgradeRequest
@@ -30,7 +30,7 @@ from sbkube_ci.errors import DeployError
 from sbkube_ci.render.build import values_path
 from sbkube_ci.render.normalize import load_objects
 from sbkube_ci.render.result import RenderedApp
-from sbkube_ci.state import AppState, HelmReleaseRef, StateBackend
+from sbkube_ci.state import AppState, HelmReleaseRef, StateBackend, StateDocument
 
 Echo = Callable[[str], None]
 
@@ -49,6 +49,7 @@ class Session:
     mask: Callable[[str], str]
     echo: Echo
     backend: StateBackend | None = None
+    state: StateDocument | None = None
 
     def namespace(self, app: str) -> str:
         return self.project.config.namespace_of(app, self.cluster)
@@ -58,6 +59,18 @@ class Session:
         if app in self.project.config.apps:
             return self.namespace(app)
         return self.cluster.namespace or self.project.config.settings.namespace
+
+    def other_namespaces(self, app: str) -> frozenset[str]:
+        """Namespaces other apps of this cluster deploy into: prune must not delete them."""
+        config = self.project.config
+        used = {
+            config.namespace_of(name, self.cluster) for name in config.enabled_apps() if name != app
+        }
+        if self.state is not None:
+            for name, recorded in self.state.apps.items():
+                if name != app:
+                    used.update(ref.namespace for ref in recorded.inventory if ref.namespace)
+        return frozenset(used)
 
     def snapshot(self, old: AppState) -> list[dict[str, Any]]:
         """The objects ``old`` deployed (its snapshot), or none without a state backend."""
@@ -139,6 +152,7 @@ def _apply(session: Session, task: AppTask, app: App | None, old: AppState | Non
         force_conflicts=bool(getattr(app, "force_conflicts", False)),
         timeout=session.timeout(app),
         event="install" if old is None else "upgrade",
+        keep_namespaces=session.other_namespaces(task.name),
     )
     return _deployed(task, result.inventory)
 
@@ -187,13 +201,26 @@ def _helm(session: Session, task: AppTask) -> Deployed:
         task=task,
         dry_run=session.dry_run,
     )
-    session.helm.upgrade(request)
+    created = session.applier.namespaces.ensure(
+        task.name, request.namespace, dry_run=session.dry_run
+    )
     revision = None
+    if session.dry_run and created is not None and created.action is Action.CREATED:
+        # helm's server dry run would fail on the missing namespace; the deploy creates it.
+        what = f"{session.cluster_name}/{task.name}"
+        session.echo(
+            f"{what}: dry run: namespace {request.namespace} is created by this deploy; "
+            "helm's server-side dry run needs it, so it is skipped"
+        )
+    else:
+        session.helm.upgrade(request)
     if not session.dry_run:
         history = session.helm.history(task.name, request.release, request.namespace)
         revision = history[-1].revision if history else None
     release = HelmReleaseRef(name=request.release, namespace=request.namespace, revision=revision)
     refs = _refs(session, rendered_of(task).objects, request.namespace)
+    if created is not None:  # the namespace sbkube-ci created for the release is recorded
+        refs = sorted({*refs, created.ref}, key=ObjectRef.key)
     return _deployed(task, refs, helm=release)
 
 
@@ -204,6 +231,17 @@ def remove_app(session: Session, app: str, old: AppState | None) -> None:
     if old.helm is not None:
         session.helm.uninstall(
             app, old.helm.name, old.helm.namespace, dry_run=session.dry_run, timeout=600.0
+        )
+        # The release is gone; a namespace sbkube-ci created for it goes too, if unused.
+        namespaces = [ref for ref in from_state_refs(old.inventory) if ref.kind == "Namespace"]
+        session.applier.apply_app(
+            app,
+            [],
+            namespaces,
+            dry_run=session.dry_run,
+            timeout=600.0,
+            event="delete",
+            keep_namespaces=session.other_namespaces(app),
         )
         return
     # The chart's pre-/post-delete hooks run around the prune, from the deployed snapshot.
@@ -216,6 +254,7 @@ def remove_app(session: Session, app: str, old: AppState | None) -> None:
         dry_run=session.dry_run,
         timeout=600.0,
         event="delete",
+        keep_namespaces=session.other_namespaces(app),
     )
 
 

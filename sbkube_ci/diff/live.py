@@ -38,8 +38,14 @@ def live_entries(
     cluster_config = config.effective_clusters()[cluster]
     rendered = render.for_cluster(cluster)
     result: Entries = dict(entries)
+    created = {config.namespace_of(app, cluster_config) for app in rendered} | {
+        obj["metadata"]["name"]
+        for app in rendered.values()
+        for obj in app.objects
+        if obj.get("kind") == "Namespace"
+    }
     with connect(cluster, cluster_config, config.settings, base_dir=project.base_dir) as conn:
-        previewer = Previewer(conn.client, cluster=cluster)
+        previewer = Previewer(conn.client, cluster=cluster, created_namespaces=created)
         for app, (new, old) in entries.items():
             if new is None or new.error or app not in rendered:
                 continue

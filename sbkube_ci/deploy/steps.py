@@ -281,9 +281,14 @@ def rendered_of(task: AppTask) -> RenderedApp:
 
 
 def _refs(session: Session, objects: Sequence[dict[str, Any]], namespace: str) -> list[ObjectRef]:
-    """The inventory of a helm release: its rendered objects, namespaced as the server says."""
+    """The inventory of a helm release: its rendered objects, namespaced as the server says.
+
+    Hooks are not the release's objects (helm creates and deletes them per event).
+    """
     refs = []
     for obj in objects:
+        if hook_of(obj):
+            continue
         ref = ObjectRef.of(obj)
         try:
             namespaced = bool(

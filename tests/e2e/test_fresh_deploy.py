@@ -18,11 +18,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from sbkube_ci import _proc
 from sbkube_ci.cli import cli
 from sbkube_ci.deploy.kube import KubeClient
 from sbkube_ci.deploy.live import LiveObjects
 from tests.deploy.charts import copy_chart
-from tests.deploy.project import DeployProject
+from tests.deploy.project import DeployProject, kube_apply
 from tests.e2e.conftest import unique
 
 pytestmark = pytest.mark.cluster
@@ -105,3 +106,86 @@ def test_fresh_namespace_deploy_with_hook_accounts_redeploy_status_and_rollback(
     code, output = _cli(project, "status", "--format", "json")
     assert code == 0, output
     assert json.loads(output)[0]["has_drift"] is False
+
+
+@pytest.mark.parametrize("mode", ["apply", "helm"])
+def test_drift_is_reported_with_its_fix_and_repaired_by_force(
+    mode: str, kube: KubeClient, fresh_namespace: str, e2e_kubeconfig: Path, tmp_path: Path
+) -> None:
+    project = _project(tmp_path, e2e_kubeconfig, fresh_namespace, mode)
+    code, output = _cli(project, "deploy")
+    assert code == 0, output
+    edited = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "certs", "namespace": fresh_namespace},
+        "spec": {"template": {"spec": {"containers": [{"name": "cert-manager-controller",
+                                                       "image": "example.com/hotfix:1"}]}}},
+    }  # fmt: skip
+    kube_apply(e2e_kubeconfig, edited, manager="kubectl-edit")
+    kube.resource("v1", "ServiceAccount").delete(name="certs", namespace=fresh_namespace)
+
+    code, output = _cli(project, "status")
+    assert code == 2, output
+    assert "missing ServiceAccount" in output
+    assert "example.com/hotfix:1" in output
+    assert "fix: `sbkube-ci deploy --force --cluster e2e --app certs`" in output
+    code, output = _cli(project, "deploy")  # the render did not change: nothing to do
+    assert code == 0, output
+    assert _container_image(kube, fresh_namespace) == "example.com/hotfix:1"
+
+    code, output = _cli(project, "deploy", "--force")
+
+    assert code == 0, output
+    assert _container_image(kube, fresh_namespace).endswith("cert-manager-controller:v1.16.1")
+    assert _get(kube, "v1", "ServiceAccount", fresh_namespace, "certs") is not None
+    code, output = _cli(project, "status")
+    assert code == 0, output
+
+
+def _container_image(kube: KubeClient, namespace: str) -> str:
+    live = _get(kube, "apps/v1", "Deployment", namespace, "certs")
+    return str(live["spec"]["template"]["spec"]["containers"][0]["image"])
+
+
+def _helm_history(kubeconfig: Path, namespace: str) -> list[Any]:
+    argv = ["helm", "history", "certs", "-n", namespace, "-o", "json", "--kubeconfig"]
+    result = _proc.run([*argv, str(kubeconfig)], timeout=60, ok_codes=range(256))
+    return json.loads(result.stdout) if result.returncode == 0 else []
+
+
+def test_switching_deploy_mode_adopts_the_live_objects(
+    kube: KubeClient, fresh_namespace: str, e2e_kubeconfig: Path, tmp_path: Path
+) -> None:
+    project = _project(tmp_path, e2e_kubeconfig, fresh_namespace, "helm")
+    code, output = _cli(project, "deploy")
+    assert code == 0, output
+    uid = _get(kube, "apps/v1", "Deployment", fresh_namespace, "certs")["metadata"]["uid"]
+    assert len(_helm_history(e2e_kubeconfig, fresh_namespace)) == 1
+
+    project.apps["certs"]["deploy_mode"] = "apply"
+    code, output = _cli(project, "plan")
+    assert code == 2, output
+    assert "deploy_mode helm -> apply" in output
+    code, output = _cli(project, "deploy")
+
+    assert code == 0, output
+    live = _get(kube, "apps/v1", "Deployment", fresh_namespace, "certs")
+    assert live["metadata"]["uid"] == uid  # adopted, not recreated
+    assert live["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "sbkube-ci"
+    assert _helm_history(e2e_kubeconfig, fresh_namespace) == []  # helm lets go of them
+    assert _cli(project, "status")[0] == 0
+
+    project.apps["certs"]["deploy_mode"] = "helm"
+    code, output = _cli(project, "deploy")
+
+    assert code == 0, output
+    live = _get(kube, "apps/v1", "Deployment", fresh_namespace, "certs")
+    assert live["metadata"]["uid"] == uid
+    assert live["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "Helm"
+    assert live["metadata"]["annotations"]["meta.helm.sh/release-name"] == "certs"
+    assert [entry["status"] for entry in _helm_history(e2e_kubeconfig, fresh_namespace)] == [
+        "deployed"
+    ]
+    code, output = _cli(project, "status")
+    assert code == 0, output

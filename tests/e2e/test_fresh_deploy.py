@@ -189,3 +189,25 @@ def test_switching_deploy_mode_adopts_the_live_objects(
     ]
     code, output = _cli(project, "status")
     assert code == 0, output
+
+
+def test_live_plan_of_a_helm_release_diffs_as_helm_would_upgrade(
+    kube: KubeClient, fresh_namespace: str, e2e_kubeconfig: Path, tmp_path: Path
+) -> None:
+    project = _project(tmp_path, e2e_kubeconfig, fresh_namespace, "helm")
+    code, output = _cli(project, "plan", "--live")  # nothing installed, no namespace yet
+    assert code == 2, output
+    code, output = _cli(project, "deploy")
+    assert code == 0, output
+
+    code, output = _cli(project, "plan", "--live", "--format", "json")
+
+    assert code == 0, output  # the release's manifest is what an upgrade would install
+    project.apps["certs"]["set_values"]["image"] = "quay.io/jetstack/cert-manager-controller:v2"
+    code, output = _cli(project, "plan", "--live", "--format", "json")
+    assert code == 2, output
+    [app] = json.loads(output)["clusters"][0]["apps"]
+    assert app["error"] is None  # no field-manager conflict with helm
+    [change] = [o for o in app["objects"] if o["action"] != "unchanged"]
+    assert (change["kind"], change["name"], change["action"]) == ("Deployment", "certs", "update")
+    assert "+        image: quay.io/jetstack/cert-manager-controller:v2" in change["diff"]

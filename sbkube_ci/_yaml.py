@@ -10,7 +10,8 @@ Mapping keys are always strings (the text of the key): configuration keys, app n
 value keys are strings, and YAML 1.1 would otherwise turn ``on:`` or ``yes:`` into ``True``.
 
 Scalars are typed as Kubernetes reads them (sigs.k8s.io/yaml over go-yaml v2, YAML 1.1):
-booleans, numbers and octal ``0755`` as PyYAML does, but a bare ``=`` (the YAML 1.1 ``value``
+booleans (``y``/``n`` too, as go-yaml reads them), numbers and octal ``0755`` as PyYAML
+does, but a bare ``=`` (the YAML 1.1 ``value``
 type, in CRD enums such as kube-prometheus-stack's ``matchType``) is the string ``=``,
 timestamps stay strings, ``1:30`` is a string (go-yaml has no base-60 numbers) and ``!!binary``
 is the decoded text. ``KubeLoader`` applies the same rules to whole streams.
@@ -21,11 +22,12 @@ from __future__ import annotations
 import base64
 import binascii
 import gc
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -67,8 +69,23 @@ def _binary(loader: yaml.BaseLoader, node: yaml.Node) -> str:
         return text
 
 
+_GO_BOOLS = {"y": True, "n": False}
+_GO_BOOL = re.compile(r"^(?:y|Y|n|N)$")
+
+
+def _bool(loader: yaml.SafeLoader, node: yaml.Node) -> bool:
+    """YAML 1.1 booleans as go-yaml v2 reads them: PyYAML's, plus ``y`` and ``n``."""
+    text = str(node.value).lower()
+    if text in _GO_BOOLS:
+        return _GO_BOOLS[text]
+    # The resolver tags only scalars as bool.
+    return bool(yaml.SafeLoader.construct_yaml_bool(loader, cast("yaml.ScalarNode", node)))
+
+
 def _kube_types(loader: type[yaml.SafeLoader]) -> type[yaml.SafeLoader]:
     """``loader`` with the scalar types of go-yaml v2 where they differ from PyYAML's."""
+    loader.add_implicit_resolver("tag:yaml.org,2002:bool", _GO_BOOL, list("yYnN"))
+    loader.add_constructor("tag:yaml.org,2002:bool", _bool)
     for tag in ("value", "timestamp"):
         loader.add_constructor(f"tag:yaml.org,2002:{tag}", _as_text)
     loader.add_constructor("tag:yaml.org,2002:binary", _binary)
@@ -166,7 +183,7 @@ def read_text(text: str, name: str) -> Document:
     with _no_gc_pauses():
         try:
             _check_value_count(text, name)
-            node = yaml.compose(text, Loader=_Loader)
+            node = yaml.compose(text, Loader=KubeLoader)
         except yaml.YAMLError as exc:
             raise YamlError(_syntax_message(name, exc, text)) from exc
         if node is None:
@@ -193,7 +210,7 @@ def _check_value_count(text: str, name: str) -> None:
     if bound <= MAX_VALUES:
         return
     count = 0
-    for event in yaml.parse(text, Loader=_Loader):
+    for event in yaml.parse(text, Loader=KubeLoader):
         if isinstance(event, yaml.NodeEvent):
             count += 1
             if count > MAX_VALUES:
@@ -227,7 +244,7 @@ def load_all_documents(text: str, name: str) -> Iterator[Any]:
     if len(text) > MAX_BYTES or len(text.encode("utf-8", errors="replace")) > MAX_BYTES:
         raise YamlError(_too_large(name))
     try:
-        for node in yaml.compose_all(text, Loader=_Loader):
+        for node in yaml.compose_all(text, Loader=KubeLoader):
             data = _Converter(Document({}, name)).convert(node, ()) if node is not None else None
             if data is not None:  # `---` with nothing after it is not an object
                 yield data

@@ -238,6 +238,9 @@ binary: !!binary aGVsbG8=
 binary_not_text: !!binary //79
 float: 1.5
 bool: yes
+go_bool: y
+go_bool_no: N
+quoted_y: 'y'
 int: 12
 null_value: ~
 """
@@ -254,6 +257,9 @@ KUBE_EXPECTED = {
     "binary_not_text": "//79",
     "float": 1.5,
     "bool": True,
+    "go_bool": True,
+    "go_bool_no": False,
+    "quoted_y": "y",
     "int": 12,
     "null_value": None,
 }

@@ -1,9 +1,9 @@
 """Helm hooks in apply mode, run as helm runs them (order, events, delete policies, waits).
 
 The charts are the corpus shapes (tests/data/charts) rendered by the real ``helm template``;
-the order helm executes them in is helm's ``hookByWeight`` (weight, kind in install order,
-unknown kinds last by kind, then name). tests/e2e/test_hooks_real.py compares the order with
-a real ``helm install`` on the real API server.
+the order helm executes them in is helm's ``hookByWeight``: helm 3 by weight, name, then kind,
+helm 4 by weight, kind, then name. tests/e2e/test_hook_order.py compares the order with a real
+``helm install`` on the real API server.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 
 from sbkube_ci import _proc
 from sbkube_ci.deploy.applier import Applier, ApplyResult
-from sbkube_ci.deploy.helm_hooks import event_hooks, hook_sort_key
+from sbkube_ci.deploy.helm_hooks import event_hooks, helm_major, hook_sort_key
 from sbkube_ci.deploy.kube import KubeClient
 from sbkube_ci.deploy.readiness import ReadinessWaiter
 from sbkube_ci.errors import DeployError
@@ -51,37 +51,55 @@ def hook(kind: str, name: str, events: str, weight: int = 0, policy: str = "") -
 
 
 @pytest.mark.parametrize(
-    ("hooks", "expected"),
+    ("hooks", "helm3", "helm4"),
     [
-        # weight first, whatever the kind
-        ([("Job", "a", 1), ("ServiceAccount", "b", -5)], ["ServiceAccount/b", "Job/a"]),
-        # equal weight: helm's install order of kinds, not the name
+        # weight first, whatever the kind or name
+        (
+            [("Job", "a", 1), ("ServiceAccount", "b", -5)],
+            ["ServiceAccount/b", "Job/a"],
+            ["ServiceAccount/b", "Job/a"],
+        ),
+        # equal weight: helm 3 goes by name (its docs say kind; the binary does not), helm 4
+        # by kind in install order
         (
             [("Job", "a", 0), ("RoleBinding", "b", 0), ("Role", "c", 0), ("Secret", "d", 0)],
+            ["Job/a", "RoleBinding/b", "Role/c", "Secret/d"],
             ["Secret/d", "Role/c", "RoleBinding/b", "Job/a"],
         ),
-        # equal weight and kind: the name
-        ([("ConfigMap", "b", 0), ("ConfigMap", "a", 0)], ["ConfigMap/a", "ConfigMap/b"]),
-        # unknown kinds after known ones, among themselves by kind, then name
+        # equal weight and name: kind in install order for both
         (
-            [("Widget", "a", 0), ("Gadget", "z", 0), ("Gadget", "b", 0), ("Job", "j", 0)],
-            ["Job/j", "Gadget/b", "Gadget/z", "Widget/a"],
+            [("RoleBinding", "x", 0), ("Role", "x", 0), ("ServiceAccount", "x", 0)],
+            ["ServiceAccount/x", "Role/x", "RoleBinding/x"],
+            ["ServiceAccount/x", "Role/x", "RoleBinding/x"],
         ),
-        # PriorityClass precedes Namespace in helm's order (unlike the deploy's own order)
-        ([("Namespace", "n", 0), ("PriorityClass", "p", 0)], ["PriorityClass/p", "Namespace/n"]),
-        # webhook configurations are known kinds (helm 3.16+), so before custom kinds
+        # unknown kinds after known ones, among themselves by kind
         (
-            [("Widget", "w", 0), ("ValidatingWebhookConfiguration", "v", 0)],
-            ["ValidatingWebhookConfiguration/v", "Widget/w"],
+            [("Widget", "a", 0), ("Gadget", "a", 0), ("Job", "a", 0)],
+            ["Job/a", "Gadget/a", "Widget/a"],
+            ["Job/a", "Gadget/a", "Widget/a"],
+        ),
+        # PriorityClass precedes Namespace in helm's order (unlike the deploy's own order);
+        # webhook configurations are known kinds, before custom ones
+        (
+            [("Namespace", "n", 0), ("PriorityClass", "n", 0), ("Widget", "n", 0),
+             ("ValidatingWebhookConfiguration", "n", 0)],
+            ["PriorityClass/n", "Namespace/n", "ValidatingWebhookConfiguration/n", "Widget/n"],
+            ["PriorityClass/n", "Namespace/n", "ValidatingWebhookConfiguration/n", "Widget/n"],
         ),
     ],
-)
+)  # fmt: skip
 def test_hooks_sort_as_helms_hook_by_weight(
-    hooks: list[tuple[str, str, int]], expected: list[str]
+    hooks: list[tuple[str, str, int]], helm3: list[str], helm4: list[str]
 ) -> None:
     objects = [hook(kind, name, "pre-install", weight) for kind, name, weight in hooks]
-    ordered = sorted(objects, key=hook_sort_key)
-    assert [f"{o['kind']}/{o['metadata']['name']}" for o in ordered] == expected
+    for major, expected in ((3, helm3), (4, helm4)):
+        keyed = sorted((hook_sort_key(o, major), i) for i, o in enumerate(objects))
+        ordered = [objects[i] for _, i in keyed]
+        assert [f"{o['kind']}/{o['metadata']['name']}" for o in ordered] == expected
+
+
+def test_helm_major_of_a_version_string() -> None:
+    assert [helm_major(v) for v in ("v3.18.0+gcc58e3f", "v4.0.1", "", "dev")] == [3, 4, 3, 3]
 
 
 def _names(pairs: list[tuple[Any, dict[str, Any]]]) -> list[str]:
@@ -90,12 +108,12 @@ def _names(pairs: list[tuple[Any, dict[str, Any]]]) -> list[str]:
 
 def test_events_of_helm_rendered_charts() -> None:
     nginx = helm_template("ingress-nginx")
-    rbac = [
+    rbac = [  # helm 3: by name, then kind for equal names
         "ServiceAccount/r-ingress-nginx-admission",
-        "ClusterRole/r-ingress-nginx-admission-shop",
-        "ClusterRoleBinding/r-ingress-nginx-admission-shop",
         "Role/r-ingress-nginx-admission",
         "RoleBinding/r-ingress-nginx-admission",
+        "ClusterRole/r-ingress-nginx-admission-shop",
+        "ClusterRoleBinding/r-ingress-nginx-admission-shop",
     ]
     assert _names(event_hooks(nginx, "pre-install")) == [
         *rbac,

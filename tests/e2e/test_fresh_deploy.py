@@ -211,3 +211,38 @@ def test_live_plan_of_a_helm_release_diffs_as_helm_would_upgrade(
     [change] = [o for o in app["objects"] if o["action"] != "unchanged"]
     assert (change["kind"], change["name"], change["action"]) == ("Deployment", "certs", "update")
     assert "+        image: quay.io/jetstack/cert-manager-controller:v2" in change["diff"]
+
+
+def test_ingress_nginx_admission_hooks_in_apply_mode_then_removal(
+    kube: KubeClient, fresh_namespace: str, e2e_kubeconfig: Path, tmp_path: Path
+) -> None:
+    project = DeployProject(tmp_path, {"e2e": e2e_kubeconfig})
+    project.settings["namespace"] = fresh_namespace
+    release = unique("nginx")
+    project.apps["ingress"] = {
+        "type": "helm",
+        "chart": copy_chart("ingress-nginx", tmp_path),
+        "deploy_mode": "apply",
+        "release_name": release,
+        "timeout": "120s",
+    }
+    project.apps["keep"] = {"type": "yaml", "manifests": ["keep.yaml"]}
+    (tmp_path / "keep.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: keep}\n")
+
+    for _ in range(2):  # install, then upgrade: pre- and post- hooks of both events
+        code, output = _cli(project, "deploy", "--force")
+        assert code == 0, output
+    admission = f"{release}-ingress-nginx-admission"
+    assert _get(kube, "v1", "ServiceAccount", fresh_namespace, admission) is None
+    webhook = _get(kube, "admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration",
+                   "", admission)  # fmt: skip
+    assert webhook is not None
+
+    del project.apps["ingress"]
+    code, output = _cli(project, "deploy")
+
+    assert code == 0, output
+    assert _get(kube, "admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration",
+                "", admission) is None  # fmt: skip
+    assert _get(kube, "networking.k8s.io/v1", "IngressClass", "", f"{release}-nginx") is None
+    assert _get(kube, "v1", "ConfigMap", fresh_namespace, "keep") is not None  # namespace kept

@@ -116,7 +116,13 @@ class Previewer:
         for obj in sorted(labelled, key=lambda o: ObjectRef.of(o).key()):
             preview.items.append(self._preview_one(obj, run))
         rendered = {item.ref for item in preview.items}
-        gone = [ref for ref in previous_inventory if ref not in rendered]
+        # The app's namespace stays while the deploy puts objects in it (as prune keeps it).
+        used = {item.ref.namespace for item in preview.items if item.ref.namespace}
+        gone = [
+            ref
+            for ref in previous_inventory
+            if ref not in rendered and not (ref.kind == "Namespace" and ref.name in used)
+        ]
         for ref in sorted(gone, key=ObjectRef.key):
             item = self._pruned(ref, app)
             if item is not None:

@@ -10,13 +10,14 @@ reached, every app says so in its own line instead of the whole plan failing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from sbkube_ci.config.apps import HelmApp
 from sbkube_ci.config.loader import Project
 from sbkube_ci.deploy.inventory import ObjectRef
+from sbkube_ci.deploy.ordering import hook_of
 from sbkube_ci.diff.engine import AppRender, AppSnapshot
 from sbkube_ci.errors import SbkubeError
 from sbkube_ci.render import RenderResult
@@ -24,7 +25,7 @@ from sbkube_ci.state.models import StateDocument
 
 if TYPE_CHECKING:
     from sbkube_ci.deploy.clusters import ClusterConnection
-    from sbkube_ci.deploy.preview import Previewer
+    from sbkube_ci.deploy.preview import Previewer, PreviewItem
 
 Entries = dict[str, tuple[AppRender | None, AppSnapshot | None]]
 
@@ -66,6 +67,39 @@ def live_entries(
                 )
                 result[app] = (replace(new, error=message) if new else None, old)
     return result
+
+
+def _unchanged_hooks(
+    items: Sequence[PreviewItem], rendered: Sequence[dict[str, Any]], old: AppSnapshot | None
+) -> list[tuple[dict[str, Any] | None, dict[str, Any] | None]]:
+    """(live, desired) per object; a helm hook rendered as it was deployed is unchanged.
+
+    Hooks are created, run and often deleted (``hook-succeeded``) by every deploy, so the
+    cluster cannot say whether one changed; the deployed snapshot can.
+    """
+    before = {_identity(obj): obj for obj in _deployed_objects(old)}
+    now = {_identity(obj): obj for obj in rendered}
+    pairs = []
+    for item in items:
+        key = (item.ref.api_version, item.ref.kind, item.ref.namespace, item.ref.name)
+        if hook_of(now.get(key) or {}) and key in before and before[key] == now[key]:
+            pairs.append((item.desired, item.desired))
+        else:
+            pairs.append((item.live, item.desired))
+    return pairs
+
+
+def _deployed_objects(old: AppSnapshot | None) -> Sequence[dict[str, Any]]:
+    if old is None:
+        return ()
+    source = old.objects
+    return source() if callable(source) else source
+
+
+def _identity(obj: dict[str, Any]) -> tuple[str, str, str | None, str]:
+    metadata = obj.get("metadata") or {}
+    return (obj.get("apiVersion", ""), obj.get("kind", ""), metadata.get("namespace"),
+            metadata.get("name", ""))  # fmt: skip
 
 
 def _created(project: Project, cluster: str, render: RenderResult) -> set[str]:
@@ -127,7 +161,7 @@ class _LiveRun:
             namespace=config.namespace_of(app, cluster_config),
             force_conflicts=bool(getattr(configured, "force_conflicts", False)),
         )
-        pairs = preview.pairs()
+        pairs = _unchanged_hooks(preview.items, rendered.objects, old)
         live: list[dict[str, Any]] = [obj for obj, _ in pairs if obj is not None]
         desired: list[dict[str, Any]] = [obj for _, obj in pairs if obj is not None]
         new_side = replace(new, objects=desired)

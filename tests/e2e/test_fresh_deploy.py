@@ -24,7 +24,7 @@ from sbkube_ci.deploy.kube import KubeClient
 from sbkube_ci.deploy.live import LiveObjects
 from tests.deploy.charts import copy_chart
 from tests.deploy.project import DeployProject, kube_apply
-from tests.e2e.conftest import unique
+from tests.e2e.conftest import delete_and_wait, unique
 
 pytestmark = pytest.mark.cluster
 
@@ -246,3 +246,48 @@ def test_ingress_nginx_admission_hooks_in_apply_mode_then_removal(
                 "", admission) is None  # fmt: skip
     assert _get(kube, "networking.k8s.io/v1", "IngressClass", "", f"{release}-nginx") is None
     assert _get(kube, "v1", "ConfigMap", fresh_namespace, "keep") is not None  # namespace kept
+
+
+KPS_CRDS = ("alertmanagerconfigs.monitoring.coreos.com", "prometheuses.monitoring.coreos.com")
+
+
+@pytest.fixture
+def no_kps_crds(kube: KubeClient) -> Iterator[None]:
+    """The monitoring.coreos.com CRDs are cluster-wide: removed after the test, whatever happens."""
+    yield
+    from sbkube_ci.deploy.inventory import ObjectRef  # noqa: PLC0415
+
+    for name in KPS_CRDS:
+        ref = ObjectRef("apiextensions.k8s.io/v1", "CustomResourceDefinition", None, name)
+        if _get(kube, ref.api_version, ref.kind, "", name) is not None:
+            delete_and_wait(kube, ref)
+
+
+def test_kube_prometheus_stack_crds_with_the_value_type_and_a_huge_crd(
+    kube: KubeClient,
+    fresh_namespace: str,
+    e2e_kubeconfig: Path,
+    tmp_path: Path,
+    no_kps_crds: None,
+) -> None:
+    project = DeployProject(tmp_path, {"e2e": e2e_kubeconfig})
+    project.settings["namespace"] = fresh_namespace
+    project.apps["monitoring"] = {
+        "type": "helm",
+        "chart": copy_chart("kube-prometheus-stack", tmp_path),
+        "deploy_mode": "apply",
+        "timeout": "120s",
+    }
+
+    code, output = _cli(project, "deploy")
+
+    assert code == 0, output
+    config = _get(kube, "monitoring.coreos.com/v1alpha1", "AlertmanagerConfig", fresh_namespace,
+                  "monitoring-default")  # fmt: skip
+    assert config["spec"]["route"]["matchers"][0]["matchType"] == "="
+    huge = _get(kube, "apiextensions.k8s.io/v1", "CustomResourceDefinition", "", KPS_CRDS[1])
+    schema = huge["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+    assert len(schema["properties"]["spec"]["properties"]) == 1000
+    assert _cli(project, "status")[0] == 0
+    code, output = _cli(project, "plan", "--live")
+    assert code == 0, output

@@ -146,10 +146,13 @@ class _LiveRun:
         cluster_config = config.effective_clusters()[cluster]
         rendered = self.render.for_cluster(cluster)[app]
         configured = config.apps[app]
-        if isinstance(configured, HelmApp) and configured.deploy_mode == "helm":
+        deployed = state.apps.get(app)
+        # An app still deployed in apply mode is compared as apply mode: helm's dry run would
+        # refuse its objects (not yet adopted), and the deploy adopts them as they are.
+        applied = deployed is not None and deployed.helm is None and bool(deployed.inventory)
+        if isinstance(configured, HelmApp) and configured.deploy_mode == "helm" and not applied:
             where = (cluster, cluster_config)
             return helm_live_entry(project, where, self.connection, new, rendered)
-        deployed = state.apps.get(app)
         previous = [
             ObjectRef(ref.api_version, ref.kind, ref.namespace, ref.name)
             for ref in (deployed.inventory if deployed else [])

@@ -34,8 +34,9 @@ def helm_live_entry(
     connection: ClusterConnection,
     new: AppRender,
     rendered: RenderedApp,
-) -> tuple[AppRender, AppSnapshot]:
-    """(what the upgrade would install, what the release has now) for one helm-mode app."""
+) -> tuple[AppRender, AppSnapshot | None]:
+    """(what the upgrade would install, what the release has now) for one helm-mode app;
+    no old side when the release is not installed (the plan says create)."""
     name, config = cluster
     app = rendered.app
     request = helm_request(
@@ -53,6 +54,8 @@ def helm_live_entry(
     else:
         desired = [obj for obj in rendered.objects if not hook_of(obj)]
     new_side = replace(new, objects=desired)
+    if not installed:
+        return new_side, None
     return new_side, AppSnapshot(objects=_objects(current, request.namespace, app))
 
 

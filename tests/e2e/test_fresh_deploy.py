@@ -177,6 +177,10 @@ def test_switching_deploy_mode_adopts_the_live_objects(
     assert _cli(project, "status")[0] == 0
 
     project.apps["certs"]["deploy_mode"] = "helm"
+    code, output = _cli(project, "plan", "--live", "--format", "json")
+    assert code == 2, output  # the mode switch is an update; helm's dry run is not asked
+    [app] = json.loads(output)["clusters"][0]["apps"]
+    assert (app["action"], app["error"]) == ("update", None)
     code, output = _cli(project, "deploy")
 
     assert code == 0, output
@@ -291,3 +295,27 @@ def test_kube_prometheus_stack_crds_with_the_value_type_and_a_huge_crd(
     assert _cli(project, "status")[0] == 0
     code, output = _cli(project, "plan", "--live")
     assert code == 0, output
+
+
+def test_dry_run_and_live_plan_understand_a_namespace_another_app_creates(
+    kube: KubeClient, fresh_namespace: str, e2e_kubeconfig: Path, tmp_path: Path
+) -> None:
+    project = _project(tmp_path, e2e_kubeconfig, fresh_namespace, "helm")
+    project.apps["certs"]["depends_on"] = ["base"]
+    project.app("base", [{"apiVersion": "v1", "kind": "Namespace",
+                          "metadata": {"name": fresh_namespace}}])  # fmt: skip
+    project.app("api", [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "api"}}],
+                depends_on=["base"])  # fmt: skip
+
+    code, output = _cli(project, "deploy", "--dry-run")
+
+    assert code == 0, output
+    assert _get(kube, "v1", "Namespace", "", fresh_namespace) is None
+    code, output = _cli(project, "plan", "--live", "--format", "json")
+    assert code == 2, output
+    apps = json.loads(output)["clusters"][0]["apps"]
+    assert [(a["name"], a["action"], a["error"]) for a in apps] == [
+        ("api", "create", None),
+        ("base", "create", None),
+        ("certs", "create", None),
+    ]

@@ -11,10 +11,10 @@ value keys are strings, and YAML 1.1 would otherwise turn ``on:`` or ``yes:`` in
 
 Scalars are typed as Kubernetes reads them (sigs.k8s.io/yaml over go-yaml v2, YAML 1.1):
 booleans (``y``/``n`` too, as go-yaml reads them), numbers and octal ``0755`` as PyYAML
-does, but a bare ``=`` (the YAML 1.1 ``value``
-type, in CRD enums such as kube-prometheus-stack's ``matchType``) is the string ``=``,
-timestamps stay strings, ``1:30`` is a string (go-yaml has no base-60 numbers) and ``!!binary``
-is the decoded text. ``KubeLoader`` applies the same rules to whole streams.
+does, but a bare ``=`` (the YAML 1.1 ``value`` type, in CRD enums such as
+kube-prometheus-stack's ``matchType``) is the string ``=``, timestamps stay strings, ``1:30``
+is a string (go-yaml has no base-60 numbers) and ``!!binary`` is the decoded text.
+``KubeLoader`` applies the same rules to whole streams.
 """
 
 from __future__ import annotations
@@ -237,6 +237,21 @@ def _no_gc_pauses() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def deeper_than(data: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether ``data`` nests maps and lists more than ``limit`` levels (checked without
+    recursion: digests, diffs and merges recurse, and would end in a RecursionError)."""
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(node, dict):
+            stack += [(value, depth + 1) for value in node.values()]
+        elif isinstance(node, list):
+            stack += [(value, depth + 1) for value in node]
+    return False
 
 
 def load_all_documents(text: str, name: str) -> Iterator[Any]:

@@ -29,6 +29,11 @@ class HelmRepo(Model):
     cert_file: str | None = None
     key_file: str | None = None
     insecure_skip_tls_verify: bool = False
+    pass_credentials: bool = Field(
+        default=False,
+        description="Send username/password also to chart URLs on another host (helm's "
+        "--pass-credentials); by default only the repository's own host gets them",
+    )
 
 
 class OciRegistry(Model):

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from sbkube_ci._files import write_atomic
+from sbkube_ci._paths import inside
 from sbkube_ci.cache import ContentStore
 from sbkube_ci.config.apps import HelmApp
 from sbkube_ci.config.sections import Cluster
@@ -203,6 +204,11 @@ def override_files(ctx: RenderContext, name: str, app: HelmApp) -> list[tuple[st
                 f"{ctx.display(root)}/; put the replacement chart files there"
             )
         for file in files:
+            if not inside(ctx.project.base_dir, file):
+                raise RenderError(
+                    f"apps.{name}.overrides[{index}]: {ctx.display(file)} is a symlink that "
+                    "points outside the project directory; replace it with the file itself"
+                )
             found[file.relative_to(root).as_posix()] = file
     return sorted(found.items())
 
@@ -245,9 +251,10 @@ def merge_values(
     defaults = chart / "values.yaml"
     if defaults.is_file():
         layers.append(ctx.values_files.read(defaults, f"apps.{name}: chart values.yaml"))
-    base = project.base_dir
-    layers += [ctx.values_files.read(base / rel, rel) for rel in app.values]
-    layers += [ctx.values_files.read(base / rel, rel) for rel in cluster.values]
+    files = [(f"apps.{name}.values", rel) for rel in app.values]
+    files += [(f"clusters.{cluster_name}.values", rel) for rel in cluster.values]
+    for where, rel in files:
+        layers.append(ctx.values_files.read(project.inside(rel, where, RenderError), rel))
     layers.append(set_values_layer(app.set_values, f"apps.{name}.set_values"))
     layers.append(set_values_layer(cluster.set_values, f"clusters.{cluster_name}.set_values"))
     merged: dict[str, Any] = {}

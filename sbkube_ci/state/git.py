@@ -24,6 +24,7 @@ from pathlib import Path
 
 from sbkube_ci import _proc
 from sbkube_ci._urls import safe_url, url_secrets
+from sbkube_ci.config.kinds import git_remote_problem
 from sbkube_ci.config.loader import Project
 from sbkube_ci.config.sections import GitState
 from sbkube_ci.errors import StateError
@@ -127,7 +128,7 @@ class GitStore:
     def warnings(self, *, online: bool) -> list[str]:
         if not online:
             return []
-        result = self._git("ls-remote", self.url, ok_codes=(0, 128), cwd=Path.cwd())
+        result = self._git("ls-remote", "--", self.url, ok_codes=(0, 128), cwd=Path.cwd())
         if result.returncode != 0:
             last = (result.stderr.strip().splitlines() or ["no output"])[-1]
             return [f"state.git.remote: cannot reach {self.url}: {last}"]
@@ -138,7 +139,7 @@ class GitStore:
     def _fetch(self) -> str | None:
         """Fetch the branch tip (depth 1) into the private repo; None if it does not exist."""
         refspec = f"+refs/heads/{self.branch}:{_TIP}"
-        args = ["fetch", "-q", "--depth", "1", "--no-tags", self.url, refspec]
+        args = ["fetch", "-q", "--depth", "1", "--no-tags", "--", self.url, refspec]
         result = self._git(*args, ok_codes=(0, 128))
         if result.returncode == 0:
             return self._git("rev-parse", _TIP).stdout.strip()
@@ -202,7 +203,7 @@ class GitStore:
     def _push(self, commit: str) -> bool:
         """Push without force; False when the server rejected it (someone pushed first)."""
         refspec = f"{commit}:refs/heads/{self.branch}"
-        result = self._git("push", "--porcelain", "-q", self.url, refspec, ok_codes=(0, 1))
+        result = self._git("push", "--porcelain", "-q", "--", self.url, refspec, ok_codes=(0, 1))
         if result.returncode == 0:
             return True
         if any(line.startswith("!") for line in result.stdout.splitlines()):
@@ -232,6 +233,7 @@ class GitStore:
         s = self.settings
         env = {
             "GIT_TERMINAL_PROMPT": "0",
+            "GIT_ALLOW_PROTOCOL": "file:git:http:https:ssh",  # no ext::/fd:: helpers
             "GIT_AUTHOR_NAME": s.author_name,
             "GIT_AUTHOR_EMAIL": s.author_email,
             "GIT_COMMITTER_NAME": s.author_name,
@@ -273,6 +275,8 @@ class GitStore:
 
 def _remote_url(remote: str, base_dir: Path) -> str:
     """``remote`` as a URL: a URL or path as given, a remote name looked up in the checkout."""
+    if why := git_remote_problem(remote):  # validate reports it at its line; this is the guard
+        raise StateError(f"state.git.remote: {safe_url(remote)!r} is refused: {why}")
     if "://" in remote or "@" in remote or remote.startswith(("/", ".")):
         return str((base_dir / remote).resolve()) if remote.startswith(".") else remote
     result = _proc.run(
@@ -283,4 +287,7 @@ def _remote_url(remote: str, base_dir: Path) -> str:
             f"state.git.remote: {remote!r} is not a remote of the repository at {base_dir}; "
             "name an existing remote or give a Git URL"
         )
-    return result.stdout.strip()
+    url = result.stdout.strip()
+    if why := git_remote_problem(url):
+        raise StateError(f"state.git.remote: remote {remote} is {safe_url(url)!r}, refused: {why}")
+    return url

@@ -82,7 +82,8 @@ def test_the_upgrade_request_uses_the_built_chart_and_the_cluster_values(
     assert "green" in request.values_file.read_text()
     assert (request.release, request.namespace, request.timeout) == ("shop-web", "shop", 45.0)
     argv = HelmReleases(project.root / ".sbkube" / "helm").upgrade_argv(request)
-    assert argv[:5] == ["helm", "upgrade", "--install", "shop-web", str(chart)]
+    assert argv[:3] == ["helm", "upgrade", "--install"]
+    assert argv[-3:] == ["--", "shop-web", str(chart)]
     assert {"--create-namespace", "--atomic", "--wait"} <= set(argv)
     assert argv[argv.index("--timeout") + 1] == "45s"
 

@@ -49,7 +49,7 @@ def test_upgrade_argv_has_every_option_and_isolated_helm_files(tmp_path: Path) -
     )
     home = tmp_path / "h"
     assert helm.upgrade_argv(request) == [
-        "helm", "upgrade", "--install", "web-prod", str(tmp_path / "build" / "web"),
+        "helm", "upgrade", "--install",
         "-f", str(tmp_path / "values.yaml"),
         "--namespace", "shop",
         "--create-namespace", "--atomic", "--wait",
@@ -59,6 +59,7 @@ def test_upgrade_argv_has_every_option_and_isolated_helm_files(tmp_path: Path) -
         "--registry-config", str(home / "config" / "registry" / "config.json"),
         "--kubeconfig", "/k/config",
         "--kube-context", "prod",
+        "--", "web-prod", str(tmp_path / "build" / "web"),  # never read as flags
     ]  # fmt: skip
     assert helm.env() == {
         "HELM_CONFIG_HOME": str(home / "config"),
@@ -75,9 +76,8 @@ def test_dry_run_asks_the_server_and_neither_waits_nor_rolls_back(tmp_path: Path
     helm = HelmReleases(tmp_path)
     request = UpgradeRequest("web", "web", "charts/web", "shop", atomic=True, dry_run=True)
     argv = helm.upgrade_argv(request)
-    assert argv[:8] == [
-        "helm", "upgrade", "--install", "web", "charts/web", "--namespace", "shop", "--timeout",
-    ]  # fmt: skip
+    assert argv[:6] == ["helm", "upgrade", "--install", "--namespace", "shop", "--timeout"]
+    assert argv[-3:] == ["--", "web", "charts/web"]
     assert "--dry-run=server" in argv
     assert "--atomic" not in argv
     assert "--wait" not in argv

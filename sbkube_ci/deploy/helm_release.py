@@ -121,7 +121,9 @@ class HelmReleases:
         ``helm upgrade --install --dry-run=server``: server-side dry-run writes, lookups
         against the live cluster; hooks are not part of the manifest.
         """
-        argv = [*self.upgrade_argv(replace(request, dry_run=True)), "-o", "json"]
+        argv = self.upgrade_argv(replace(request, dry_run=True))
+        end_of_flags = argv.index("--")  # the release and chart follow it
+        argv[end_of_flags:end_of_flags] = ["-o", "json"]
         result = self._run(
             argv,
             app=request.app,

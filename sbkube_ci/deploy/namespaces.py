@@ -79,6 +79,23 @@ class Namespaces:
             )
         return ObjectResult(ref, Action.CREATED, note="namespace created for the app")
 
+    def hand_over(self, name: str, *, from_app: str, to_app: str) -> bool:
+        """Relabel namespace ``name`` created for ``from_app`` as ``to_app``'s, which uses it.
+
+        The next deploy of ``to_app`` then records it, so it is pruned once unused instead of
+        staying behind in no app's inventory. False when it is not ``from_app``'s.
+        """
+        ref = namespace_ref(name)
+        resource = self._live.client.resource("v1", "Namespace")
+        live = self._live.get(ref, resource)
+        labels = ((live or {}).get("metadata") or {}).get("labels") or {}
+        if labels.get(MANAGED_BY_LABEL) != FIELD_MANAGER or labels.get(APP_LABEL) != from_app:
+            return False
+        patch = {"metadata": {"labels": {APP_LABEL: to_app}}}
+        with errors_as_deploy_error(self._live.operation("patch", ref, resource)):
+            resource.patch(body=patch, name=name, content_type="application/merge-patch+json")
+        return True
+
 
 def kept_namespaces(gone: Collection[ObjectRef], protected: Collection[str]) -> list[ObjectResult]:
     """Results for the namespaces prune must keep: ``protected`` ones still in use."""

@@ -204,6 +204,7 @@ def remove_app(session: Session, app: str, old: AppState | None) -> None:
             event="delete",
             keep_namespaces=session.other_namespaces(app),
         )
+        _hand_over_namespaces(session, app, old)
         return
     # The chart's pre-/post-delete hooks run around the prune, from the deployed snapshot.
     hooks = [obj for obj in session.snapshot(old) if hook_of(obj)]
@@ -217,6 +218,26 @@ def remove_app(session: Session, app: str, old: AppState | None) -> None:
         event="delete",
         keep_namespaces=session.other_namespaces(app),
     )
+    _hand_over_namespaces(session, app, old)
+
+
+def _hand_over_namespaces(session: Session, app: str, old: AppState) -> None:
+    """Namespaces the removed app created and other apps still use pass to one of them."""
+    if session.dry_run:
+        return
+    config = session.project.config
+    for ref in old.inventory:
+        if ref.kind != "Namespace":
+            continue
+        users = sorted(
+            name
+            for name in config.enabled_apps()
+            if name != app and config.namespace_of(name, session.cluster) == ref.name
+        )
+        if users and session.applier.namespaces.hand_over(ref.name, from_app=app, to_app=users[0]):
+            session.echo(
+                f"{session.cluster_name}/{app}: namespace {ref.name} now belongs to app {users[0]}"
+            )
 
 
 def _deployed(

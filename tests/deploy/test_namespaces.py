@@ -43,6 +43,15 @@ def test_a_fresh_cluster_gets_the_app_namespace_kept_while_an_app_uses_it(
     assert fake_kube.get("ConfigMap", "fresh", "api") is None
     assert fake_kube.get("Namespace", None, "fresh") is not None  # web still deploys there
     assert fake_kube.get("ConfigMap", "fresh", "web") is not None
+    # web inherits the namespace: its next deploy records it, its removal prunes it
+    assert fake_kube.require("Namespace", None, "fresh")["metadata"]["labels"][APP_LABEL] == "web"
+    project.app("web", [config_map("web", color="green")])
+    assert project.deploy()[0].exit_code == 0
+    assert _recorded(project, "web") == ["Namespace fresh", "ConfigMap web"]
+    project.app("other", [config_map("other")], namespace="elsewhere")
+    del project.apps["web"]
+    assert project.deploy()[0].exit_code == 0
+    assert fake_kube.get("Namespace", None, "fresh") is None
 
 
 def test_removing_the_last_app_of_a_namespace_it_created_prunes_it(

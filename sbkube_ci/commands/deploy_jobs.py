@@ -42,14 +42,14 @@ def deploy_jobs(
     """One job per selected cluster, with the apps to deploy there."""
     if selection.plan_path is not None:
         plan = read_reviewed_plan(selection.plan_path)
-        jobs = _from_plan(project, backend, selection, plan)
+        jobs = _from_plan(project, backend, selection, plan, masker)
         planned = {cp.name: cp for cp in plan.clusters}
     else:
         outcome = _fresh_plan(project, selection, masker)
         jobs = _fresh(project, outcome)
         planned = {cp.name: cp for cp in outcome.plan.clusters}
     if selection.force:
-        jobs = [_with_repairs(project, backend, job, planned[job.name]) for job in jobs]
+        jobs = [_with_repairs(project, backend, job, planned[job.name], masker) for job in jobs]
     return jobs
 
 
@@ -92,7 +92,7 @@ def _fresh(project: Project, outcome: PlanOutcome) -> list[ClusterJob]:
 
 
 def _from_plan(
-    project: Project, backend: StateBackend, selection: Selection, plan: Plan
+    project: Project, backend: StateBackend, selection: Selection, plan: Plan, masker: Masker
 ) -> list[ClusterJob]:
     names = list(selection.clusters) or [c.name for c in plan.clusters]
     select_clusters(project, names)  # every cluster must still be in sbkube.yaml
@@ -103,6 +103,8 @@ def _from_plan(
         check_revision(job, states[job.name])
     wanted = sorted({a.name for cp in planned for a in cp.apps if a.action in ("create", "update")})
     render = render_project(project, clusters=names, apps=wanted) if wanted else RenderResult()
+    for rendered in render.apps.values():  # deploy logs mask these Secrets' values too
+        masker.learn_secrets(rendered.objects)
     return [
         ClusterJob(
             cp.name,
@@ -120,7 +122,7 @@ def _from_plan(
 
 
 def _with_repairs(
-    project: Project, backend: StateBackend, job: ClusterJob, planned: ClusterPlan
+    project: Project, backend: StateBackend, job: ClusterJob, planned: ClusterPlan, masker: Masker
 ) -> ClusterJob:
     """``job`` plus the apps the plan leaves unchanged but whose live objects drifted."""
     state = backend.read_state(job.name)
@@ -145,6 +147,8 @@ def _with_repairs(
         return job
     render = render_project(project, clusters=[job.name], apps=drifted)
     rendered = render.for_cluster(job.name)
+    for app in rendered.values():  # deploy logs mask these Secrets' values too
+        masker.learn_secrets(app.objects)
     repairs = {
         name: tasks.repair_task(project, name, rendered[name], helm_version=render.helm_version)
         for name in drifted

@@ -48,7 +48,8 @@ def deployed_apps(
     return {
         app: DeployedApp(
             from_state_refs(recorded.inventory),
-            load_objects(backend.load_snapshot(cluster, recorded.snapshot))
+            # Secret values stay sealed: drift of a sealed value is judged without the key.
+            load_objects(backend.load_snapshot(cluster, recorded.snapshot, reveal=False))
             if recorded.snapshot
             else [],
             HELM_FIELD_MANAGER if recorded.helm is not None else None,

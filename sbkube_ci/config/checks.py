@@ -25,6 +25,7 @@ from sbkube_ci.config.apps import (
     ManifestsTask,
     YamlApp,
 )
+from sbkube_ci.config.cluster_apps import cluster_app_problems
 from sbkube_ci.config.credentials import literal_credential_problems, secret_looking_values
 from sbkube_ci.config.graph import dependency_cycles
 from sbkube_ci.config.kinds import release_problem
@@ -32,6 +33,7 @@ from sbkube_ci.config.models import Config
 from sbkube_ci.config.problems import Problem, problem_at, walk
 from sbkube_ci.config.refusals import command_value_problems
 from sbkube_ci.config.types import dns_label_problem
+from sbkube_ci.config.user_repos import UNDECLARED_HINT
 
 
 def semantic_problems(
@@ -44,6 +46,7 @@ def semantic_problems(
     problems += _dependencies(doc, raw_apps)
     problems += _repositories(doc, apps)
     problems += _cluster_problems(doc, base_dir)
+    problems += cluster_app_problems(doc, base_dir)
     if config is not None:
         problems += _notifier_environment(doc, config)
     problems += literal_credential_problems(doc, apps)
@@ -137,7 +140,7 @@ def _repositories(doc: Document, apps: dict[str, App]) -> Iterator[Problem]:
                     doc,
                     ("apps", name, "chart"),
                     f"repository {repo!r} is not declared; add it under settings.helm_repos "
-                    f"({repo}: https://...) or settings.oci_registries",
+                    f"({repo}: https://...) or settings.oci_registries ({UNDECLARED_HINT})",
                 )
         if isinstance(app, GitApp) and app.repo not in git_repos and "://" not in app.repo:
             yield problem_at(
@@ -193,7 +196,8 @@ def _file_fields(app: App) -> Iterator[tuple[PathKey, str]]:
     if isinstance(app, HelmApp):
         if app.chart_kind == "local":
             yield ("chart",), app.chart
-        yield from ((("values", i), rel) for i, rel in enumerate(app.values))
+        values = enumerate(app.values)  # inline mappings are values, not files
+        yield from ((("values", i), rel) for i, rel in values if isinstance(rel, str))
     elif isinstance(app, YamlApp):
         yield from ((("manifests", i), rel) for i, rel in enumerate(app.manifests))
     elif isinstance(app, KustomizeApp):

@@ -13,6 +13,7 @@ from sbkube_ci._paths import work_dir_problem
 from sbkube_ci._yaml import Document, Location, display_path, read_file
 from sbkube_ci.config.apps import App
 from sbkube_ci.config.checks import semantic_problems
+from sbkube_ci.config.compat import apply_to_document
 from sbkube_ci.config.legacy import LEGACY_CONFIG, LEGACY_SOURCES, find_legacy_root, load_legacy
 from sbkube_ci.config.models import Config
 from sbkube_ci.config.problems import Problem, from_validation_error, problem_at
@@ -91,8 +92,10 @@ def check_document(doc: Document, base_dir: Path) -> tuple[Config | None, list[P
             "(sbkube-ci -C <phase-dir> ...)"
         )
         return None, [problem_at(doc, ("phases",), message, key=True)]
+    rewritten = apply_to_document(doc, base_dir)  # SBKube's older shapes, each one a warning
     allowed: dict[int, list[str]] = {}
     apps, problems = _validate_apps(doc, allowed)
+    problems += rewritten
     # Apps were validated one by one; a wrong `apps` value (5, empty) is left to Config.
     replaced = isinstance(raw.get("apps"), dict | list)
     root_raw: dict[str, Any] = {**raw, "apps": {}} if replaced else dict(raw)

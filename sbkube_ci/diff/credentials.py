@@ -17,6 +17,9 @@ import yaml
 from sbkube_ci.config.loader import Project
 from sbkube_ci.diff.mask import Masker
 
+STATE_KEY_ENV = "SBKUBE_STATE_KEY"
+"""The age key of the state snapshots (``state.sealing.KEY_ENV``): never in a log either."""
+
 _REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -57,6 +60,8 @@ def secret_values(data: Any, environ: Mapping[str, str] | None = None) -> list[s
         value = env.get(name)
         if value:
             found.update(kubeconfig_secrets(value) if name in kubeconfigs else [value])
+    state_key = env.get(STATE_KEY_ENV, "")  # each identity, not age-keygen's comment lines
+    found |= {w for w in state_key.split() if w.upper().startswith("AGE-SECRET-KEY-")}
     return sorted(found)
 
 

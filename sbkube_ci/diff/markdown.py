@@ -125,6 +125,9 @@ def _block(app: AppPlan, label: str, hint: str) -> Block:
     body: list[str] = []
     if app.helm_version_note:
         body += [f"> **Note:** {_escape(app.helm_version_note)}", ""]
+    if app.cluster_values:
+        layers = _escape(", ".join(app.cluster_values))
+        body += [f"Values for this cluster, over the app's own: {layers}", ""]
     if app.error:
         body += ["Rendering failed:", "", _fence(app.error, ""), ""]
     for change in app.objects:

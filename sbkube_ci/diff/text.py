@@ -41,6 +41,8 @@ def _app(app: AppPlan) -> list[str]:
     lines = [f"{_SIGN[app.action]} {app.name} ({app.action} {counts})"]
     if app.helm_version_note:
         lines.append(f"    note: {app.helm_version_note}")
+    if app.cluster_values:
+        lines.append(f"    values for this cluster: {', '.join(app.cluster_values)}")
     for change in app.objects:
         if change.action == "unchanged":
             continue

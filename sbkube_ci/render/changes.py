@@ -92,7 +92,9 @@ def app_paths(project: Project, name: str, app: App) -> Iterator[str]:
     """The project files (relative, possibly globs) an app's render reads."""
     yield f"overrides/{name}"
     if isinstance(app, HelmApp):
-        yield from app.values
+        yield from app.values_files()
+        if isinstance(app.overrides, dict):
+            yield from app.overrides.values()  # SBKube's mapping form: files of the project
         if app.chart_kind == "local":
             yield app.chart
     elif isinstance(app, YamlApp):
@@ -125,7 +127,15 @@ def _globals_changed(project: Project, old: dict[str, Any], files: set[str]) -> 
     data = project.document.data
     if any(data.get(key) != old.get(key) for key in _GLOBAL_SECTIONS):
         return True
-    cluster_files = [f for c in project.config.clusters.values() for f in c.values]
+    cluster_files = [
+        entry
+        for cluster in project.config.clusters.values()
+        for entry in [
+            *cluster.values,
+            *(v for override in cluster.apps.values() for v in override.values),
+        ]
+        if isinstance(entry, str)
+    ]
     return any(_touches(f, files) for f in cluster_files)
 
 

@@ -33,6 +33,8 @@ from sbkube_ci.state.base import Conflict, RetryPolicy, Versioned
 _SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 _TIP = "refs/heads/tip"
 _TIMEOUT = 120.0
+_ANY_EXIT = tuple(range(-64, 256))
+_LOST_RACE = re.compile(r"\[rejected\]|failed to update ref|cannot lock ref|incorrect old value")
 
 
 class GitStore:
@@ -130,8 +132,7 @@ class GitStore:
             return []
         result = self._git("ls-remote", "--", self.url, ok_codes=(0, 128), cwd=Path.cwd())
         if result.returncode != 0:
-            last = (result.stderr.strip().splitlines() or ["no output"])[-1]
-            return [f"state.git.remote: cannot reach {self.url}: {last}"]
+            return [f"state.git.remote: cannot reach {self.description}: {self._stderr(result)}"]
         return []
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -146,7 +147,7 @@ class GitStore:
         if "couldn't find remote ref" in result.stderr:
             return None
         raise StateError(
-            f"{self.description}: git fetch failed: {self._last_line(result)}; check "
+            f"{self.description}: git fetch failed: {self._stderr(result)}; check "
             "state.git.remote and the token in state.git.token_env"
         )
 
@@ -206,10 +207,16 @@ class GitStore:
         result = self._git("push", "--porcelain", "-q", "--", self.url, refspec, ok_codes=(0, 1))
         if result.returncode == 0:
             return True
-        if any(line.startswith("!") for line in result.stdout.splitlines()):
+        # "[rejected]" (fetch first, non-fast-forward), or a ref another push held or moved,
+        # is a lost race; any other "[remote rejected]" is the server saying no (a hook,
+        # branch protection): retrying cannot help.
+        if any(
+            line.startswith("!") and _LOST_RACE.search(line) for line in result.stdout.splitlines()
+        ):
             return False
         raise StateError(
-            f"{self.description}: git push failed: {self._last_line(result)}; check push access"
+            f"{self.description}: git push failed: {self._stderr(result)}; check push access "
+            "and the state branch's protection rules"
         )
 
     def _git(
@@ -219,15 +226,21 @@ class GitStore:
         ok_codes: tuple[int, ...] = (0,),
         cwd: Path | None = None,
     ) -> _proc.Result:
-        return _proc.run(
+        result = _proc.run(
             ["git", *args],
             cwd=cwd or self.cache_dir,
             env={**self._env(), **(env or {})},
             timeout=_TIMEOUT,
-            ok_codes=ok_codes,
+            ok_codes=_ANY_EXIT,  # checked below, to quote all of git's stderr
             secrets=self._secrets(),
             error=StateError,
         )
+        if result.returncode not in ok_codes:
+            command = _proc.printable(["git", *args], self._secrets())
+            raise StateError(
+                f"{self.description}: {command}: exit {result.returncode}: {self._stderr(result)}"
+            )
+        return result
 
     def _env(self) -> dict[str, str]:
         s = self.settings
@@ -253,10 +266,12 @@ class GitStore:
         # A remote looked up in a CI checkout may carry a token in the URL (GitLab's origin).
         return url_secrets(self.url) + ([self._token, self._basic()] if self._token else [])
 
-    def _last_line(self, result: _proc.Result) -> str:
-        """git's last stderr line for a message, with every secret redacted."""
-        last = (result.stderr.strip().splitlines() or ["no output"])[-1]
-        return _proc.redact(last, self._secrets())
+    def _stderr(self, result: _proc.Result) -> str:
+        """All of git's stderr on one line (its first line often says what is wrong, the last
+        only "check your access rights"), with every secret redacted."""
+        lines = [line.strip() for line in (result.stderr or result.stdout).splitlines()]
+        text = " | ".join(line for line in lines if line) or "no output"
+        return _proc.redact(text, self._secrets())
 
     @contextmanager
     def _exclusive(self) -> Iterator[None]:

@@ -97,7 +97,7 @@ def test_a_values_file_swapped_for_a_symlink_after_validation_is_not_read(
     values.symlink_to(outside / "secret.yaml")
     with pytest.raises(SbkubeError) as err:
         render_project(project)
-    assert str(err.value).startswith("apps.web.values: values/web.yaml is outside the project")
+    assert str(err.value).startswith("apps.web.values[0]: values/web.yaml is outside the project")
     assert STOLEN not in _rendered(project)
 
 

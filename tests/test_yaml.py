@@ -100,7 +100,8 @@ def test_scalar_at_top_level() -> None:
 
 def test_invalid_syntax() -> None:
     assert _error("apps:\n  web: [a, b\n") == (
-        "sbkube.yaml:3:1: invalid YAML: did not find expected ',' or ']'"
+        "sbkube.yaml:3:1: invalid YAML: did not find expected ',' or ']'; "
+        "a [ list ] is not closed; add the ']'"
     )
 
 
@@ -281,3 +282,18 @@ def test_kubernetes_scalars_survive_normalizing_and_reloading() -> None:
     normalized = normalize([Chunk("cm.yaml", text)], "default", "test")
     assert normalized.objects[0]["data"] == KUBE_EXPECTED
     assert load_objects(normalized.text) == normalized.objects
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("apps:\n  web:\n    type: yaml\n   manifests: []\n", "this line is indented differently"),
+        ("apps:\n  web:\n    type: yaml\n      x: 1\n", "check this line's indentation"),
+        ("apps:\n  web: {a: 1\n", "a { mapping } is not closed; add the '}'"),
+        ("apps:\n  web: @x\n", "put the value in quotes"),
+    ],
+)
+def test_syntax_errors_come_with_plain_words(text: str, words: str) -> None:
+    message = _error(text)
+    assert message.startswith("sbkube.yaml:")
+    assert words in message

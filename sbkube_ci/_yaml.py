@@ -8,16 +8,26 @@ duplicate keys, non-mapping top levels and empty files.
 
 Mapping keys are always strings (the text of the key): configuration keys, app names and Helm
 value keys are strings, and YAML 1.1 would otherwise turn ``on:`` or ``yes:`` into ``True``.
+
+Scalars are typed as Kubernetes reads them (sigs.k8s.io/yaml over go-yaml v2, YAML 1.1):
+booleans (``y``/``n`` too, as go-yaml reads them), numbers and octal ``0755`` as PyYAML
+does, but a bare ``=`` (the YAML 1.1 ``value`` type, in CRD enums such as
+kube-prometheus-stack's ``matchType``) is the string ``=``, timestamps stay strings, ``1:30``
+is a string (go-yaml has no base-60 numbers) and ``!!binary`` is the decoded text.
+``KubeLoader`` applies the same rules to whole streams.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import gc
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -33,6 +43,70 @@ _MERGE_TAG = "tag:yaml.org,2002:merge"
 _STR_TAG = "tag:yaml.org,2002:str"
 
 PathKey = tuple[str | int, ...]
+
+
+def _as_text(loader: yaml.BaseLoader, node: yaml.Node) -> str:
+    return str(node.value)
+
+
+def _number(base: Callable[..., Any]) -> Callable[[yaml.SafeLoader, yaml.Node], Any]:
+    """A YAML 1.1 int/float constructor without base 60: go-yaml reads ``1:30`` as text."""
+
+    def construct(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+        if ":" in str(node.value):
+            return str(node.value)
+        return base(loader, node)
+
+    return construct
+
+
+def _binary(loader: yaml.BaseLoader, node: yaml.Node) -> str:
+    """``!!binary``: go-yaml decodes it into a string; keep the text when it is not UTF-8."""
+    text = "".join(str(node.value).split())
+    try:
+        return base64.b64decode(text, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return text
+
+
+_GO_BOOLS = {"y": True, "n": False}
+_GO_BOOL = re.compile(r"^(?:y|Y|n|N)$")
+
+
+def _bool(loader: yaml.SafeLoader, node: yaml.Node) -> bool:
+    """YAML 1.1 booleans as go-yaml v2 reads them: PyYAML's, plus ``y`` and ``n``."""
+    text = str(node.value).lower()
+    if text in _GO_BOOLS:
+        return _GO_BOOLS[text]
+    # The resolver tags only scalars as bool.
+    return bool(yaml.SafeLoader.construct_yaml_bool(loader, cast("yaml.ScalarNode", node)))
+
+
+def _kube_types(loader: type[yaml.SafeLoader]) -> type[yaml.SafeLoader]:
+    """``loader`` with the scalar types of go-yaml v2 where they differ from PyYAML's."""
+    loader.add_implicit_resolver("tag:yaml.org,2002:bool", _GO_BOOL, list("yYnN"))
+    loader.add_constructor("tag:yaml.org,2002:bool", _bool)
+    for tag in ("value", "timestamp"):
+        loader.add_constructor(f"tag:yaml.org,2002:{tag}", _as_text)
+    loader.add_constructor("tag:yaml.org,2002:binary", _binary)
+    for tag, base in (
+        ("int", yaml.SafeLoader.construct_yaml_int),
+        ("float", yaml.SafeLoader.construct_yaml_float),
+    ):
+        loader.add_constructor(f"tag:yaml.org,2002:{tag}", _number(base))
+    return loader
+
+
+class _KubeConstructor(yaml.SafeLoader):
+    """Constructs single nodes for ``_Converter`` (pure Python: it never reads a stream)."""
+
+
+class KubeLoader(_Loader):  # type: ignore[misc,valid-type]  # CSafeLoader or SafeLoader
+    """A fast safe loader for manifest streams, with Kubernetes' scalar types."""
+
+
+_kube_types(_KubeConstructor)
+_kube_types(KubeLoader)
 
 
 @dataclass(frozen=True)
@@ -109,7 +183,7 @@ def read_text(text: str, name: str) -> Document:
     with _no_gc_pauses():
         try:
             _check_value_count(text, name)
-            node = yaml.compose(text, Loader=_Loader)
+            node = yaml.compose(text, Loader=KubeLoader)
         except yaml.YAMLError as exc:
             raise YamlError(_syntax_message(name, exc, text)) from exc
         if node is None:
@@ -136,7 +210,7 @@ def _check_value_count(text: str, name: str) -> None:
     if bound <= MAX_VALUES:
         return
     count = 0
-    for event in yaml.parse(text, Loader=_Loader):
+    for event in yaml.parse(text, Loader=KubeLoader):
         if isinstance(event, yaml.NodeEvent):
             count += 1
             if count > MAX_VALUES:
@@ -185,7 +259,7 @@ def load_all_documents(text: str, name: str) -> Iterator[Any]:
     if len(text) > MAX_BYTES or len(text.encode("utf-8", errors="replace")) > MAX_BYTES:
         raise YamlError(_too_large(name))
     try:
-        for node in yaml.compose_all(text, Loader=_Loader):
+        for node in yaml.compose_all(text, Loader=KubeLoader):
             data = _Converter(Document({}, name)).convert(node, ()) if node is not None else None
             if data is not None:  # `---` with nothing after it is not an object
                 yield data
@@ -269,7 +343,7 @@ class _Converter:
 
     def __init__(self, doc: Document) -> None:
         self._doc = doc
-        self._constructor = yaml.SafeLoader("")
+        self._constructor = _KubeConstructor("")
         self._seen: set[int] = set()
         self._expanded = 0
         self._open: set[int] = set()  # collections being converted: an alias to one recurses

@@ -281,7 +281,8 @@ def prepare(
 @click.option(
     "--out",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Where to write plan.json (plan.md goes beside it); default .sbkube/plan.json.",
+    help="Where to write plan.json (plan.md goes beside it), relative to -C; "
+    "default .sbkube/plan.json.",
 )
 @click.option(
     "--strict",
@@ -583,9 +584,16 @@ def template(
     "--plan",
     "plan_path",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Apply exactly this reviewed plan (refused if the state or the render moved).",
+    help="Apply exactly this reviewed plan, relative to -C (refused if the file is missing "
+    "or the state or the render moved).",
 )
 @click.option("--dry-run", is_flag=True, help="Server-side dry run; nothing is stored.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Also re-apply apps whose render is unchanged but whose live objects drifted "
+    "(what `status` reports).",
+)
 @click.option(
     "--max-clusters",
     type=click.IntRange(1, 64),
@@ -607,6 +615,7 @@ def deploy(
     apps: tuple[str, ...],
     plan_path: Path | None,
     dry_run: bool,
+    force: bool,
     max_clusters: int,
     lock_held: bool,
 ) -> None:
@@ -614,7 +623,7 @@ def deploy(
     from sbkube_ci.commands import deploy as deploy_command
 
     request = deploy_command.DeployRequest(
-        clusters, apps, plan_path, dry_run, max_clusters, lock_held=lock_held
+        clusters, apps, plan_path, dry_run, max_clusters, force=force, lock_held=lock_held
     )
     _, progress = terminal_ui()
     sys.exit(

@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
-from sbkube_ci._yaml import MAX_BYTES, load_all_documents, read_file, read_text
+from sbkube_ci._yaml import MAX_BYTES, KubeLoader, load_all_documents, read_file, read_text
 from sbkube_ci.errors import YamlError
+from sbkube_ci.render.normalize import Chunk, load_objects, normalize
 
 pytestmark = pytest.mark.timeout(20)  # a hang is a failure, not a stuck run
 
@@ -221,6 +223,65 @@ def test_an_alias_used_twice_is_not_recursive() -> None:
     doc = read_text("x: &x {a: 1}\ny: [*x, *x]\n", "f.yaml")
     assert doc.data["y"] == [{"a": 1}, {"a": 1}]
     assert doc.data["y"][0] is not doc.data["y"][1]  # each use is its own copy
+
+
+# Scalars as the API server reads them (sigs.k8s.io/yaml over go-yaml v2).
+KUBE_SCALARS = """\
+equals: =
+enum: ['!=', =, =~, '!~']
+date: 2024-01-02
+stamp: 2001-12-14t21:59:43.10-05:00
+clock: 1:30
+negative_clock: -1:30:00
+float_clock: 190:20:30.15
+octal: 0755
+binary: !!binary aGVsbG8=
+binary_not_text: !!binary //79
+float: 1.5
+bool: yes
+go_bool: y
+go_bool_no: N
+quoted_y: 'y'
+int: 12
+null_value: ~
+"""
+KUBE_EXPECTED = {
+    "equals": "=",
+    "enum": ["!=", "=", "=~", "!~"],
+    "date": "2024-01-02",
+    "stamp": "2001-12-14t21:59:43.10-05:00",
+    "clock": "1:30",
+    "negative_clock": "-1:30:00",
+    "float_clock": "190:20:30.15",
+    "octal": 493,
+    "binary": "hello",
+    "binary_not_text": "//79",
+    "float": 1.5,
+    "bool": True,
+    "go_bool": True,
+    "go_bool_no": False,
+    "quoted_y": "y",
+    "int": 12,
+    "null_value": None,
+}
+
+
+def test_manifests_load_with_kubernetes_scalar_types() -> None:
+    assert list(load_all_documents(KUBE_SCALARS, "crd.yaml")) == [KUBE_EXPECTED]
+    assert list(yaml.load_all(KUBE_SCALARS, Loader=KubeLoader)) == [KUBE_EXPECTED]
+
+
+def test_config_files_read_the_value_type_too() -> None:
+    assert read_text("apiVersion: sbkube/v1\nop: =\n", "sbkube.yaml").data["op"] == "="
+
+
+def test_kubernetes_scalars_survive_normalizing_and_reloading() -> None:
+    text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n" + "".join(
+        f"  {line}\n" for line in KUBE_SCALARS.splitlines()
+    )
+    normalized = normalize([Chunk("cm.yaml", text)], "default", "test")
+    assert normalized.objects[0]["data"] == KUBE_EXPECTED
+    assert load_objects(normalized.text) == normalized.objects
 
 
 @pytest.mark.parametrize(

@@ -52,6 +52,7 @@ class DeployRequest:
     plan_path: Path | None = None
     dry_run: bool = False
     max_clusters: int = 2
+    force: bool = False  # re-apply unchanged apps whose live objects drifted
     lock_held: bool = False
 
 
@@ -104,7 +105,7 @@ def run_deploy(
     masker = build_masker(project)
     say = echo or (lambda line: click.echo(line, err=True))
     backend = backend or open_backend(project)
-    selection = Selection(request.clusters, request.apps, request.plan_path)
+    selection = Selection(request.clusters, request.apps, request.plan_path, request.force)
     jobs = deploy_jobs(project, backend, selection, masker)
     report = DeployReport([job.name for job in jobs], mask=masker.mask)
     if not any(job.tasks for job in jobs):
@@ -258,6 +259,8 @@ def deploy(
 ) -> int:
     """The CLI command: print the summary table (or JSON) and return the exit code."""
     project = load_project(chdir, file)
+    if request.plan_path is not None and not request.plan_path.is_absolute():
+        request = replace(request, plan_path=chdir / request.plan_path)  # like -f: under -C
     try:
         report = run_deploy(project, request, progress=progress)
     finally:
@@ -268,10 +271,13 @@ def deploy(
 
 
 def deploy_for_ci(invocation: Invocation) -> CommandResult:
-    """``deploy`` as the ci entrypoint runs it: with the saved plan when one exists."""
+    """``deploy`` as the ci entrypoint runs it: exactly the saved plan (``plan-path``).
+
+    The input always names a plan (its default is ``.sbkube/plan.json``), so a missing file
+    fails the job: a CI deploy never applies a fresh plan nobody reviewed.
+    """
     project = load_project(invocation.chdir, invocation.config)
-    plan = invocation.plan_path if invocation.plan_path.is_file() else None
-    request = DeployRequest(clusters=invocation.clusters, plan_path=plan)
+    request = DeployRequest(clusters=invocation.clusters, plan_path=invocation.plan_path)
     report = run_deploy(project, request, progress=invocation.progress)
     click.echo(report.text())
     failed = [r for r in report.results if not r.ok]

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from sbkube_ci.commands.plan import make_plan
+from sbkube_ci.commands.plan import PlanOutcome, make_plan
+from sbkube_ci.commands.status import deployed_apps
 from sbkube_ci.config.loader import Project
 from sbkube_ci.deploy import tasks
+from sbkube_ci.deploy.clusters import connect
+from sbkube_ci.deploy.drift import detect_drift
 from sbkube_ci.deploy.run import ClusterJob, check_revision
 from sbkube_ci.diff.mask import Masker
 from sbkube_ci.errors import DeployError
@@ -30,6 +33,7 @@ class Selection:
     clusters: Sequence[str] = ()
     apps: Sequence[str] = ()
     plan_path: Path | None = None
+    force: bool = False  # also re-apply unchanged apps whose live objects drifted
 
 
 def deploy_jobs(
@@ -37,18 +41,40 @@ def deploy_jobs(
 ) -> list[ClusterJob]:
     """One job per selected cluster, with the apps to deploy there."""
     if selection.plan_path is not None:
-        return _from_plan(project, backend, selection, Plan.read(selection.plan_path), masker)
-    return _fresh(project, selection, masker)
+        plan = read_reviewed_plan(selection.plan_path)
+        jobs = _from_plan(project, backend, selection, plan, masker)
+        planned = {cp.name: cp for cp in plan.clusters}
+    else:
+        outcome = _fresh_plan(project, selection, masker)
+        jobs = _fresh(project, outcome)
+        planned = {cp.name: cp for cp in outcome.plan.clusters}
+    if selection.force:
+        jobs = [_with_repairs(project, backend, job, planned[job.name], masker) for job in jobs]
+    return jobs
 
 
-def _fresh(project: Project, selection: Selection, masker: Masker) -> list[ClusterJob]:
-    """Plan now (the one place deploy plans itself), then deploy what the plan changes."""
-    outcome = make_plan(
+def read_reviewed_plan(path: Path) -> Plan:
+    """The plan at ``path``; a missing file is an error, never a reason to plan afresh."""
+    if not path.is_file():
+        raise DeployError(
+            f"plan file {path} not found: deploy applies only a reviewed plan when given one; "
+            f"download the plan artifact to {path} or run `sbkube-ci plan --out {path}` first"
+        )
+    return Plan.read(path)
+
+
+def _fresh_plan(project: Project, selection: Selection, masker: Masker) -> PlanOutcome:
+    """Plan now: the one place deploy plans itself."""
+    return make_plan(
         project,
         clusters=list(selection.clusters) or None,
         apps=list(selection.apps) or None,
         masker=masker,
     )
+
+
+def _fresh(project: Project, outcome: PlanOutcome) -> list[ClusterJob]:
+    """Deploy what the fresh plan changes."""
     return [
         ClusterJob(
             planned.name,
@@ -93,6 +119,42 @@ def _from_plan(
         )
         for cp, job in zip(planned, jobs, strict=True)
     ]
+
+
+def _with_repairs(
+    project: Project, backend: StateBackend, job: ClusterJob, planned: ClusterPlan, masker: Masker
+) -> ClusterJob:
+    """``job`` plus the apps the plan leaves unchanged but whose live objects drifted."""
+    state = backend.read_state(job.name)
+    candidates = [
+        a.name
+        for a in planned.apps
+        if a.action == "unchanged"
+        and not a.error
+        and a.name not in job.tasks
+        and a.name in state.apps
+        and tasks.mode_of(project.config.apps[a.name]) in ("apply", "helm")
+    ]
+    if not candidates:
+        return job
+    cluster = project.config.effective_clusters()[job.name]
+    settings = project.config.settings
+    with connect(job.name, cluster, settings, base_dir=project.base_dir) as connection:
+        apps = deployed_apps(backend, job.name, state, candidates)
+        report = detect_drift(connection.client, job.name, apps)
+    drifted = [app.app for app in report.apps if app.has_drift]
+    if not drifted:
+        return job
+    render = render_project(project, clusters=[job.name], apps=drifted)
+    rendered = render.for_cluster(job.name)
+    for app in rendered.values():  # deploy logs mask these Secrets' values too
+        masker.learn_secrets(app.objects)
+    repairs = {
+        name: tasks.repair_task(project, name, rendered[name], helm_version=render.helm_version)
+        for name in drifted
+        if name in rendered
+    }
+    return replace(job, tasks={**job.tasks, **repairs})
 
 
 def plan_revision(plan: ClusterPlan) -> int:

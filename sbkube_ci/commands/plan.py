@@ -133,7 +133,7 @@ def make_plan(
     progress.stage("plan", sum(len(e) for e in per_cluster.values()))
     cluster_plans: list[ClusterPlan] = []
     for cluster, entries in per_cluster.items():
-        cluster_plan = plan_cluster(
+        planned = plan_cluster(
             cluster,
             entries,
             state_revision=str(states[cluster].revision),
@@ -142,6 +142,7 @@ def make_plan(
             progress=progress,
             label=f"{cluster}/" if len(targets) > 1 else "",
         )
+        cluster_plan = _mode_switches(project, planned, states[cluster])
         checks = cluster_checks[cluster]
         cluster_plan.checks_run, cluster_plan.checks = checks.checks_run, checks.findings
         cluster_plans.append(cluster_plan)
@@ -181,6 +182,33 @@ def _check(  # noqa: PLR0917 - a private step of make_plan, called once
         where=f"clusters.{cluster}",
         every_app=every_app,
     )
+
+
+def _mode_switches(project: Project, planned: ClusterPlan, state: StateDocument) -> ClusterPlan:
+    """Apps whose ``deploy_mode`` changed since their deploy are updated, whatever the render.
+
+    The same render deployed the other way must still move the objects to (or from) a helm
+    release; the plan says so in the app's note.
+    """
+    for app_plan in planned.apps:
+        deployed = state.apps.get(app_plan.name)
+        app = project.config.apps.get(app_plan.name)
+        if app_plan.action != "unchanged" or app_plan.error or deployed is None:
+            continue
+        if not isinstance(app, HelmApp):
+            continue
+        # An apply-mode deploy records its inventory; without one the mode is unknown.
+        was = "helm" if deployed.helm is not None else "apply" if deployed.inventory else None
+        if was is None or was == app.deploy_mode:
+            continue
+        app_plan.action = "update"
+        note = (
+            f"deploy_mode {was} -> {app.deploy_mode}: the live objects are adopted "
+            f"{'into the helm release' if was == 'apply' else 'from the helm release'}, "
+            "not recreated"
+        )
+        app_plan.helm_version_note = "; ".join(filter(None, [app_plan.helm_version_note, note]))
+    return planned
 
 
 def _entries(
@@ -319,7 +347,7 @@ def plan(
     )
     if progress is not None:
         progress.close()  # the display goes before the plan is printed
-    path = write_plan(outcome.plan, _plan_path(project, out), masker)
+    path = write_plan(outcome.plan, _plan_path(chdir, project, out), masker)
     if output_format == "json":
         click.echo(json.dumps(json.loads(outcome.plan.to_json()), indent=2))
     else:
@@ -328,10 +356,11 @@ def plan(
     return outcome.plan.exit_code(strict=strict or project.config.checks.strict)
 
 
-def _plan_path(project: Project, out: Path | None) -> Path:
+def _plan_path(chdir: Path, project: Project, out: Path | None) -> Path:
+    """``--out`` resolves against ``-C`` as deploy's ``--plan`` does, so the two pair up."""
     if out is None:
         return project.base_dir / DEFAULT_PLAN
-    return out if out.is_absolute() else Path.cwd() / out
+    return out if out.is_absolute() else chdir / out
 
 
 def _display(path: Path) -> str:

@@ -246,6 +246,7 @@ def _restore(
         from_state_refs(current.inventory),
         namespace=namespace,
         timeout=float(project.config.settings.timeout),
+        event="rollback",
     )
     # The render digest of a snapshot is the digest of its text: both hash the same bytes.
     return Deployed(app, chosen.snapshot, "", None, result.inventory, manifests)

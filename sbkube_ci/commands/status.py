@@ -7,7 +7,7 @@ for a scheduled drift-check job), 1 error. Unhealthy workloads are reported but 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 import click
@@ -22,9 +22,10 @@ from sbkube_ci.diff.credentials import build_masker
 from sbkube_ci.notify import AppChange, Notifications, event_from_ci_env
 from sbkube_ci.render.normalize import load_objects
 from sbkube_ci.render.pipeline import select_clusters
-from sbkube_ci.state import StateBackend, open_backend
+from sbkube_ci.state import StateBackend, StateDocument, open_backend
 
 EXIT_DRIFT = 2
+HELM_FIELD_MANAGER = "helm"  # helm 3 writes objects as field manager "helm" (its binary name)
 
 
 def drift_reports(
@@ -34,20 +35,28 @@ def drift_reports(
     reports = []
     settings = project.config.settings
     for name, cluster in select_clusters(project, clusters or None).items():
-        state = backend.read_state(name)
-        apps = {
-            app: DeployedApp(
-                from_state_refs(recorded.inventory),
-                load_objects(backend.load_snapshot(name, recorded.snapshot, reveal=False))
-                if recorded.snapshot
-                else [],
-            )
-            for app, recorded in state.apps.items()
-            if recorded.inventory
-        }
+        apps = deployed_apps(backend, name, backend.read_state(name))
         with connect(name, cluster, settings, base_dir=project.base_dir) as connection:
             reports.append(detect_drift(connection.client, name, apps))
     return reports
+
+
+def deployed_apps(
+    backend: StateBackend, cluster: str, state: StateDocument, names: Collection[str] | None = None
+) -> dict[str, DeployedApp]:
+    """What the state says each app (of ``names``, default all) deployed, for drift checks."""
+    return {
+        app: DeployedApp(
+            from_state_refs(recorded.inventory),
+            # Secret values stay sealed: drift of a sealed value is judged without the key.
+            load_objects(backend.load_snapshot(cluster, recorded.snapshot, reveal=False))
+            if recorded.snapshot
+            else [],
+            HELM_FIELD_MANAGER if recorded.helm is not None else None,
+        )
+        for app, recorded in state.apps.items()
+        if recorded.inventory and (names is None or app in names)
+    }
 
 
 def describe(report: DriftReport) -> list[str]:
@@ -59,6 +68,27 @@ def describe(report: DriftReport) -> list[str]:
         return [f"{report.cluster}: no drift ({len(report.apps)} apps)"]
     for app in report.apps:
         lines += _app_lines(app)
+    return lines + _fixes(report)
+
+
+def _fixes(report: DriftReport) -> list[str]:
+    """How to repair what the report found, one line per kind of finding."""
+    lines = []
+    drifted = [app.app for app in report.apps if app.has_drift]
+    if drifted:
+        apps = " ".join(f"--app {name}" for name in drifted)
+        lines.append(
+            f"  fix: `sbkube-ci deploy --force --cluster {report.cluster} {apps}` re-applies "
+            "what was deployed (or change sbkube.yaml to match the cluster and deploy)"
+        )
+    unhealthy = [u for app in report.apps for u in app.unhealthy]
+    if unhealthy:
+        first = unhealthy[0].ref
+        where = f" -n {first.namespace}" if first.namespace else ""
+        lines.append(
+            "  fix: unhealthy workloads are not drift; look at their events and pods, e.g. "
+            f"`kubectl{where} describe {first.kind.lower()} {first.name}`"
+        )
     return lines
 
 

@@ -7,11 +7,12 @@ passes it back as ``previous_inventory`` so objects that left the manifests are 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sbkube_ci.deploy import ordering
+from sbkube_ci.deploy import helm_hooks, ordering
+from sbkube_ci.deploy.helm_hooks import HookActions, HookEvent
 from sbkube_ci.deploy.inventory import (
     APP_LABEL,
     CLUSTER_LABEL,
@@ -25,10 +26,12 @@ from sbkube_ci.deploy.inventory import (
 from sbkube_ci.deploy.kube import KubeClient
 from sbkube_ci.deploy.kube_errors import UnknownKindError, errors_as_deploy_error
 from sbkube_ci.deploy.live import LiveObjects
+from sbkube_ci.deploy.namespaces import Namespaces
 from sbkube_ci.deploy.objects import crd_scopes, labelled_objects
 from sbkube_ci.deploy.prune import prune
-from sbkube_ci.deploy.readiness import ReadinessWaiter
+from sbkube_ci.deploy.readiness import ReadinessWaiter, hook_finished
 from sbkube_ci.errors import DeployError
+from sbkube_ci.kinds import CLUSTER_SCOPED_KINDS
 
 __all__ = [
     "APP_LABEL",
@@ -64,9 +67,12 @@ class _Run:
     namespace: str
     dry_run: bool
     force: bool
+    timeout: float
     deadline: float
-    install: bool
+    event: HookEvent
     crd_scopes: dict[tuple[str, str], bool]
+    keep_namespaces: Collection[str] = ()
+    helm_major: int = 3
     pending_namespaces: set[str] = field(default_factory=set)
     results: list[ObjectResult] = field(default_factory=list)
 
@@ -101,6 +107,7 @@ class Applier:
         self._field_manager = field_manager
         self._waiter = waiter or ReadinessWaiter(client)
         self._clock = clock
+        self.namespaces = Namespaces(self._live, cluster=cluster)
 
     def apply_app(
         self,
@@ -113,12 +120,20 @@ class Applier:
         force_conflicts: bool = False,
         timeout: float = 300.0,
         wait: bool = True,
+        event: HookEvent | None = None,
+        keep_namespaces: Collection[str] = (),
+        helm_major: int = 3,
     ) -> ApplyResult:
         """Apply ``objects`` of ``app``, run its hooks, wait for readiness, prune the rest.
 
         ``namespace`` is given to namespaced objects that name none. With ``dry_run`` every
         write is sent with ``dryRun=All`` and nothing is deleted; the result says what would
-        happen. ``timeout`` bounds all waits (CRDs, hook Jobs, readiness) together.
+        happen. ``timeout`` bounds the CRD and readiness waits together, and each hook's wait
+        (as helm's ``--timeout`` does). ``event`` picks the helm hooks that run around the
+        apply (``pre-``/``post-install`` ...); by default install without a previous
+        inventory, else upgrade. A missing ``namespace`` is created first (see
+        ``namespaces``); prune keeps namespaces in ``keep_namespaces`` (other apps use them).
+        Hooks run in the order of helm ``helm_major`` (the helm that rendered the chart).
         """
         labelled = labelled_objects(objects, app=app, cluster=self._cluster)
         run = _Run(
@@ -126,9 +141,12 @@ class Applier:
             namespace=namespace,
             dry_run=dry_run,
             force=force_conflicts,
+            timeout=timeout,
             deadline=self._clock() + timeout,
-            install=not previous_inventory,
+            event=event or ("upgrade" if previous_inventory else "install"),
             crd_scopes=crd_scopes(labelled),
+            keep_namespaces=keep_namespaces,
+            helm_major=helm_major,
         )
         try:
             self._run_phases(labelled, previous_inventory, run, wait=wait)
@@ -144,16 +162,21 @@ class Applier:
         *,
         wait: bool,
     ) -> None:
+        if _uses_namespace(objects, run) and not _defines_namespace(objects, run.namespace):
+            created = self.namespaces.ensure(run.app, run.namespace, dry_run=run.dry_run)
+            if created is not None:
+                run.results.append(created)
         hooks = [o for o in objects if ordering.hook_of(o)]
         main = sorted((o for o in objects if not ordering.hook_of(o)), key=_order)
         self._apply_all([o for o in main if o["kind"] in ordering.FOUNDATION_KINDS], run)
         self._settle_crds(run.outcome().inventory, run)
-        self._run_hooks(hooks, run, before=True)
+        actions = self._hook_actions(run)
+        run.results += helm_hooks.run_event(f"pre-{run.event}", hooks, actions)
         self._apply_all([o for o in main if o["kind"] not in ordering.FOUNDATION_KINDS], run)
         inventory = run.outcome().inventory
         if wait and not run.dry_run:
             self._waiter.wait(inventory, self._remaining(run))
-        self._run_hooks(hooks, run, before=False)
+        # helm deletes what left the chart during the upgrade itself, before post hooks.
         run.results += prune(
             self._live,
             previous_inventory,
@@ -161,7 +184,9 @@ class Applier:
             app=run.app,
             dry_run=run.dry_run,
             deadline=run.deadline,
+            protected_namespaces=_protected_namespaces(objects, run),
         )
+        run.results += helm_hooks.run_event(f"post-{run.event}", hooks, actions)
 
     # -- applying ----------------------------------------------------------------------------
 
@@ -189,10 +214,15 @@ class Applier:
 
     def _apply_one(self, obj: dict[str, Any], run: _Run, *, hook: bool = False) -> ObjectResult:
         ref, resource = self._target(obj, run)
-        if resource is None or (ref.namespace in run.pending_namespaces):
+        pending = ref.namespace in run.pending_namespaces or (
+            run.dry_run and self.namespaces.pending(ref.namespace)
+        )
+        if resource is None or pending:
             note = "not validated by the server: its namespace or CRD is created by this deploy"
             return ObjectResult(ref, Action.CREATED, hook, note)
         live = self._live.get(ref, resource)
+        if live is not None and ref.kind == "Namespace":
+            self.namespaces.exists(ref.name)
         operation = self._live.operation("patch", ref, resource)
         with errors_as_deploy_error(operation):
             answer = self._client.dynamic.server_side_apply(
@@ -207,6 +237,7 @@ class Applier:
         if live is None:
             if run.dry_run and ref.kind == "Namespace":
                 run.pending_namespaces.add(ref.name)
+                self.namespaces.add_pending(ref.name)
             return ObjectResult(ref, Action.CREATED, hook)
         unchanged = _comparable(live) == _comparable(answer)
         return ObjectResult(ref, Action.UNCHANGED if unchanged else Action.CONFIGURED, hook)
@@ -222,35 +253,52 @@ class Applier:
         self._waiter.wait(crds, self._remaining(run))
         self._client.refresh_discovery()
 
-    # -- hooks and prune ---------------------------------------------------------------------
+    # -- hooks -------------------------------------------------------------------------------
 
-    def _run_hooks(self, objects: Sequence[dict[str, Any]], run: _Run, *, before: bool) -> None:
-        """Apply the hooks of one phase in weight order; a hook Job must complete in turn."""
-        phase = []
-        for obj in objects:
-            hook = ordering.hook_of(obj)
-            if hook and (hook.runs_before(run.install) if before else hook.runs_after(run.install)):
-                phase.append((hook, obj))
-        phase.sort(key=lambda pair: (pair[0].weight, *_order(pair[1])))
-        for hook, obj in phase:
-            run.results.append(self._run_hook(hook, obj, run))
+    def _hook_actions(self, run: _Run) -> HookActions:
+        def delete(obj: dict[str, Any]) -> None:
+            ref, resource = self._target(obj, run)
+            if resource is not None:
+                self._live.delete(ref, resource, deadline=self._clock() + run.timeout)
 
-    def _run_hook(self, hook: ordering.Hook, obj: dict[str, Any], run: _Run) -> ObjectResult:
-        ref, resource = self._target(obj, run)
-        if run.dry_run or resource is None:
-            return self._apply_one(obj, run, hook=True)
-        if ordering.BEFORE_HOOK_CREATION in hook.delete_policies:
-            self._live.delete(ref, resource, deadline=run.deadline)
-        result = self._apply_one(obj, run, hook=True)
-        try:
-            self._waiter.wait([ref], self._remaining(run))
-        except DeployError as exc:
-            if ordering.HOOK_FAILED in hook.delete_policies:
-                self._live.delete(ref, resource, deadline=run.deadline)
-            raise DeployError(f"app {run.app}: hook {ref} failed: {exc}") from exc
-        if ordering.HOOK_SUCCEEDED in hook.delete_policies:
-            self._live.delete(ref, resource, deadline=run.deadline)
-        return result
+        def wait(obj: dict[str, Any]) -> None:
+            ref = ObjectRef.of(obj)
+            if helm_hooks.needs_wait(ref):
+                self._waiter.wait([ref], run.timeout, rule=hook_finished)
+
+        return HookActions(
+            app=run.app,
+            dry_run=run.dry_run,
+            apply=lambda obj: self._apply_one(obj, run, hook=True),
+            delete=delete,
+            wait=wait,
+            helm_major=run.helm_major,
+        )
+
+
+def _namespace_of(obj: dict[str, Any], run: _Run) -> str | None:
+    """Where a namespaced object goes (its own or the app's namespace); None: cluster-scoped."""
+    kind = obj.get("kind", "")
+    scope = run.crd_scopes.get((obj.get("apiVersion", ""), kind))
+    if kind in CLUSTER_SCOPED_KINDS or scope is False:
+        return None
+    return (obj.get("metadata") or {}).get("namespace") or run.namespace
+
+
+def _uses_namespace(objects: Sequence[dict[str, Any]], run: _Run) -> bool:
+    return any(_namespace_of(obj, run) == run.namespace for obj in objects)
+
+
+def _defines_namespace(objects: Sequence[dict[str, Any]], name: str) -> bool:
+    return any(
+        obj.get("kind") == "Namespace" and obj["metadata"].get("name") == name for obj in objects
+    )
+
+
+def _protected_namespaces(objects: Sequence[dict[str, Any]], run: _Run) -> set[str]:
+    """Namespaces prune keeps: those this apply still puts objects in, and other apps' ones."""
+    used = {ns for obj in objects if (ns := _namespace_of(obj, run))}
+    return used | set(run.keep_namespaces)
 
 
 def _order(obj: dict[str, Any]) -> tuple[int, str, str, str, str]:

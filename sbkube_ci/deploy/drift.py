@@ -115,6 +115,7 @@ class DeployedApp:
 
     inventory: Sequence[ObjectRef]
     snapshot: Sequence[dict[str, Any]]
+    field_manager: str | None = None  # who applies it: sbkube-ci (default), or helm
 
 
 def detect_drift(
@@ -128,7 +129,10 @@ def detect_drift(
     live = LiveObjects(client)
     report = DriftReport(cluster)
     for name in sorted(apps):
-        report.apps.append(_app_drift(live, name, apps[name], field_manager))
+        deployed = apps[name]
+        report.apps.append(
+            _app_drift(live, name, deployed, deployed.field_manager or field_manager)
+        )
     return report
 
 

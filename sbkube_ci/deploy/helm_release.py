@@ -9,7 +9,7 @@ the app and quoting helm's own message.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +114,29 @@ class HelmReleases:
             timeout=request.timeout + self._command_timeout,
         )
         return result.stdout
+
+    def dry_run_manifest(self, request: UpgradeRequest) -> str:
+        """The manifest an upgrade would install, rendered and validated by the cluster.
+
+        ``helm upgrade --install --dry-run=server``: server-side dry-run writes, lookups
+        against the live cluster; hooks are not part of the manifest.
+        """
+        argv = self.upgrade_argv(replace(request, dry_run=True))
+        end_of_flags = argv.index("--")  # the release and chart follow it
+        argv[end_of_flags:end_of_flags] = ["-o", "json"]
+        result = self._run(
+            argv,
+            app=request.app,
+            doing=f"helm upgrade --install --dry-run=server {request.release}",
+            timeout=request.timeout + self._command_timeout,
+        )
+        try:
+            return str(json.loads(result.stdout).get("manifest") or "")
+        except (ValueError, AttributeError) as exc:
+            raise DeployError(
+                f"app {request.app}: helm upgrade --dry-run printed no readable JSON ({exc}); "
+                "check the helm version (sbkube-ci needs helm 3.13+)"
+            ) from exc
 
     def history(self, app: str, release: str, namespace: str) -> list[Revision]:
         """The release's revisions, oldest first; empty when it was never installed."""

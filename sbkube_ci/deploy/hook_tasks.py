@@ -81,6 +81,7 @@ def _apply(
             namespace=session.namespace(app),
             dry_run=session.dry_run,
             timeout=session.timeout(session.project.config.apps.get(app)),
+            keep_namespaces=session.other_namespaces(app),
         )
     except DeployError as exc:
         raise DeployError(f"{what}: {exc}") from None

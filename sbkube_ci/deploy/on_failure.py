@@ -49,8 +49,11 @@ def _roll_back(
     old: AppState | None,
     partial: Sequence[ObjectRef],
 ) -> str:
+    keep = session.other_namespaces(name)  # a namespace it created may hold other apps now
     if old is None:
-        session.applier.apply_app(name, [], partial, namespace=session.namespace(name))
+        session.applier.apply_app(
+            name, [], partial, namespace=session.namespace(name), keep_namespaces=keep
+        )
         return "rolled back: removed what this deploy created"
     if old.helm is not None:
         if old.helm.revision is None:
@@ -59,7 +62,14 @@ def _roll_back(
         return f"rolled back to helm revision {old.helm.revision}"
     objects = load_objects(backend.load_snapshot(session.cluster_name, old.snapshot))
     previous = sorted({*from_state_refs(old.inventory), *partial}, key=ObjectRef.key)
-    session.applier.apply_app(name, objects, previous, namespace=session.namespace(name))
+    session.applier.apply_app(
+        name,
+        objects,
+        previous,
+        namespace=session.namespace(name),
+        event="rollback",
+        keep_namespaces=keep,
+    )
     return f"rolled back to r{old.revision}"
 
 

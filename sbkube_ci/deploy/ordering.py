@@ -31,12 +31,6 @@ class Hook:
     weight: int
     delete_policies: frozenset[str]
 
-    def runs_before(self, install: bool) -> bool:
-        return ("pre-install" if install else "pre-upgrade") in self.events
-
-    def runs_after(self, install: bool) -> bool:
-        return ("post-install" if install else "post-upgrade") in self.events
-
 
 def _split(value: str) -> frozenset[str]:
     return frozenset(part.strip() for part in value.split(",") if part.strip())

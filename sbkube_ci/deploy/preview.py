@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import enum
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,12 +86,19 @@ class Previewer:
     """Dry-run applies against one cluster; one per run, shared across apps."""
 
     def __init__(
-        self, client: KubeClient, *, cluster: str, field_manager: str = FIELD_MANAGER
+        self,
+        client: KubeClient,
+        *,
+        cluster: str,
+        field_manager: str = FIELD_MANAGER,
+        created_namespaces: Collection[str] = (),
     ) -> None:
+        """``created_namespaces``: what the deploy creates (app namespaces, Namespace objects)."""
         self._client = client
         self._live = LiveObjects(client)
         self._cluster = cluster
         self._field_manager = field_manager
+        self._created_namespaces = frozenset(created_namespaces)
 
     def preview_app(
         self,
@@ -109,7 +116,13 @@ class Previewer:
         for obj in sorted(labelled, key=lambda o: ObjectRef.of(o).key()):
             preview.items.append(self._preview_one(obj, run))
         rendered = {item.ref for item in preview.items}
-        gone = [ref for ref in previous_inventory if ref not in rendered]
+        # The app's namespace stays while the deploy puts objects in it (as prune keeps it).
+        used = {item.ref.namespace for item in preview.items if item.ref.namespace}
+        gone = [
+            ref
+            for ref in previous_inventory
+            if ref not in rendered and not (ref.kind == "Namespace" and ref.name in used)
+        ]
         for ref in sorted(gone, key=ObjectRef.key):
             item = self._pruned(ref, app)
             if item is not None:
@@ -158,7 +171,11 @@ class Previewer:
             ref = ObjectRef("v1", "Namespace", None, name)
             resource = self._client.resource("v1", "Namespace")
             run.namespaces[name] = self._live.get(ref, resource) is not None
-        return "" if run.namespaces[name] else f"namespace {name} does not exist yet"
+        if run.namespaces[name]:
+            return ""
+        if name in self._created_namespaces or name == run.namespace:
+            return f"namespace {name} is created by this deploy"
+        return f"namespace {name} does not exist and nothing in this deploy creates it"
 
     def _dry_run(
         self, obj: dict[str, Any], ref: ObjectRef, resource: Any, run: _Run

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sbkube_ci.deploy.inventory import (
     APP_LABEL,
@@ -14,6 +14,7 @@ from sbkube_ci.deploy.inventory import (
 )
 from sbkube_ci.deploy.kube_errors import UnknownKindError
 from sbkube_ci.deploy.live import LiveObjects
+from sbkube_ci.deploy.namespaces import kept_namespaces
 
 
 def prune(
@@ -24,16 +25,21 @@ def prune(
     app: str,
     dry_run: bool,
     deadline: float,
+    protected_namespaces: Collection[str] = (),
 ) -> list[ObjectResult]:
     """Delete objects of ``previous`` missing from ``inventory``, dependents first.
 
     Only objects still labelled as sbkube-ci's and this app's are deleted; others are reported
-    as kept. With ``dry_run`` nothing is deleted and the result says what would be.
+    as kept, as are the ``protected_namespaces`` (still used by an app). With ``dry_run``
+    nothing is deleted and the result says what would be.
     """
     current = set(inventory)
     gone = sorted((r for r in previous if r not in current), key=ObjectRef.key, reverse=True)
-    results = []
+    results = kept_namespaces(gone, protected_namespaces)
+    kept = {result.ref for result in results}
     for ref in gone:
+        if ref in kept:
+            continue
         result = _prune_one(live, ref, app=app, dry_run=dry_run, deadline=deadline)
         if result is not None:
             results.append(result)

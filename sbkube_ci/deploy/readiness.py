@@ -136,6 +136,25 @@ def check(obj: dict[str, Any]) -> Readiness:
     return rule(obj) if rule else Readiness(True)
 
 
+def _pod_finished(obj: dict[str, Any]) -> Readiness:
+    phase = (obj.get("status") or {}).get("phase") or "Pending"
+    if phase == "Succeeded":
+        return Readiness(True)
+    if phase == "Failed":
+        reason = (obj.get("status") or {}).get("reason") or "Failed"
+        return Readiness(False, f"failed ({reason})", True)
+    return Readiness(False, f"not finished (phase {phase})")
+
+
+def hook_finished(obj: dict[str, Any]) -> Readiness:
+    """A helm hook's readiness: a Job complete, a Pod succeeded; other kinds once created."""
+    if obj.get("kind") == "Job":
+        return _job(obj)
+    if obj.get("kind") == "Pod":
+        return _pod_finished(obj)
+    return Readiness(True)
+
+
 def _label(ref: ObjectRef) -> str:
     where = f"{ref.namespace}/" if ref.namespace else ""
     return f"{ref.kind.lower()} {where}{ref.name}"
@@ -163,13 +182,22 @@ class ReadinessWaiter:
         self._clock = clock
         self._sleep = sleep
 
-    def wait(self, refs: Sequence[ObjectRef], timeout: float) -> None:
-        """Return once every object in ``refs`` is ready; raise DeployError otherwise."""
-        pending = [ref for ref in refs if needs_wait(ref)]
+    def wait(
+        self,
+        refs: Sequence[ObjectRef],
+        timeout: float,
+        *,
+        rule: Callable[[dict[str, Any]], Readiness] | None = None,
+    ) -> None:
+        """Return once every object in ``refs`` is ready; raise DeployError otherwise.
+
+        ``rule`` judges each object instead of the rollout checks (e.g. ``hook_finished``).
+        """
+        pending = list(refs) if rule is not None else [ref for ref in refs if needs_wait(ref)]
         start = self._clock()
         interval, last_progress = self._first_interval, start
         while pending:
-            reasons = {ref: self._readiness(ref) for ref in pending}
+            reasons = {ref: self._readiness(ref, rule or check) for ref in pending}
             pending = [ref for ref, state in reasons.items() if not state.ready]
             if not pending:
                 return
@@ -186,7 +214,7 @@ class ReadinessWaiter:
             self._sleep(min(interval, max(timeout - (now - start), 0.0)))
             interval = min(interval * 2, self._max_interval)
 
-    def _readiness(self, ref: ObjectRef) -> Readiness:
+    def _readiness(self, ref: ObjectRef, rule: Callable[[dict[str, Any]], Readiness]) -> Readiness:
         resource = self._client.resource(ref.api_version, ref.kind)
         operation = Operation(
             "get",
@@ -199,7 +227,7 @@ class ReadinessWaiter:
         )
         with errors_as_deploy_error(operation):
             obj = resource.get(name=ref.name, namespace=ref.namespace).to_dict()
-        state = check(obj)
+        state = rule(obj)
         if state.failed:
             raise DeployError(f"{_label(ref)} {state.reason}")
         return state

@@ -177,7 +177,8 @@ def _locked_run(
         base_dir=project.base_dir,
         connect_timeout=options.connect_timeout,
     ) as connection:
-        session = _session(project, connection, options)
+        session = _session(project, connection, options, backend)
+        session.state = state
         record = backend.new_record("deploy", job.name, commit=options.commit)
         recorder = Recorder(backend, job.name, record, state.revision, held)
         _run_apps(session, state, recorder, options, progress)
@@ -192,7 +193,9 @@ def _locked_run(
         recorder.finish(outcome, time.monotonic() - started, detail)
 
 
-def _session(project: Project, connection: ClusterConnection, options: RunOptions) -> Session:
+def _session(
+    project: Project, connection: ClusterConnection, options: RunOptions, backend: StateBackend
+) -> Session:
     waiter = ReadinessWaiter(connection.client, progress=options.echo, max_interval=2.0)
     return Session(
         cluster_name=connection.name,
@@ -208,6 +211,7 @@ def _session(project: Project, connection: ClusterConnection, options: RunOption
         dry_run=options.dry_run,
         mask=options.mask,
         echo=options.echo,
+        backend=backend,
     )
 
 

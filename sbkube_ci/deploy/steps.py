@@ -10,25 +10,27 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sbkube_ci.config.apps import ActionApp, App, ExecApp, HelmApp, HookApp
 from sbkube_ci.config.loader import Project
 from sbkube_ci.config.sections import Cluster
 from sbkube_ci.deploy.actions import run_actions
+from sbkube_ci.deploy.adoption import forget_helm_release
 from sbkube_ci.deploy.applier import Applier, ObjectRef
 from sbkube_ci.deploy.clusters import ClusterConnection
 from sbkube_ci.deploy.commands import CommandRunner
-from sbkube_ci.deploy.helm_release import HelmReleases, UpgradeRequest
+from sbkube_ci.deploy.helm_hooks import helm_major
+from sbkube_ci.deploy.helm_mode import deploy_release
+from sbkube_ci.deploy.helm_release import HelmReleases
 from sbkube_ci.deploy.hook_tasks import run_post, run_pre, run_tasks
-from sbkube_ci.deploy.kube_errors import UnknownKindError
+from sbkube_ci.deploy.ordering import hook_of
 from sbkube_ci.deploy.record import Deployed, from_state_refs
 from sbkube_ci.deploy.tasks import AppTask
 from sbkube_ci.errors import DeployError
-from sbkube_ci.render.build import values_path
+from sbkube_ci.render.normalize import load_objects
 from sbkube_ci.render.result import RenderedApp
-from sbkube_ci.state import AppState, HelmReleaseRef
+from sbkube_ci.state import AppState, HelmReleaseRef, StateBackend, StateDocument
 
 Echo = Callable[[str], None]
 
@@ -46,9 +48,35 @@ class Session:
     dry_run: bool
     mask: Callable[[str], str]
     echo: Echo
+    backend: StateBackend | None = None
+    state: StateDocument | None = None
 
     def namespace(self, app: str) -> str:
         return self.project.config.namespace_of(app, self.cluster)
+
+    def namespace_or_default(self, app: str) -> str:
+        """The namespace of ``app``, also once it left sbkube.yaml (then the default one)."""
+        if app in self.project.config.apps:
+            return self.namespace(app)
+        return self.cluster.namespace or self.project.config.settings.namespace
+
+    def other_namespaces(self, app: str) -> frozenset[str]:
+        """Namespaces other apps of this cluster deploy into: prune must not delete them."""
+        config = self.project.config
+        used = {
+            config.namespace_of(name, self.cluster) for name in config.enabled_apps() if name != app
+        }
+        if self.state is not None:
+            for name, recorded in self.state.apps.items():
+                if name != app:
+                    used.update(ref.namespace for ref in recorded.inventory if ref.namespace)
+        return frozenset(used)
+
+    def snapshot(self, old: AppState) -> list[dict[str, Any]]:
+        """The objects ``old`` deployed (its snapshot), or none without a state backend."""
+        if self.backend is None or not old.snapshot:
+            return []
+        return load_objects(self.backend.load_snapshot(self.cluster_name, old.snapshot))
 
     def timeout(self, app: App | None) -> float:
         own = app.timeout if isinstance(app, HelmApp) else None
@@ -110,20 +138,36 @@ def _dispatch(
         refs = sorted(set(run_tasks(session, task.name, "", app.tasks)), key=ObjectRef.key)
         return Deployed(task.name, input_digest=task.input_digest, inventory=refs)
     if isinstance(app, HelmApp) and task.mode == "helm":
-        return _helm(session, task)
+        return _helm(session, task, old)
     return _apply(session, task, app, old)
 
 
 def _apply(session: Session, task: AppTask, app: App | None, old: AppState | None) -> Deployed:
+    # An app leaving helm mode takes over the fields helm's field manager owns (adoption); a
+    # drift repair takes back the fields another manager changed.
+    from_helm = old is not None and old.helm is not None
+    force = from_helm or task.repair or bool(getattr(app, "force_conflicts", False))
     result = session.applier.apply_app(
         task.name,
         rendered_of(task).objects,
         from_state_refs(old.inventory) if old else [],
         namespace=session.namespace(task.name),
         dry_run=session.dry_run,
-        force_conflicts=bool(getattr(app, "force_conflicts", False)),
+        force_conflicts=force,
         timeout=session.timeout(app),
+        event="install" if old is None else "upgrade",
+        keep_namespaces=session.other_namespaces(task.name),
+        helm_major=helm_major(task.helm_version),
     )
+    if from_helm and old is not None and old.helm is not None and not session.dry_run:
+        release = old.helm
+        records = forget_helm_release(
+            session.connection.client, release=release.name, namespace=release.namespace
+        )
+        session.echo(
+            f"{session.cluster_name}/{task.name}: adopted the objects of helm release "
+            f"{release.name} into apply mode ({records} release record(s) removed)"
+        )
     return _deployed(task, result.inventory)
 
 
@@ -136,48 +180,8 @@ def _exec(session: Session, task: AppTask, app: ExecApp) -> Deployed:
     return Deployed(task.name, input_digest=task.input_digest)
 
 
-def helm_request(
-    project: Project, *, cluster_name: str, cluster: Cluster, task: AppTask, dry_run: bool = False
-) -> UpgradeRequest:
-    """The ``helm upgrade --install`` of the chart ``build`` wrote, with this cluster's values."""
-    app = project.config.apps[task.name]
-    if not isinstance(app, HelmApp):
-        raise DeployError(f"app {task.name}: helm mode is only for type: helm apps")
-    chart = project.base_dir / ".sbkube" / "build" / task.name
-    if not chart.is_dir():
-        raise DeployError(
-            f"app {task.name}: built chart {chart} is missing; run `sbkube-ci build` first"
-        )
-    values: Path = values_path(chart, cluster_name)
-    return UpgradeRequest(
-        app=task.name,
-        release=app.release_name or task.name,
-        chart=chart,
-        namespace=project.config.namespace_of(task.name, cluster),
-        values_file=values if values.is_file() else None,
-        create_namespace=app.create_namespace,
-        atomic=app.atomic,
-        wait=app.wait,
-        timeout=float(app.timeout or project.config.settings.timeout),
-        dry_run=dry_run,
-    )
-
-
-def _helm(session: Session, task: AppTask) -> Deployed:
-    request = helm_request(
-        session.project,
-        cluster_name=session.cluster_name,
-        cluster=session.cluster,
-        task=task,
-        dry_run=session.dry_run,
-    )
-    session.helm.upgrade(request)
-    revision = None
-    if not session.dry_run:
-        history = session.helm.history(task.name, request.release, request.namespace)
-        revision = history[-1].revision if history else None
-    release = HelmReleaseRef(name=request.release, namespace=request.namespace, revision=revision)
-    refs = _refs(session, rendered_of(task).objects, request.namespace)
+def _helm(session: Session, task: AppTask, old: AppState | None) -> Deployed:
+    release, refs = deploy_release(session, task, old)
     return _deployed(task, refs, helm=release)
 
 
@@ -189,10 +193,51 @@ def remove_app(session: Session, app: str, old: AppState | None) -> None:
         session.helm.uninstall(
             app, old.helm.name, old.helm.namespace, dry_run=session.dry_run, timeout=600.0
         )
+        # The release is gone; a namespace sbkube-ci created for it goes too, if unused.
+        namespaces = [ref for ref in from_state_refs(old.inventory) if ref.kind == "Namespace"]
+        session.applier.apply_app(
+            app,
+            [],
+            namespaces,
+            dry_run=session.dry_run,
+            timeout=600.0,
+            event="delete",
+            keep_namespaces=session.other_namespaces(app),
+        )
+        _hand_over_namespaces(session, app, old)
         return
+    # The chart's pre-/post-delete hooks run around the prune, from the deployed snapshot.
+    hooks = [obj for obj in session.snapshot(old) if hook_of(obj)]
     session.applier.apply_app(
-        app, [], from_state_refs(old.inventory), dry_run=session.dry_run, timeout=600.0
+        app,
+        hooks,
+        from_state_refs(old.inventory),
+        namespace=session.namespace_or_default(app),
+        dry_run=session.dry_run,
+        timeout=600.0,
+        event="delete",
+        keep_namespaces=session.other_namespaces(app),
     )
+    _hand_over_namespaces(session, app, old)
+
+
+def _hand_over_namespaces(session: Session, app: str, old: AppState) -> None:
+    """Namespaces the removed app created and other apps still use pass to one of them."""
+    if session.dry_run:
+        return
+    config = session.project.config
+    for ref in old.inventory:
+        if ref.kind != "Namespace":
+            continue
+        users = sorted(
+            name
+            for name in config.enabled_apps()
+            if name != app and config.namespace_of(name, session.cluster) == ref.name
+        )
+        if users and session.applier.namespaces.hand_over(ref.name, from_app=app, to_app=users[0]):
+            session.echo(
+                f"{session.cluster_name}/{app}: namespace {ref.name} now belongs to app {users[0]}"
+            )
 
 
 def _deployed(
@@ -215,25 +260,3 @@ def rendered_of(task: AppTask) -> RenderedApp:
     if task.rendered is None:  # a task is built with its render; this is a bug, not a user error
         raise DeployError(f"app {task.name}: internal error: no rendered manifests")
     return task.rendered
-
-
-def _refs(session: Session, objects: Sequence[dict[str, Any]], namespace: str) -> list[ObjectRef]:
-    """The inventory of a helm release: its rendered objects, namespaced as the server says."""
-    refs = []
-    for obj in objects:
-        ref = ObjectRef.of(obj)
-        try:
-            namespaced = bool(
-                session.connection.client.resource(ref.api_version, ref.kind).namespaced
-            )
-        except UnknownKindError:
-            namespaced = ref.namespace is not None
-        refs.append(
-            ObjectRef(
-                ref.api_version,
-                ref.kind,
-                (ref.namespace or namespace) if namespaced else None,
-                ref.name,
-            )
-        )
-    return sorted(refs, key=ObjectRef.key)

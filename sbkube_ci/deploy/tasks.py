@@ -51,6 +51,7 @@ class AppTask:
     input_digest: str = ""
     counts: tuple[int, int, int] = (0, 0, 0)  # objects added, changed, deleted (from a plan)
     helm_version: str = ""  # of the helm that rendered a helm app (the state records it)
+    repair: bool = False  # deploy --force: take back fields other field managers changed
 
 
 def mode_of(app: App) -> Mode | None:
@@ -167,6 +168,26 @@ def _deploy_task(
         current.input_digest,
         _counts(planned),
         helm_version if isinstance(app, HelmApp) else "",
+    )
+
+
+def repair_task(
+    project: Project, name: str, rendered: RenderedApp, *, helm_version: str = ""
+) -> AppTask:
+    """Re-apply an app the plan leaves unchanged (``deploy --force``: its live objects drifted)."""
+    app = project.config.apps[name]
+    mode = mode_of(app)
+    if mode not in ("apply", "helm"):
+        raise DeployError(f"app {name}: only yaml, kustomize, git, http and helm apps re-apply")
+    return AppTask(
+        name,
+        "update",
+        mode,
+        depends_on(project, app),
+        rendered,
+        rendered.input_digest,
+        helm_version=helm_version if isinstance(app, HelmApp) else "",
+        repair=True,
     )
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from sbkube_ci._yaml import MAX_DEPTH, deeper_than, load_all_documents
+from sbkube_ci._yaml import MAX_DEPTH, KubeLoader, deeper_than, load_all_documents
 from sbkube_ci.errors import RenderError, YamlError
 from sbkube_ci.kinds import CLUSTER_SCOPED_KINDS, KIND_ORDER
 from sbkube_ci.render.digest import render_digest
@@ -26,7 +26,7 @@ _KIND_RANK = {kind: rank for rank, kind in enumerate(KIND_ORDER)}
 _SEPARATOR = re.compile(r"^---(?:[ \t].*)?$", re.MULTILINE)
 _SOURCE = re.compile(r"^# Source: (.+)$", re.MULTILINE)
 _ANCHOR = re.compile(r"(?:^|[\s\[{,:-])&[^\s,\[\]{}]+")
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Loader: type[yaml.SafeLoader] = KubeLoader  # scalars typed as the API server reads them
 
 
 @dataclass(frozen=True)

@@ -166,6 +166,9 @@ def test_live_plan_diffs_against_the_cluster(
     data = yaml.safe_load(config.read_text())
     data["clusters"] = {"fake": {"kubeconfig": str(fake_kube.kubeconfig_path), "context": "fake"}}
     data["apps"]["config"]["force_conflicts"] = force_conflicts
+    # helm cannot talk to the fake API server (no OpenAPI): helm-mode live plans are in
+    # tests/e2e/test_fresh_deploy.py; here web is previewed as a server-side dry run.
+    data["apps"]["web"]["deploy_mode"] = "apply"
     config.write_text(yaml.safe_dump(data))
     project = load_project(project_dir)
     rendered = render_project(project, clusters=["fake"]).for_cluster("fake")
@@ -192,7 +195,7 @@ def test_live_plan_diffs_against_the_cluster(
     )
     config_app = next(a for a in cluster.apps if a.name == "config")
     web = next(a for a in cluster.apps if a.name == "web")
-    assert web.action == "create"
+    assert web.action == "create", web.error
     if not force_conflicts:
         # the hand edit took ownership of the field: applying would conflict, and plan says so
         assert config_app.error is not None

@@ -253,7 +253,8 @@ def test_failed_hook_job_stops_the_deploy(
         # before-hook-creation is not set, so the failed Job is the one being waited for.
         applier.apply_app("shop", [pre], [], namespace="shop", timeout=2, wait=False)
     assert str(error.value) == (
-        "app shop: hook Job shop/migrate failed: job shop/migrate failed (BackoffLimitExceeded)"
+        "app shop: pre-install hook Job shop/migrate failed: "
+        "job shop/migrate failed (BackoffLimitExceeded)"
     )
 
 
@@ -265,15 +266,48 @@ def test_rbac_denial_names_verb_resource_and_namespace(
     with pytest.raises(ApplyError) as error:
         apply(applier, [deployment(), config_map(a="1")])
     # What was applied before the failure is reported, so the state can still prune it later.
-    assert error.value.result.inventory == [ObjectRef("v1", "ConfigMap", "shop", "settings")]
+    # (and the namespace the app created before, which stays recorded as the app's)
+    assert error.value.result.inventory == [
+        ObjectRef("v1", "Namespace", None, "shop"),
+        ObjectRef("v1", "ConfigMap", "shop", "settings"),
+    ]
     message = str(error.value)
     assert message.startswith("RBAC forbids patch on deployments in namespace shop")
     assert 'grant the deploying identity patch on deployments (apiGroups: ["apps"])' in message
 
 
-def test_missing_namespace_is_rejected(applier: Applier) -> None:
+def test_a_missing_app_namespace_is_created_labelled_and_recorded(
+    applier: Applier, fake_kube: FakeKube
+) -> None:
+    result = apply(applier, [config_map(a="1")], namespace="fresh")
+
+    assert [str(ref) for ref in result.inventory] == ["Namespace fresh", "ConfigMap fresh/settings"]
+    labels = fake_kube.require("Namespace", None, "fresh")["metadata"]["labels"]
+    assert labels[MANAGED_BY_LABEL] == "sbkube-ci"
+    assert labels[APP_LABEL] == "shop"
+    again = apply(applier, [config_map(a="2")], namespace="fresh", previous=result.inventory)
+    assert again.inventory == result.inventory  # still the app's: recorded, not pruned
+
+
+def test_a_namespace_is_pruned_only_when_no_app_uses_it(
+    applier: Applier, fake_kube: FakeKube
+) -> None:
+    first = apply(applier, [config_map(a="1")], namespace="fresh")
+    moved = apply(applier, [config_map(a="1")], namespace="other", previous=first.inventory,
+                  keep_namespaces={"fresh"})  # fmt: skip
+    assert fake_kube.get("Namespace", None, "fresh") is not None
+    assert [r.note for r in moved.results if r.ref.name == "fresh"] == [
+        "namespace fresh is still used by an app"
+    ]
+    apply(applier, [config_map(a="1")], namespace="other", previous=first.inventory)
+    assert fake_kube.get("Namespace", None, "fresh") is None
+
+
+def test_an_object_in_another_missing_namespace_is_rejected(applier: Applier) -> None:
+    ghost = config_map(a="1")
+    ghost["metadata"]["namespace"] = "ghost"
     with pytest.raises(DeployError) as error:
-        apply(applier, [config_map(a="1")], namespace="ghost")
+        apply(applier, [ghost], namespace="shop")
     assert str(error.value) == (
         "cannot patch ConfigMap ghost/settings: namespace ghost does not exist; "
         "add a Namespace object to the app or deploy it first"

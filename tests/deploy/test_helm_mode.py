@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from sbkube_ci.deploy.helm_mode import helm_request
 from sbkube_ci.deploy.helm_release import HelmReleases
-from sbkube_ci.deploy.steps import helm_request
 from sbkube_ci.deploy.tasks import AppTask
 from sbkube_ci.render.pipeline import render_project
 from sbkube_ci.state import AppState, HelmReleaseRef, StateDocument
@@ -47,7 +47,7 @@ def project(tmp_path: Path, fake_kube: FakeKube) -> DeployProject:
     return project
 
 
-def test_helm_deploy_failure_is_helms_one_line_and_nothing_is_recorded(
+def test_helm_deploy_failure_is_one_line_and_nothing_is_recorded(
     project: DeployProject, fake_kube: FakeKube
 ) -> None:
     fake_kube.stop()
@@ -57,7 +57,8 @@ def test_helm_deploy_failure_is_helms_one_line_and_nothing_is_recorded(
     assert report.exit_code == 1
     [result] = report.results
     assert result.result == "failed"
-    assert result.detail.startswith("app web: helm upgrade --install shop-web failed: ")
+    # The namespace check before helm runs is the first to find the server gone.
+    assert result.detail.startswith("cannot reach the Kubernetes API server at 127.0.0.1:")
     assert "\n" not in result.detail
     assert project.backend().read_state("prod").apps == {}
     assert project.backend().lock_status("prod") is None

@@ -153,3 +153,23 @@ def test_revision_reads_helm_history_json() -> None:
     assert Revision.from_json(entry) == Revision(
         2, "deployed", "web-0.2.0", "1.1", "2026-11-27T08:00:00.1+00:00", "Upgrade complete"
     )
+
+
+def test_the_dry_run_manifest_command_keeps_its_flags_before_the_release(tmp_path: Path) -> None:
+    # A stand-in helm that answers with the command line it got, as helm's JSON output.
+    fake = tmp_path / "helm"
+    fake.write_text(
+        "#!/usr/bin/env python3\nimport json, sys\n"
+        "print(json.dumps({'manifest': '\\n'.join(sys.argv[1:])}))\n"
+    )
+    fake.chmod(0o755)
+    helm = HelmReleases(tmp_path / "home", binary=str(fake))
+    request = UpgradeRequest(app="web", release="web", chart=tmp_path / "chart", namespace="shop")
+
+    argv = helm.dry_run_manifest(request).splitlines()
+
+    assert argv[:2] == ["upgrade", "--install"]
+    assert argv[-3:] == ["--", "web", str(tmp_path / "chart")]
+    assert argv[argv.index("-o") + 1] == "json"
+    assert argv.index("-o") < argv.index("--")
+    assert "--dry-run=server" in argv

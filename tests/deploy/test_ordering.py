@@ -23,9 +23,6 @@ def test_hook_defaults_follow_helm() -> None:
     assert hook.events == {"pre-install", "pre-upgrade"}
     assert hook.weight == 0
     assert hook.delete_policies == {"before-hook-creation"}
-    assert hook.runs_before(install=True)
-    assert hook.runs_before(install=False)
-    assert not hook.runs_after(install=True)
 
 
 def test_hook_weight_and_policies_are_read() -> None:
@@ -38,8 +35,6 @@ def test_hook_weight_and_policies_are_read() -> None:
     assert hook is not None
     assert hook.weight == -5
     assert hook.delete_policies == {"hook-succeeded", "hook-failed"}
-    assert hook.runs_after(install=False)
-    assert not hook.runs_after(install=True)
 
 
 def test_plain_objects_are_not_hooks() -> None:

@@ -148,7 +148,21 @@ def test_missing_namespace_is_reported_not_failed(previewer: Previewer) -> None:
     result = preview(previewer, [config_map(a="1")])
     (item,) = result.items
     assert (item.change, item.validated) == (Change.CREATE, False)
-    assert item.note == "namespace shop does not exist yet"
+    assert item.note == "namespace shop is created by this deploy"  # the app's own namespace
+
+
+def test_a_namespace_another_app_of_the_run_creates_is_understood(kube: KubeClient) -> None:
+    previewer = Previewer(kube, cluster="test", created_namespaces={"tenant"})
+    in_tenant, in_ghost = config_map("a", a="1"), config_map("b", b="1")
+    in_tenant["metadata"]["namespace"] = "tenant"
+    in_ghost["metadata"]["namespace"] = "ghost"
+
+    result = preview(previewer, [in_tenant, in_ghost])
+
+    assert {str(item.ref): item.note for item in result.items} == {
+        "ConfigMap tenant/a": "namespace tenant is created by this deploy",
+        "ConfigMap ghost/b": "namespace ghost does not exist and nothing in this deploy creates it",
+    }
 
 
 def test_hooks_are_listed_but_not_dry_run(previewer: Previewer, kube: KubeClient) -> None:

@@ -15,10 +15,15 @@ _SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a
 _LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 # Kinds whose names must be DNS-1123 labels rather than subdomains.
 _LABEL_NAMED = {"Namespace", "Service"}
+# RBAC kinds take any path segment (cert-manager's Role "x-startupapicheck:create-cert").
+_PATH_SEGMENT_NAMED = {"Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding"}
 
 
 def _name_causes(kind: str, name: str) -> Causes:
-    if kind in _LABEL_NAMED:
+    if kind in _PATH_SEGMENT_NAMED:
+        ok = name not in (".", "..") and not set(name) & {"/", "%"}
+        rule = "may not contain '/' or '%' or be '.' or '..'"
+    elif kind in _LABEL_NAMED:
         ok = len(name) <= 63 and bool(_LABEL.match(name))
         rule = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters"
     else:

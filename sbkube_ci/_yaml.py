@@ -82,6 +82,25 @@ def _bool(loader: yaml.SafeLoader, node: yaml.Node) -> bool:
     return bool(yaml.SafeLoader.construct_yaml_bool(loader, cast("yaml.ScalarNode", node)))
 
 
+def _key_text(key: Any) -> Any:
+    """A mapping key as Kubernetes' YAML-to-JSON step writes it: ``y:`` or ``true:`` becomes
+    ``"true"``, ``1:`` becomes ``"1"`` (sigs.k8s.io/yaml formats keys that are not strings)."""
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if isinstance(key, int | float):
+        return repr(key) if isinstance(key, float) else str(key)
+    if key is None:
+        return "null"
+    return key
+
+
+def _map(loader: yaml.SafeLoader, node: yaml.Node) -> Iterator[dict[Any, Any]]:
+    data: dict[Any, Any] = {}
+    yield data
+    mapping = loader.construct_mapping(cast("yaml.MappingNode", node))
+    data.update({_key_text(key): value for key, value in mapping.items()})
+
+
 def _kube_types(loader: type[yaml.SafeLoader]) -> type[yaml.SafeLoader]:
     """``loader`` with the scalar types of go-yaml v2 where they differ from PyYAML's."""
     loader.add_implicit_resolver("tag:yaml.org,2002:bool", _GO_BOOL, list("yYnN"))
@@ -89,6 +108,7 @@ def _kube_types(loader: type[yaml.SafeLoader]) -> type[yaml.SafeLoader]:
     for tag in ("value", "timestamp"):
         loader.add_constructor(f"tag:yaml.org,2002:{tag}", _as_text)
     loader.add_constructor("tag:yaml.org,2002:binary", _binary)
+    loader.add_constructor("tag:yaml.org,2002:map", _map)
     for tag, base in (
         ("int", yaml.SafeLoader.construct_yaml_int),
         ("float", yaml.SafeLoader.construct_yaml_float),

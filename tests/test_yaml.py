@@ -297,3 +297,19 @@ def test_syntax_errors_come_with_plain_words(text: str, words: str) -> None:
     message = _error(text)
     assert message.startswith("sbkube.yaml:")
     assert words in message
+
+
+def test_manifest_keys_that_yaml_reads_as_other_types_become_text_as_in_kubernetes() -> None:
+    """sigs.k8s.io/yaml formats keys that are not strings: ``y:`` -> "true", ``8080:`` -> "8080"."""
+    text = "data:\n  y: a\n  n: b\n  on: c\n  8080: d\n  1.5: e\n  ~: f\n  x: {<<: {z: g}}\n"
+    loaded = yaml.load(text, Loader=KubeLoader)  # noqa: S506 - KubeLoader is a safe loader
+    assert loaded == {
+        "data": {
+            "true": "c",
+            "false": "b",
+            "8080": "d",
+            "1.5": "e",
+            "null": "f",
+            "x": {"z": "g"},
+        }
+    }

@@ -209,7 +209,7 @@ def test_top_level_deps_of_a_phase_file_is_dropped_with_a_warning(project: Path)
     _write(project, {"sbkube.yaml": "apiVersion: sbkube/v1\ndeps: 5\n"})
     assert _lines(project) == [
         "sbkube.yaml:2:1: deps: unknown key; allowed keys: apiVersion, "
-        "apps, clusters, diff, hooks, metadata, notify, settings, state"
+        "apps, checks, clusters, diff, hooks, metadata, notify, settings, state"
     ]
 
 

@@ -9,4 +9,3 @@ pytest_plugins = [
     "tests.fixtures.oci_registry",
     "tests.fixtures.s3_server",
 ]
-

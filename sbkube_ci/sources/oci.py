@@ -146,7 +146,7 @@ def _pull(ref: str, registry: Registry, ctx: SourceContext, dest: Path) -> Path:
     if registry.auth:
         ctx.memo(f"oci-login:{registry.host}", lambda: _login(registry, ctx, flags + config))
     result = _proc.run(
-        ["helm", "pull", ref, "-d", str(dest), *flags, *config],
+        [ctx.helm_binary(), "pull", ref, "-d", str(dest), *flags, *config],
         env=ctx.helm_env(),
         timeout=ctx.timeout,
         error=SourceError,
@@ -162,12 +162,15 @@ def _pull(ref: str, registry: Registry, ctx: SourceContext, dest: Path) -> Path:
     return archives[0]
 
 
+_STDIN = ("--password-stdin",)
+
+
 def _login(registry: Registry, ctx: SourceContext, flags: list[str]) -> bool:
     """``helm registry login`` into sbkube-ci's registry config; password on stdin only."""
     username, password = registry.auth or ("", "")
     ctx.private_dir("helm/registry")
     _proc.run(
-        ["helm", "registry", "login", registry.host, "-u", username, "--password-stdin", *flags],
+        [ctx.helm_binary(), "registry", "login", registry.host, "-u", username, *_STDIN, *flags],
         env=ctx.helm_env(),
         input_text=password,
         secrets=[password],

@@ -173,12 +173,16 @@ def _render(
         for cluster in targets
         for name in prepared
     }
-    rendered = _parallel(
-        ctx,
-        units,
-        lambda key, target: render_unit(ctx, engines, builds.get(key[1]), target),
-        stop_on_error=not keep_going,
-    )
+    try:
+        rendered = _parallel(
+            ctx,
+            units,
+            lambda key, target: render_unit(ctx, engines, builds.get(key[1]), target),
+            stop_on_error=not keep_going,
+        )
+    finally:
+        result.render_engine = engines.helm.engine
+        engines.helm.close()
     for (cluster, name), outcome in rendered.items():
         if isinstance(outcome, SbkubeError):
             outputs[cluster].forget(name)
@@ -198,7 +202,9 @@ def _engines(ctx: RenderContext) -> Engines:
     tools = ToolVersions(ctx.cache_dir)
     timeout = ctx.project.config.settings.timeout or 600.0
     return Engines(
-        Helm(ctx.helm_home, tools, timeout), Kustomize(tools, timeout), RenderCache(ctx.cache_dir)
+        Helm(ctx.helm_home, tools, timeout, major=ctx.project.config.settings.helm_version),
+        Kustomize(tools, timeout),
+        RenderCache(ctx.cache_dir),
     )
 
 

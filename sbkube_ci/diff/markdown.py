@@ -62,6 +62,9 @@ def render_comment(
 
 def _head(plan: Plan, clusters: Sequence[ClusterPlan], *, title: str) -> str:
     lines = [f"## {title}", "", _totals(clusters), "", _meta(plan, clusters), ""]
+    for cluster in clusters:
+        if cluster.engine_note:
+            lines += [f"> **Note:** {_escape(cluster.name)}: {_escape(cluster.engine_note)}", ""]
     rows = [(c, a) for c in clusters for a in c.changed_apps]
     if rows:
         lines += ["| Cluster | App | Action | + | ~ | - |", "|---|---|---|--:|--:|--:|"]
@@ -123,8 +126,6 @@ def _blocks(clusters: Sequence[ClusterPlan], hint: str) -> list[Block]:
 def _block(app: AppPlan, label: str, hint: str) -> Block:
     summary = f"<b>{html.escape(label)}</b> · {_summary(app)}"
     body: list[str] = []
-    if app.helm_version_note:
-        body += [f"> **Note:** {_escape(app.helm_version_note)}", ""]
     if app.error:
         body += ["Rendering failed:", "", _fence(app.error, ""), ""]
     for change in app.objects:

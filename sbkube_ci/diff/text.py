@@ -29,6 +29,8 @@ def _cluster(cluster: ClusterPlan) -> list[str]:
         f"cluster {cluster.name} (state {revision}): {len(changing)} of {len(cluster.apps)} "
         f"apps change, objects +{added} ~{changed} -{deleted}"
     ]
+    if cluster.engine_note:
+        lines.append(f"  note: {cluster.engine_note}")
     for app in cluster.changed_apps:
         lines += _app(app)
     return lines
@@ -39,8 +41,6 @@ def _app(app: AppPlan) -> list[str]:
         return [f"! {app.name}: failed to render: {app.error}"]
     counts = f"+{app.added} ~{app.changed} -{app.deleted}"
     lines = [f"{_SIGN[app.action]} {app.name} ({app.action} {counts})"]
-    if app.helm_version_note:
-        lines.append(f"    note: {app.helm_version_note}")
     for change in app.objects:
         if change.action == "unchanged":
             continue

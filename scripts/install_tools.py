@@ -145,5 +145,9 @@ def install(bin_dir: Path, cache: Path) -> None:
 
 
 if __name__ == "__main__":
+    # scripts/install_tools.py [BIN_DIR [DOWNLOAD_DIR]]; the Dockerfile passes /usr/local/bin.
     root = Path(__file__).resolve().parent.parent
-    install((root / ".venv" / "bin").resolve(), root / ".tools" / "download")
+    args = sys.argv[1:]
+    bin_dir = Path(args[0]) if args else root / ".venv" / "bin"
+    download = Path(args[1]) if len(args) > 1 else root / ".tools" / "download"
+    install(bin_dir.resolve(), download)

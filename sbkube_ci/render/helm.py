@@ -5,7 +5,8 @@ config (``kube_version``, ``api_versions``).
 
 Two engines give the same output: the render worker (``render/worker.py``, one process for
 the whole run) when it is installed and built from the same helm major.minor as the helm
-CLI, else the helm CLI, one process per render, after a one-line notice on stderr.
+CLI, else the helm CLI, one process per render, after a one-line notice on stderr (none when
+the helm in use is Helm 3, chosen by the user: the worker is Helm 4 only).
 ``SBKUBE_RENDER_ENGINE=cli|worker`` forces one (``worker`` fails instead of falling back).
 """
 
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sbkube_ci import _proc
-from sbkube_ci._helm import helm_binary, isolated_env, isolated_flags, wrong_major
+from sbkube_ci._helm import helm_binary, helm_major, isolated_env, isolated_flags, wrong_major
 from sbkube_ci.errors import RenderError
 from sbkube_ci.render.digest import major_minor
 from sbkube_ci.render.tools import ToolVersions
@@ -142,6 +143,8 @@ class Helm:
                 if major_minor(worker.helm_version) == major_minor(helm):
                     return worker
                 worker.close()
+                if helm_major(worker.helm_version) != helm_major(helm) and self._engine == "auto":
+                    return None  # helm 3 chosen: the CLI is the engine by design, no notice
                 reason = f"the render worker is helm {worker.helm_version}, {self.binary} is {helm}"
         if self._engine == "worker":
             raise RenderError(f"{ENGINE_ENV}=worker but the render worker is unavailable: {reason}")

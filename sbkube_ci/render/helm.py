@@ -119,6 +119,10 @@ class Helm:
                 raise RenderError(f"{request.where}: helm template failed: {message}") from None
         return self._template_cli(request)
 
+    def worker(self) -> RenderWorker | None:
+        """The render worker, started on first use; None when the CLI renders."""
+        return self._running_worker()
+
     def _running_worker(self) -> RenderWorker | None:
         with self._worker_lock:
             if not self._worker_checked:
@@ -129,7 +133,6 @@ class Helm:
     def _start_worker(self) -> RenderWorker | None:
         if self._engine == "cli":
             return None
-        reason = ""
         binary = shutil.which(WORKER_BINARY)
         if binary is None:
             reason = f"{WORKER_BINARY} is not on PATH (scripts/bootstrap builds it)"
@@ -139,17 +142,29 @@ class Helm:
             except WorkerFailed as exc:
                 reason = str(exc)
             else:
-                helm = self.version()
-                if major_minor(worker.helm_version) == major_minor(helm):
+                usable, reason = self._fits(worker)
+                if usable:
                     return worker
                 worker.close()
-                if helm_major(worker.helm_version) != helm_major(helm) and self._engine == "auto":
+                if not reason:
                     return None  # helm 3 chosen: the CLI is the engine by design, no notice
-                reason = f"the render worker is helm {worker.helm_version}, {self.binary} is {helm}"
         if self._engine == "worker":
             raise RenderError(f"{ENGINE_ENV}=worker but the render worker is unavailable: {reason}")
         self._notice(f"notice: rendering with the helm CLI, one process per chart: {reason}")
         return None
+
+    def _fits(self, worker: RenderWorker) -> tuple[bool, str]:
+        """Whether ``worker`` renders as the helm CLI in use does; else why not ("" when
+        the user chose another helm major, which is no surprise worth a notice)."""
+        try:
+            helm = self.version()
+        except RenderError as exc:
+            return False, str(exc)
+        if major_minor(worker.helm_version) == major_minor(helm):
+            return True, ""
+        if helm_major(worker.helm_version) != helm_major(helm) and self._engine == "auto":
+            return False, ""
+        return False, f"the render worker is helm {worker.helm_version}, {self.binary} is {helm}"
 
     def _drop_worker(self, worker: RenderWorker, reason: str) -> None:
         with self._worker_lock:

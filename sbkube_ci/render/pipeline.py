@@ -201,11 +201,8 @@ def _render(
 def _engines(ctx: RenderContext) -> Engines:
     tools = ToolVersions(ctx.cache_dir)
     timeout = ctx.project.config.settings.timeout or 600.0
-    return Engines(
-        Helm(ctx.helm_home, tools, timeout, major=ctx.project.config.settings.helm_version),
-        Kustomize(tools, timeout),
-        RenderCache(ctx.cache_dir),
-    )
+    helm = Helm(ctx.helm_home, tools, timeout, major=ctx.project.config.settings.helm_version)
+    return Engines(helm, Kustomize(tools, timeout, helm.worker), RenderCache(ctx.cache_dir))
 
 
 def _collect(

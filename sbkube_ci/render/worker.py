@@ -1,6 +1,7 @@
 """The render worker: one long-lived process that renders charts as ``helm template`` does.
 
-``tools/render-worker`` is a small Go program built from ``helm.sh/helm/v4``; it reads one
+``tools/render-worker`` is a small Go program built from ``helm.sh/helm/v4`` (and the
+kustomize API, for ``kubectl kustomize``'s part); it reads one
 JSON request per line and answers one JSON line per request, tagged with the request's id,
 rendering requests concurrently. Starting ``helm`` costs ~50 ms per render; a request to the
 worker costs about a millisecond, so a cold run of many apps is no longer bound by process
@@ -33,7 +34,8 @@ class WorkerFailed(RenderError):
 
 
 class RenderWorker:
-    """A running render worker; ``helm_version`` is the helm it is built from."""
+    """A running render worker; ``helm_version`` and ``kustomize_version`` are the helm and
+    kustomize it is built from."""
 
     def __init__(self, binary: str, env: dict[str, str]) -> None:
         self._proc = _proc.start([binary], env=env, error=WorkerFailed)
@@ -45,7 +47,9 @@ class RenderWorker:
         self._ids = itertools.count(1)
         self._closed = False
         threading.Thread(target=self._drain_stderr, daemon=True).start()
-        self.helm_version = self._hello()
+        self.helm_version = ""
+        self.kustomize_version = ""
+        self._hello()
         threading.Thread(target=self._read, daemon=True).start()
 
     def template(self, request: dict[str, Any], *, timeout: float) -> str:
@@ -83,7 +87,7 @@ class RenderWorker:
             self._proc.kill()
             self._proc.wait()
 
-    def _hello(self) -> str:
+    def _hello(self) -> None:
         """Read the worker's first line (its protocol and helm version) or fail clearly."""
         answer: Future[bytes] = Future()
         threading.Thread(
@@ -98,7 +102,8 @@ class RenderWorker:
         if not isinstance(hello, dict) or hello.get("worker") != _PROTOCOL:
             self._proc.kill()
             raise WorkerFailed(f"the render worker speaks another protocol: {line[:200]!r}")
-        return str(hello.get("helm_version", ""))
+        self.helm_version = str(hello.get("helm_version", ""))
+        self.kustomize_version = str(hello.get("kustomize_version", ""))
 
     def _read(self) -> None:
         for line in self._stdout:

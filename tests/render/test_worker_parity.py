@@ -254,3 +254,77 @@ def test_a_missing_dependency_is_the_cli_error(worker: RenderWorker, tmp_path: P
 
     assert "helm dependency build" in str(caught.value)
     assert helm_message(f"Error: {caught.value}") == helm_message(cli.stderr)
+
+
+KUSTOMIZE = {
+    "base/kustomization.yaml": (
+        "resources: [deployment.yaml, service.yaml]\n"
+        "configMapGenerator:\n  - name: settings\n    literals: [color=blue, size=9]\n"
+        "secretGenerator:\n  - name: creds\n    literals: [password=s3cret]\n"
+    ),
+    "base/deployment.yaml": (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n"
+        "spec:\n  template:\n    spec:\n      containers:\n"
+        "        - name: web\n          image: nginx:1.27\n"
+        "          envFrom: [{configMapRef: {name: settings}}]\n"
+    ),
+    "base/service.yaml": (
+        "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {ports: [{port: 80}]}\n"
+    ),
+    "component/kustomization.yaml": (
+        "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+        "commonAnnotations: {team: platform}\n"
+    ),
+    "overlay/kustomization.yaml": (
+        "resources: [../base, namespace.yaml]\ncomponents: [../component]\n"
+        "namespace: shop\nnamePrefix: prod-\nlabels:\n  - pairs: {env: prod}\n"
+        "    includeSelectors: true\n"
+        "images:\n  - {name: nginx, newTag: '1.28'}\nreplicas:\n  - {name: web, count: 3}\n"
+        "patches:\n  - target: {kind: Service, name: web}\n"
+        '    patch: \'[{"op": "add", "path": "/spec/type", "value": "NodePort"}]\'\n'
+    ),
+    "overlay/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n",
+    "broken/kustomization.yaml": "resources: [missing.yaml]\n",
+}
+
+
+@pytest.fixture
+def kustomizations(tmp_path: Path) -> Path:
+    for rel, text in KUSTOMIZE.items():
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return tmp_path
+
+
+def _kubectl_kustomize(directory: Path) -> subprocess.CompletedProcess[str]:
+    argv = [str(TOOLS / "kubectl"), "kustomize", str(directory)]
+    return subprocess.run(argv, capture_output=True, text=True, check=False)
+
+
+def test_the_worker_carries_kubectls_kustomize(worker: RenderWorker) -> None:
+    assert worker.kustomize_version == "v5.8.1"  # what `kubectl version` says (kubectl 1.37.1)
+
+
+@pytest.mark.parametrize("directory", ["base", "overlay"])
+def test_kustomize_output_is_kubectl_kustomize_output(
+    directory: str, worker: RenderWorker, kustomizations: Path
+) -> None:
+    kubectl = _kubectl_kustomize(kustomizations / directory)
+    assert kubectl.returncode == 0, kubectl.stderr
+
+    built = worker.template(
+        {"kind": "kustomize", "dir": str(kustomizations / directory)}, timeout=60
+    )
+
+    assert built == kubectl.stdout
+    assert "settings-" in built  # the generators' hash suffixes agree too
+
+
+def test_kustomize_errors_are_kubectls(worker: RenderWorker, kustomizations: Path) -> None:
+    kubectl = _kubectl_kustomize(kustomizations / "broken")
+    with pytest.raises(RenderError) as caught:
+        worker.template({"kind": "kustomize", "dir": str(kustomizations / "broken")}, timeout=60)
+
+    assert kubectl.returncode == 1
+    assert kubectl.stderr.strip() == f"error: {caught.value}"

@@ -32,9 +32,12 @@ import (
 	release "helm.sh/helm/v4/pkg/release/v1"
 )
 
-// request is one `helm template RELEASE CHART -f VALUES... --namespace NS ...`.
+// request is one `helm template RELEASE CHART -f VALUES... --namespace NS ...`, or with
+// kind "kustomize" one `kubectl kustomize DIR`.
 type request struct {
 	ID          int64    `json:"id"`
+	Kind        string   `json:"kind"`
+	Dir         string   `json:"dir"`
 	Release     string   `json:"release"`
 	Chart       string   `json:"chart"`
 	ValuesFiles []string `json:"values_files"`
@@ -53,8 +56,9 @@ type response struct {
 
 // hello is the first line the worker prints: what it is, so the caller can key caches by it.
 type hello struct {
-	Worker      string `json:"worker"`
-	HelmVersion string `json:"helm_version"`
+	Worker           string `json:"worker"`
+	HelmVersion      string `json:"helm_version"`
+	KustomizeVersion string `json:"kustomize_version"`
 }
 
 func main() {
@@ -76,7 +80,11 @@ func main() {
 			os.Exit(1) // the caller went away
 		}
 	}
-	write(hello{Worker: "sbkube-ci-render-worker/1", HelmVersion: helmVersion()})
+	write(hello{
+		Worker:           "sbkube-ci-render-worker/1",
+		HelmVersion:      helmVersion(),
+		KustomizeVersion: kustomizeVersion(),
+	})
 
 	in := bufio.NewReaderSize(os.Stdin, 1<<20)
 	var wg sync.WaitGroup
@@ -90,7 +98,13 @@ func main() {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					manifest, rerr := render(req, getters)
+					var manifest string
+					var rerr error
+					if req.Kind == "kustomize" {
+						manifest, rerr = kustomize(req.Dir)
+					} else {
+						manifest, rerr = render(req, getters)
+					}
 					resp := response{ID: req.ID, Manifest: manifest}
 					if rerr != nil {
 						resp = response{ID: req.ID, Error: rerr.Error()}

@@ -52,6 +52,11 @@ def run(
     """
     argv = [str(a) for a in argv]
     secrets = list(secrets)
+    if any("\0" in arg for arg in argv):
+        # subprocess would raise ValueError (an internal error); config values are checked
+        # for control characters by validate, so this is a value from elsewhere.
+        shown = what or printable([a.replace("\0", "\\0") for a in argv], secrets)
+        raise error(f"{shown}: refused: an argument contains a NUL character")
     full_env = {**os.environ, **(env or {})}
     try:
         proc = subprocess.run(

@@ -23,3 +23,18 @@ def url_secrets(url: str) -> list[str]:
     """The password in ``url``, as written, for redacting a tool's output; [] when none."""
     password = urlsplit(url).password
     return [password] if password else []
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of ``url``: credentials are sent only where this is the same."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), parts.port or _DEFAULT_PORTS.get(scheme)
+
+
+def same_host(url: str, other: str) -> bool:
+    """Whether ``url`` is served by the host of ``other`` (scheme, host and port alike)."""
+    return origin(url) == origin(other)

@@ -165,6 +165,21 @@ def _no_gc_pauses() -> Iterator[None]:
             gc.enable()
 
 
+def deeper_than(data: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether ``data`` nests maps and lists more than ``limit`` levels (checked without
+    recursion: digests, diffs and merges recurse, and would end in a RecursionError)."""
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(node, dict):
+            stack += [(value, depth + 1) for value in node.values()]
+        elif isinstance(node, list):
+            stack += [(value, depth + 1) for value in node]
+    return False
+
+
 def load_all_documents(text: str, name: str) -> Iterator[Any]:
     """Plain data of every document in a multi-document stream (manifests), safely."""
     if len(text) > MAX_BYTES or len(text.encode("utf-8", errors="replace")) > MAX_BYTES:

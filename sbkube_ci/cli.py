@@ -147,6 +147,16 @@ def validate(chdir: Path, file: Path | None, output_format: str, online: bool) -
 
 @cli.command()
 @common_options
+@click.option("--dry-run", is_flag=True, help="Print the changes as a diff; write nothing.")
+def migrate(chdir: Path, file: Path | None, output_format: str, dry_run: bool) -> None:
+    """Rewrite legacy sources.yaml + config.yaml, or SBKube's older shapes, as sbkube.yaml."""
+    from sbkube_ci.commands import migrate as migrate_command
+
+    sys.exit(migrate_command.migrate(chdir, file, dry_run=dry_run, output_format=output_format))
+
+
+@cli.command()
+@common_options
 def schema(chdir: Path, file: Path | None, output_format: str) -> None:
     """Print the JSON Schema of sbkube.yaml (for editors)."""
     from sbkube_ci.commands import schema as schema_command
@@ -381,6 +391,16 @@ def state_show(chdir: Path, file: Path | None, output_format: str, cluster: str 
     from sbkube_ci.commands import state as state_command
 
     sys.exit(state_command.show(chdir, file, cluster, output_format))
+
+
+@state.command("seal")
+@common_options
+@cluster_option
+def state_seal(chdir: Path, file: Path | None, output_format: str, cluster: str | None) -> None:
+    """Re-store snapshots that hold Secret values in clear, or are sealed for an old key."""
+    from sbkube_ci.commands import state as state_command
+
+    sys.exit(state_command.seal(chdir, file, cluster, output_format))
 
 
 def selection_options(func: F) -> F:

@@ -75,6 +75,15 @@ class AppPlan(_PlanModel):
     source: dict[str, Any] = {}
     error: str | None = Field(default=None, description="Why the app could not be rendered")
     helm_version_note: str | None = None
+    values: list[str] = Field(
+        default=[],
+        description="The values layers of a helm app on this cluster, lowest first (names only)",
+    )
+
+    @property
+    def cluster_values(self) -> list[str]:
+        """The layers specific to this cluster, the ones a reviewer compares across clusters."""
+        return [layer for layer in self.values if "clusters." in layer]
 
     @model_validator(mode="after")
     def _count_objects(self) -> AppPlan:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 pytest_plugins = [
     "tests.fakekube.fixture",
     "tests.fixtures.chart_repo",
@@ -9,3 +11,13 @@ pytest_plugins = [
     "tests.fixtures.oci_registry",
     "tests.fixtures.s3_server",
 ]
+
+
+@pytest.fixture(autouse=True)
+def _no_user_helm_repositories(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Undeclared chart repositories fall back to the user's `helm repo add` list; the suite
+    must not depend on the machine's (tests that need one write their own)."""
+    empty = tmp_path_factory.getbasetemp() / "no-helm-repositories.yaml"
+    monkeypatch.setenv("HELM_REPOSITORY_CONFIG", str(empty))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -41,3 +42,10 @@ def test_allowed_exit_codes_return_the_output() -> None:
 def test_a_missing_binary_says_how_to_get_it() -> None:
     with pytest.raises(ProcessError, match="no-such-tool-x: not found; run `make bootstrap`"):
         _proc.run(["no-such-tool-x"])
+
+
+def test_an_argument_with_a_nul_character_is_refused_without_running(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    with pytest.raises(ProcessError, match="refused: an argument contains a NUL character"):
+        _proc.run(["sh", "-c", f"touch {marker}", "x\0y"])
+    assert not marker.exists()

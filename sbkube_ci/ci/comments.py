@@ -1,7 +1,11 @@
 """The one-comment-per-cluster upsert shared by the GitHub and GitLab adapters.
 
-Find the comment whose body starts with the cluster's marker; create it, update it in place,
-or leave it when nothing changed. A token that may not write degrades instead of failing.
+Find the comment whose body starts with the cluster's marker *and* that the token's own user
+wrote; create it, update it in place, or leave it when nothing changed. Anyone can post a
+comment starting with the marker: such a look-alike is never updated (that would let a PR
+author's comment be rewritten with the plan, or hide the real plan), a fresh one is posted.
+The marker appears once: a body that repeats it (from a manifest in the diff) has it
+defused. A token that may not write degrades instead of failing.
 """
 
 from __future__ import annotations
@@ -12,6 +16,16 @@ from typing import Any
 
 from sbkube_ci.ci.base import CIAdapter, CommentOutcome, marker, no_changes_body
 from sbkube_ci.ci.http import APIError, ForbiddenError
+
+
+def with_marker(cluster: str, body: str) -> str:
+    """``body`` as the comment of ``cluster``: the marker first, and nowhere else."""
+    tag = marker(cluster)
+    text = body.removeprefix(tag + "\n")
+    # Another marker in the text (a manifest in a diff can hold any string) is defused so that
+    # no search for the marker can be steered by the content of a PR.
+    text = text.replace("<!-- sbkube-ci:", "<!-- sbkube-ci\u200b:")
+    return f"{tag}\n{text}"
 
 
 class CommentingAdapter(CIAdapter):
@@ -28,6 +42,10 @@ class CommentingAdapter(CIAdapter):
     @abstractmethod
     def _update(self, comment_id: int, body: str) -> None:
         """Replace the body of comment ``comment_id``."""
+
+    @abstractmethod
+    def _is_own(self, comment: dict[str, Any]) -> bool:
+        """Whether the token's own user wrote ``comment`` (asks the API once who that is)."""
 
     @abstractmethod
     def _missing_token(self) -> str:
@@ -47,7 +65,7 @@ class CommentingAdapter(CIAdapter):
         if self.event.kind != "pull_request" or self.event.number is None:
             return CommentOutcome(cluster, "skipped", reason="not a pull/merge request")
         text = body if has_changes or body.strip() else no_changes_body(cluster)
-        full = f"{marker(cluster)}\n{text}"
+        full = with_marker(cluster, text)
         self._check_budget(cluster, full)
         if missing := self._missing_token():
             return self._degrade(cluster, full, missing)
@@ -57,8 +75,15 @@ class CommentingAdapter(CIAdapter):
             return self._degrade(cluster, full, str(exc))
 
     def _find(self, cluster: str) -> dict[str, Any] | None:
-        tag = marker(cluster)
-        return next((c for c in self._comments() if str(c.get("body", "")).startswith(tag)), None)
+        tag = marker(cluster) + "\n"
+        return next(
+            (
+                c
+                for c in self._comments()
+                if str(c.get("body", "")).startswith(tag) and self._is_own(c)
+            ),
+            None,
+        )
 
     def _upsert(self, cluster: str, full: str, *, has_changes: bool) -> CommentOutcome:
         existing = self._find(cluster)

@@ -14,13 +14,17 @@ from typing import Any, TextIO
 from sbkube_ci import __version__
 from sbkube_ci.ci.base import Annotation, Event, EventKind, append_text
 from sbkube_ci.ci.comments import CommentingAdapter
-from sbkube_ci.ci.http import RestClient
+from sbkube_ci.ci.http import ForbiddenError, RestClient
 from sbkube_ci.ci.workflow_commands import (
     annotation_command,
     mask_commands,
     output_entry,
 )
 from sbkube_ci.errors import CIError
+
+#: who GITHUB_TOKEN (an Actions installation token, for which ``GET /user`` answers 403
+#: "Resource not accessible by integration") writes comments as
+ACTIONS_BOT = "github-actions[bot]"
 
 _KINDS: dict[str, EventKind] = {
     "pull_request": "pull_request",
@@ -65,6 +69,7 @@ class GitHubAdapter(CommentingAdapter):
             sleep=sleep,
             clock=clock,
         )
+        self._login: str | None = None
 
     @property
     def event(self) -> Event:
@@ -83,6 +88,19 @@ class GitHubAdapter(CommentingAdapter):
             response = self.api.request("GET", url)
             yield from response.json()
             url = response.links.get("next", {}).get("url")
+
+    def _is_own(self, comment: dict[str, Any]) -> bool:
+        user = comment.get("user")
+        return isinstance(user, dict) and user.get("login") == self._token_login()
+
+    def _token_login(self) -> str:
+        """The login comments of this token are written as: ``GET /user``, once."""
+        if self._login is None:
+            try:
+                self._login = str(self.api.request("GET", "/user").json()["login"])
+            except ForbiddenError:  # an installation token (GITHUB_TOKEN) has no user
+                self._login = ACTIONS_BOT
+        return self._login
 
     def _create(self, body: str) -> int:
         path = f"/repos/{self.event.repository}/issues/{self.event.number}/comments"

@@ -55,6 +55,8 @@ class GitLabAdapter(CommentingAdapter):
         else:
             auth = {}
         self.has_token = bool(auth)
+        self._job_token_only = "JOB-TOKEN" in auth
+        self._user_id: str | None = None
         self.api = RestClient(
             base_url=self.environ.get("CI_API_V4_URL", "https://gitlab.com/api/v4"),
             headers={**auth, "User-Agent": f"sbkube-ci/{__version__}"},
@@ -84,6 +86,23 @@ class GitLabAdapter(CommentingAdapter):
             )
             yield from response.json()
             page = response.headers.get("X-Next-Page", "").strip()
+
+    def _is_own(self, comment: dict[str, Any]) -> bool:
+        author = comment.get("author")
+        return isinstance(author, dict) and str(author.get("id")) == self._token_user_id()
+
+    def _token_user_id(self) -> str:
+        """The id of the user notes of this token are written as, asked once.
+
+        A project/personal token answers ``GET /user``; a CI job token acts as the user who
+        started the pipeline (``GITLAB_USER_ID``) and may not call it.
+        """
+        if self._user_id is None:
+            if self._job_token_only:
+                self._user_id = self.environ.get("GITLAB_USER_ID", "")
+            else:
+                self._user_id = str(self.api.request("GET", "/user").json()["id"])
+        return self._user_id
 
     def _create(self, body: str) -> int:
         response = self.api.request(

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from sbkube_ci._paths import work_dir_problem
 from sbkube_ci.cache import cache_root
 from sbkube_ci.config.types import duration_seconds
 from sbkube_ci.errors import ConfigError
@@ -65,6 +66,8 @@ def prune(
     """Prune the cache of the project in ``chdir`` (or ``file``'s directory); print a report."""
     project_dir = (chdir / file).parent if file is not None else chdir
     root = cache_root(project_dir.resolve())
+    if root.is_relative_to(project_dir.resolve()) and (why := work_dir_problem(project_dir)):
+        raise ConfigError(f"{project_dir}/{why}")
     report = prune_cache(root, max_age=parse_age(max_age), everything=everything, now=time.time())
     if output_format == "json":
         click.echo(json.dumps({"cache": str(root), **dataclasses.asdict(report)}))
@@ -78,15 +81,19 @@ def prune(
 
 
 def _entries(root: Path) -> list[Path]:
-    """Entry directories ``<namespace>/<shard>/<entry>`` (and temp ones a crash left)."""
+    """Entry directories ``<namespace>/<shard>/<entry>`` (and temp ones a crash left).
+
+    Symlinks are never followed: a link in the cache must not make prune delete elsewhere.
+    """
     found = []
-    for namespace in root.iterdir():
-        if not namespace.is_dir():
-            continue
-        for shard in namespace.iterdir():
-            if shard.is_dir():
-                found += [e for e in shard.iterdir() if e.is_dir()]
+    for namespace in _real_dirs(root):
+        for shard in _real_dirs(namespace):
+            found += _real_dirs(shard)
     return found
+
+
+def _real_dirs(directory: Path) -> list[Path]:
+    return [e for e in directory.iterdir() if e.is_dir() and not e.is_symlink()]
 
 
 def _size(path: Path) -> int:

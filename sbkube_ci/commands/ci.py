@@ -24,6 +24,7 @@ from sbkube_ci.commands.deploy import deploy_for_ci
 from sbkube_ci.commands.rollback import rollback_for_ci
 from sbkube_ci.commands.status import status_for_ci
 from sbkube_ci.config.loader import check_document, read_document
+from sbkube_ci.diff.credentials import secret_values
 from sbkube_ci.errors import CIError, ConfigProblems, SbkubeError
 
 CommandFunction = Callable[[Invocation], CommandResult]
@@ -104,12 +105,15 @@ def run_ci(
     function = commands.get(invocation.command)
     if function is None:
         raise CIError(f"command {invocation.command} is not available in this version")
+    # Masks first: the command logs as it goes, and the runner only hides what it was told
+    # before the line was printed.
+    announced = _announce_secrets(adapter, invocation, environ)
     try:
         result = function(invocation)
     except SbkubeError as exc:
         _annotate_error(adapter, exc)
         raise
-    publish(adapter, invocation, result)
+    publish(adapter, invocation, result, announced=announced)
     if result.exit_code == 2:
         # plan: changes are the point of a review, not a failure; status: drift must fail a
         # scheduled drift-check job, so its 2 reaches the platform
@@ -117,10 +121,32 @@ def run_ci(
     return 0 if result.exit_code == 0 else 1
 
 
-def publish(adapter: CIAdapter, invocation: Invocation, result: CommandResult) -> None:
-    """Masks first, then annotations, comments, summary, JUnit report and outputs."""
-    for secret in result.secrets:
+def _announce_secrets(
+    adapter: CIAdapter, invocation: Invocation, environ: Mapping[str, str]
+) -> set[str]:
+    """Mask every credential the configuration names before anything runs; returns them."""
+    try:
+        doc, _, _ = read_document(invocation.chdir, invocation.config)
+    except SbkubeError:
+        return set()  # the command itself reports the unreadable configuration
+    secrets = secret_values(doc.data, environ)
+    for secret in secrets:
         adapter.mask(secret)
+    return set(secrets)
+
+
+def publish(
+    adapter: CIAdapter,
+    invocation: Invocation,
+    result: CommandResult,
+    *,
+    announced: set[str] | frozenset[str] = frozenset(),
+) -> None:
+    """Masks first (those not announced yet), then annotations, comments, summary, JUnit
+    report and outputs."""
+    for secret in result.secrets:
+        if secret not in announced:
+            adapter.mask(secret)
     for annotation in result.annotations:
         adapter.annotate(annotation)
     if invocation.comment:

@@ -12,7 +12,7 @@ from sbkube_ci.ci.result import ClusterPlan, CommandResult
 from sbkube_ci.commands.plan import make_plan, summary_markdown, write_plan
 from sbkube_ci.config.loader import Project, load_project
 from sbkube_ci.diff.credentials import build_masker, masked_values
-from sbkube_ci.diff.markdown import render_comment
+from sbkube_ci.diff.markdown import GITHUB_COMMENT, GITLAB_NOTE, render_comment
 from sbkube_ci.plan_model import Plan
 from sbkube_ci.state.identity import current_identity
 
@@ -50,8 +50,11 @@ def plan_for_ci(invocation: Invocation, environ: Mapping[str, str] | None = None
 
 
 def _comment_budget(project: Project, env: Mapping[str, str]) -> int:
+    """``diff.budgets`` for this platform, never above what its API accepts (marker included)."""
     budgets = project.config.diff.budgets
-    return budgets.gitlab_note if env.get("GITLAB_CI") == "true" else budgets.github_comment
+    if env.get("GITLAB_CI") == "true":
+        return min(budgets.gitlab_note, GITLAB_NOTE)
+    return min(budgets.github_comment, GITHUB_COMMENT)
 
 
 def _full_plan_hint(env: Mapping[str, str]) -> str:

@@ -37,7 +37,7 @@ def deploy_jobs(
 ) -> list[ClusterJob]:
     """One job per selected cluster, with the apps to deploy there."""
     if selection.plan_path is not None:
-        return _from_plan(project, backend, selection, Plan.read(selection.plan_path))
+        return _from_plan(project, backend, selection, Plan.read(selection.plan_path), masker)
     return _fresh(project, selection, masker)
 
 
@@ -66,7 +66,7 @@ def _fresh(project: Project, selection: Selection, masker: Masker) -> list[Clust
 
 
 def _from_plan(
-    project: Project, backend: StateBackend, selection: Selection, plan: Plan
+    project: Project, backend: StateBackend, selection: Selection, plan: Plan, masker: Masker
 ) -> list[ClusterJob]:
     names = list(selection.clusters) or [c.name for c in plan.clusters]
     select_clusters(project, names)  # every cluster must still be in sbkube.yaml
@@ -77,6 +77,8 @@ def _from_plan(
         check_revision(job, states[job.name])
     wanted = sorted({a.name for cp in planned for a in cp.apps if a.action in ("create", "update")})
     render = render_project(project, clusters=names, apps=wanted) if wanted else RenderResult()
+    for rendered in render.apps.values():  # deploy logs mask these Secrets' values too
+        masker.learn_secrets(rendered.objects)
     return [
         ClusterJob(
             cp.name,

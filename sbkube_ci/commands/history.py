@@ -22,7 +22,10 @@ def history(
 ) -> int:
     """Print history records as a table, JSON or Markdown."""
     _, backend = open_state(chdir, file)
-    records = backend.list_history(cluster=cluster, app=app, limit=limit)
+    problems: list[str] = []
+    records = backend.list_history(cluster=cluster, app=app, limit=limit, problems=problems)
+    for problem in problems:
+        click.echo(f"warning: {problem}", err=True)
     if output_format == "json":
         click.echo(json.dumps([r.model_dump() for r in records], indent=2))
     elif not records:

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import click
 
 from sbkube_ci.config.loader import load_project
 from sbkube_ci.config.models import Config
+from sbkube_ci.diff.credentials import build_masker
 from sbkube_ci.errors import ConfigError
 from sbkube_ci.notify import AppChange, Event, Notifications, event_from_ci_env
-from sbkube_ci.notify.delivery import secret_masker
 
 SAMPLE_DETAIL = (
     "Test message from `sbkube-ci notify test`: if you can read this, notifications work."
@@ -28,9 +27,8 @@ def send_sample(chdir: Path, file: Path | None, notifier: str | None, output_for
             f"{project.files[0]}: no notify section; add one, for example "
             "notify: {slack: {webhook_url_env: SLACK_WEBHOOK_URL}} (see docs/notifications.md)"
         )
-    # Values named in diff.mask_env are secrets too; the diff's full masker is not needed here.
-    mask = secret_masker([os.environ[v] for v in config.diff.mask_env if os.environ.get(v)])
-    notifications = Notifications.from_config(config, mask=mask)
+    # The masker deploy uses: every credential variable of the config and diff.mask_env.
+    notifications = Notifications.from_config(config, mask=build_masker(project).mask)
     results = notifications.check(sample_event(config, project.base_dir), only=notifier)
     if output_format == "json":
         document = {

@@ -26,6 +26,7 @@ from sbkube_ci.diff.text import render_text
 from sbkube_ci.errors import SbkubeError
 from sbkube_ci.plan_model import ClusterPlan, Plan, write_atomic
 from sbkube_ci.render import RenderedApp, RenderResult, render_project
+from sbkube_ci.render.layers import values_layers
 from sbkube_ci.render.normalize import load_objects
 from sbkube_ci.render.pipeline import select_clusters
 from sbkube_ci.state import open_backend
@@ -101,7 +102,7 @@ def _entries(
     for failure in render.errors:
         if failure.cluster in (None, cluster):
             entries[failure.app] = (AppRender(error=failure.message), None)
-    enabled = project.config.enabled_apps()
+    enabled = {name for name in project.config.apps if project.config.enabled_on(name, cluster)}
     for app, deployed in state.apps.items():
         if names is not None and app not in names:
             continue  # a partial plan says nothing about the apps it did not look at
@@ -114,7 +115,13 @@ def _entries(
 
 def _render_side(project: Project, rendered: RenderedApp, helm_version: str) -> AppRender:
     app = project.config.apps[rendered.app]
+    layers: tuple[str, ...] = ()
+    if isinstance(app, HelmApp):
+        cluster = project.config.effective_clusters()[rendered.cluster]
+        found = values_layers(project.config, rendered.app, app, rendered.cluster, cluster)
+        layers = tuple(layer.label for layer in found)
     return AppRender(
+        values=layers,
         objects=lambda: rendered.objects,
         render_digest=rendered.render_digest,
         input_digest=rendered.input_digest,
@@ -126,7 +133,9 @@ def _render_side(project: Project, rendered: RenderedApp, helm_version: str) -> 
 def _snapshot_side(cluster: str, deployed: AppState, backend: StateBackend) -> AppSnapshot:
     digest = deployed.snapshot
     return AppSnapshot(
-        objects=lambda: load_objects(backend.load_snapshot(cluster, digest)) if digest else [],
+        objects=lambda: (
+            load_objects(backend.load_snapshot(cluster, digest, reveal=False)) if digest else []
+        ),
         render_digest=deployed.render_digest or None,
         input_digest=deployed.input_digest or None,
         helm_version=deployed.helm_version or None,
@@ -162,6 +171,8 @@ def plan(
 ) -> int:
     """The CLI verb: prints the plan (text or JSON) and returns 0, 2 (changes) or 1."""
     project = load_project(chdir, file)
+    for warning in project.warnings:  # e.g. a repository taken from `helm repo add`
+        click.echo(str(warning), err=True)
     masker = build_masker(project)
     outcome = make_plan(
         project, clusters=clusters or None, apps=apps or None, live=live, masker=masker

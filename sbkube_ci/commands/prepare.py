@@ -28,6 +28,8 @@ def run(
 ) -> int:
     """The CLI verb: prints one line per app (or JSON); 0 when every app is prepared."""
     project = load_project(chdir, file)
+    for warning in project.warnings:  # e.g. a repository taken from `helm repo add`
+        click.echo(str(warning), err=True)
     update_all = "*" in update
     names = sorted(set(apps) | (set() if update_all else set(update))) if apps else None
     update_set: Collection[str] | bool = True if update_all else set(update)

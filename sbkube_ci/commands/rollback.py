@@ -216,8 +216,13 @@ def _restore(
     current: AppState,
     chosen: Revision,
 ) -> Deployed:
-    manifests = backend.load_snapshot(connection.name, chosen.snapshot) if chosen.snapshot else ""
     if current.helm is not None:
+        # helm keeps its own release history: the snapshot is only recorded, sealed as stored
+        manifests = (
+            backend.load_snapshot(connection.name, chosen.snapshot, reveal=False)
+            if chosen.snapshot
+            else ""
+        )
         return _helm_restore(
             project,
             connection=connection,
@@ -228,6 +233,7 @@ def _restore(
         )
     if not chosen.snapshot:
         raise StateError(f"app {app}: r{chosen.revision} has no snapshot recorded")
+    manifests = backend.load_snapshot(connection.name, chosen.snapshot)
     config = project.config
     cluster = config.effective_clusters().get(connection.name)
     if app in config.apps:

@@ -49,6 +49,26 @@ def show(chdir: Path, file: Path | None, cluster: str | None, output_format: str
     return 0
 
 
+def seal(chdir: Path, file: Path | None, cluster: str | None, output_format: str) -> int:
+    """Seal every stored snapshot (migration, key rotation); prints what was rewritten."""
+    project, backend = open_state(chdir, file)
+    known = set(project.config.effective_clusters()) | set(backend.clusters())
+    names = [pick_cluster(project, cluster)] if cluster else sorted(known)
+    rewritten = {name: backend.seal_snapshots(name) for name in names}
+    if output_format == "json":
+        click.echo(json.dumps(rewritten, indent=2))
+        return 0
+    for name, keys in rewritten.items():
+        click.echo(f"{name}: {len(keys)} snapshot(s) sealed")
+    if backend.keyring() is None:
+        click.echo(
+            "note: SBKUBE_STATE_KEY is not set: Secret values are kept as digests only and "
+            "rollback cannot restore them (docs/security.md)",
+            err=True,
+        )
+    return 0
+
+
 def describe(document: StateDocument) -> str:
     """A state document for humans: a header line and one row per app."""
     if document.revision == 0:

@@ -38,7 +38,7 @@ def drift_reports(
         apps = {
             app: DeployedApp(
                 from_state_refs(recorded.inventory),
-                load_objects(backend.load_snapshot(name, recorded.snapshot))
+                load_objects(backend.load_snapshot(name, recorded.snapshot, reveal=False))
                 if recorded.snapshot
                 else [],
             )

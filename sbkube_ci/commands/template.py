@@ -27,6 +27,8 @@ def template(
 ) -> int:
     """Render the selected apps on the selected clusters; 1 when any app failed."""
     project = load_project(chdir, file)
+    for warning in project.warnings:  # e.g. a repository taken from `helm repo add`
+        click.echo(str(warning), err=True)
     names = selected_apps(project, apps, changed_since)
     if names is not None and not names:
         _print(output_format, RenderResult(), project, note=f"no app changed since {changed_since}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, Tag
 
 from sbkube_ci.config.base import Model
 
@@ -17,7 +17,16 @@ from sbkube_ci.config.hooks import (
     InlineTask,
     ManifestsTask,
 )
-from sbkube_ci.config.types import Duration, SetValues, by_type, type_tag
+from sbkube_ci.config.types import (
+    LIST,
+    MAPPING,
+    Duration,
+    SetValues,
+    ValuesEntry,
+    by_shape,
+    by_type,
+    type_tag,
+)
 
 __all__ = [
     "APP_TYPES",
@@ -28,6 +37,12 @@ __all__ = [
     "HookTask",
     "InlineTask",
     "ManifestsTask",
+]
+
+
+Overrides = Annotated[
+    Annotated[list[str], Tag(LIST)] | Annotated[dict[str, str], Tag(MAPPING)],
+    by_shape("a list of files under overrides/<app>/, or a mapping of chart file to file"),
 ]
 
 
@@ -47,11 +62,17 @@ class HelmApp(AppBase):
         description="repo/chart, oci://registry/path/chart, git::<git repo>//<path>, or ./path"
     )
     version: str | None = Field(default=None, description="Exact version or a semver range")
-    values: list[str] = []
+    values: list[ValuesEntry] = Field(
+        default=[], description="Values files, or mappings of values inline, lowest first"
+    )
     set_values: SetValues = Field(
         default={}, description="Mapping of dotted keys to values, or legacy ['key=value'] list"
     )
-    overrides: list[str] = []
+    overrides: Overrides = Field(
+        default=[],
+        description="Files under overrides/<app>/ replacing chart files, or (SBKube) a mapping "
+        "of chart file to replacement file",
+    )
     removes: list[str] = []
     release_name: str | None = None
     create_namespace: bool = False
@@ -64,6 +85,10 @@ class HelmApp(AppBase):
     helm_label_injection: bool = Field(
         default=True, description="Add labels/annotations via commonLabels (SBKube)"
     )
+
+    def values_files(self) -> list[str]:
+        """The entries of ``values`` that name files (the others are inline mappings)."""
+        return [entry for entry in self.values if isinstance(entry, str)]
 
     def set_values_map(self) -> dict[str, Any]:
         """``set_values`` as a mapping, converting the legacy ``key=value`` list."""

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from sbkube_ci._paths import escape_problem, link_problem
 from sbkube_ci._yaml import Document, PathKey, display_path
 from sbkube_ci.config.apps import (
     ActionApp,
@@ -19,17 +20,20 @@ from sbkube_ci.config.apps import (
     HelmApp,
     HookApp,
     HookTask,
+    HttpApp,
     KustomizeApp,
     ManifestsTask,
     YamlApp,
 )
+from sbkube_ci.config.cluster_apps import cluster_app_problems
 from sbkube_ci.config.credentials import literal_credential_problems, secret_looking_values
 from sbkube_ci.config.graph import dependency_cycles
+from sbkube_ci.config.kinds import release_problem
 from sbkube_ci.config.models import Config
 from sbkube_ci.config.problems import Problem, problem_at, walk
+from sbkube_ci.config.refusals import command_value_problems
 from sbkube_ci.config.types import dns_label_problem
-
-_HELM_RELEASE_MAX = 53
+from sbkube_ci.config.user_repos import UNDECLARED_HINT
 
 
 def semantic_problems(
@@ -42,9 +46,11 @@ def semantic_problems(
     problems += _dependencies(doc, raw_apps)
     problems += _repositories(doc, apps)
     problems += _cluster_problems(doc, base_dir)
+    problems += cluster_app_problems(doc, base_dir)
     if config is not None:
         problems += _notifier_environment(doc, config)
     problems += literal_credential_problems(doc, apps)
+    problems += command_value_problems(doc, apps)
     for name, app in apps.items():
         problems += _app_files(doc, base_dir, name, app)
     return problems
@@ -57,19 +63,10 @@ def _names(doc: Document, apps: dict[str, App], raw_apps: dict[str, Any]) -> Ite
     for name, app in apps.items():
         if app.namespace and (why := dns_label_problem(app.namespace)):
             yield problem_at(doc, ("apps", name, "namespace"), f"namespace {why}")
-        if isinstance(app, HelmApp):
-            release = app.release_name or name
-            if len(release) > _HELM_RELEASE_MAX:
-                path: PathKey = (
-                    ("apps", name, "release_name") if app.release_name else ("apps", name)
-                )
-                yield problem_at(
-                    doc,
-                    path,
-                    f"release name is {len(release)} characters, longer than Helm's 53; "
-                    "set a shorter release_name",
-                    key=not app.release_name,
-                )
+        # an explicit release_name is checked with the other command-line values
+        default_release = isinstance(app, HelmApp) and not app.release_name
+        if default_release and not dns_label_problem(name) and (why := release_problem(name)):
+            yield problem_at(doc, ("apps", name), why, key=True)
     for path in (("settings", "namespace"), *_cluster_namespaces(doc)):
         namespace = walk(doc.data, path)
         if isinstance(namespace, str) and (why := dns_label_problem(namespace)):
@@ -143,7 +140,7 @@ def _repositories(doc: Document, apps: dict[str, App]) -> Iterator[Problem]:
                     doc,
                     ("apps", name, "chart"),
                     f"repository {repo!r} is not declared; add it under settings.helm_repos "
-                    f"({repo}: https://...) or settings.oci_registries",
+                    f"({repo}: https://...) or settings.oci_registries ({UNDECLARED_HINT})",
                 )
         if isinstance(app, GitApp) and app.repo not in git_repos and "://" not in app.repo:
             yield problem_at(
@@ -163,11 +160,35 @@ def _missing_file(
 
 def _app_files(doc: Document, base_dir: Path, name: str, app: App) -> Iterator[Problem]:
     for field, rel in _file_fields(app):
-        if not _exists(base_dir, rel):
-            # SBKube reads a bare chart name as a local directory; say how to ask for a repo.
-            bare = field == ("chart",) and "/" not in rel
-            hint = "; a chart from a repository is written repo/chart" if bare else ""
-            yield _missing_file(doc, ("apps", name, *field), base_dir, rel, hint)
+        path = ("apps", name, *field)
+        yield from _file_problems(doc, path, base_dir, rel, chart=field == ("chart",))
+    relative: list[tuple[PathKey, str]] = []
+    if isinstance(app, HelmApp):
+        relative += [(("overrides", i), rel) for i, rel in enumerate(app.overrides)]
+        relative += [(("removes", i), rel) for i, rel in enumerate(app.removes)]
+        if app.overrides and (why := link_problem(base_dir, f"overrides/{name}")):
+            yield problem_at(doc, ("apps", name, "overrides"), why)
+    if isinstance(app, HttpApp):
+        relative.append((("dest",), app.dest))
+    for field, rel in relative:
+        if os.path.isabs(rel) or ".." in Path(rel).parts:
+            message = f"{rel} must be a relative path without '..' (it names a file of the app)"
+            yield problem_at(doc, ("apps", name, *field), message)
+
+
+def _file_problems(
+    doc: Document, path: PathKey, base_dir: Path, rel: str, *, chart: bool = False
+) -> Iterator[Problem]:
+    """A file the config names: inside the project (symlinks too), and existing."""
+    if "://" in rel:
+        return  # a URL (manifests from http) is checked when it is fetched
+    if why := escape_problem(base_dir, rel) or link_problem(base_dir, rel):
+        yield problem_at(doc, path, f"{why}; every file sbkube.yaml names must be inside it")
+    elif not _exists(base_dir, rel):
+        # SBKube reads a bare chart name as a local directory; say how to ask for a repo.
+        bare = chart and "/" not in rel
+        hint = "; a chart from a repository is written repo/chart" if bare else ""
+        yield _missing_file(doc, path, base_dir, rel, hint)
 
 
 def _file_fields(app: App) -> Iterator[tuple[PathKey, str]]:
@@ -175,7 +196,8 @@ def _file_fields(app: App) -> Iterator[tuple[PathKey, str]]:
     if isinstance(app, HelmApp):
         if app.chart_kind == "local":
             yield ("chart",), app.chart
-        yield from ((("values", i), rel) for i, rel in enumerate(app.values))
+        values = enumerate(app.values)  # inline mappings are values, not files
+        yield from ((("values", i), rel) for i, rel in values if isinstance(rel, str))
     elif isinstance(app, YamlApp):
         yield from ((("manifests", i), rel) for i, rel in enumerate(app.manifests))
     elif isinstance(app, KustomizeApp):
@@ -209,16 +231,19 @@ def _exists(base_dir: Path, rel: str) -> bool:
 
 def _cluster_problems(doc: Document, base_dir: Path) -> Iterator[Problem]:
     shared = walk(doc.data, ("settings", "cluster_values_file"))
-    if isinstance(shared, str) and not _exists(base_dir, shared):
-        yield _missing_file(doc, ("settings", "cluster_values_file"), base_dir, shared)
+    if isinstance(shared, str):
+        yield from _file_problems(doc, ("settings", "cluster_values_file"), base_dir, shared)
+    local_state = walk(doc.data, ("state", "local", "path"))
+    if isinstance(local_state, str) and (why := escape_problem(base_dir, local_state)):
+        yield problem_at(doc, ("state", "local", "path"), f"{why}; keep the state inside it")
     clusters = doc.data.get("clusters")
     for cname, cluster in (clusters if isinstance(clusters, dict) else {}).items():
         if not isinstance(cluster, dict):
             continue
         values = cluster.get("values")
         for i, rel in enumerate(values if isinstance(values, list) else []):
-            if isinstance(rel, str) and not _exists(base_dir, rel):
-                yield _missing_file(doc, ("clusters", cname, "values", i), base_dir, rel)
+            if isinstance(rel, str):
+                yield from _file_problems(doc, ("clusters", cname, "values", i), base_dir, rel)
         if cluster.get("kubeconfig") and cluster.get("kubeconfig_env"):
             yield problem_at(
                 doc,

@@ -15,36 +15,58 @@ from typing import Any
 from sbkube_ci._yaml import Document, PathKey
 from sbkube_ci.config.apps import App, HelmApp, HttpApp
 from sbkube_ci.config.problems import Problem, problem_at
-from sbkube_ci.errors import ConfigError
+from sbkube_ci.errors import ConfigError, SbkubeError
 
 _SECRET_NAME = re.compile(
     r"(password|passwd|secret|token|apikey|api_key|api-key|private_?key|credentials?)", re.I
 )
 _SECRET_HEADER = re.compile(r"^(authorization|proxy-authorization|cookie)$|token|key|secret", re.I)
 _URL_PASSWORD = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:(?P<password>[^/\s@]+)@", re.I)
+# https://<token>@host: git and helm send the user part as the credential (GitHub, GitLab)
+_URL_USER = re.compile(r"[a-z][a-z0-9+.-]*://(?P<user>[^/\s:@]+)@", re.I)
+_TOKEN_PREFIXES = ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "gldt-")
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_EXPANSION = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _WHOLE_REF = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*\}$")
 _SKIP = ("set_values",)  # checked with a warning instead (see secret_looking_values)
 
 
-def expand_env(text: str, where: str) -> str:
+def expand_env(text: str, where: str, error: type[SbkubeError] = ConfigError) -> str:
     """``text`` with every ``${VAR}`` replaced from the environment (``Bearer ${TOKEN}``).
 
-    A variable that is unset or empty is a ``ConfigError`` naming ``where`` and the variable.
+    ``$${VAR}`` stays the literal text ``${VAR}``. A variable that is unset or empty is an
+    ``error`` naming ``where`` and the variable, so a literal ``${VAR}`` is never deployed.
     """
 
     def value(match: re.Match[str]) -> str:
         name = match.group(1)
+        if name is None:
+            return "${"  # the $${ escape
         found = os.environ.get(name)
         if not found:
             state = "is not set" if found is None else "is empty"
-            raise ConfigError(
+            raise error(
                 f"{where}: environment variable {name} {state}; add it as a CI secret and "
-                "expose it to this job"
+                "expose it to this job (write $${...} for a literal ${...})"
             )
         return found
 
-    return _ENV_REF.sub(value, text)
+    return _EXPANSION.sub(value, text)
+
+
+def looks_like_token(user: str) -> bool:
+    """Whether the user part of a URL is a token rather than a name (git, deploy, ci-bot)."""
+    if _WHOLE_REF.match(user):
+        return False
+    if user.lower().startswith(_TOKEN_PREFIXES):
+        return True
+    has_letters_and_digits = any(c.isdigit() for c in user) and any(c.isalpha() for c in user)
+    return len(user) >= 20 and has_letters_and_digits
+
+
+def is_credential_header(name: str) -> bool:
+    """Whether a header carries a credential (Authorization, Cookie, X-Api-Key, *token*...)."""
+    return bool(_SECRET_HEADER.search(name))
 
 
 def literal_credential_problems(doc: Document, apps: dict[str, App]) -> Iterator[Problem]:
@@ -59,10 +81,18 @@ def literal_credential_problems(doc: Document, apps: dict[str, App]) -> Iterator
                 "${VARIABLE_NAME} field instead (username/password, token_env), the value kept "
                 "as a CI secret",
             )
+        elif (user := _URL_USER.search(text)) and looks_like_token(user["user"]):
+            yield problem_at(
+                doc,
+                path,
+                "the URL contains a token as its user name; remove it and give the credential "
+                "in a ${VARIABLE_NAME} field instead (username/password, token_env), the value "
+                "kept as a CI secret",
+            )
     for name, app in apps.items():
         if isinstance(app, HttpApp):
             for header, value in app.headers.items():
-                if _SECRET_HEADER.search(header) and not _ENV_REF.search(value):
+                if is_credential_header(header) and not _ENV_REF.search(value):
                     yield problem_at(
                         doc,
                         ("apps", name, "headers", header),
@@ -78,7 +108,7 @@ def secret_looking_values(
 ) -> Iterator[Problem]:
     """Warnings for plain-text values under keys that name a secret (or URLs with one)."""
     for sub, key, value in _set_value_items(set_values):
-        if not isinstance(value, str) or not value or _WHOLE_REF.match(value):
+        if not isinstance(value, str) or not value or _ENV_REF.search(value):
             continue
         if _SECRET_NAME.search(key) or _URL_PASSWORD.search(value):
             yield problem_at(

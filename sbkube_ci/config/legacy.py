@@ -25,6 +25,7 @@ _SETTINGS_KEYS = {
     "oci_registries": "oci_registries",
     "oci_repos": "oci_registries",
     "git_repos": "git_repos",
+    "repos": "repos",  # older sources.yaml; split by config.compat.split_repos
     "namespace": "namespace",
     "cluster": "cluster",
     "cluster_values_file": "cluster_values_file",
@@ -169,12 +170,26 @@ def _prefix_paths(app: dict[str, Any], prefix: str) -> None:
         return
     for field in _PATH_FIELDS:
         if isinstance(app.get(field), list):
-            app[field] = [prefix + str(p) for p in app[field]]
+            app[field] = [prefix + p if isinstance(p, str) else p for p in app[field]]
     chart = app.get("chart")
-    if app.get("type") == "helm" and isinstance(chart, str) and _is_relative_chart(chart):
+    remote = isinstance(app.get("repo"), str)  # older shape: repo + chart name
+    if (
+        app.get("type") == "helm"
+        and isinstance(chart, str)
+        and not remote
+        and _is_relative_chart(chart)
+    ):
         app["chart"] = "./" + prefix + chart.removeprefix("./")
     if app.get("type") == "kustomize" and isinstance(app.get("path"), str):
         app["path"] = prefix + app["path"]
+    if app.get("type") == "yaml" and "manifests" not in app:
+        for field in ("path", "files"):  # SBKube's older shapes of manifests
+            if isinstance(app.get(field), str):
+                app[field] = prefix + app[field]
+            elif isinstance(app.get(field), list):
+                app[field] = [prefix + str(p) for p in app[field]]
+    if app.get("type") == "helm" and isinstance(app.get("overrides"), dict):
+        app["overrides"] = {k: prefix + str(v) for k, v in app["overrides"].items()}
     if app.get("type") == "action" and isinstance(app.get("actions"), list):
         app["actions"] = [
             {**a, "path": prefix + a["path"]}

@@ -121,7 +121,9 @@ def _helm_from(pull: dict[str, Any] | None, install: dict[str, Any]) -> dict[str
     else:
         specs = pull.get("specs") or {}
         repo = str(specs.get("repo", ""))
-        if pull.get("type") == "pull-helm-oci" or "." in repo.split("/", maxsplit=1)[0]:
+        host = repo.removeprefix("oci://").split("/", maxsplit=1)[0]
+        named = not any(ch in repo for ch in "./:")  # a key of sources.yaml, not a host
+        if not named and (pull.get("type") == "pull-helm-oci" or "." in host):
             app["chart"] = f"oci://{repo.removeprefix('oci://')}/{specs.get('chart')}"
         else:
             app["chart"] = f"{repo}/{specs.get('chart')}"

@@ -9,13 +9,15 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from sbkube_ci._yaml import Document, Location, read_file
+from sbkube_ci._paths import work_dir_problem
+from sbkube_ci._yaml import Document, Location, display_path, read_file
 from sbkube_ci.config.apps import App
 from sbkube_ci.config.checks import semantic_problems
+from sbkube_ci.config.compat import apply_to_document
 from sbkube_ci.config.legacy import LEGACY_CONFIG, LEGACY_SOURCES, find_legacy_root, load_legacy
 from sbkube_ci.config.models import Config
 from sbkube_ci.config.problems import Problem, from_validation_error, problem_at
-from sbkube_ci.errors import ConfigError, ConfigProblems
+from sbkube_ci.errors import ConfigError, ConfigProblems, SbkubeError
 
 CONFIG_NAMES = ("sbkube.yaml", "sbkube.yml")
 _APP_ADAPTER: TypeAdapter[App] = TypeAdapter(App)
@@ -37,6 +39,16 @@ class Project:
     def resolve(self, relative: str) -> Path:
         """A path from the config, relative to the config's directory."""
         return (self.base_dir / os.path.expanduser(relative)).resolve()
+
+    def inside(self, relative: str, where: str, error: type[SbkubeError] = ConfigError) -> Path:
+        """``resolve(relative)``, refused with ``error`` when it (or a symlink) leads outside."""
+        path = self.resolve(relative)
+        if not path.is_relative_to(self.base_dir.resolve()):
+            raise error(
+                f"{where}: {relative} is outside the project directory {self.base_dir}; "
+                "every file sbkube.yaml names must be inside it"
+            )
+        return path
 
 
 def read_document(chdir: Path, file: Path | None = None) -> tuple[Document, Path, list[Path]]:
@@ -80,8 +92,10 @@ def check_document(doc: Document, base_dir: Path) -> tuple[Config | None, list[P
             "(sbkube-ci -C <phase-dir> ...)"
         )
         return None, [problem_at(doc, ("phases",), message, key=True)]
+    rewritten = apply_to_document(doc, base_dir)  # SBKube's older shapes, each one a warning
     allowed: dict[int, list[str]] = {}
     apps, problems = _validate_apps(doc, allowed)
+    problems += rewritten
     # Apps were validated one by one; a wrong `apps` value (5, empty) is left to Config.
     replaced = isinstance(raw.get("apps"), dict | list)
     root_raw: dict[str, Any] = {**raw, "apps": {}} if replaced else dict(raw)
@@ -127,6 +141,8 @@ def load_project(chdir: Path, file: Path | None = None) -> Project:
     errors = [str(p) for p in problems if p.severity == "error"]
     if config is None or errors:
         raise ConfigProblems(errors)
+    if why := work_dir_problem(base_dir):
+        raise ConfigError(f"{display_path(base_dir)}/{why}")
     warnings = [p for p in problems if p.severity == "warning"]
     return Project(config, base_dir, doc, files, warnings)
 

@@ -11,6 +11,7 @@ from sbkube_ci.config.base import Model
 from sbkube_ci.config.sections import (
     NOTIFIER_TYPES,
     Cluster,
+    ClusterApp,
     DiffSettings,
     Hooks,
     Notifier,
@@ -35,7 +36,8 @@ class Metadata(Model):
 class Config(Model):
     """SBKube's unified ``sbkube.yaml`` plus the CI-native sections."""
 
-    api_version: Literal["sbkube/v1"] = Field(alias="apiVersion")
+    # Optional, as in SBKube: a file without it is read as sbkube/v1.
+    api_version: Literal["sbkube/v1"] = Field(default="sbkube/v1", alias="apiVersion")
     metadata: Metadata = Metadata()
     settings: Settings = Settings()
     apps: dict[str, App] = {}
@@ -66,8 +68,33 @@ class Config(Model):
         }
 
     def enabled_apps(self) -> dict[str, App]:
-        return {name: app for name, app in self.apps.items() if app.enabled}
+        """The apps enabled on at least one cluster (see ``enabled_on`` for one cluster)."""
+        clusters = self.effective_clusters()
+        return {
+            name: app
+            for name, app in self.apps.items()
+            if any(_enabled(app, cluster.apps.get(name)) for cluster in clusters.values())
+        }
+
+    def enabled_on(self, name: str, cluster: str) -> bool:
+        """Whether app ``name`` is deployed to ``cluster`` (its override wins over the app)."""
+        target = self.effective_clusters().get(cluster)
+        override = target.apps.get(name) if target else None
+        return name in self.apps and _enabled(self.apps[name], override)
 
     def namespace_of(self, name: str, cluster: Cluster | None = None) -> str:
+        """Most specific first: the cluster's app override, the app, the cluster, settings."""
         app = self.apps[name]
-        return app.namespace or (cluster.namespace if cluster else None) or self.settings.namespace
+        override = cluster.apps.get(name) if cluster else None
+        return (
+            (override.namespace if override else None)
+            or app.namespace
+            or (cluster.namespace if cluster else None)
+            or self.settings.namespace
+        )
+
+
+def _enabled(app: App, override: ClusterApp | None) -> bool:
+    if override is not None and override.enabled is not None:
+        return override.enabled
+    return app.enabled

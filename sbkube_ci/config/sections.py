@@ -15,6 +15,8 @@ from sbkube_ci.config.types import (
     Duration,
     EnvName,
     SecretRef,
+    SetValues,
+    ValuesEntry,
     by_shape,
     by_type,
     type_tag,
@@ -29,6 +31,11 @@ class HelmRepo(Model):
     cert_file: str | None = None
     key_file: str | None = None
     insecure_skip_tls_verify: bool = False
+    pass_credentials: bool = Field(
+        default=False,
+        description="Send username/password also to chart URLs on another host (helm's "
+        "--pass-credentials); by default only the repository's own host gets them",
+    )
 
 
 class OciRegistry(Model):
@@ -118,6 +125,17 @@ class Hooks(Model):
     deploy: CommandHooks | None = None
 
 
+class ClusterApp(Model):
+    """One app's settings on one cluster, over the app's own (``clusters.<c>.apps.<app>``)."""
+
+    enabled: bool | None = Field(default=None, description="Deploy the app on this cluster")
+    namespace: str | None = None
+    values: list[ValuesEntry] = Field(
+        default=[], description="Values files or inline values, over the cluster's values"
+    )
+    set_values: SetValues = Field(default={}, description="Over every other value (helm apps)")
+
+
 class Cluster(Model):
     kubeconfig: str | None = None
     kubeconfig_env: EnvName | None = Field(
@@ -125,8 +143,9 @@ class Cluster(Model):
     )
     context: str | None = None
     namespace: str | None = None
-    values: list[str] = []
-    set_values: dict[str, Any] = {}
+    values: list[ValuesEntry] = Field(default=[], description="For every helm app")
+    set_values: dict[str, Any] = Field(default={}, description="For every helm app")
+    apps: dict[str, ClusterApp] = Field(default={}, description="Per-app settings here")
     kube_version: str | None = Field(default=None, description="--kube-version for rendering")
     api_versions: list[str] = Field(default=[], description="--api-versions for rendering")
 

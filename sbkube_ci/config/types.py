@@ -166,6 +166,11 @@ SetValues = Annotated[
     Annotated[dict[str, Any], Tag(MAPPING)] | Annotated[list[KeyValue], Tag(LIST)],
     by_shape("a mapping of value paths to values (or a list of key=value strings)"),
 ]
+# One entry of a `values:` list: a values file, or (as SBKube allows) the values inline.
+ValuesEntry = Annotated[
+    Annotated[str, Tag(TEXT)] | Annotated[dict[str, Any], Tag(MAPPING)],
+    by_shape("a values file path or a mapping of values"),
+]
 
 
 def resolve_secret(ref: str | None, where: str) -> str | None:

@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sbkube_ci.config.sections import Cluster, Settings
+from sbkube_ci.deploy.commands import ALLOW_ENV, exec_allowed
 from sbkube_ci.deploy.kube import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_READ_TIMEOUT,
     KubeClient,
+    command_user,
     kubeconfig_file,
 )
 from sbkube_ci.errors import DeployError
@@ -86,6 +88,8 @@ def connect(
         if source.env_var is not None:
             content = _env_content(cluster_name, source.env_var, environ)
             path = stack.enter_context(kubeconfig_file(content))
+        if not exec_allowed():
+            _refuse_credential_commands(cluster_name, path, source.context)
         client = _client(cluster_name, source, path, connect_timeout, read_timeout)
         stack.callback(client.close)
         yield ClusterConnection(cluster_name, client, path, source.context)
@@ -120,3 +124,18 @@ def _client(
             # The temp file name means nothing to the user; the variable does.
             message = message.replace(str(path), f"from ${source.env_var}")
         raise DeployError(f"cluster {cluster_name}: {message}") from exc
+
+
+def _refuse_credential_commands(cluster_name: str, path: Path | None, context: str | None) -> None:
+    """With SBKUBE_ALLOW_EXEC=false, a kubeconfig user that runs a command is refused.
+
+    Both the API client and helm run a user's ``exec`` plugin, and the gcp auth-provider
+    runs its ``cmd-path``: commands, like exec apps and hooks.
+    """
+    user = command_user(path, context)
+    if user is not None:
+        raise DeployError(
+            f"cluster {cluster_name}: kubeconfig user {user} gets its credentials by running a "
+            f"command (exec / auth-provider cmd-path), and running commands is disabled "
+            f"({ALLOW_ENV}=false); use a token or client certificate, or allow exec for this job"
+        )

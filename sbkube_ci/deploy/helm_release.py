@@ -111,7 +111,7 @@ class HelmReleases:
 
     def upgrade_argv(self, request: UpgradeRequest) -> list[str]:
         """The ``helm upgrade --install`` command line for ``request``."""
-        argv = [self._binary, "upgrade", "--install", request.release, str(request.chart)]
+        argv = [self._binary, "upgrade", "--install"]
         if request.values_file is not None:
             argv += ["-f", str(request.values_file)]
         argv += ["--namespace", request.namespace]
@@ -124,7 +124,8 @@ class HelmReleases:
         argv += ["--timeout", _seconds(request.timeout)]
         if request.dry_run:
             argv.append("--dry-run=server")
-        return argv + self.global_flags()
+        # After `--` no release name or chart can be read as a flag (--post-renderer=...).
+        return [*argv, *self.global_flags(), "--", request.release, str(request.chart)]
 
     def _atomic_flag(self) -> str:
         # helm 4 removed --atomic; --rollback-on-failure also implies --wait=watcher there
@@ -143,9 +144,9 @@ class HelmReleases:
 
     def history(self, app: str, release: str, namespace: str) -> list[Revision]:
         """The release's revisions, oldest first; empty when it was never installed."""
-        argv = [self._binary, "history", release, "--namespace", namespace, "-o", "json"]
+        argv = [self._binary, "history", "--namespace", namespace, "-o", "json"]
         result = self._run(
-            argv + self.global_flags(),
+            [*argv, *self.global_flags(), "--", release],
             app=app,
             doing=f"helm history {release}",
             missing_ok=True,
@@ -166,10 +167,10 @@ class HelmReleases:
         self, app: str, release: str, namespace: str, revision: int, *, timeout: float = 300.0
     ) -> None:
         """Roll the release back to ``revision`` and wait for its workloads."""
-        argv = [self._binary, "rollback", release, str(revision), "--namespace", namespace]
+        argv = [self._binary, "rollback", "--namespace", namespace]
         argv += ["--wait", "--timeout", _seconds(timeout)]
         self._run(
-            argv + self.global_flags(),
+            [*argv, *self.global_flags(), "--", release, str(revision)],
             app=app,
             doing=f"helm rollback {release} {revision}",
             timeout=timeout + self._command_timeout,
@@ -185,10 +186,10 @@ class HelmReleases:
         dry_run: bool = False,
     ) -> None:
         """Remove the release (an app removed from sbkube.yaml); a missing release is fine."""
-        argv = [self._binary, "uninstall", release, "--namespace", namespace, "--wait"]
+        argv = [self._binary, "uninstall", "--namespace", namespace, "--wait"]
         argv += ["--timeout", _seconds(timeout)] + (["--dry-run"] if dry_run else [])
         self._run(
-            argv + self.global_flags(),
+            [*argv, *self.global_flags(), "--", release],
             app=app,
             doing=f"helm uninstall {release}",
             timeout=timeout + self._command_timeout,
@@ -197,11 +198,13 @@ class HelmReleases:
 
     def manifest(self, app: str, release: str, namespace: str, revision: int | None = None) -> str:
         """The manifest helm recorded for the release (its latest revision by default)."""
-        argv = [self._binary, "get", "manifest", release, "--namespace", namespace]
+        argv = [self._binary, "get", "manifest", "--namespace", namespace]
         if revision is not None:
             argv += ["--revision", str(revision)]
         return self._run(
-            argv + self.global_flags(), app=app, doing=f"helm get manifest {release}"
+            [*argv, *self.global_flags(), "--", release],
+            app=app,
+            doing=f"helm get manifest {release}",
         ).stdout
 
     def _run(

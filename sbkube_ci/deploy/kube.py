@@ -140,6 +140,32 @@ def _credentials(paths: list[Path]) -> list[str]:
     return found
 
 
+def command_user(kubeconfig: Path | None, context: str | None) -> str | None:
+    """The name of the context's user when it runs a command for its credentials, else None."""
+    documents: list[dict[str, Any]] = []
+    for path in _kubeconfig_paths(kubeconfig):
+        with contextlib.suppress(DeployError):
+            documents.append(_read_kubeconfig(path))  # the client reports unreadable files
+    current = (d.get("current-context") for d in documents)
+    wanted = context or next((name for name in current if name), None)
+    contexts = _named(documents, "contexts", wanted)
+    user_name = (contexts.get("context") or {}).get("user") if contexts else None
+    user = (_named(documents, "users", user_name) or {}).get("user") or {}
+    provider = user.get("auth-provider") or {}
+    if user.get("exec") or (provider.get("config") or {}).get("cmd-path"):
+        return str(user_name)
+    return None
+
+
+def _named(documents: list[dict[str, Any]], section: str, name: object) -> dict[str, Any] | None:
+    """The first ``section`` entry (contexts, users) called ``name`` across the files."""
+    for document in documents:
+        for entry in document.get(section) or []:
+            if isinstance(entry, dict) and entry.get("name") == name:
+                return entry
+    return None
+
+
 @contextlib.contextmanager
 def kubeconfig_file(content: str) -> Iterator[Path]:
     """Kubeconfig content (e.g. from an environment variable) as a 0600 file, removed after."""

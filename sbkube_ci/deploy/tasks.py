@@ -178,6 +178,8 @@ def _exec_tasks(project: Project, state: StateDocument) -> dict[str, AppTask]:
     """Exec, action, hook apps are never planned (a PR must not run them); they run when changed."""
     tasks = {}
     for name, app in sorted(project.config.enabled_apps().items()):
+        if not project.config.enabled_on(name, state.cluster):
+            continue  # clusters.<cluster>.apps.<app>.enabled: false
         task = _run_once_task(project, name, app, state.apps.get(name))
         if task is not None:
             tasks[name] = task

@@ -54,6 +54,7 @@ class AppRender:
     helm_version: str | None = None
     source: Mapping[str, Any] = field(default_factory=dict)
     error: str | None = None
+    values: tuple[str, ...] = ()  # names of the values layers on this cluster (helm apps)
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,10 @@ def plan_cluster(
     masker: Masker,
 ) -> ClusterPlan:
     """Plan every app of a cluster; ``apps`` maps a name to (new render, deployed snapshot)."""
+    for render, _ in apps.values():
+        # Every Secret of the cluster first: app A's ConfigMap may repeat app B's password.
+        if render is not None and not callable(render.objects):
+            masker.learn_secrets(render.objects)
     planned = [
         plan_app(app, render, snapshot, options=options, masker=masker)
         for app, (render, snapshot) in sorted(apps.items())
@@ -117,6 +122,7 @@ def plan_app(
             "render_digest": render.render_digest,
             "input_digest": render.input_digest,
             "source": masker.mask_object(dict(render.source)),  # URLs may carry credentials
+            "values": list(render.values),
         }
         if render.error:
             return AppPlan(action="unchanged", error=masker.mask(render.error), **fields)
@@ -190,6 +196,7 @@ def diff_objects(
 ) -> list[ObjectChange]:
     """One ``ObjectChange`` per object of either side, matched by (group, kind, ns, name)."""
     old_by_key, new_by_key = _index(old, where), _index(new, where)
+    masker.learn_secrets([*old_by_key.values(), *new_by_key.values()])
     keys = sorted(old_by_key.keys() | new_by_key.keys(), key=_display_order)
     return [_change(old_by_key.get(key), new_by_key.get(key), options, masker) for key in keys]
 

@@ -126,6 +126,9 @@ def _blocks(clusters: Sequence[ClusterPlan], hint: str) -> list[Block]:
 def _block(app: AppPlan, label: str, hint: str) -> Block:
     summary = f"<b>{html.escape(label)}</b> · {_summary(app)}"
     body: list[str] = []
+    if app.cluster_values:
+        layers = _escape(", ".join(app.cluster_values))
+        body += [f"Values for this cluster, over the app's own: {layers}", ""]
     if app.error:
         body += ["Rendering failed:", "", _fence(app.error, ""), ""]
     for change in app.objects:

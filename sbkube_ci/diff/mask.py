@@ -1,20 +1,30 @@
-"""Masking: no secret value, raw or base64-encoded, ever reaches a plan, a comment or a log.
+"""Masking: no secret value, raw or encoded, ever reaches a plan, a comment or a log.
 
 Two mechanisms. Sensitive *fields* (Secret ``data``/``stringData``, ConfigMap keys and container
 ``env`` entries named in ``diff.mask_env``) are replaced by a marker that still tells the
 reviewer whether the value changed. Sensitive *values* (registered: CI-masked variables, the
 values of ``mask_env`` variables, credentials resolved from ``${ENV}``) are replaced by ``***``
 wherever they appear, in objects before they are dumped (so YAML escaping cannot disguise them)
-and in every text as a last pass.
+and in every text as a last pass. A registered value is also looked for in the encodings a
+template can give it: base64 (whole, embedded, wrapped at 76 columns), URL query escaping,
+JSON string escaping, and line by line when it spans lines (a PEM key re-indented by
+``nindent``). The values of the Secrets being diffed are registered too (``learn_secrets``), so
+a Secret's value is masked where else the render repeats it (env values, ConfigMaps).
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
+import contextlib
+import json
 import os
 import re
+import urllib.parse
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
+
+from sbkube_ci.sealed_values import is_sealed, same_value
 
 MASK = "***"
 UNCHANGED = "<masked: unchanged>"
@@ -28,6 +38,9 @@ MIN_LITERAL = 4
 """Shorter values would mask half the words of a diff; they are still masked in Secrets."""
 MIN_EMBEDDED = 8
 """From this length, base64 pieces of a value inside longer base64 strings are masked too."""
+
+MIN_LEARNED = MIN_EMBEDDED
+"""Values of Secrets in the render are masked elsewhere from this length on."""
 
 _LARGE_TEXT = 65_536
 """Above this, one ``str.find`` pass per needle beats a regex trying every needle per char."""
@@ -58,11 +71,34 @@ class Masker:
         """Mask ``value`` (and its base64 forms) from now on; too-short values are ignored."""
         if len(value.strip()) < MIN_LITERAL:
             return
-        forms = {value, *_base64_forms(_bytes(value))}
-        new = {f for f in forms if len(f) >= MIN_LITERAL} - self._needles
+        forms = {value, *_base64_forms(_bytes(value)), *_escaped_forms(value)}
+        forms = {f for f in forms if len(f) >= MIN_LITERAL} | _line_forms(value)
+        new = forms - self._needles
         if new:
             self._needles |= new
             self._pattern = None
+
+    def learn_secrets(self, objects: Iterable[Any]) -> None:
+        """Register the values of every Secret in ``objects`` (``List`` items included)."""
+        for obj in objects:
+            for secret in _secrets(obj):
+                for field in ("data", "stringData"):
+                    for value in _leaves(secret.get(field)):
+                        self._learn_value(value, encoded=field == "data")
+
+    def _learn_value(self, value: Any, *, encoded: bool) -> None:
+        # A Secret also holds plain words (a username "shop"); those stay hidden in the Secret
+        # only, or every namespace called "shop" would read "***".
+        text = value if isinstance(value, str) else json.dumps(value) if value is not None else ""
+        if len(text.strip()) < MIN_LEARNED or is_sealed(text):
+            return
+        self.register(text)
+        if encoded:
+            # Text that is not base64 was registered as it is.
+            with contextlib.suppress(binascii.Error, ValueError):
+                decoded = base64.b64decode(text, validate=True).decode("utf-8")
+                if len(decoded.strip()) >= MIN_LEARNED:
+                    self.register(decoded)
 
     @property
     def has_values(self) -> bool:
@@ -100,7 +136,8 @@ class Masker:
                 container[key] = REMOVED
             else:
                 new_container, new_key = new_slots[path]
-                same = container[key] == new_container[new_key]
+                # A snapshot keeps Secret values sealed: compared by digest, not text.
+                same = same_value(container[key], new_container[new_key])
                 container[key] = UNCHANGED if same else PREVIOUS
                 new_container[new_key] = UNCHANGED if same else CHANGED
         for path, (container, key) in new_slots.items():
@@ -125,11 +162,10 @@ class Masker:
 
 def sensitive_slots(obj: dict[str, Any], mask_env: frozenset[str]) -> _Slots:
     """Sensitive fields of ``obj`` by a path stable across versions: (container, key) each."""
-    slots: _Slots = {}
+    slots: _Slots = _list_item_slots(obj, mask_env)
     kind = obj.get("kind")
     if kind == "Secret":
-        for field in ("data", "stringData"):
-            _add_map(slots, obj.get(field), (field,), None)
+        _add_secret(slots, obj)
     elif kind == "ConfigMap" and mask_env:
         for field in ("data", "binaryData"):
             _add_map(slots, obj.get(field), (field,), mask_env)
@@ -141,6 +177,32 @@ def sensitive_slots(obj: dict[str, Any], mask_env: frozenset[str]) -> _Slots:
                     slot = (*slot, "again")
                 slots[slot] = (entry, "value")
     return slots
+
+
+def _list_item_slots(obj: dict[str, Any], mask_env: frozenset[str]) -> _Slots:
+    """The sensitive fields of the items of a ``List`` (``kubectl get -o yaml`` output)."""
+    items = obj.get("items")
+    kind = obj.get("kind")
+    if not (isinstance(kind, str) and kind.endswith("List") and isinstance(items, list)):
+        return {}
+    slots: _Slots = {}
+    for index, item in enumerate(items):
+        if isinstance(item, dict):
+            metadata = item.get("metadata")
+            name = metadata.get("name") if isinstance(metadata, dict) else None
+            prefix = ("items", f"{item.get('kind')}/{name}" if name else f"[{index}]")
+            for path, container_key in sensitive_slots(item, mask_env).items():
+                slots[(*prefix, *path)] = container_key
+    return slots
+
+
+def _add_secret(slots: _Slots, secret: dict[str, Any]) -> None:
+    for field in ("data", "stringData"):
+        value = secret.get(field)
+        if isinstance(value, dict):
+            _add_map(slots, value, (field,), None)
+        elif value is not None:  # not a mapping: the whole field is hidden
+            slots[(field,)] = (secret, field)
 
 
 def _add_map(
@@ -164,6 +226,58 @@ def _env_entries(node: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, 
         for index, item in enumerate(node):
             name = item.get("name") if isinstance(item, dict) else None
             yield from _env_entries(item, (*path, str(name) if name else f"[{index}]"))
+
+
+def _secrets(obj: Any) -> Iterator[dict[str, Any]]:
+    if not isinstance(obj, dict):
+        return
+    if obj.get("kind") == "Secret":
+        yield obj
+    items = obj.get("items")
+    if str(obj.get("kind", "")).endswith("List") and isinstance(items, list):
+        for item in items:
+            yield from _secrets(item)
+
+
+def _leaves(value: Any) -> Iterator[Any]:
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _leaves(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _leaves(item)
+    elif value is not None:
+        yield value
+
+
+def _escaped_forms(value: str) -> set[str]:
+    """``value`` as a URL query or path escapes it, and inside a JSON string."""
+    try:
+        forms = {
+            urllib.parse.quote(value, safe=""),
+            urllib.parse.quote(value),
+            urllib.parse.quote_plus(value),
+        }
+    except UnicodeEncodeError:  # a lone surrogate: no URL can carry it
+        forms = set()
+    for ascii_only in (True, False):
+        try:
+            forms.add(json.dumps(value, ensure_ascii=ascii_only)[1:-1])
+        except UnicodeEncodeError:  # a lone surrogate
+            continue
+    return forms
+
+
+def _line_forms(value: str) -> set[str]:
+    """The lines of a multi-line value, stripped (re-indentation changes their indent), and
+    the 76-column lines of its wrapped base64 (``b64enc`` output folded by a tool, MIME)."""
+    forms = set()
+    if "\n" in value.strip():
+        forms |= {line.strip() for line in value.splitlines()}
+    wrapped = base64.encodebytes(_bytes(value)).decode("ascii")
+    if wrapped.count("\n") > 1:
+        forms |= set(wrapped.split())
+    return {f for f in forms if len(f) >= MIN_EMBEDDED}
 
 
 def _mask_spans(text: str, needles: Iterable[str]) -> str:

@@ -41,6 +41,8 @@ def _app(app: AppPlan) -> list[str]:
         return [f"! {app.name}: failed to render: {app.error}"]
     counts = f"+{app.added} ~{app.changed} -{app.deleted}"
     lines = [f"{_SIGN[app.action]} {app.name} ({app.action} {counts})"]
+    if app.cluster_values:
+        lines.append(f"    values for this cluster: {', '.join(app.cluster_values)}")
     for change in app.objects:
         if change.action == "unchanged":
             continue

@@ -13,11 +13,13 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sbkube_ci._files import write_atomic
+from sbkube_ci._paths import inside
 from sbkube_ci.cache import ContentStore
 from sbkube_ci.config.apps import HelmApp
 from sbkube_ci.config.sections import Cluster
@@ -26,6 +28,7 @@ from sbkube_ci.render import digest
 from sbkube_ci.render.context import RenderContext
 from sbkube_ci.render.emit import dump_document
 from sbkube_ci.render.files import read_first_line, replace_dir
+from sbkube_ci.render.layers import ValuesLayer, values_layers
 from sbkube_ci.render.values import deep_merge, set_values_layer
 from sbkube_ci.sources.base import PreparedSource
 
@@ -186,6 +189,8 @@ def _match(parts: list[str], pattern: list[str]) -> bool:
 
 def override_files(ctx: RenderContext, name: str, app: HelmApp) -> list[tuple[str, Path]]:
     """(path in the chart, file) for each file the app's ``overrides`` name, in order."""
+    if isinstance(app.overrides, dict):
+        return _mapped_overrides(ctx, name, app.overrides)
     root = ctx.project.base_dir / "overrides" / name
     found: dict[str, Path] = {}
     for index, pattern in enumerate(app.overrides):
@@ -203,8 +208,42 @@ def override_files(ctx: RenderContext, name: str, app: HelmApp) -> list[tuple[st
                 f"{ctx.display(root)}/; put the replacement chart files there"
             )
         for file in files:
+            if not inside(ctx.project.base_dir, file):
+                raise RenderError(
+                    f"apps.{name}.overrides[{index}]: {ctx.display(file)} is a symlink that "
+                    "points outside the project directory; replace it with the file itself"
+                )
             found[file.relative_to(root).as_posix()] = file
     return sorted(found.items())
+
+
+def _mapped_overrides(
+    ctx: RenderContext, name: str, overrides: dict[str, str]
+) -> list[tuple[str, Path]]:
+    """SBKube's mapping form: chart file -> replacement file (relative to the project)."""
+    base = ctx.project.base_dir.resolve()
+    found: dict[str, Path] = {}
+    for target, rel in overrides.items():
+        where = f"apps.{name}.overrides.{target}"
+        _check_relative(where, target)
+        file = (base / rel).resolve()
+        if not file.is_relative_to(base):
+            raise RenderError(f"{where}: {rel} is outside the project; keep it in the repository")
+        if not file.is_file():
+            raise RenderError(
+                f"{where}: {rel} does not exist (paths are relative to {ctx.display(base)})"
+            )
+        found[Path(target).as_posix()] = file
+    return sorted(found.items())
+
+
+def _layer_values(ctx: RenderContext, layer: ValuesLayer) -> dict[str, Any]:
+    if layer.kind == "file" and layer.file is not None:
+        path = ctx.project.inside(layer.file, layer.field or layer.label, RenderError)
+        return ctx.values_files.read(path, layer.file)
+    if layer.kind == "set" and layer.data is not None:
+        return set_values_layer(layer.data, layer.label)
+    return dict(layer.data) if isinstance(layer.data, Mapping) else {}
 
 
 def _check_relative(where: str, pattern: str) -> None:
@@ -239,17 +278,19 @@ def merge_values(
     cluster: Cluster,
     chart: Path,
 ) -> MergedValues:
-    """Merge the app's values on ``cluster`` and write them (only when they changed)."""
+    """Merge the app's values on ``cluster`` and write them (only when they changed).
+
+    The order is ``render.layers.values_layers``'s, over the chart's own ``values.yaml``.
+    """
     project = ctx.project
     layers: list[dict[str, Any]] = []
     defaults = chart / "values.yaml"
     if defaults.is_file():
         layers.append(ctx.values_files.read(defaults, f"apps.{name}: chart values.yaml"))
-    base = project.base_dir
-    layers += [ctx.values_files.read(base / rel, rel) for rel in app.values]
-    layers += [ctx.values_files.read(base / rel, rel) for rel in cluster.values]
-    layers.append(set_values_layer(app.set_values, f"apps.{name}.set_values"))
-    layers.append(set_values_layer(cluster.set_values, f"clusters.{cluster_name}.set_values"))
+    layers += [
+        _layer_values(ctx, layer)
+        for layer in values_layers(project.config, name, app, cluster_name, cluster)
+    ]
     merged: dict[str, Any] = {}
     for layer in layers:
         merged = deep_merge(merged, layer)

@@ -17,6 +17,7 @@ from typing import Any
 from sbkube_ci import _proc
 from sbkube_ci._yaml import read_text
 from sbkube_ci.config.apps import App, HelmApp, KustomizeApp, YamlApp
+from sbkube_ci.config.kinds import flag_problem
 from sbkube_ci.config.loader import Project
 from sbkube_ci.errors import ConfigError, YamlError
 from sbkube_ci.render.kustomize import kustomize_inputs
@@ -48,6 +49,8 @@ def changed_apps(project: Project, ref: str) -> set[str]:
 def changed_files(base: Path, ref: str) -> set[str]:
     """Files (relative to ``base``) that differ from ``ref`` in the working tree, or are new."""
     what = f"--changed-since {ref}"
+    if why := flag_problem(ref):  # git diff would take --output=<file> as its option
+        raise ConfigError(f"{what}: refused: {why}; name a commit, branch or tag")
     check = _proc.run(
         ["git", "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
         cwd=base,
@@ -89,14 +92,16 @@ def app_paths(project: Project, name: str, app: App) -> Iterator[str]:
     """The project files (relative, possibly globs) an app's render reads."""
     yield f"overrides/{name}"
     if isinstance(app, HelmApp):
-        yield from app.values
+        yield from app.values_files()
+        if isinstance(app.overrides, dict):
+            yield from app.overrides.values()  # SBKube's mapping form: files of the project
         if app.chart_kind == "local":
             yield app.chart
     elif isinstance(app, YamlApp):
         yield from app.manifests
     elif isinstance(app, KustomizeApp):
         yield app.path
-        for file in kustomize_inputs(project.resolve(app.path)):
+        for file in kustomize_inputs(project.resolve(app.path), root=project.base_dir):
             try:
                 yield file.relative_to(project.base_dir.resolve()).as_posix()
             except ValueError:
@@ -122,7 +127,15 @@ def _globals_changed(project: Project, old: dict[str, Any], files: set[str]) -> 
     data = project.document.data
     if any(data.get(key) != old.get(key) for key in _GLOBAL_SECTIONS):
         return True
-    cluster_files = [f for c in project.config.clusters.values() for f in c.values]
+    cluster_files = [
+        entry
+        for cluster in project.config.clusters.values()
+        for entry in [
+            *cluster.values,
+            *(v for override in cluster.apps.values() for v in override.values),
+        ]
+        if isinstance(entry, str)
+    ]
     return any(_touches(f, files) for f in cluster_files)
 
 

@@ -181,20 +181,17 @@ class Helm:
         argv = [
             self.binary,
             "template",
-            request.release,
-            str(request.chart),
-            "-f",
-            str(request.values_file),
-            "--namespace",
-            request.namespace,
+            f"--values={request.values_file}",
+            f"--namespace={request.namespace}",
             "--include-crds",
             "--skip-tests",
             *self.global_flags(),
         ]
         if request.kube_version:
-            argv += ["--kube-version", request.kube_version]
-        for api_version in request.api_versions:
-            argv += ["--api-versions", api_version]
+            argv.append(f"--kube-version={request.kube_version}")
+        argv += [f"--api-versions={api_version}" for api_version in request.api_versions]
+        # After `--` nothing from the config can be read as a flag (--post-renderer=...).
+        argv += ["--", request.release, str(request.chart)]
         result = _proc.run(
             argv,
             env=self.env(),

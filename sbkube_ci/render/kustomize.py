@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from sbkube_ci import _proc
+from sbkube_ci._paths import inside
 from sbkube_ci.errors import RenderError
 from sbkube_ci.render.tools import ToolVersions
 from sbkube_ci.render.worker import RenderWorker, WorkerFailed
@@ -66,7 +67,7 @@ class Kustomize:
 
     def _kubectl(self, directory: Path, where: str, display: str) -> str:
         result = _proc.run(
-            ["kubectl", "kustomize", str(directory)],
+            ["kubectl", "kustomize", "--", str(directory)],
             timeout=self._timeout,
             ok_codes=_ANY_EXIT,
             error=RenderError,
@@ -83,23 +84,28 @@ KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization
 _PATH_LISTS = ("resources", "bases", "components", "patchesStrategicMerge", "crds")
 
 
-def kustomize_inputs(directory: Path) -> list[Path]:
+def kustomize_inputs(directory: Path, *, root: Path) -> list[Path]:
     """Every local file a kustomization reads, following its resources, bases and components.
 
     Bases outside the app's directory (``../base``) are part of what the app renders, so they
-    are part of its digest and of what ``--changed-since`` looks at.
+    are part of its digest and of what ``--changed-since`` looks at. References that lead
+    outside ``root`` (the project) are not read: kustomize refuses to load them anyway, and
+    their digest would tell a pull request whether a runner file has a guessed content.
     """
     files: set[Path] = set()
     seen: set[Path] = set()
+    limit = root.resolve()
     pending = [directory.resolve()]
     while pending:
         current = pending.pop()
         if current in seen or not current.is_dir():
             continue
         seen.add(current)
-        files.update(p for p in current.rglob("*") if p.is_file())
+        files.update(p for p in current.rglob("*") if p.is_file() and inside(limit, p))
         for reference in _references(current):
             target = (current / reference).resolve()
+            if not target.is_relative_to(limit):
+                continue
             if target.is_dir():
                 pending.append(target)
             elif target.is_file():

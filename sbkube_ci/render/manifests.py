@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sbkube_ci._paths import inside
 from sbkube_ci.config.apps import App, GitApp, HttpApp, YamlApp
 from sbkube_ci.errors import RenderError
 from sbkube_ci.render.normalize import Chunk
@@ -22,14 +23,25 @@ def manifest_files(name: str, app: App, prepared: Path) -> list[Path]:
                     f"apps.{name}.manifests[{index}]: {pattern} matches no file under {prepared}"
                 )
             files += matches
-        return list(dict.fromkeys(files))
+        return _inside(name, prepared, list(dict.fromkeys(files)))
     if isinstance(app, GitApp):
         below = prepared / app.path
-        return _yaml_files(below if below.exists() else prepared)
+        return _inside(name, prepared, _yaml_files(below if below.exists() else prepared))
     if isinstance(app, HttpApp):
         downloaded = prepared / app.dest if prepared.is_dir() else prepared
         return [downloaded] if downloaded.is_file() else _yaml_files(prepared)
     raise RenderError(f"apps.{name}: type {app.type} has no manifests to render")
+
+
+def _inside(name: str, root: Path, files: list[Path]) -> list[Path]:
+    """``files``, refused when one (through ``..`` or a symlink) is outside ``root``."""
+    for file in files:
+        if not inside(root, file):
+            raise RenderError(
+                f"apps.{name}: {_relative(file, root)} is outside the app's directory "
+                f"{root} (through '..' or a symlink); name files inside it"
+            )
+    return files
 
 
 def read_chunks(files: list[Path], base: Path) -> list[Chunk]:

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from sbkube_ci._yaml import load_all_documents
+from sbkube_ci._yaml import MAX_DEPTH, deeper_than, load_all_documents
 from sbkube_ci.errors import RenderError, YamlError
 from sbkube_ci.kinds import CLUSTER_SCOPED_KINDS, KIND_ORDER
 from sbkube_ci.render.digest import render_digest
@@ -99,11 +99,20 @@ def _parse(chunk: Chunk, where: str) -> list[Any]:
     try:
         if _ANCHOR.search(chunk.text):
             # Anchors make alias bombs possible: take the slower reader that counts nodes.
-            return list(load_all_documents(chunk.text, chunk.source))
-        return list(yaml.load_all(chunk.text, Loader=_Loader))
+            documents = list(load_all_documents(chunk.text, chunk.source))
+        else:
+            documents = list(yaml.load_all(chunk.text, Loader=_Loader))
     except (yaml.YAMLError, YamlError) as exc:
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise RenderError(f"{where}: {chunk.source}: rendered invalid YAML: {detail}") from exc
+    if any(deeper_than(document, MAX_DEPTH) for document in documents):
+        # Everything after this (digests, diffs, masking, the API client) walks objects
+        # recursively; a deeper one would end in a RecursionError instead of this line.
+        raise RenderError(
+            f"{where}: {chunk.source}: nesting is deeper than {MAX_DEPTH} levels; "
+            "no Kubernetes object is nested like that, fix the manifest or template"
+        )
+    return documents
 
 
 def _flatten(document: dict[str, Any], source: str, where: str) -> Iterator[dict[str, Any]]:

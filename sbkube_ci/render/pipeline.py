@@ -55,7 +55,7 @@ def select_apps(project: Project, names: Iterable[str] | None = None) -> dict[st
         if name not in config.apps:
             known = ", ".join(sorted(config.apps)) or "none"
             raise ConfigError(f"--app {name}: no such app in the configuration; known: {known}")
-        if not config.apps[name].enabled:
+        if name not in config.enabled_apps():
             raise ConfigError(f"--app {name}: the app is disabled (enabled: false)")
         if name in renderable:
             selected[name] = renderable[name]
@@ -172,6 +172,7 @@ def _render(
         (cluster, name): Target(cluster, targets[cluster], outputs[cluster])
         for cluster in targets
         for name in prepared
+        if project.config.enabled_on(name, cluster)  # clusters.<c>.apps.<app>.enabled
     }
     try:
         rendered = _parallel(
@@ -193,8 +194,8 @@ def _render(
             result.apps[(cluster, name)] = outcome
     if apps is None:
         every = set(select_apps(project))
-        for output in outputs.values():
-            output.remove_except(every)
+        for cluster, output in outputs.items():
+            output.remove_except({n for n in every if project.config.enabled_on(n, cluster)})
     return result
 
 

@@ -95,7 +95,7 @@ def _plan(
         return _plan_helm(ctx, engines, item, target, namespace=namespace, where=where)
     if isinstance(app, KustomizeApp):
         directory = item.source.path
-        inputs = kustomize_inputs(directory)
+        inputs = kustomize_inputs(directory, root=ctx.project.base_dir)
         tree = digest.files_digest((ctx.display(f), f) for f in inputs)
         parts = _parts(app.type, pin.digest, tree, namespace, engines.kustomize.version())
 

@@ -15,7 +15,8 @@ from typing import Any
 
 import yaml
 
-from sbkube_ci._yaml import read_text
+from sbkube_ci._yaml import MAX_DEPTH, deeper_than, read_text
+from sbkube_ci.config.credentials import expand_env
 from sbkube_ci.errors import RenderError, YamlError
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -89,12 +90,32 @@ def _scalar(raw: str) -> Any:
 
 
 def set_values_layer(set_values: Mapping[str, Any] | list[str], where: str) -> dict[str, Any]:
-    """``set_values`` in either form as nested values; a bad key is a ``RenderError``."""
+    """``set_values`` in either form as nested values, ``${VAR}`` expanded from the environment.
+
+    A bad key, or a variable that is not set, is a ``RenderError`` naming the value.
+    """
     flat = parse_legacy_pairs(set_values) if isinstance(set_values, list) else set_values
+    flat = {key: _expanded(value, f"{where}.{key}") for key, value in flat.items()}
+    if any(str(key).count(".") >= MAX_DEPTH for key in flat):
+        raise RenderError(f"{where}: a key nests deeper than {MAX_DEPTH} levels; shorten it")
     try:
-        return nest_dotted(flat)
+        nested = nest_dotted(flat)
     except ValueError as exc:
         raise RenderError(f"{where}: {exc}; write keys as a.b.c") from exc
+    if deeper_than(nested):
+        raise RenderError(f"{where}: a key nests deeper than {MAX_DEPTH} levels; shorten it")
+    return nested
+
+
+def _expanded(value: Any, where: str) -> Any:
+    """``value`` with ``${VAR}`` expanded in every string inside it."""
+    if isinstance(value, str):
+        return expand_env(value, where, RenderError) if "${" in value else value
+    if isinstance(value, Mapping):
+        return {key: _expanded(item, f"{where}.{key}") for key, item in value.items()}
+    if isinstance(value, list):
+        return [_expanded(item, f"{where}[{i}]") for i, item in enumerate(value)]
+    return value
 
 
 class ValuesFiles:
@@ -118,6 +139,11 @@ class ValuesFiles:
         if cached is not None:
             return cached
         parsed = self._parse(data, display)
+        if deeper_than(parsed):
+            raise RenderError(
+                f"{display}: nesting is deeper than {MAX_DEPTH} levels; no chart takes values "
+                "nested like that, fix the file"
+            )
         with self._lock:
             self._parsed[key] = parsed
         return parsed

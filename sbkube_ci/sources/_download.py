@@ -7,13 +7,16 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urljoin
 
 import requests
 
-from sbkube_ci._urls import safe_url
+from sbkube_ci._urls import origin, safe_url, same_host
+from sbkube_ci.config.credentials import is_credential_header
 from sbkube_ci.errors import SourceError
 
 CHUNK = 1 << 16
+MAX_REDIRECTS = 10
 
 
 @dataclass(frozen=True)
@@ -27,17 +30,42 @@ class Client:
     timeout: float = 60.0
 
     def get(self, url: str, *, where: str, stream: bool = False) -> requests.Response:
-        """GET ``url``; a failure is a ``SourceError`` naming ``where`` and the URL."""
+        """GET ``url``; a failure is a ``SourceError`` naming ``where`` and the URL.
+
+        Redirects are followed here, not by requests: requests keeps custom headers
+        (``X-Api-Key``, ``Private-Token``) on a redirect to another host. Once the
+        redirect chain leaves the first URL's host (or drops from https to http), the
+        basic auth and every credential header stay behind.
+        """
+        first, trusted = url, True
+        response = self._get(url, where=where, stream=stream, trusted=trusted)
+        for _ in range(MAX_REDIRECTS):
+            location = response.headers.get("Location")
+            if not response.is_redirect or not location:
+                return response
+            response.close()
+            url = urljoin(response.url or url, location)
+            # once the chain has left the first host, no later hop gets the credentials
+            trusted = trusted and (same_host(url, first) or _upgraded(first, url))
+            response = self._get(url, where=where, stream=stream, trusted=trusted)
+        response.close()
+        raise SourceError(f"{where}: {safe_url(url)} redirects more than {MAX_REDIRECTS} times")
+
+    def _get(self, url: str, *, where: str, stream: bool, trusted: bool) -> requests.Response:
         shown = safe_url(url)
+        headers = self.headers
+        if not trusted:
+            headers = {k: v for k, v in headers.items() if not is_credential_header(k)}
         try:
             response = requests.get(
                 url,
-                auth=self.auth,
+                auth=self.auth if trusted else None,
                 verify=self.verify,
                 cert=self.cert,
-                headers=self.headers,
+                headers=headers,
                 timeout=self.timeout,
                 stream=stream,
+                allow_redirects=False,
             )
         except requests.exceptions.SSLError as exc:
             raise SourceError(
@@ -87,6 +115,12 @@ class Client:
             if os.path.exists(tmp_name):
                 os.unlink(tmp_name)
         return "sha256:" + digest.hexdigest()
+
+
+def _upgraded(url: str, target: str) -> bool:
+    """http://host -> https://host (same host, default ports): still the same server."""
+    (scheme, host, port), (new_scheme, new_host, new_port) = origin(url), origin(target)
+    return (scheme, new_scheme, port, new_port) == ("http", "https", 80, 443) and host == new_host
 
 
 def _too_big(where: str, url: str, max_bytes: int) -> str:

@@ -13,12 +13,14 @@ import re
 import shutil
 import stat
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sbkube_ci import _proc
 from sbkube_ci._files import write_atomic
 from sbkube_ci._urls import safe_url
 from sbkube_ci.cache import ContentStore
 from sbkube_ci.config.apps import App, GitApp, HelmApp
+from sbkube_ci.config.kinds import git_ref_problem, git_url_problem
 from sbkube_ci.config.types import resolve_secret
 from sbkube_ci.errors import SourceError
 from sbkube_ci.sources._charts import staging_dir
@@ -28,7 +30,14 @@ from sbkube_ci.sources.base import Pin, Request, SourceContext
 KIND = "git"
 CHART_PREFIX = "git::"
 _SHA = re.compile(r"^[0-9a-f]{40}$")
+# git prompts "Username for 'https://host[:port]': " (and "Password for
+# 'https://user@host[:port]': "): the credentials are given only to the configured host, not
+# to a host that a redirect of the first request led git to.
 _ASKPASS = """#!/bin/sh
+case "$1" in
+  *"//$SBKUBE_GIT_HOST'"*|*"@$SBKUBE_GIT_HOST'"*) ;;
+  *) exit 1 ;;
+esac
 case "$1" in
   Username*) printf '%s\\n' "$SBKUBE_GIT_USERNAME" ;;
   *) printf '%s\\n' "$SBKUBE_GIT_PASSWORD" ;;
@@ -59,23 +68,19 @@ class GitTarget:
         self.ref = ref or (settings.branch if settings else None) or "HEAD"
         self.path = path.strip("/") or "."
         self.settings = settings
-        self._check()
         if self.key is None and not re.match(r"^([a-z][a-z0-9+.-]*://|[^/:]+@[^/:]+:|/)", repo):
             raise SourceError(
                 f"{self.where}: Git repository {repo!r} is not in settings.git_repos and not a "
                 "URL; declare it there or write https://..., ssh://..., git://... or file://..."
             )
+        self._check()
 
     def _check(self) -> None:
-        url = self.url
-        if url.startswith("-") or re.match(r"^[A-Za-z][A-Za-z0-9+.-]*::", url):
-            raise SourceError(
-                f"{self.where}: Git URL {safe_url(url)!r} is refused (transport helpers such as "
-                "ext:: and fd::, and URLs starting with '-', can run commands); use https://, "
-                "ssh://, git:// or file://"
-            )
-        if self.ref.startswith("-") or any(c in self.ref for c in " \t\n~^:?*[\\"):
-            raise SourceError(f"{self.where}: Git ref {self.ref!r} is refused (not a ref name)")
+        # validate refuses these at their line; checked again for values from elsewhere.
+        if why := git_url_problem(self.url):
+            raise SourceError(f"{self.where}: Git URL {safe_url(self.url)!r} is refused: {why}")
+        if why := git_ref_problem(self.ref):
+            raise SourceError(f"{self.where}: Git ref {self.ref!r} is refused: {why}")
         if any(part == ".." for part in self.path.split("/")) or self.path.startswith("/"):
             raise SourceError(f"{self.where}: path {self.path!r} must stay inside the repository")
 
@@ -98,10 +103,11 @@ class GitTarget:
         if repo.username or repo.password:
             password = resolve_secret(repo.password, f"{field}.password") or ""
             helper = ctx.private_dir("git") / "askpass.sh"
-            if not helper.exists():
+            if not helper.exists() or helper.read_text() != _ASKPASS:
                 _write_private(helper, _ASKPASS, executable=True)
             env |= {
                 "GIT_ASKPASS": str(helper),
+                "SBKUBE_GIT_HOST": urlsplit(self.url).netloc.rpartition("@")[2],
                 "SBKUBE_GIT_USERNAME": repo.username or "git",
                 "SBKUBE_GIT_PASSWORD": password,
             }
@@ -171,6 +177,11 @@ class GitSource:
 
     def fetch(self, name: str, app: App, pin: Pin, ctx: SourceContext) -> Path:
         target = GitTarget(name, app, ctx)
+        if not _SHA.match(pin.digest):  # sbkube.lock comes with the pull request too
+            raise SourceError(
+                f"{target.where}: sbkube.lock pins {pin.digest!r}, not a commit SHA; "
+                f"run sbkube-ci prepare --update {name}"
+            )
         entry = ContentStore(ctx.cache_dir, KIND).put(
             pin.digest, lambda tmp: self._export(target, pin.digest, ctx, tmp)
         )

@@ -17,7 +17,7 @@ from urllib.parse import urljoin
 
 import yaml
 
-from sbkube_ci._urls import safe_url
+from sbkube_ci._urls import safe_url, same_host
 from sbkube_ci.config.apps import App, HelmApp
 from sbkube_ci.config.sections import HelmRepo
 from sbkube_ci.config.types import resolve_secret
@@ -183,9 +183,12 @@ class HelmRepoSource:
         tmp = staging_dir(ctx)
         try:
             archive = tmp / "chart.tgz"
-            digest = client_for(key, repo, ctx).download(
-                url, archive, where=where, max_bytes=ctx.max_download_bytes
-            )
+            client = client_for(key, repo, ctx)
+            if not same_host(url, repo.url) and not repo.pass_credentials:
+                # The index names the archive URL; since CVE-2021-32690 helm sends the
+                # repository's credentials to another host only with --pass-credentials.
+                client = replace(client, auth=None)
+            digest = client.download(url, archive, where=where, max_bytes=ctx.max_download_bytes)
             if expected is not None and digest != expected:
                 raise SourceError(
                     f"{where}: digest mismatch for {safe_url(url)}: expected {expected}, got "

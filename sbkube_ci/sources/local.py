@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
+from sbkube_ci._paths import escape_problem, outside_links
 from sbkube_ci.config.apps import App, HelmApp, KustomizeApp, YamlApp
 from sbkube_ci.errors import SourceError
 from sbkube_ci.sources.base import Pin, Request, SourceContext
@@ -24,20 +25,33 @@ def tree_digest(paths: Iterable[Path], root: Path) -> str:
 
 
 def expand(ctx: SourceContext, name: str, patterns: list[str]) -> list[Path]:
-    """Files named by ``patterns`` (globs allowed), relative to the project."""
+    """Files named by ``patterns`` (globs allowed), relative to the project and inside it."""
     base = ctx.project.base_dir
     found: list[Path] = []
     for pattern in patterns:
+        if why := escape_problem(base, pattern):
+            raise SourceError(f"apps.{name}: {why}; every file sbkube.yaml names must be inside it")
         matches = (
             sorted(base.glob(pattern))
             if any(c in pattern for c in "*?[")
             else [ctx.project.resolve(pattern)]
         )
-        existing = [m for m in matches if m.exists()]
+        existing = [_contained(ctx, name, m) for m in matches if m.exists()]
         if not existing:
             raise SourceError(f"apps.{name}: {pattern} does not exist under {base}")
         found += existing
     return found
+
+
+def _contained(ctx: SourceContext, name: str, path: Path) -> Path:
+    """``path``, refused when a symlink under it (a chart or manifest directory) leads out."""
+    links = outside_links(path, ctx.project.base_dir)
+    if links:
+        raise SourceError(
+            f"apps.{name}: {links[0]} is a symlink that points outside the project directory; "
+            "replace it with the file itself"
+        )
+    return path
 
 
 class LocalSource:
@@ -50,10 +64,10 @@ class LocalSource:
 
     def _paths(self, name: str, app: App, ctx: SourceContext) -> list[Path]:
         if isinstance(app, HelmApp):
-            chart = ctx.project.resolve(app.chart)
+            chart = ctx.project.inside(app.chart, f"apps.{name}.chart", SourceError)
             if not (chart / "Chart.yaml").is_file():
                 raise SourceError(f"apps.{name}.chart: {app.chart} has no Chart.yaml")
-            return [chart]
+            return [_contained(ctx, name, chart)]
         if isinstance(app, YamlApp):
             return expand(ctx, name, app.manifests)
         if isinstance(app, KustomizeApp):

@@ -146,7 +146,7 @@ def _pull(ref: str, registry: Registry, ctx: SourceContext, dest: Path) -> Path:
     if registry.auth:
         ctx.memo(f"oci-login:{registry.host}", lambda: _login(registry, ctx, flags + config))
     result = _proc.run(
-        [ctx.helm_binary(), "pull", ref, "-d", str(dest), *flags, *config],
+        [ctx.helm_binary(), "pull", "-d", str(dest), *flags, *config, "--", ref],
         env=ctx.helm_env(),
         timeout=ctx.timeout,
         error=SourceError,
@@ -169,8 +169,9 @@ def _login(registry: Registry, ctx: SourceContext, flags: list[str]) -> bool:
     """``helm registry login`` into sbkube-ci's registry config; password on stdin only."""
     username, password = registry.auth or ("", "")
     ctx.private_dir("helm/registry")
+    login = [ctx.helm_binary(), "registry", "login", f"--username={username}", *_STDIN, *flags]
     _proc.run(
-        [ctx.helm_binary(), "registry", "login", registry.host, "-u", username, *_STDIN, *flags],
+        [*login, "--", registry.host],
         env=ctx.helm_env(),
         input_text=password,
         secrets=[password],

@@ -27,6 +27,7 @@ from sbkube_ci.state.models import (
     StateDocument,
 )
 from sbkube_ci.state.s3 import S3Store
+from sbkube_ci.state.sealing import Keyring
 
 BACKENDS: dict[str, type[ObjectStore]] = {
     "git": GitStore,
@@ -62,8 +63,9 @@ __all__ = [
 def open_backend(project: Project, *, identity: Identity | None = None) -> StateBackend:
     """The state backend the project's ``state:`` section selects."""
     settings = project.config.state
+    keyring = Keyring.from_environ()  # a bad SBKUBE_STATE_KEY fails here, before any deploy
     store = BACKENDS[settings.backend].from_project(project)
-    return StateBackend(store, identity=identity, lock=settings.lock)
+    return StateBackend(store, identity=identity, lock=settings.lock, keyring=keyring)
 
 
 def state_warnings(project: Project, *, online: bool = False) -> list[str]:

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 
 from sbkube_ci.config.sections import LockSettings
 from sbkube_ci.errors import StateError
-from sbkube_ci.state import history, keys
+from sbkube_ci.state import history, keys, sealing
 from sbkube_ci.state.base import Conflict, ObjectStore, RetryPolicy
 from sbkube_ci.state.identity import Identity, current_identity
 from sbkube_ci.state.lease import HeldLock
@@ -43,8 +43,10 @@ class StateBackend:
         lock: LockSettings | None = None,
         retry: RetryPolicy | None = None,
         clock: Callable[[], float] = time.time,
+        keyring: sealing.Keyring | None = None,
     ) -> None:
         self.store = store
+        self._keyring = keyring
         self.identity = identity or current_identity()
         self.retry = retry or RetryPolicy()
         self.clock = clock
@@ -113,29 +115,78 @@ class StateBackend:
     # -- snapshots --------------------------------------------------------------------------
 
     def save_snapshot(self, cluster: str, manifests: str) -> str:
-        """Store normalized manifests gzip-compressed, once per content; returns sha256:<hex>."""
+        """Store manifests sealed (``sealing``) and gzip-compressed; returns sha256:<hex>.
+
+        The digest is that of the manifests as given, Secret values included, so it still
+        names the render; what is stored holds no Secret value in clear.
+        """
         data = manifests.encode()
         digest = "sha256:" + hashlib.sha256(data).hexdigest()
         key = keys.snapshot_key(cluster, digest)
+        stored = sealing.seal(manifests, self.keyring()).encode()
         message = f"sbkube-ci: snapshot {cluster} {digest[7:19]}"
-        # Content-addressed: a Conflict means these very bytes are already stored.
+        # Content-addressed: a Conflict means this snapshot is already stored.
         with contextlib.suppress(Conflict):
-            self.store.put(key, gzip.compress(data, mtime=0), expect=None, message=message)
+            self.store.put(key, gzip.compress(stored, mtime=0), expect=None, message=message)
         return digest
 
-    def load_snapshot(self, cluster: str, digest: str) -> str:
-        """The manifests of snapshot ``digest``; StateError if missing or not matching."""
+    def load_snapshot(self, cluster: str, digest: str, *, reveal: bool = True) -> str:
+        """The manifests of snapshot ``digest``; StateError if missing or not matching.
+
+        With ``reveal=False`` Secret values stay sealed (plan, drift: no key needed).
+        """
         key = keys.snapshot_key(cluster, digest)
         found = self.store.get(key)
         if found is None:
             raise StateError(f"{self._where(key)}: snapshot {digest} is missing")
-        try:
-            data = gzip.decompress(found.data)
-        except (OSError, EOFError) as exc:
-            raise StateError(f"{self._where(key)}: snapshot is not gzip ({exc})") from exc
-        if "sha256:" + hashlib.sha256(data).hexdigest() != digest:
+        stored = self._decompress(key, found.data)
+        if not reveal and sealing.is_sealed(stored):
+            return sealing.redacted(stored)
+        text = sealing.unseal(stored, self.keyring(), self._where(key))
+        if "sha256:" + hashlib.sha256(text.encode()).hexdigest() != digest:
             raise StateError(f"{self._where(key)}: snapshot content does not match {digest}")
-        return data.decode()
+        return text
+
+    def seal_snapshots(self, cluster: str) -> list[str]:
+        """Re-store every snapshot of ``cluster`` holding a Secret in clear or for an old key.
+
+        Needs the key that can read the sealed ones; returns the keys rewritten.
+        """
+        keyring = self.keyring()
+        rewritten = []
+        for key in self.store.list_keys(f"{cluster}/snapshots/"):
+            found = self.store.get(key)
+            if found is None:
+                continue
+            stored = self._decompress(key, found.data)
+            if sealing.is_sealed(stored) and keyring is not None:
+                try:
+                    sealing.unseal(stored, keyring, self._where(key), only_first=True)
+                    continue  # already encrypted to the current key
+                except StateError:
+                    pass
+            elif sealing.is_sealed(stored):
+                continue  # sealed, and without a key there is nothing better to do
+            manifests = sealing.unseal(stored, keyring, self._where(key))
+            resealed = sealing.seal(manifests, keyring)
+            if resealed == stored:
+                continue  # no Secret in it
+            data = gzip.compress(resealed.encode(), mtime=0)
+            message = f"sbkube-ci: seal snapshot {key}"
+            with contextlib.suppress(Conflict):  # someone sealed it meanwhile
+                self.store.put(key, data, expect=found.version, message=message)
+                rewritten.append(key)
+        return rewritten
+
+    def keyring(self) -> sealing.Keyring | None:
+        """The state key given, or the one in ``SBKUBE_STATE_KEY`` (read at each use)."""
+        return self._keyring or sealing.Keyring.from_environ()
+
+    def _decompress(self, key: str, data: bytes) -> str:
+        try:
+            return gzip.decompress(data).decode()
+        except (OSError, EOFError, UnicodeDecodeError) as exc:
+            raise StateError(f"{self._where(key)}: snapshot is not gzip ({exc})") from exc
 
     # -- history ----------------------------------------------------------------------------
 
@@ -156,10 +207,18 @@ class StateBackend:
         history.append(self.store, record)
 
     def list_history(
-        self, *, cluster: str | None = None, app: str | None = None, limit: int | None = None
+        self,
+        *,
+        cluster: str | None = None,
+        app: str | None = None,
+        limit: int | None = None,
+        problems: list[str] | None = None,
     ) -> list[HistoryRecord]:
-        """Newest first; filtered by cluster and app; at most ``limit``."""
-        return history.list_records(self.store, cluster=cluster, app=app, limit=limit)
+        """Newest first; filtered by cluster and app; at most ``limit``; corrupt ones skipped
+        and described in ``problems``."""
+        return history.list_records(
+            self.store, cluster=cluster, app=app, limit=limit, problems=problems
+        )
 
     # -- locks ------------------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from sbkube_ci import _proc
 from sbkube_ci._urls import safe_url, url_secrets
+from sbkube_ci.config.kinds import git_remote_problem
 from sbkube_ci.config.loader import Project
 from sbkube_ci.config.sections import GitState
 from sbkube_ci.errors import StateError
@@ -32,6 +33,8 @@ from sbkube_ci.state.base import Conflict, RetryPolicy, Versioned
 _SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 _TIP = "refs/heads/tip"
 _TIMEOUT = 120.0
+_ANY_EXIT = tuple(range(-64, 256))
+_LOST_RACE = re.compile(r"\[rejected\]|failed to update ref|cannot lock ref|incorrect old value")
 
 
 class GitStore:
@@ -127,10 +130,9 @@ class GitStore:
     def warnings(self, *, online: bool) -> list[str]:
         if not online:
             return []
-        result = self._git("ls-remote", self.url, ok_codes=(0, 128), cwd=Path.cwd())
+        result = self._git("ls-remote", "--", self.url, ok_codes=(0, 128), cwd=Path.cwd())
         if result.returncode != 0:
-            last = (result.stderr.strip().splitlines() or ["no output"])[-1]
-            return [f"state.git.remote: cannot reach {self.url}: {last}"]
+            return [f"state.git.remote: cannot reach {self.description}: {self._stderr(result)}"]
         return []
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -138,14 +140,14 @@ class GitStore:
     def _fetch(self) -> str | None:
         """Fetch the branch tip (depth 1) into the private repo; None if it does not exist."""
         refspec = f"+refs/heads/{self.branch}:{_TIP}"
-        args = ["fetch", "-q", "--depth", "1", "--no-tags", self.url, refspec]
+        args = ["fetch", "-q", "--depth", "1", "--no-tags", "--", self.url, refspec]
         result = self._git(*args, ok_codes=(0, 128))
         if result.returncode == 0:
             return self._git("rev-parse", _TIP).stdout.strip()
         if "couldn't find remote ref" in result.stderr:
             return None
         raise StateError(
-            f"{self.description}: git fetch failed: {self._last_line(result)}; check "
+            f"{self.description}: git fetch failed: {self._stderr(result)}; check "
             "state.git.remote and the token in state.git.token_env"
         )
 
@@ -202,13 +204,19 @@ class GitStore:
     def _push(self, commit: str) -> bool:
         """Push without force; False when the server rejected it (someone pushed first)."""
         refspec = f"{commit}:refs/heads/{self.branch}"
-        result = self._git("push", "--porcelain", "-q", self.url, refspec, ok_codes=(0, 1))
+        result = self._git("push", "--porcelain", "-q", "--", self.url, refspec, ok_codes=(0, 1))
         if result.returncode == 0:
             return True
-        if any(line.startswith("!") for line in result.stdout.splitlines()):
+        # "[rejected]" (fetch first, non-fast-forward), or a ref another push held or moved,
+        # is a lost race; any other "[remote rejected]" is the server saying no (a hook,
+        # branch protection): retrying cannot help.
+        if any(
+            line.startswith("!") and _LOST_RACE.search(line) for line in result.stdout.splitlines()
+        ):
             return False
         raise StateError(
-            f"{self.description}: git push failed: {self._last_line(result)}; check push access"
+            f"{self.description}: git push failed: {self._stderr(result)}; check push access "
+            "and the state branch's protection rules"
         )
 
     def _git(
@@ -218,20 +226,27 @@ class GitStore:
         ok_codes: tuple[int, ...] = (0,),
         cwd: Path | None = None,
     ) -> _proc.Result:
-        return _proc.run(
+        result = _proc.run(
             ["git", *args],
             cwd=cwd or self.cache_dir,
             env={**self._env(), **(env or {})},
             timeout=_TIMEOUT,
-            ok_codes=ok_codes,
+            ok_codes=_ANY_EXIT,  # checked below, to quote all of git's stderr
             secrets=self._secrets(),
             error=StateError,
         )
+        if result.returncode not in ok_codes:
+            command = _proc.printable(["git", *args], self._secrets())
+            raise StateError(
+                f"{self.description}: {command}: exit {result.returncode}: {self._stderr(result)}"
+            )
+        return result
 
     def _env(self) -> dict[str, str]:
         s = self.settings
         env = {
             "GIT_TERMINAL_PROMPT": "0",
+            "GIT_ALLOW_PROTOCOL": "file:git:http:https:ssh",  # no ext::/fd:: helpers
             "GIT_AUTHOR_NAME": s.author_name,
             "GIT_AUTHOR_EMAIL": s.author_email,
             "GIT_COMMITTER_NAME": s.author_name,
@@ -251,10 +266,12 @@ class GitStore:
         # A remote looked up in a CI checkout may carry a token in the URL (GitLab's origin).
         return url_secrets(self.url) + ([self._token, self._basic()] if self._token else [])
 
-    def _last_line(self, result: _proc.Result) -> str:
-        """git's last stderr line for a message, with every secret redacted."""
-        last = (result.stderr.strip().splitlines() or ["no output"])[-1]
-        return _proc.redact(last, self._secrets())
+    def _stderr(self, result: _proc.Result) -> str:
+        """All of git's stderr on one line (its first line often says what is wrong, the last
+        only "check your access rights"), with every secret redacted."""
+        lines = [line.strip() for line in (result.stderr or result.stdout).splitlines()]
+        text = " | ".join(line for line in lines if line) or "no output"
+        return _proc.redact(text, self._secrets())
 
     @contextmanager
     def _exclusive(self) -> Iterator[None]:
@@ -273,6 +290,8 @@ class GitStore:
 
 def _remote_url(remote: str, base_dir: Path) -> str:
     """``remote`` as a URL: a URL or path as given, a remote name looked up in the checkout."""
+    if why := git_remote_problem(remote):  # validate reports it at its line; this is the guard
+        raise StateError(f"state.git.remote: {safe_url(remote)!r} is refused: {why}")
     if "://" in remote or "@" in remote or remote.startswith(("/", ".")):
         return str((base_dir / remote).resolve()) if remote.startswith(".") else remote
     result = _proc.run(
@@ -283,4 +302,7 @@ def _remote_url(remote: str, base_dir: Path) -> str:
             f"state.git.remote: {remote!r} is not a remote of the repository at {base_dir}; "
             "name an existing remote or give a Git URL"
         )
-    return result.stdout.strip()
+    url = result.stdout.strip()
+    if why := git_remote_problem(url):
+        raise StateError(f"state.git.remote: remote {remote} is {safe_url(url)!r}, refused: {why}")
+    return url

@@ -45,9 +45,18 @@ def append(store: ObjectStore, record: HistoryRecord) -> None:
 
 
 def list_records(
-    store: ObjectStore, *, cluster: str | None, app: str | None, limit: int | None
+    store: ObjectStore,
+    *,
+    cluster: str | None,
+    app: str | None,
+    limit: int | None,
+    problems: list[str] | None = None,
 ) -> list[HistoryRecord]:
-    """Records newest first, of one cluster or all, touching ``app`` if given, at most ``limit``."""
+    """Records newest first, of one cluster or all, touching ``app`` if given, at most ``limit``.
+
+    A record that does not parse is skipped, not fatal: one bad object must not hide the
+    audit trail around it. Each is described in ``problems`` (when given) for a warning.
+    """
     names = keys.newest_first(
         [k for k in store.list_keys(keys.history_prefix(cluster)) if keys.is_history_key(k)]
     )
@@ -59,7 +68,12 @@ def list_records(
         for key, value in store.get_many(batch).items():
             if value is None:
                 continue
-            record = _parse(value.data, f"{store.description}/{key}")
+            try:
+                record = _parse(value.data, f"{store.description}/{key}")
+            except StateError as exc:
+                if problems is not None:
+                    problems.append(str(exc))
+                continue
             if app is None or any(change.app == app for change in record.apps):
                 found.append(record)
         if limit is not None and len(found) >= limit:
@@ -71,5 +85,8 @@ def _parse(data: bytes, where: str) -> HistoryRecord:
     try:
         return HistoryRecord.model_validate_json(data)
     except ValidationError as exc:
-        first = str(exc).splitlines()[0]
-        raise StateError(f"{where}: not a history record ({first}); remove or restore it") from exc
+        first = " ".join(str(exc).splitlines()[:2])
+        raise StateError(
+            f"{where}: not a history record, skipped ({first}); restore it from the store's "
+            "versions or history"
+        ) from exc

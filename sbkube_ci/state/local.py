@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sbkube_ci._files import write_atomic
 from sbkube_ci.config.loader import Project
+from sbkube_ci.errors import StateError
 from sbkube_ci.state.base import Conflict, KeyByKeyStore, Versioned
 
 _LOCK_NAME = ".sbkube-state.lock"
@@ -28,7 +29,8 @@ class LocalStore(KeyByKeyStore):
 
     @classmethod
     def from_project(cls, project: Project) -> LocalStore:
-        return cls(project.resolve(project.config.state.local.path))
+        path = project.config.state.local.path  # validate refuses one outside the project
+        return cls(project.inside(path, "state.local.path", StateError))
 
     def _path(self, key: str) -> Path:
         if key.startswith("/") or ".." in key.split("/"):

@@ -108,7 +108,12 @@ class Locks:
     def force_break(self, cluster: str, *, reason: str = "") -> LockInfo | None:
         """Break whoever holds the lock; recorded in history. Returns the broken lock."""
         for _ in range(RetryPolicy().attempts):
-            info, current = self._read(cluster)
+            try:
+                info, current = self._read(cluster)
+            except StateError:
+                if self._clear_corrupt(cluster, reason):
+                    return None
+                continue
             if info is None or not info.held or current is None:
                 return None
             tombstone = info.model_copy(update={"held": False})
@@ -125,6 +130,39 @@ class Locks:
             self.record("lock_break", cluster, detail)
             return info
         raise LockError(f"cluster {cluster}: the lock keeps changing; retry the break")
+
+    def _clear_corrupt(self, cluster: str, reason: str) -> bool:
+        """Replace a lock record that does not parse by a released one (CAS on its version).
+
+        Without this a corrupt ``lock.json`` would block every deploy of the cluster until
+        someone edits the store by hand. False if it changed meanwhile (the caller re-reads).
+        """
+        current = self.store.get(keys.lock_key(cluster))
+        if current is None:
+            return True
+        now = self.clock()
+        tombstone = LockInfo(
+            cluster=cluster,
+            held=False,
+            owner=self.identity.owner,
+            acquired_at=format_time(now),
+            expires_at=format_time(now),
+            lease=0,
+            token=secrets.token_hex(8),
+            reason="replaced a corrupt lock record",
+        )
+        try:
+            self.store.put(
+                keys.lock_key(cluster),
+                tombstone.to_json(),
+                expect=current.version,
+                message=f"sbkube-ci: clear corrupt lock {cluster}",
+            )
+        except Conflict:
+            return False
+        detail = "cleared a corrupt lock record" + (f"; {reason}" if reason else "")
+        self.record("lock_break", cluster, detail)
+        return True
 
     def _try_take(
         self, cluster: str, current: Versioned | None, reason: str, lease: float | None, now: float
@@ -177,8 +215,8 @@ class Locks:
         except ValidationError as exc:
             where = f"{self.store.description}/{keys.lock_key(cluster)}"
             raise StateError(
-                f"{where}: not a lock record ({str(exc).splitlines()[0]}); leaving it untouched, "
-                "repair or remove it by hand"
+                f"{where}: not a lock record ({str(exc).splitlines()[0]}); leaving it untouched; "
+                f"clear it with: sbkube-ci lock release --cluster {cluster} --force"
             ) from exc
 
 

@@ -7,6 +7,7 @@ the only module that imports boto3.
 
 from __future__ import annotations
 
+import secrets
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -20,6 +21,12 @@ from sbkube_ci.state.base import Conflict, KeyByKeyStore, Versioned
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
+
+CONNECT_TIMEOUT = 10.0
+READ_TIMEOUT = 60.0
+"""Seconds; botocore's defaults are 60/60, and a hung endpoint must not hold a deploy's lock."""
+MAX_ATTEMPTS = 5
+_WRITE_ID = "sbkube-write-id"
 
 # 412: the condition failed; 409 ConditionalRequestConflict: a concurrent conditional write
 # to the same key is in flight (AWS asks to retry); NoSuchKey on If-Match: it was removed.
@@ -56,6 +63,8 @@ class S3Store(KeyByKeyStore):
 
     def _put_one(self, key: str, data: bytes, expect: str | None) -> str:
         extra: dict[str, Any] = {"IfMatch": expect} if expect else {"IfNoneMatch": "*"}
+        write_id = secrets.token_hex(12)  # botocore's retries of this PUT carry it too
+        extra["Metadata"] = {_WRITE_ID: write_id}
         if self.settings.sse:
             extra["ServerSideEncryption"] = self.settings.sse
         if self.settings.kms_key_id:
@@ -66,11 +75,27 @@ class S3Store(KeyByKeyStore):
             )
         except ClientError as exc:
             if _code(exc) in _LOST_RACE:
+                if (ours := self._own_write(key, write_id)) is not None:
+                    return ours
                 raise Conflict(f"{self.description}/{key}: changed since it was read") from exc
             raise self._error(key, "write", exc) from exc
         except BotoCoreError as exc:
             raise self._error(key, "write", exc) from exc
         return response["ETag"]
+
+    def _own_write(self, key: str, write_id: str) -> str | None:
+        """The version of ``key`` if this very write (its id in the metadata) is stored.
+
+        botocore retries a PUT whose answer was lost (a timeout, a 5xx from a proxy after S3
+        stored it); the retry's condition then fails against our own write, which must count
+        as done, not as a conflict (that would re-run the mutation on top of itself).
+        """
+        try:
+            head = self.client.head_object(Bucket=self.settings.bucket, Key=self._key(key))
+        except (ClientError, BotoCoreError):
+            return None  # cannot tell: report the conflict, the caller re-reads
+        stored = head.get("Metadata", {}).get(_WRITE_ID)
+        return str(head["ETag"]) if stored == write_id else None
 
     def list_keys(self, prefix: str) -> list[str]:
         keys: list[str] = []
@@ -112,7 +137,11 @@ def _code(exc: ClientError) -> str:
 
 
 def _client(settings: S3State) -> S3Client:
-    config = BotoConfig(retries={"mode": "standard", "max_attempts": 5})
+    config = BotoConfig(
+        connect_timeout=CONNECT_TIMEOUT,
+        read_timeout=READ_TIMEOUT,
+        retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+    )
     session = boto3.session.Session()
     return session.client(
         "s3", region_name=settings.region, endpoint_url=settings.endpoint_url, config=config

@@ -52,6 +52,9 @@ class FakeGitHub:
     repo: str = "acme/shop-deploy"
     repo_id: int = 101
     token: str = "ghs_test_token"
+    #: the login of a personal token's user; None: an installation token (GITHUB_TOKEN),
+    #: for which GET /user is 403 and comments are written as github-actions[bot]
+    user_login: str | None = None
     read_only: bool = False
     comments: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     failures: list[Response] = field(default_factory=list)
@@ -68,7 +71,8 @@ class FakeGitHub:
     def api_url(self) -> str:
         return self.server.url_for(self.prefix).rstrip("/")
 
-    def add_comment(self, number: int, body: str, login: str = "github-actions[bot]") -> int:
+    def add_comment(self, number: int, body: str, login: str | None = None) -> int:
+        login = login or self.user_login or "github-actions[bot]"
         self.next_id += 1
         self.comments.setdefault(number, []).append(
             {"id": self.next_id, "body": body, "user": {"login": login, "type": "Bot"}}
@@ -78,7 +82,7 @@ class FakeGitHub:
     def calls(self, method: str) -> list[Recorded]:
         return [r for r in self.requests if r.method == method]
 
-    def handle(self, request: Request) -> Response:
+    def handle(self, request: Request) -> Response:  # noqa: PLR0911 - a router: one return per route
         self.requests.append(_record(request))
         if self.failures:
             return self.failures.pop(0)
@@ -86,6 +90,10 @@ class FakeGitHub:
             return _json({"message": "Bad credentials"}, 401)
         path = request.path.removeprefix(self.prefix)
         path = path.replace(f"/repositories/{self.repo_id}/", f"/repos/{self.repo}/")
+        if path == "/user" and request.method == "GET":
+            if self.user_login is None:
+                return self._forbidden()
+            return _json({"login": self.user_login, "id": 583231, "type": "User"})
         if m := re.fullmatch(rf"/repos/{self.repo}/issues/(\d+)/comments", path):
             if request.method == "GET":
                 return self._list(request, int(m.group(1)))
@@ -169,6 +177,9 @@ class FakeGitLab:
     requests: list[Recorded] = field(default_factory=list)
     next_id: int = 500
     job_token_may_write: bool = False
+    #: the user of the private token, and the one who started the pipeline (the job token's)
+    token_user: dict[str, Any] = field(default_factory=lambda: {"id": 31, "username": "deploy-bot"})
+    pipeline_user: dict[str, Any] = field(default_factory=lambda: {"id": 77, "username": "alice"})
 
     def install(self) -> FakeGitLab:
         self.server.expect_request(re.compile(".*")).respond_with_handler(self.handle)
@@ -178,9 +189,10 @@ class FakeGitLab:
     def api_url(self) -> str:
         return self.server.url_for("/api/v4")
 
-    def add_note(self, iid: int, body: str) -> int:
+    def add_note(self, iid: int, body: str, author: dict[str, Any] | None = None) -> int:
         self.next_id += 1
-        self.notes.setdefault(iid, []).append({"id": self.next_id, "body": body, "system": False})
+        note = {"id": self.next_id, "body": body, "system": False}
+        self.notes.setdefault(iid, []).append(note | {"author": author or self.token_user})
         return self.next_id
 
     def calls(self, method: str) -> list[Recorded]:
@@ -194,6 +206,9 @@ class FakeGitLab:
         job = request.headers.get("JOB-TOKEN") == self.job_token
         if not (private or job):
             return _json({"message": "401 Unauthorized"}, 401)
+        if request.path == "/api/v4/user" and request.method == "GET":
+            # a job token may not call /user
+            return _json(self.token_user) if private else _json({"message": "403 Forbidden"}, 403)
         base = f"/api/v4/projects/{self.project_id}/merge_requests/(\\d+)/notes"
         if m := re.fullmatch(base, request.path):
             iid = int(m.group(1))
@@ -230,7 +245,8 @@ class FakeGitLab:
             return _json(
                 {"message": {"note": ["is too long (maximum is 1000000 characters)"]}}, 400
             )
-        note_id = self.add_note(iid, body)
+        private = request.headers.get("PRIVATE-TOKEN") == self.private_token
+        note_id = self.add_note(iid, body, self.token_user if private else self.pipeline_user)
         return _json(self.notes[iid][-1] | {"id": note_id}, 201)
 
     def _update(self, request: Request, iid: int, note_id: int) -> Response:

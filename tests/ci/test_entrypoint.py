@@ -242,3 +242,53 @@ def test_exit_codes_reach_the_platform(
     env = github_env | {"INPUT_COMMAND": command, "GITHUB_EVENT_NAME": "workflow_dispatch"}
     commands = {command: _returning(code)}
     assert run_ci(env, commands=commands, stream=io.StringIO()) == expected
+
+
+KUBECONFIG_TOKEN = "eyJhbGciOi-kube-token-5d41"
+KUBECONFIG = f"""\
+apiVersion: v1
+kind: Config
+clusters:
+- name: prod
+  cluster: {{server: "https://203.0.113.10:6443"}}
+contexts:
+- name: prod
+  context: {{cluster: prod, user: deployer}}
+current-context: prod
+users:
+- name: deployer
+  user: {{token: {KUBECONFIG_TOKEN}, client-key-data: a2V5LWRhdGEtc2VjcmV0}}
+"""
+
+
+def test_kubeconfig_secrets_are_masked_before_the_command_and_nothing_else(
+    github_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tmp_path / "deploy"
+    project.mkdir()
+    (project / "sbkube.yaml").write_text(
+        "apiVersion: sbkube/v1\nclusters:\n  prod: {kubeconfig_env: KUBECONFIG_PROD}\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    stream = io.StringIO()
+
+    def command_that_logs(invocation: Invocation) -> CommandResult:
+        stream.write(f"command ran; it printed {KUBECONFIG_TOKEN}\n")
+        return CommandResult(exit_code=0, summary="ok", secrets=[KUBECONFIG_TOKEN])
+
+    env = push(github_env) | {
+        "INPUT_COMMAND": "plan",
+        "INPUT_WORKING-DIRECTORY": str(project),
+        "KUBECONFIG_PROD": KUBECONFIG,
+    }
+    assert run_ci(env, commands={"plan": command_that_logs}, stream=stream) == 0
+
+    log = stream.getvalue().splitlines()
+    masks = [line for line in log if line.startswith("::add-mask::")]
+    assert f"::add-mask::{KUBECONFIG_TOKEN}" in masks
+    assert "::add-mask::a2V5LWRhdGEtc2VjcmV0" in masks
+    ran = next(i for i, line in enumerate(log) if line.startswith("command ran"))
+    assert log.index(f"::add-mask::{KUBECONFIG_TOKEN}") < ran  # the runner hides it in time
+    assert masks.count(f"::add-mask::{KUBECONFIG_TOKEN}") == 1  # announced once
+    # Not every line: the server, kinds and names stay readable in every log.
+    assert not [m for m in masks if "203.0.113.10" in m or "apiVersion" in m or "prod" in m]

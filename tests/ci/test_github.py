@@ -79,7 +79,11 @@ def test_an_identical_rerun_sends_no_write(github: FakeGitHub, github_env: dict[
     outcome = adapter(github_env).publish_comment("prod", BODY, has_changes=True)
 
     assert outcome.action == "unchanged"
-    assert [r.method for r in github.requests] == ["GET"]
+    # the comments, then who the token is (GITHUB_TOKEN: 403, so github-actions[bot])
+    assert [(r.method, r.path) for r in github.requests] == [
+        ("GET", "/repos/acme/shop-deploy/issues/42/comments"),
+        ("GET", "/user"),
+    ]
 
 
 def test_no_changes_replaces_an_existing_comment_and_creates_none(
@@ -122,7 +126,7 @@ def test_pagination_follows_link_next_across_pages(
 
     outcome = adapter(github_env).publish_comment("prod", BODY, has_changes=True)
 
-    gets = github.calls("GET")
+    gets = [g for g in github.calls("GET") if g.path != "/user"]
     assert [g.query.get("page", "1") for g in gets] == ["1", "2", "3"]
     # github.com's next links point at /repositories/<id>/...; they are followed as given
     assert gets[1].path == "/repositories/101/issues/42/comments"
@@ -148,7 +152,7 @@ def test_a_create_answered_502_after_storing_leaves_one_comment(
 
     outcome = adapter(github_env, sleeps).publish_comment("prod", BODY, has_changes=True)
 
-    assert [r.method for r in github.requests] == ["GET", "POST", "GET"]
+    assert [r.method for r in github.requests if r.path != "/user"] == ["GET", "POST", "GET"]
     assert len(github.comments[42]) == 1
     assert (outcome.action, outcome.comment_id) == ("created", github.comments[42][0]["id"])
 

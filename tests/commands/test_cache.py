@@ -71,3 +71,33 @@ def test_prune_command(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("removed 1 cache entries")
     assert not old.exists()
+
+
+def test_prune_never_follows_a_symlink_out_of_the_cache(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    victim = _entry(outside, "home", "dd" * 32, 90)  # looks like an old entry
+    cache = tmp_path / "project" / ".sbkube" / "cache"
+    cache.mkdir(parents=True)
+    (cache / "renders").symlink_to(outside / "home", target_is_directory=True)
+    report = prune_cache(cache, max_age=0, everything=True, now=time.time())
+    assert report.removed == 0
+    assert victim.exists()
+
+
+@pytest.mark.parametrize("link", [".sbkube", ".sbkube/cache", ".sbkube/cache/renders"])
+def test_prune_refuses_a_work_dir_that_links_out_of_the_project(tmp_path: Path, link: str) -> None:
+    from tests.commands.test_template import run_cli  # noqa: PLC0415
+
+    outside = tmp_path / "outside"
+    victim = _entry(outside / "cache" / "renders", "aa", "aa" * 32, 90)
+    project = tmp_path / "project"
+    (project / link).parent.mkdir(parents=True, exist_ok=True)
+    target = outside / Path(link).relative_to(".sbkube") if link != ".sbkube" else outside
+    (project / link).symlink_to(target, target_is_directory=True)
+
+    result = run_cli("cache", "prune", "-C", str(project), "--all")
+
+    assert result.returncode == 1, result.stdout
+    assert "is a symlink" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert victim.exists()

@@ -109,3 +109,31 @@ def test_no_notify_section(tmp_path: Path) -> None:
     result = _run("-C", str(_project(tmp_path, "apiVersion: sbkube/v1\n")))
     assert result.returncode == 1
     assert "no notify section" in result.stderr
+
+
+def test_masks_every_credential_as_deploy_does(tmp_path: Path, httpserver: HTTPServer) -> None:
+    # A credential that is not in diff.mask_env, pasted by accident into a commit message.
+    slack = SlackWebhook(httpserver).install()
+    config = CONFIG.replace(
+        "apps:",
+        "settings:\n  helm_repos:\n    private:\n      url: https://charts.example.com\n"
+        "      username: deploy\n      password: ${CHARTS_PASSWORD}\napps:",
+    ).replace(", on: [deploy_failed]", "")
+    leaked = "chart-repo-s3cr3t-Value"
+    result = _run(
+        "-C",
+        str(_project(tmp_path, config)),
+        "--notifier",
+        "slack",
+        SLACK_WEBHOOK_URL=slack.url,
+        CHARTS_PASSWORD=leaked,
+        GITLAB_CI="true",
+        CI_PROJECT_URL="https://gitlab.example/acme/shop",
+        CI_COMMIT_SHA="c0ffee" * 6 + "abcd",
+        CI_COMMIT_MESSAGE=f"fix: rotate the chart password ({leaked})",
+    )
+    assert result.returncode == 0, result.stderr
+    (message,) = slack.received
+    assert "rotate the chart password" in json.dumps(message)
+    assert leaked not in json.dumps(message)
+    assert leaked not in result.stdout + result.stderr

@@ -14,6 +14,7 @@ def test_expand_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("API_TOKEN", "t0ken")
     assert expand_env("Bearer ${API_TOKEN}", WHERE) == "Bearer t0ken"
     assert expand_env("no reference", WHERE) == "no reference"
+    assert expand_env("$${API_TOKEN} is ${API_TOKEN}", WHERE) == "${API_TOKEN} is t0ken"
 
 
 def test_expand_env_unset_and_empty(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -22,7 +23,7 @@ def test_expand_env_unset_and_empty(monkeypatch: pytest.MonkeyPatch) -> None:
         expand_env("Bearer ${API_TOKEN}", WHERE)
     assert str(caught.value) == (
         f"{WHERE}: environment variable API_TOKEN is not set; add it as a CI secret and "
-        "expose it to this job"
+        "expose it to this job (write $${...} for a literal ${...})"
     )
     monkeypatch.setenv("API_TOKEN", "")
     with pytest.raises(ConfigError, match="API_TOKEN is empty"):

@@ -39,7 +39,9 @@ def test_pulled_chart_errors_point_at_the_pull_specs(layout: Path) -> None:
     )
     assert _lines(layout) == [
         "shop/config.yaml:6:13: apps.loki.chart: repository 'bitnami' is not declared; add it "
-        "under settings.helm_repos (bitnami: https://...) or settings.oci_registries"
+        "under settings.helm_repos (bitnami: https://...) or settings.oci_registries (a "
+        "repository added with `helm repo add` is used on that machine only; in CI it must be "
+        "pinned in sbkube.lock)"
     ]
 
 

@@ -34,7 +34,7 @@ def test_union_of_url_and_mapping_reports_the_mapping_member_only() -> None:
     text = "apiVersion: sbkube/v1\nsettings:\n  helm_repos:\n    r: {url: x, passwd: y}\n"
     assert _problems(text) == [
         "f.yaml:4:17: settings.helm_repos.r.passwd: unknown key; allowed keys: ca_file, "
-        "cert_file, insecure_skip_tls_verify, key_file, password, url, username"
+        "cert_file, insecure_skip_tls_verify, key_file, pass_credentials, password, url, username"
     ]
 
 

@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from sbkube_ci.config import Project
 from sbkube_ci.deploy.kube import KubeClient
+from sbkube_ci.errors import ConfigProblems
 from tests.deploy.project import DeployProject, config_map, kube_apply, namespace
 from tests.fakekube.fixture import FakeKube
 
@@ -105,8 +107,21 @@ def test_action_path_outside_the_project_fails_in_one_line(project: DeployProjec
     (project.root.parent / "elsewhere.yaml").write_text(yaml.safe_dump(config_map("x")))
     project.apps["setup"]["actions"] = [{"type": "apply", "path": "../elsewhere.yaml"}]
 
-    report, _ = project.deploy()
+    with pytest.raises(ConfigProblems) as refused:  # validate refuses it before any deploy
+        project.deploy()
+    [line] = refused.value.problems
+    assert "apps.setup.actions[0].path: ../elsewhere.yaml is outside the project" in line
 
+    loaded = project.load  # a path changed after validation is refused again by the deploy
+    project.apps["setup"]["actions"] = [{"type": "apply", "path": "actions/setup"}]
+
+    def changed() -> Project:
+        result = loaded()
+        result.config.apps["setup"].actions[0].path = "../elsewhere.yaml"
+        return result
+
+    project.load = changed  # type: ignore[method-assign]
+    report, _ = project.deploy()
     [setup] = report.results
     assert setup.result == "failed"
     assert "path ../elsewhere.yaml is outside the project" in setup.detail

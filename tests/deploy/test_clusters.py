@@ -153,3 +153,59 @@ def test_no_kubeconfig_anywhere_uses_KUBECONFIG(
         assert conn.kubeconfig is None
         assert conn.helm_flags() == []
         assert conn.client.server == f"127.0.0.1:{fake_kube.server.port}"
+
+
+def _exec_kubeconfig(url: str, marker: Path, plugin_dir: Path) -> dict[str, object]:
+    """A kubeconfig whose user gets a token by running a program that leaves ``marker``."""
+    plugin = plugin_dir / "credential-plugin"
+    plugin.write_text(
+        "#!/bin/sh\n"
+        f"touch {marker}\n"
+        'echo \'{"apiVersion": "client.authentication.k8s.io/v1beta1", '
+        '"kind": "ExecCredential", "status": {"token": "fake-token"}}\'\n'
+    )
+    plugin.chmod(0o755)
+    document = kubeconfig(url, context="prod")
+    document["users"] = [
+        {
+            "name": "deployer",
+            "user": {
+                "exec": {
+                    "apiVersion": "client.authentication.k8s.io/v1beta1",
+                    "command": str(plugin),
+                    "interactiveMode": "Never",
+                }
+            },
+        }
+    ]
+    return document
+
+
+def test_a_kubeconfig_exec_plugin_runs_nothing_when_exec_is_disabled(
+    fake_kube: FakeKube, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    marker = tmp_path / "plugin-ran"
+    content = yaml.safe_dump(_exec_kubeconfig(fake_kube.url, marker, tmp_path))
+    cluster = Cluster(kubeconfig_env="KUBECONFIG_PROD")
+    monkeypatch.setenv("SBKUBE_ALLOW_EXEC", "false")
+
+    message = _connect_error("prod", cluster, tmp_path, {"KUBECONFIG_PROD": content})
+
+    assert message == (
+        "cluster prod: kubeconfig user deployer gets its credentials by running a command "
+        "(exec / auth-provider cmd-path), and running commands is disabled "
+        "(SBKUBE_ALLOW_EXEC=false); use a token or client certificate, or allow exec for this job"
+    )
+    assert not marker.exists()
+
+
+def test_a_kubeconfig_exec_plugin_is_used_when_exec_is_allowed(
+    fake_kube: FakeKube, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    marker = tmp_path / "plugin-ran"
+    path = tmp_path / "kubeconfig.yaml"
+    path.write_text(yaml.safe_dump(_exec_kubeconfig(fake_kube.url, marker, tmp_path)))
+    monkeypatch.delenv("SBKUBE_ALLOW_EXEC", raising=False)
+    with connect("prod", Cluster(kubeconfig=str(path)), Settings(), base_dir=tmp_path) as conn:
+        assert conn.client.resource("v1", "ConfigMap").namespaced
+    assert marker.exists()

@@ -82,7 +82,8 @@ def test_the_upgrade_request_uses_the_built_chart_and_the_cluster_values(
     assert (request.release, request.namespace, request.timeout) == ("shop-web", "shop", 45.0)
     helm = HelmReleases(project.root / ".sbkube" / "helm")
     argv = helm.upgrade_argv(request)
-    assert argv[1:5] == ["upgrade", "--install", "shop-web", str(chart)]
+    assert argv[1:3] == ["upgrade", "--install"]
+    assert argv[-3:] == ["--", "shop-web", str(chart)]
     atomic = "--rollback-on-failure" if helm.major() >= 4 else "--atomic"
     assert {"--create-namespace", atomic, "--wait"} <= set(argv)
     assert argv[argv.index("--timeout") + 1] == "45s"

@@ -56,7 +56,7 @@ def test_upgrade_argv_has_every_option_and_isolated_helm_files(
     )
     home = tmp_path / "h"
     assert helm.upgrade_argv(request) == [
-        binary, "upgrade", "--install", "web-prod", str(tmp_path / "build" / "web"),
+        binary, "upgrade", "--install",
         "-f", str(tmp_path / "values.yaml"),
         "--namespace", "shop",
         "--create-namespace", atomic, "--wait",
@@ -66,6 +66,7 @@ def test_upgrade_argv_has_every_option_and_isolated_helm_files(
         "--registry-config", str(home / "config" / "registry" / "config.json"),
         "--kubeconfig", "/k/config",
         "--kube-context", "prod",
+        "--", "web-prod", str(tmp_path / "build" / "web"),  # never read as flags
     ]  # fmt: skip
     assert helm.env() == {
         "HELM_CONFIG_HOME": str(home / "config"),
@@ -85,9 +86,8 @@ def test_dry_run_asks_the_server_and_neither_waits_nor_rolls_back(
     helm = HelmReleases(tmp_path, binary=binary)
     request = UpgradeRequest("web", "web", "charts/web", "shop", atomic=True, dry_run=True)
     argv = helm.upgrade_argv(request)
-    assert argv[:8] == [
-        binary, "upgrade", "--install", "web", "charts/web", "--namespace", "shop", "--timeout",
-    ]  # fmt: skip
+    assert argv[:6] == [binary, "upgrade", "--install", "--namespace", "shop", "--timeout"]
+    assert argv[-3:] == ["--", "web", "charts/web"]
     assert "--dry-run=server" in argv
     assert not {"--atomic", "--rollback-on-failure"} & set(argv)
     assert "--wait" not in argv

@@ -7,8 +7,10 @@ oracle that does not share the masker's code (tests/diff/leaks.py).
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -95,3 +97,101 @@ def test_no_output_contains_a_secret_raw_or_base64(values: list[str], short: str
             if len(value.encode()) >= MIN_EMBEDDED:
                 assert not base64_leaks(text, value)
     assert "<masked: changed>" in outputs[0]
+
+
+# --- item 6 of issue 10: the value follows its encodings, and nothing is registered by hand --
+
+_LINE = st.text(st.characters(exclude_categories=["Cs", "Zl", "Zp", "Cc"]), min_size=8, max_size=30)
+MULTI_LINE = st.lists(
+    _LINE.filter(lambda s: s == s.strip() and len(s) >= 8), min_size=2, max_size=4
+)
+
+
+# Shorter values of a Secret are hidden in the Secret only (a username "shop" is no secret).
+LEARNED = SECRETS.filter(lambda s: len(s.strip()) >= 8)
+
+
+def encoded_forms(value: str) -> set[str]:
+    """The oracle's own list of how a template can write ``value`` (not the masker's code)."""
+    forms = {value, *whole_base64_forms(value)}
+    forms |= {quote(value, safe=""), quote(value), quote_plus(value)}
+    forms |= {json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]}
+    return {f for f in forms if len(f) >= 4}
+
+
+def line_forms(value: str) -> set[str]:
+    lines = {line.strip() for line in value.splitlines()} if "\n" in value else set()
+    lines |= set(base64.encodebytes(value.encode()).decode().split())
+    return {line for line in lines if len(line) >= MIN_EMBEDDED}
+
+
+def _spread(value: str, pem: str, listed: str, whole: str) -> list[dict[str, Any]]:
+    """One Secret holding each value, and the rest of the render repeating them encoded."""
+    nindented = "\n" + "\n".join("    " + line for line in pem.splitlines())
+    holder = secret("db", data={"password": value, "tls.key": pem}, string_data={"raw": value})
+    dep = deployment(env={"PASSWORD": value, "KEY": pem})  # no mask_env: learned from the Secret
+    cm = config_map(
+        "settings",
+        dsn=f"postgres://db/shop?sslmode=require&password={quote_plus(value)}",
+        url=f"https://api.example/?token={quote(value, safe='')}",
+        config_json=json.dumps({"password": value, "key": pem}),
+        wrapped=base64.encodebytes(value.encode()).decode(),
+        wrapped_key=base64.encodebytes(pem.encode()).decode(),
+        key=f"key: |{nindented}\n",
+        listed=f"again {listed}",
+        whole=f"again {whole}",
+    )
+    bundle = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "bundle", "namespace": "shop"},
+        "data": f"not a mapping {whole}",
+    }
+    return [holder, dep, cm, bundle]
+
+
+def _list_of(value: str) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "List", "items": [secret("listed", data={"k": value})]}
+
+
+def _learned_outputs(value: str, pem: str, listed: str, whole: str) -> list[str]:
+    masker = Masker()  # nothing registered: every value must be learned from a Secret
+    masker.learn_secrets([_list_of(listed)])
+    old = _spread("old-value-of-it", "x\ny", listed, whole)
+    apps = {"shop": (AppRender(_spread(value, pem, listed, whole)), AppSnapshot(old))}
+    cluster = plan_cluster(
+        "prod", apps, state_revision="r1", options=DiffOptions(context_lines=2), masker=masker
+    )
+    plan = Plan(created_at=CREATED, commit="c0ffee", clusters=[cluster])
+    return [
+        plan.to_json(),
+        json_strings(plan.to_json()),
+        render_markdown(plan, masker=masker),
+        render_text(plan, masker=masker),
+        json.dumps(masker.mask_object(_list_of(listed))),
+    ]
+
+
+_PLACEHOLDERS = ("placeholder-0", "a\nb", "placeholder-1", "placeholder-2")
+_VOCABULARY = "\n".join([*_learned_outputs(*_PLACEHOLDERS), json.dumps(_spread(*_PLACEHOLDERS))])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(value=LEARNED, pem_lines=MULTI_LINE, listed=LEARNED, whole=LEARNED)
+def test_a_secrets_value_is_masked_through_every_encoding_wherever_it_appears(
+    value: str, pem_lines: list[str], listed: str, whole: str
+) -> None:
+    pem = "\n".join(["-----BEGIN PRIVATE KEY-----", *pem_lines, "-----END PRIVATE KEY-----"])
+    values = [value, listed, whole]
+    assume(len({*values}) == 3 and all("*" not in v for v in [*values, pem]))
+    for v in [*values, pem]:  # plain vocabulary of the report, or part of another value
+        others = [o for o in [*values, pem] if o != v]
+        for form in encoded_forms(v) | line_forms(v):
+            assume(form not in _VOCABULARY and not any(form in o for o in others))
+    outputs = _learned_outputs(value, pem, listed, whole)
+    for text in outputs:
+        for secret_value in [*values, pem]:
+            for form in encoded_forms(secret_value) | line_forms(secret_value):
+                assert form not in text, (form, text)
+    assert "<masked: changed>" in outputs[0]
+    assert "<masked>" in outputs[-1]

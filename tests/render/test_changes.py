@@ -128,3 +128,10 @@ def test_only_changed_apps_render(committed: Project, helm_calls: Callable[[], l
     assert len(helm_calls()) == before + 1
     # the other apps' renders are kept when only some apps render
     assert (root / ".sbkube/rendered/default/worker.yaml").exists()
+
+
+def test_a_ref_that_is_a_git_option_writes_nothing(committed: Project, tmp_path: Path) -> None:
+    target = tmp_path / "written-by-git-diff"
+    with pytest.raises(ConfigError, match=r"^--changed-since --output=.*: refused: it starts"):
+        changed_apps(committed, f"--output={target}")
+    assert not target.exists()

@@ -22,7 +22,8 @@ def test_inputs_follow_bases_and_files_outside_the_directory(tmp_path: Path) -> 
             """,
         },
     )
-    inputs = {p.relative_to(tmp_path).as_posix() for p in kustomize_inputs(tmp_path / "overlay")}
+    found = kustomize_inputs(tmp_path / "overlay", root=tmp_path)
+    inputs = {p.relative_to(tmp_path).as_posix() for p in found}
     assert inputs == {
         "overlay/kustomization.yaml",
         "base/kustomization.yaml",
@@ -39,5 +40,24 @@ def test_cycles_and_missing_references_are_harmless(tmp_path: Path) -> None:
             "b/kustomization.yaml": "resources: [../a]\n",
         },
     )
-    inputs = {p.relative_to(tmp_path).as_posix() for p in kustomize_inputs(tmp_path / "a")}
+    found = kustomize_inputs(tmp_path / "a", root=tmp_path)
+    inputs = {p.relative_to(tmp_path).as_posix() for p in found}
     assert inputs == {"a/kustomization.yaml", "b/kustomization.yaml"}
+
+
+def test_references_out_of_the_project_are_not_read(tmp_path: Path) -> None:
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "secret.yaml").write_text("stolen: true\n")
+    (tmp_path / "outside" / "kustomization.yaml").write_text("resources: [secret.yaml]\n")
+    write_files(
+        tmp_path / "project",
+        {
+            "overlay/kustomization.yaml": (
+                "resources: [../../outside, ../../outside/secret.yaml]\n"
+                "patches: [{path: /etc/passwd}]\n"
+            ),
+        },
+    )
+    project = tmp_path / "project"
+    found = kustomize_inputs(project / "overlay", root=project)
+    assert [p.relative_to(project).as_posix() for p in found] == ["overlay/kustomization.yaml"]

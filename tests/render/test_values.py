@@ -73,3 +73,17 @@ def test_values_files_parse_once_and_report_errors(tmp_path: Path) -> None:
         files.read(bad, "bad.yaml")
     with pytest.raises(RenderError, match=r"missing\.yaml: values file not found"):
         files.read(tmp_path / "missing.yaml", "missing.yaml")
+
+
+def test_values_nested_deeper_than_the_yaml_limit_are_one_error(tmp_path: Path) -> None:
+    """The fast reader takes ~1000 levels; merging and digests would hit a RecursionError."""
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("x: " + "[" * 995 + "]" * 995 + "\n")
+    with pytest.raises(RenderError, match=r"^values/deep\.yaml: nesting is deeper than 200"):
+        ValuesFiles().read(deep, "values/deep.yaml")
+
+
+def test_a_set_values_key_nested_too_deep_is_one_error() -> None:
+    key = ".".join(["a"] * 999)
+    with pytest.raises(RenderError, match=r"^apps\.web\.set_values: a key nests deeper than 200"):
+        set_values_layer({key: 1, key + "b": 2}, "apps.web.set_values")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 import pytest
 import yaml
 
-from sbkube_ci.errors import SourceError
+from sbkube_ci.errors import ConfigProblems, SourceError
 from sbkube_ci.sources import prepare_app
 from tests.fixtures.git_server import GitServer, git
 from tests.fixtures.net import free_port
@@ -69,22 +72,41 @@ def test_helm_chart_in_git_with_tag(git_server: GitServer, make_ctx: MakeContext
 )
 def test_dangerous_urls_are_refused(make_ctx: MakeContext, url: str) -> None:
     settings = {"git_repos": {"bad": {"url": url}}}
+    with pytest.raises(ConfigProblems) as err:  # validate refuses it at its line
+        make_ctx({"bad": {"type": "git", "repo": "bad"}}, settings)
+    [line] = err.value.problems
+    assert ": settings.git_repos.bad.url: " in line
+
+
+@pytest.mark.parametrize("url", ["ext::sh -c touch% /tmp/pwned", "fd::17", "-oProxy=x"])
+def test_dangerous_urls_are_refused_again_before_git_runs(
+    git_server: GitServer, make_ctx: MakeContext, url: str
+) -> None:
+    git_server.create("infra", CHART)
+    settings = {"git_repos": {"bad": {"url": git_server.url("infra")}}}
     ctx = make_ctx({"bad": {"type": "git", "repo": "bad"}}, settings)
+    ctx.project.config.settings.git_repos["bad"].url = url  # changed after validation
     with pytest.raises(SourceError, match=r"^apps\.bad: Git URL .* is refused") as err:
         prepare_app("bad", ctx.project.config.apps["bad"], ctx)
     assert "\n" not in str(err.value)
 
 
 def test_dangerous_url_written_in_the_app_is_refused(make_ctx: MakeContext) -> None:
-    ctx = make_ctx({"bad": {"type": "git", "repo": "ext::sh -c 'touch /tmp/pwned' ://x"}})
-    with pytest.raises(SourceError, match=r"^apps\.bad: Git URL .* is refused"):
-        prepare_app("bad", ctx.project.config.apps["bad"], ctx)
+    with pytest.raises(ConfigProblems) as err:
+        make_ctx({"bad": {"type": "git", "repo": "ext::sh -c 'touch /tmp/pwned' ://x"}})
+    [line] = err.value.problems
+    assert ": apps.bad.repo: Git transport helpers (ext::, fd::, ...) run commands" in line
 
 
 def test_ref_starting_with_dash_is_refused(git_server: GitServer, make_ctx: MakeContext) -> None:
     git_server.create("infra", CHART)
     app = {"type": "git", "repo": git_server.url("infra"), "ref": "--upload-pack=touch /tmp/x"}
-    ctx = make_ctx({"bad": app})
+    with pytest.raises(ConfigProblems) as err:
+        make_ctx({"bad": app})
+    [line] = err.value.problems
+    assert ": apps.bad.ref: refused: it starts with '-'" in line
+    ctx = make_ctx({"bad": {**app, "ref": "main"}})
+    ctx.project.config.apps["bad"].ref = "--upload-pack=touch /tmp/x"  # changed after validation
     with pytest.raises(SourceError, match=r"^apps\.bad: Git ref .* is refused"):
         prepare_app("bad", ctx.project.config.apps["bad"], ctx)
 
@@ -146,3 +168,45 @@ def test_undeclared_repository_key_in_chart(make_ctx: MakeContext) -> None:
     ctx = make_ctx({"api": {"type": "helm", "chart": "git::platfrom//charts/api"}})
     with pytest.raises(SourceError, match=r"^apps\.api: Git repository 'platfrom' is not in "):
         prepare_app("api", ctx.project.config.apps["api"], ctx)
+
+
+class _RedirectHandler(BaseHTTPRequestHandler):
+    """Sends every request to another host:port, as a hostile or hijacked server could."""
+
+    target = ""
+
+    def do_GET(self) -> None:
+        self.send_response(301)
+        self.send_header("Location", self.target + self.path)
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_git_credentials_are_not_given_to_the_host_a_redirect_leads_to(
+    git_server: GitServer,
+    git_http_server: GitHttpServer,
+    make_ctx: MakeContext,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    git_server.create("infra", CHART)
+    handler = type(
+        "Handler", (_RedirectHandler,), {"target": f"http://127.0.0.1:{git_http_server.port}"}
+    )
+    front = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=front.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("GIT_PW", "hunter2-secret")
+        url = f"http://127.0.0.1:{front.server_address[1]}/infra.git"
+        settings = {
+            "git_repos": {"infra": {"url": url, "username": "bot", "password": "${GIT_PW}"}}
+        }
+        ctx = make_ctx({"ns": {"type": "git", "repo": "infra", "path": "manifests"}}, settings)
+        with pytest.raises(SourceError, match=r"^apps\.ns: git ls-remote "):
+            prepare_app("ns", ctx.project.config.apps["ns"], ctx)
+    finally:
+        front.shutdown()
+        front.server_close()
+    assert git_http_server.requests  # git did follow the redirect...
+    assert not any(git_http_server.requests)  # ...but sent no credentials there

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import tarfile
 from collections.abc import Callable
 from pathlib import Path
@@ -180,3 +182,51 @@ def test_https_with_custom_ca_and_client_certificate(
     }
     ctx = make_ctx({"web": _helm_app("tls/web")}, insecure)
     assert prepare_app("web", ctx.project.config.apps["web"], ctx).pin.version == "1.0.0"
+
+
+def _index_pointing_at(repo: ChartRepo, mirror: ChartRepo, name: str, version: str) -> None:
+    """``repo``'s index lists ``name`` with its archive on ``mirror`` (another host:port)."""
+    archive = mirror.add(name, version)
+    entry = {
+        "apiVersion": "v2",
+        "name": name,
+        "version": version,
+        "digest": hashlib.sha256(archive.read_bytes()).hexdigest(),
+        "urls": [f"{mirror.url}/{archive.name}"],
+    }
+    index = {"apiVersion": "v1", "entries": {name: [entry]}}
+    (repo.root / "charts" / "index.yaml").write_text(yaml.safe_dump(index))
+
+
+@pytest.mark.parametrize("pass_credentials", [False, True])
+def test_repository_credentials_go_to_another_host_only_when_asked(
+    chart_repo_factory: Callable[..., ChartRepo],
+    make_ctx: MakeContext,
+    monkeypatch: pytest.MonkeyPatch,
+    pass_credentials: bool,
+) -> None:
+    repo: ChartRepo = chart_repo_factory(auth=("reader", "pa55word-6174"))
+    mirror: ChartRepo = chart_repo_factory()  # the attacker's host named in the index
+    _index_pointing_at(repo, mirror, "api", "0.1.0")
+    monkeypatch.setenv("REPO_PW", "pa55word-6174")
+    settings = {
+        "helm_repos": {
+            "priv": {
+                "url": repo.url,
+                "username": "reader",
+                "password": "${REPO_PW}",
+                "pass_credentials": pass_credentials,
+            }
+        }
+    }
+    ctx = make_ctx({"api": _helm_app("priv/api")}, settings)
+
+    assert prepare_app("api", ctx.project.config.apps["api"], ctx).pin.version == "0.1.0"
+
+    assert repo.authorizations  # the repository's own host got them on every request
+    assert all(repo.authorizations)
+    requests = zip(mirror.requests, mirror.authorizations, strict=True)
+    archive_requests = [auth for path, auth in requests if ".tgz" in path]
+    assert len(archive_requests) == 1
+    expected = "Basic " + base64.b64encode(b"reader:pa55word-6174").decode()
+    assert archive_requests == [expected if pass_credentials else None]

@@ -9,7 +9,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
-from sbkube_ci.errors import SourceError
+from sbkube_ci.errors import ConfigProblems, SourceError
 from sbkube_ci.sources import prepare_app
 from tests.sources.conftest import MakeContext
 
@@ -75,7 +75,13 @@ def test_missing_header_variable(httpserver: HTTPServer, make_ctx: MakeContext) 
 
 
 def test_dest_must_stay_inside(httpserver: HTTPServer, make_ctx: MakeContext) -> None:
-    ctx = make_ctx({"x": {"type": "http", "url": httpserver.url_for("/x"), "dest": "../x"}})
+    app = {"type": "http", "url": httpserver.url_for("/x"), "dest": "../x"}
+    with pytest.raises(ConfigProblems) as refused:  # validate refuses it at its line
+        make_ctx({"x": app})
+    [line] = refused.value.problems
+    assert ": apps.x.dest: ../x must be a relative path without '..'" in line
+    ctx = make_ctx({"x": {**app, "dest": "x"}})
+    ctx.project.config.apps["x"].dest = "../x"  # type: ignore[union-attr]  # after validation
     with pytest.raises(SourceError, match=r"apps\.x\.dest: '\.\./x' must be a relative file"):
         prepare_app("x", ctx.project.config.apps["x"], ctx)
 
@@ -85,3 +91,78 @@ def test_not_found(httpserver: HTTPServer, make_ctx: MakeContext) -> None:
     ctx = make_ctx({"x": {"type": "http", "url": httpserver.url_for("/none"), "dest": "x"}})
     with pytest.raises(SourceError, match=r"^apps\.x: http://.*/none answered HTTP 404$"):
         prepare_app("x", ctx.project.config.apps["x"], ctx)
+
+
+@pytest.fixture
+def other_host() -> Iterator[HTTPServer]:
+    """A second server: another host:port, as an attacker's redirect target would be."""
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
+
+
+CREDENTIAL_HEADERS = {
+    "Authorization": "Bearer ${DL_TOKEN}",
+    "X-Api-Key": "${DL_KEY}",
+    "Private-Token": "${DL_KEY}",
+    "Cookie": "session=${DL_TOKEN}",
+}
+
+
+def test_credential_headers_are_dropped_on_a_redirect_to_another_host(
+    httpserver: HTTPServer,
+    other_host: HTTPServer,
+    make_ctx: MakeContext,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DL_TOKEN", "tok-8a1f")
+    monkeypatch.setenv("DL_KEY", "key-77c2")
+    httpserver.expect_request("/ns.yaml").respond_with_response(
+        Response(status=302, headers={"Location": other_host.url_for("/hop")})
+    )
+    # a second hop back to a path of the same foreign host must not regain the credentials
+    other_host.expect_request("/hop").respond_with_response(
+        Response(status=307, headers={"Location": "/final.yaml"})
+    )
+    other_host.expect_request("/final.yaml").respond_with_data(BODY)
+    app = {
+        "type": "http",
+        "url": httpserver.url_for("/ns.yaml"),
+        "dest": "ns.yaml",
+        "headers": {**CREDENTIAL_HEADERS, "Accept": "application/yaml"},
+    }
+    ctx = make_ctx({"ns": app})
+
+    prepared = prepare_app("ns", ctx.project.config.apps["ns"], ctx)
+
+    assert (prepared.path / "ns.yaml").read_bytes() == BODY
+    [(first, _)] = httpserver.log
+    assert first.headers["X-Api-Key"] == "key-77c2"  # the configured host gets them
+    foreign = [request for request, _ in other_host.log]
+    assert [r.path for r in foreign] == ["/hop", "/final.yaml"]
+    for request in foreign:
+        assert request.headers.get("Accept") == "application/yaml"
+        sent = "\n".join(f"{k}: {v}" for k, v in request.headers.items())
+        assert "tok-8a1f" not in sent
+        assert "key-77c2" not in sent
+
+
+def test_credential_headers_follow_a_redirect_on_the_same_host(
+    httpserver: HTTPServer, make_ctx: MakeContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DL_TOKEN", "tok-8a1f")
+    monkeypatch.setenv("DL_KEY", "key-77c2")
+    httpserver.expect_request("/old").respond_with_response(
+        Response(status=301, headers={"Location": "/new"})
+    )
+    httpserver.expect_request("/new", headers={"X-Api-Key": "key-77c2"}).respond_with_data(BODY)
+    app = {
+        "type": "http",
+        "url": httpserver.url_for("/old"),
+        "dest": "ns.yaml",
+        "headers": CREDENTIAL_HEADERS,
+    }
+    ctx = make_ctx({"ns": app})
+    assert (prepare_app("ns", ctx.project.config.apps["ns"], ctx).path / "ns.yaml").exists()

@@ -143,3 +143,40 @@ def test_a_token_in_the_remote_url_stays_out_of_messages(
     with pytest.raises(StateError, match="git fetch failed") as info:
         store.get("prod/state.json")
     assert token not in str(info.value)
+
+
+def test_a_refused_push_quotes_all_of_gits_stderr_redacted_on_one_line(
+    git_server: GitServer, tmp_path: Path
+) -> None:
+    token = "tok-echoed-by-the-server"
+    git_server.create("guarded", {"README.md": "state branch is protected\n"})
+    hook = git_server.root / "guarded.git" / "hooks" / "pre-receive"
+    hook.write_text(
+        "#!/bin/sh\n"
+        "echo 'GL-HOOK-ERR: the branch sbkube-state is protected' >&2\n"
+        f"echo 'GL-HOOK-ERR: your token {token} may not push to it' >&2\n"
+        "echo 'GL-HOOK-ERR: ask a maintainer' >&2\n"
+        "exit 1\n"
+    )
+    hook.chmod(0o755)
+    store = GitStore(git_server.url("guarded"), tmp_path / "cache", token=token)
+
+    with pytest.raises(StateError) as info:
+        store.put("prod/state.json", b"{}", expect=None, message="first")
+
+    message = str(info.value)
+    assert "\n" not in message
+    assert "the branch sbkube-state is protected" in message  # not only git's last line
+    assert "ask a maintainer" in message
+    assert token not in message
+    assert "***" in message
+
+
+def test_a_missing_repository_names_the_cause_not_only_the_hint(tmp_path: Path) -> None:
+    store = GitStore(str(tmp_path / "no-such-repo.git"), tmp_path / "cache")
+    with pytest.raises(StateError) as info:
+        store.get("prod/state.json")
+    message = str(info.value)
+    assert "\n" not in message
+    assert "does not appear to be a git repository" in message
+    assert "the repository exists" in message

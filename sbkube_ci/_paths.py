@@ -1,0 +1,107 @@
+"""Paths from the configuration stay inside the project directory, symlinks resolved.
+
+A values file, manifest, chart or kustomize directory named in sbkube.yaml is read and its
+content may end up in a PR comment; a path or a symlink leading out of the project would let
+a pull request publish any file of the CI runner (``/etc/passwd``, ``~/.ssh``, another job's
+secrets). ``validate`` reports these at FILE:LINE (``config/checks.py``); the stages check
+again when they read, because a symlink can appear after validation (a fetched chart).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_GLOB = frozenset("*?[")
+
+
+def is_glob(text: str) -> bool:
+    return any(char in _GLOB for char in text)
+
+
+def inside(base: Path, path: Path) -> bool:
+    """Whether ``path``, all symlinks resolved, is ``base`` or below it."""
+    return path.resolve().is_relative_to(base.resolve())
+
+
+def escape_problem(base: Path, relative: str) -> str | None:
+    """Why ``relative`` (a path or glob from the config) leads outside ``base``, or None.
+
+    A glob is judged by the part before its first wildcard and by every file it matches.
+    """
+    parts = Path(os.path.expanduser(relative)).parts
+    cut = next((i for i, part in enumerate(parts) if is_glob(part)), len(parts))
+    fixed = base.joinpath(*parts[:cut])  # an absolute first part replaces base
+    if ".." in parts[cut:]:
+        return f"{relative} leads outside the project directory ('..' after a wildcard)"
+    if not inside(base, fixed):
+        return f"{relative} is outside the project directory"
+    if cut < len(parts):
+        for match in sorted(fixed.glob(str(Path(*parts[cut:])))):
+            if not inside(base, match):
+                return f"{relative} matches {match.name}, which is outside the project directory"
+    return None
+
+
+def outside_links(directory: Path, base: Path) -> list[Path]:
+    """Symlinks under ``directory`` whose target is outside ``base``, sorted.
+
+    The walk does not follow links to directories, so a loop cannot hang it; a link to a
+    directory inside ``base`` is fine and is walked on its own when it is part of the tree.
+    """
+    if not directory.is_dir():
+        return []
+    found: list[Path] = []
+    root = base.resolve()
+    for current, dirs, files in os.walk(directory, followlinks=False):
+        for name in [*dirs, *files]:
+            path = Path(current) / name
+            if path.is_symlink() and not path.resolve().is_relative_to(root):
+                found.append(path)
+    return sorted(found)
+
+
+def link_problem(base: Path, relative: str) -> str | None:
+    """Why the directory ``relative`` names holds a symlink that leads out of ``base``."""
+    directory = base / os.path.expanduser(relative)
+    links = outside_links(directory, base) if directory.is_dir() else []
+    if not links:
+        return None
+    shown = links[0].relative_to(directory).as_posix()
+    more = f" (and {len(links) - 1} more)" if len(links) > 1 else ""
+    return (
+        f"{relative} holds a symlink {shown}{more} that points outside the project directory; "
+        "replace it with the file itself"
+    )
+
+
+WORK_DIR = ".sbkube"
+
+
+def work_dir_problem(base: Path, depth: int = 3) -> str | None:
+    """Why ``<base>/.sbkube`` cannot be written and pruned safely: a symlink leading out.
+
+    sbkube-ci writes, replaces and deletes under ``.sbkube/`` (renders, builds, locks, the
+    cache). A pull request can commit ``.sbkube/rendered`` as a symlink to ``/etc``; then
+    deleting a stale render would delete there. The first ``depth`` levels are checked:
+    every directory sbkube-ci deletes in is that shallow.
+    """
+    work = base / WORK_DIR
+    if work.is_symlink():
+        return f"{WORK_DIR} is a symlink; it is sbkube-ci's working directory, remove the link"
+    root = work.resolve()
+    level = [work] if work.is_dir() else []
+    for _ in range(depth):
+        below: list[Path] = []
+        for directory in level:
+            for entry in directory.iterdir():
+                if entry.is_symlink() and not entry.resolve().is_relative_to(root):
+                    shown = entry.relative_to(base).as_posix()
+                    return (
+                        f"{shown} is a symlink that points outside {WORK_DIR}/; sbkube-ci "
+                        "writes and deletes there, remove the link"
+                    )
+                if entry.is_dir() and not entry.is_symlink():
+                    below.append(entry)
+        level = below
+    return None

@@ -1,0 +1,151 @@
+"""Checks of per-cluster app settings (``clusters.<cluster>.apps.<app>``).
+
+Read from the raw document, like the other semantic checks, so that one broken section does
+not hide the problems of another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sbkube_ci._yaml import Document, PathKey, display_path
+from sbkube_ci.config.credentials import secret_looking_values
+from sbkube_ci.config.problems import Problem, problem_at
+from sbkube_ci.config.types import dns_label_problem
+
+_HELM_ONLY = ("values", "set_values")
+_NOT_YET = {
+    "version": "a chart version",
+    "path": "a path",
+    "chart": "a chart",
+}
+
+
+def take_unsupported(doc: Document) -> list[Problem]:
+    """Per-cluster keys that would need a second source per app: removed, each one error.
+
+    Taken out before the schema runs so that the error says what to do instead of "unknown
+    key" (one app's source is prepared and pinned once, for every cluster).
+    """
+    problems = []
+    clusters = doc.data.get("clusters")
+    for cname, cluster in (clusters if isinstance(clusters, dict) else {}).items():
+        overrides = cluster.get("apps") if isinstance(cluster, dict) else None
+        for name, override in (overrides if isinstance(overrides, dict) else {}).items():
+            for key, what in _NOT_YET.items():
+                if isinstance(override, dict) and key in override:
+                    del override[key]
+                    problems.append(
+                        problem_at(
+                            doc,
+                            ("clusters", cname, "apps", name, key),
+                            f"{what} per cluster is not supported yet; declare one app per "
+                            f"{key} and enable each on its clusters (clusters.<c>.apps.<app>."
+                            "enabled)",
+                            key=True,
+                        )
+                    )
+    return problems
+
+
+def cluster_app_problems(doc: Document, base_dir: Path) -> Iterator[Problem]:
+    """Overrides of apps that do not exist, helm-only keys on other apps, missing files, and
+    secret-looking values written inline."""
+    raw_apps = doc.data.get("apps")
+    apps: dict[str, Any] = raw_apps if isinstance(raw_apps, dict) else {}
+    yield from _inline_secrets(doc, apps)
+    clusters = doc.data.get("clusters")
+    for cname, cluster in (clusters if isinstance(clusters, dict) else {}).items():
+        overrides = cluster.get("apps") if isinstance(cluster, dict) else None
+        for name, override in (overrides if isinstance(overrides, dict) else {}).items():
+            where: PathKey = ("clusters", cname, "apps", name)
+            if name not in apps:
+                known = ", ".join(sorted(apps)) or "none"
+                message = f"app {name!r} does not exist; known apps: {known}"
+                yield problem_at(doc, where, message, key=True)
+            elif isinstance(override, dict):
+                yield from _override_problems(doc, base_dir, where, apps[name], override)
+        yield from _disabled_dependencies(doc, cname, apps, overrides)
+
+
+def _inline_secrets(doc: Document, apps: dict[str, Any]) -> Iterator[Problem]:
+    """Inline values are written in the file like set_values: warn about secrets the same way."""
+    places: list[tuple[PathKey, Any]] = [
+        (("apps", name, "values"), app.get("values"))
+        for name, app in apps.items()
+        if isinstance(app, dict)
+    ]
+    clusters = doc.data.get("clusters")
+    for cname, cluster in (clusters if isinstance(clusters, dict) else {}).items():
+        if not isinstance(cluster, dict):
+            continue
+        places.append((("clusters", cname, "values"), cluster.get("values")))
+        overrides = cluster.get("apps")
+        for name, override in (overrides if isinstance(overrides, dict) else {}).items():
+            if isinstance(override, dict):
+                where: PathKey = ("clusters", cname, "apps", name)
+                places.append(((*where, "values"), override.get("values")))
+                set_values = override.get("set_values")
+                if isinstance(set_values, dict | list):
+                    yield from secret_looking_values(doc, (*where, "set_values"), set_values)
+    for path, entries in places:
+        for i, entry in enumerate(entries if isinstance(entries, list) else []):
+            if isinstance(entry, dict):
+                yield from secret_looking_values(doc, (*path, i), entry)
+
+
+def _override_problems(
+    doc: Document, base_dir: Path, where: PathKey, app: Any, override: dict[str, Any]
+) -> Iterator[Problem]:
+    kind = app.get("type") if isinstance(app, dict) else None
+    for key in _HELM_ONLY:
+        if override.get(key) and kind != "helm":
+            yield problem_at(
+                doc,
+                (*where, key),
+                f"{key} apply to helm apps only; this app is type {kind}",
+                key=True,
+            )
+    namespace = override.get("namespace")
+    if isinstance(namespace, str) and (why := dns_label_problem(namespace)):
+        yield problem_at(doc, (*where, "namespace"), f"namespace {why}")
+    values = override.get("values")
+    for i, rel in enumerate(values if isinstance(values, list) else []):
+        if isinstance(rel, str) and not (base_dir / rel).exists():
+            shown = display_path(base_dir)
+            message = f"{rel} does not exist (paths are relative to {shown})"
+            yield problem_at(doc, (*where, "values", i), message)
+
+
+def _disabled_dependencies(
+    doc: Document, cname: str, apps: dict[str, Any], overrides: Any
+) -> Iterator[Problem]:
+    """An app enabled on a cluster cannot depend on an app disabled on that cluster."""
+    overrides = overrides if isinstance(overrides, dict) else {}
+    if not any(isinstance(o, dict) and "enabled" in o for o in overrides.values()):
+        return  # nothing differs from the app-level check
+
+    def enabled(name: str) -> bool:
+        override = overrides.get(name)
+        if isinstance(override, dict) and isinstance(override.get("enabled"), bool):
+            return bool(override["enabled"])
+        app = apps.get(name)
+        return not (isinstance(app, dict) and app.get("enabled") is False)
+
+    for name, app in apps.items():
+        deps = app.get("depends_on") if isinstance(app, dict) else None
+        if not enabled(name) or not isinstance(deps, list):
+            continue
+        for dep in deps:
+            if isinstance(dep, str) and dep in apps and not enabled(dep):
+                path: PathKey = ("clusters", cname, "apps", dep, "enabled")
+                if path not in doc.values:
+                    path = ("apps", dep, "enabled")
+                yield problem_at(
+                    doc,
+                    path,
+                    f"app {dep!r} is disabled on cluster {cname} but {name!r} depends on it "
+                    "there; enable it on this cluster or disable the app that needs it",
+                )

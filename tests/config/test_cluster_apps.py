@@ -1,0 +1,108 @@
+"""Checks of ``clusters.<cluster>.apps.<app>``: every mistake at its FILE:LINE."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sbkube_ci.config.loader import check_document, load_project, read_document
+
+
+def _lines(root: Path, text: str) -> list[str]:
+    (root / "sbkube.yaml").write_text(text)
+    doc, base_dir, _ = read_document(root)
+    _, problems = check_document(doc, base_dir)
+    return [str(p) for p in problems]
+
+
+@pytest.fixture
+def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "m.yaml").write_text("kind: ConfigMap\n")
+    return tmp_path
+
+
+APPS = """\
+apiVersion: sbkube/v1
+apps:
+  db: {type: yaml, manifests: [m.yaml]}
+  web: {type: yaml, manifests: [m.yaml], depends_on: [db]}
+clusters:
+  prod:
+    apps:
+"""
+
+
+def test_helm_only_keys_on_another_type(root: Path) -> None:
+    lines = _lines(root, APPS + "      web: {set_values: {a: 1}, namespace: Bad_NS}\n")
+    assert lines == [
+        "sbkube.yaml:8:13: clusters.prod.apps.web.set_values: set_values apply to helm apps "
+        "only; this app is type yaml",
+        "sbkube.yaml:8:44: clusters.prod.apps.web.namespace: namespace 'Bad_NS' is not a valid "
+        "Kubernetes name: use lower-case letters, digits and '-', starting and ending with a "
+        "letter or digit",
+    ]
+
+
+def test_missing_values_file_of_an_override(root: Path) -> None:
+    text = APPS.replace("yaml, manifests: [m.yaml], dep", "helm, chart: ./c, dep")
+    (root / "c").mkdir()
+    lines = _lines(root, text + "      web:\n        values: [gone.yaml, {a: 1}]\n")
+    assert lines == [
+        "sbkube.yaml:9:18: clusters.prod.apps.web.values[0]: gone.yaml does not exist "
+        "(paths are relative to .)"
+    ]
+
+
+def test_disabling_a_dependency_on_one_cluster(root: Path) -> None:
+    lines = _lines(root, APPS + "      db: {enabled: false}\n")
+    assert lines == [
+        "sbkube.yaml:8:21: clusters.prod.apps.db.enabled: app 'db' is disabled on cluster prod "
+        "but 'web' depends on it there; enable it on this cluster or disable the app that "
+        "needs it"
+    ]
+    assert _lines(root, APPS + "      db: {enabled: false}\n      web: {enabled: false}\n") == []
+
+
+def test_enabled_on_and_namespace_of(root: Path) -> None:
+    (root / "sbkube.yaml").write_text(
+        APPS.replace("apps:\n  db", "settings: {namespace: base}\napps:\n  db", 1)
+        + "      db: {namespace: data}\n      web: {enabled: false}\n  staging: {namespace: stg}\n"
+    )
+    config = load_project(root).config
+    clusters = config.effective_clusters()
+    assert config.enabled_on("web", "staging")
+    assert not config.enabled_on("web", "prod")
+    assert config.namespace_of("db", clusters["prod"]) == "data"
+    assert config.namespace_of("db", clusters["staging"]) == "stg"
+    assert set(config.enabled_apps()) == {"db", "web"}
+
+
+def test_a_chart_version_per_cluster_says_what_to_do_instead(root: Path) -> None:
+    (root / "c").mkdir()
+    text = APPS.replace("yaml, manifests: [m.yaml], dep", "helm, chart: ./c, dep")
+    assert _lines(root, text + "      web: {version: 2.0.0}\n") == [
+        "sbkube.yaml:8:13: clusters.prod.apps.web.version: a chart version per cluster is not "
+        "supported yet; declare one app per version and enable each on its clusters "
+        "(clusters.<c>.apps.<app>.enabled)"
+    ]
+
+
+def test_secret_looking_inline_values_are_warned_about_like_set_values(root: Path) -> None:
+    (root / "c").mkdir()
+    text = (
+        "apiVersion: sbkube/v1\napps:\n  db:\n    type: helm\n    chart: ./c\n"
+        "    values: [{auth: {password: hunter2}}]\n"
+        "clusters:\n  prod:\n    apps:\n      db:\n        set_values: {api_token: abc}\n"
+        "        values: [{replicaCount: 2, auth: {password: '${DB_PASSWORD}'}}]\n"
+    )
+    lines = _lines(root, text)
+    assert lines == [
+        "sbkube.yaml:6:32: warning: apps.db.values[0].auth.password: this looks like a secret "
+        "written in plain text; keep the value in a CI secret or an encrypted values file",
+        "sbkube.yaml:11:33: warning: clusters.prod.apps.db.set_values.api_token: this looks "
+        "like a secret written in plain text; keep the value in a CI secret or an encrypted "
+        "values file",
+    ]
+    assert all("hunter2" not in line and "abc" not in line for line in lines)

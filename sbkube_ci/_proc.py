@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,17 @@ def printable(argv: Sequence[str], secrets: Iterable[str] = ()) -> str:
     return redact(" ".join(argv), list(secrets))
 
 
+def with_tools_dir(env: dict[str, str]) -> dict[str, str]:
+    """``env`` whose PATH ends with the interpreter's directory, where ``make bootstrap`` puts
+    helm and kubectl (``.venv/bin``), so ``.venv/bin/sbkube-ci`` finds them without an
+    activated venv. Last, so a helm the user put on PATH still wins."""
+    tools = str(Path(sys.executable).parent)
+    path = env.get("PATH", os.defpath)
+    if tools not in path.split(os.pathsep):
+        env["PATH"] = f"{path}{os.pathsep}{tools}" if path else tools
+    return env
+
+
 def run(
     argv: Sequence[str],
     *,
@@ -57,7 +69,7 @@ def run(
         # for control characters by validate, so this is a value from elsewhere.
         shown = what or printable([a.replace("\0", "\\0") for a in argv], secrets)
         raise error(f"{shown}: refused: an argument contains a NUL character")
-    full_env = {**os.environ, **(env or {})}
+    full_env = with_tools_dir({**os.environ, **(env or {})})
     try:
         proc = subprocess.run(
             argv,

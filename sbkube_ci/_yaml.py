@@ -213,6 +213,30 @@ _HINTS = (
 )
 
 
+# PyYAML's words, and what they mean for someone editing a config file
+_PLAIN_WORDS = (
+    (
+        "did not find expected key",
+        "this line is indented differently from the keys above it; give the keys of one "
+        "mapping the same indentation",
+    ),
+    (
+        "mapping values are not allowed",
+        "a 'key:' where none can start; check this line's indentation (deeper than its "
+        "neighbours?), a missing ':' on the line above, or quote a value that contains ': '",
+    ),
+    ("expected ',' or ']'", "a [ list ] is not closed; add the ']'"),
+    ("expected ',' or '}'", "a { mapping } is not closed; add the '}'"),
+    ("could not find expected ':'", "a key without its ':', or a quote left open above"),
+    (
+        "cannot start any token",
+        "a value cannot start with this character (@, ` or %); put the value in quotes",
+    ),
+    ("unexpected end of stream", "the file ends inside a quoted string; close the quote"),
+    ("found undefined alias", "a *name with no &name anchor defined above it"),
+)
+
+
 def _syntax_message(name: str, exc: yaml.YAMLError, text: str = "") -> str:
     """One line: where, and what is wrong in words a YAML beginner can act on."""
     if isinstance(exc, yaml.reader.ReaderError):
@@ -230,7 +254,8 @@ def _syntax_message(name: str, exc: yaml.YAMLError, text: str = "") -> str:
             return f"{where}: {hint} ({problem})"
     if mark and text[mark.index : mark.index + 1] == "\t":
         return f"{where}: invalid YAML: a tab; YAML indents with spaces only"
-    return f"{where}: invalid YAML: {problem}"
+    plain = next((words for needle, words in _PLAIN_WORDS if needle in problem), "")
+    return f"{where}: invalid YAML: {problem}" + (f"; {plain}" if plain else "")
 
 
 class _Converter:

@@ -22,7 +22,10 @@ import click
 
 from sbkube_ci import __version__
 from sbkube_ci.ci.inputs import get_input
+from sbkube_ci.cli_help import add_examples, complete_apps, complete_clusters
 from sbkube_ci.errors import ConfigProblems, SbkubeError
+from sbkube_ci.progress import Progress, progress_for
+from sbkube_ci.terminal import COLOR_MODES, color_enabled
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -124,11 +127,27 @@ def _handle(exc: BaseException, *, debug: bool) -> int:
     context_settings={"auto_envvar_prefix": "SBKUBE", "help_option_names": ["-h", "--help"]},
 )
 @click.option("--debug", is_flag=True, envvar="SBKUBE_DEBUG", help="Show tracebacks.")
+@click.option(
+    "--color",
+    type=click.Choice(COLOR_MODES),
+    default="auto",
+    envvar="SBKUBE_COLOR",
+    show_default=True,
+    help="Colour diffs and progress: auto colours a terminal unless NO_COLOR is set.",
+)
 @click.version_option(__version__, prog_name="sbkube-ci")
 @click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
+def cli(ctx: click.Context, debug: bool, color: str) -> None:
     """sbkube-ci: prepare, build, template and deploy SBKube apps from CI."""
-    ctx.obj = {"debug": debug}
+    ctx.obj = {"debug": debug, "color": color}
+
+
+def terminal_ui() -> tuple[bool, Progress]:
+    """Colour on stdout, and the progress reporter on stderr, for the running command."""
+    ctx = click.get_current_context(silent=True)
+    mode = str((ctx.find_root().obj or {}).get("color", "auto")) if ctx else "auto"
+    color = color_enabled(mode, sys.stdout)
+    return color, progress_for(sys.stderr, color=color_enabled(mode, sys.stderr))
 
 
 @cli.command()
@@ -201,7 +220,9 @@ def notify_test(chdir: Path, file: Path | None, output_format: str, notifier: st
 
 @cli.command()
 @common_options
-@click.option("--app", "apps", multiple=True, help="Only this app (repeatable).")
+@click.option(
+    "--app", "apps", shell_complete=complete_apps, multiple=True, help="Only this app (repeatable)."
+)
 @click.option(
     "--frozen/--no-frozen",
     default=None,
@@ -229,6 +250,7 @@ def prepare(
     """Resolve and fetch every app's source into the cache; write sbkube.lock."""
     from sbkube_ci.commands import prepare as prepare_command
 
+    _, progress = terminal_ui()
     sys.exit(
         prepare_command.run(
             chdir,
@@ -238,14 +260,23 @@ def prepare(
             update=update,
             keep_going=keep_going,
             output_format=output_format,
+            progress=progress,
         )
     )
 
 
 @cli.command()
 @common_options
-@click.option("--cluster", "clusters", multiple=True, help="Only this cluster (repeatable).")
-@click.option("--app", "apps", multiple=True, help="Only this app (repeatable).")
+@click.option(
+    "--cluster",
+    "clusters",
+    shell_complete=complete_clusters,
+    multiple=True,
+    help="Only this cluster (repeatable).",
+)
+@click.option(
+    "--app", "apps", shell_complete=complete_apps, multiple=True, help="Only this app (repeatable)."
+)
 @click.option("--live", is_flag=True, help="Diff against the cluster (server-side dry run).")
 @click.option(
     "--out",
@@ -265,8 +296,9 @@ def plan(
     """Show what a deploy would change, per cluster and app; exit 2 when something changes."""
     from sbkube_ci.commands import plan as plan_command
 
-    sys.exit(
-        plan_command.plan(
+    color, progress = terminal_ui()
+    try:
+        code = plan_command.plan(
             chdir,
             file,
             clusters=clusters,
@@ -274,27 +306,35 @@ def plan(
             live=live,
             out=out,
             output_format=output_format,
+            color=color,
+            progress=progress,
         )
-    )
+    finally:
+        progress.close()
+    sys.exit(code)
 
 
 def cluster_option(func: F) -> F:
-    return click.option("--cluster", help="Cluster name from sbkube.yaml (default: the only one).")(
-        func
-    )
+    return click.option(
+        "--cluster",
+        shell_complete=complete_clusters,
+        help="Cluster name from sbkube.yaml (default: the only one).",
+    )(func)
 
 
 @cli.command()
 @location_options
-@click.option("--cluster", help="Only this cluster.")
-@click.option("--app", help="Only deployments that touched this app.")
+@click.option("--cluster", shell_complete=complete_clusters, help="Only this cluster.")
+@click.option("--app", shell_complete=complete_apps, help="Only deployments that touched this app.")
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["table", "json", "markdown"]),
+    type=click.Choice(["table", "text", "json", "markdown"]),
     default="table",
+    envvar="SBKUBE_FORMAT",
     show_default=True,
+    help="table (text is the same), json or markdown.",
 )
 def history(
     chdir: Path,
@@ -351,8 +391,9 @@ def lock_acquire(
     """Take the cluster lock; it stays held until `lock release` or the lease ends."""
     from sbkube_ci.commands import lock as lock_command
 
-    sys.exit(
-        lock_command.acquire(
+    _, progress = terminal_ui()
+    try:
+        code = lock_command.acquire(
             chdir,
             file,
             cluster,
@@ -360,8 +401,11 @@ def lock_acquire(
             wait=wait,
             lease=lease,
             output_format=output_format,
+            progress=progress,
         )
-    )
+    finally:
+        progress.close()
+    sys.exit(code)
 
 
 @lock.command("release")
@@ -380,7 +424,7 @@ def lock_release(
 
 @cli.group()
 def state() -> None:
-    """Read the deploy state kept by the state backend."""
+    """Read the deploy state kept by the state backend, or move it to another backend."""
 
 
 @state.command("show")
@@ -403,6 +447,22 @@ def state_seal(chdir: Path, file: Path | None, output_format: str, cluster: str 
     sys.exit(state_command.seal(chdir, file, cluster, output_format))
 
 
+@state.command("migrate")
+@location_options
+@click.option(
+    "--to",
+    "target",
+    type=click.Choice(["git", "s3", "local"]),
+    required=True,
+    help="The backend to copy to; its settings are state.<backend> in sbkube.yaml.",
+)
+def state_migrate(chdir: Path, file: Path | None, target: str) -> None:
+    """Copy state, history and snapshots to another backend (then switch state.backend)."""
+    from sbkube_ci.commands import state_migrate as migrate_command
+
+    sys.exit(migrate_command.migrate(chdir, file, target))
+
+
 def selection_options(func: F) -> F:
     """--app, --cluster, --keep-going and --max-workers, shared by build and template."""
     func = click.option(
@@ -419,11 +479,16 @@ def selection_options(func: F) -> F:
     func = click.option(
         "--cluster",
         "clusters",
+        shell_complete=complete_clusters,
         multiple=True,
         help="Only this cluster (repeatable; default: every cluster).",
     )(func)
     return click.option(
-        "--app", "apps", multiple=True, help="Only this app (repeatable; default: every app)."
+        "--app",
+        "apps",
+        shell_complete=complete_apps,
+        multiple=True,
+        help="Only this app (repeatable; default: every app).",
     )(func)
 
 
@@ -479,6 +544,7 @@ def template(
     """Render apps to .sbkube/rendered/<cluster>/<app>.yaml (cached by input digest)."""
     from sbkube_ci.commands import template as template_command
 
+    _, progress = terminal_ui()
     sys.exit(
         template_command.template(
             chdir,
@@ -489,14 +555,23 @@ def template(
             changed_since=changed_since,
             keep_going=keep_going,
             max_workers=max_workers,
+            progress=progress,
         )
     )
 
 
 @cli.command()
 @common_options
-@click.option("--cluster", "clusters", multiple=True, help="Only this cluster (repeatable).")
-@click.option("--app", "apps", multiple=True, help="Only this app (repeatable).")
+@click.option(
+    "--cluster",
+    "clusters",
+    shell_complete=complete_clusters,
+    multiple=True,
+    help="Only this cluster (repeatable).",
+)
+@click.option(
+    "--app", "apps", shell_complete=complete_apps, multiple=True, help="Only this app (repeatable)."
+)
 @click.option(
     "--plan",
     "plan_path",
@@ -511,6 +586,11 @@ def template(
     show_default=True,
     help="Clusters deployed at the same time.",
 )
+@click.option(
+    "--lock-held",
+    is_flag=True,
+    help="Deploy under the lock you took with `lock acquire` (left held for `lock release`).",
+)
 def deploy(
     *,
     chdir: Path,
@@ -521,17 +601,23 @@ def deploy(
     plan_path: Path | None,
     dry_run: bool,
     max_clusters: int,
+    lock_held: bool,
 ) -> None:
     """Apply what changed (or the reviewed plan) under each cluster's lock, and record it."""
     from sbkube_ci.commands import deploy as deploy_command
 
-    request = deploy_command.DeployRequest(clusters, apps, plan_path, dry_run, max_clusters)
-    sys.exit(deploy_command.deploy(chdir, file, request, output_format=output_format))
+    request = deploy_command.DeployRequest(
+        clusters, apps, plan_path, dry_run, max_clusters, lock_held=lock_held
+    )
+    _, progress = terminal_ui()
+    sys.exit(
+        deploy_command.deploy(chdir, file, request, output_format=output_format, progress=progress)
+    )
 
 
 @cli.command()
 @common_options
-@click.argument("app")
+@click.argument("app", shell_complete=complete_apps)
 @cluster_option
 @click.option("--to", "to_revision", type=click.IntRange(min=1), help="Revision to return to.")
 @click.option("--deployment", help="Return to what this deployment (history id) applied.")
@@ -560,7 +646,13 @@ def rollback(
 
 @cli.command()
 @common_options
-@click.option("--cluster", "clusters", multiple=True, help="Only this cluster (repeatable).")
+@click.option(
+    "--cluster",
+    "clusters",
+    shell_complete=complete_clusters,
+    multiple=True,
+    help="Only this cluster (repeatable).",
+)
 def status(
     *, chdir: Path, file: Path | None, output_format: str, clusters: tuple[str, ...]
 ) -> None:
@@ -599,6 +691,9 @@ def _print_error(exc: SbkubeError) -> None:
         click.echo(f"{len(exc.problems)} error(s) in the configuration", err=True)
     else:
         click.echo(f"error: {exc}", err=True)
+
+
+add_examples(cli)
 
 
 def main(argv: list[str] | None = None) -> NoReturn:

@@ -61,6 +61,18 @@ class ObjectChange(_PlanModel):
         return f"{kind} {where}{hook}"
 
 
+class VersionChange(_PlanModel):
+    """A chart or image whose version moves: "chart redis 19.6.0 → 19.6.2"."""
+
+    kind: Literal["chart", "image"]
+    name: str
+    old: str
+    new: str
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.name} {self.old} → {self.new}"
+
+
 class AppPlan(_PlanModel):
     """One app on one cluster: its action, its objects and the digests it was planned with."""
 
@@ -75,6 +87,7 @@ class AppPlan(_PlanModel):
     source: dict[str, Any] = {}
     error: str | None = Field(default=None, description="Why the app could not be rendered")
     helm_version_note: str | None = None
+    versions: list[VersionChange] = Field(default=[], description="Chart and image moves")
     values: list[str] = Field(
         default=[],
         description="The values layers of a helm app on this cluster, lowest first (names only)",

@@ -21,3 +21,9 @@ def _no_user_helm_repositories(
     must not depend on the machine's (tests that need one write their own)."""
     empty = tmp_path_factory.getbasetemp() / "no-helm-repositories.yaml"
     monkeypatch.setenv("HELM_REPOSITORY_CONFIG", str(empty))
+
+
+@pytest.fixture(autouse=True)
+def _no_progress_display(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands run by the tests show no progress unless a test asks (SBKUBE_PROGRESS)."""
+    monkeypatch.setenv("SBKUBE_PROGRESS", "none")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -49,3 +52,28 @@ def test_an_argument_with_a_nul_character_is_refused_without_running(tmp_path: P
     with pytest.raises(ProcessError, match="refused: an argument contains a NUL character"):
         _proc.run(["sh", "-c", f"touch {marker}", "x\0y"])
     assert not marker.exists()
+
+
+def test_the_interpreters_directory_ends_the_path() -> None:
+    tools = str(Path(sys.executable).parent)
+    assert _proc.with_tools_dir({"PATH": "/usr/bin"})["PATH"] == f"/usr/bin{os.pathsep}{tools}"
+    already = {"PATH": f"{tools}{os.pathsep}/usr/bin"}
+    assert _proc.with_tools_dir(dict(already)) == already
+
+
+def test_sbkube_ci_finds_helm_beside_its_interpreter_without_path(tmp_path: Path) -> None:
+    """``.venv/bin/sbkube-ci`` run directly, with no activated venv, renders a helm chart."""
+    if not (Path(sys.executable).parent / "helm").exists():
+        pytest.skip("helm is not installed beside this interpreter (make bootstrap does it)")
+    root = Path(__file__).resolve().parents[1]
+    project = tmp_path / "quickstart"
+    shutil.copytree(
+        root / "examples" / "quickstart", project, ignore=shutil.ignore_patterns(".sbkube")
+    )
+    env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(root)}
+    result = subprocess.run(
+        [sys.executable, "-m", "sbkube_ci", "template", "-C", str(project)],
+        env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert (project / ".sbkube" / "rendered" / "prod" / "web.yaml").is_file()

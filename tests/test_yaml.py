@@ -98,7 +98,8 @@ def test_scalar_at_top_level() -> None:
 
 def test_invalid_syntax() -> None:
     assert _error("apps:\n  web: [a, b\n") == (
-        "sbkube.yaml:3:1: invalid YAML: did not find expected ',' or ']'"
+        "sbkube.yaml:3:1: invalid YAML: did not find expected ',' or ']'; "
+        "a [ list ] is not closed; add the ']'"
     )
 
 
@@ -220,3 +221,18 @@ def test_an_alias_used_twice_is_not_recursive() -> None:
     doc = read_text("x: &x {a: 1}\ny: [*x, *x]\n", "f.yaml")
     assert doc.data["y"] == [{"a": 1}, {"a": 1}]
     assert doc.data["y"][0] is not doc.data["y"][1]  # each use is its own copy
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("apps:\n  web:\n    type: yaml\n   manifests: []\n", "this line is indented differently"),
+        ("apps:\n  web:\n    type: yaml\n      x: 1\n", "check this line's indentation"),
+        ("apps:\n  web: {a: 1\n", "a { mapping } is not closed; add the '}'"),
+        ("apps:\n  web: @x\n", "put the value in quotes"),
+    ],
+)
+def test_syntax_errors_come_with_plain_words(text: str, words: str) -> None:
+    message = _error(text)
+    assert message.startswith("sbkube.yaml:")
+    assert words in message

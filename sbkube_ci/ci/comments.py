@@ -10,12 +10,15 @@ defused. A token that may not write degrades instead of failing.
 
 from __future__ import annotations
 
+import re
 from abc import abstractmethod
 from collections.abc import Iterator
 from typing import Any
 
 from sbkube_ci.ci.base import CIAdapter, CommentOutcome, marker, no_changes_body
 from sbkube_ci.ci.http import APIError, ForbiddenError
+
+_COMMENTED = re.compile(r"<!-- sbkube-ci:plan:(\S+?) -->")
 
 
 def with_marker(cluster: str, body: str) -> str:
@@ -56,10 +59,20 @@ class CommentingAdapter(CIAdapter):
         """The warning shown when no comment could be written: where the plan went, and why."""
 
     def _degrade(self, cluster: str, body: str, reason: str) -> CommentOutcome:
-        """Publish ``body`` where a read-only run can (summary, log) and warn."""
+        """Warn that no comment could be written.
+
+        The body is not written anywhere else: the job summary (GitHub) or the log (GitLab)
+        receives the whole plan once, from the ci entrypoint, with or without a comment.
+        """
         self.warn(self._degraded_warning(reason))
-        self.write_summary(body)
         return CommentOutcome(cluster, "degraded", reason=reason)
+
+    def commented_clusters(self) -> list[str]:
+        """The clusters that have a plan comment on this PR/MR (none outside one)."""
+        if self.event.kind != "pull_request" or self.event.number is None or self._missing_token():
+            return []
+        found = (_COMMENTED.match(str(c.get("body", ""))) for c in self._comments())
+        return list(dict.fromkeys(m.group(1) for m in found if m))
 
     def publish_comment(self, cluster: str, body: str, *, has_changes: bool) -> CommentOutcome:
         if self.event.kind != "pull_request" or self.event.number is None:

@@ -6,11 +6,12 @@ change a cluster, whatever ``command`` says. Other events run the requested comm
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sbkube_ci.ci.base import CIAdapter
 from sbkube_ci.ci.inputs import Inputs
+from sbkube_ci.progress import Progress
 
 #: commands that change a cluster or its state; a PR pipeline plans instead
 MUTATING = frozenset({"deploy", "rollback"})
@@ -38,6 +39,9 @@ class Invocation:
     pr_number: int | None = None
     app: str = ""
     to: str = ""
+    commit: str = ""  # the commit under review (a PR's head), for the comment
+    #: shows the long steps in the job log (the ci entrypoint sets a plain, grouped reporter)
+    progress: Progress = field(default_factory=Progress, compare=False, repr=False)
 
 
 def decide(adapter: CIAdapter, inputs: Inputs) -> Invocation:

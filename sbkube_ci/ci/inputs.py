@@ -11,11 +11,9 @@ from dataclasses import dataclass
 
 from sbkube_ci.errors import CIError
 
-#: every verb the ci entrypoint knows; whether this build has it is ``commands.ci.COMMANDS``
+#: every verb the ci entrypoint runs (``commands.ci.COMMANDS``; action.yml lists the same)
 KNOWN_COMMANDS = (
     "validate",
-    "prepare",
-    "build",
     "template",
     "plan",
     "deploy",

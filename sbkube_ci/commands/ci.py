@@ -10,22 +10,27 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
 from sbkube_ci.ci import detect
 from sbkube_ci.ci.base import Annotation, CIAdapter
 from sbkube_ci.ci.decide import Invocation, decide
+from sbkube_ci.ci.failures import failure_annotations
 from sbkube_ci.ci.inputs import read_inputs
 from sbkube_ci.ci.junit import AppOutcome, write_junit
 from sbkube_ci.ci.result import CommandResult
-from sbkube_ci.commands.ci_plan import plan_for_ci
+from sbkube_ci.commands.ci_plan import plan_for_ci, publish_plan_error
 from sbkube_ci.commands.deploy import deploy_for_ci
+from sbkube_ci.commands.history import history_for_ci
 from sbkube_ci.commands.rollback import rollback_for_ci
 from sbkube_ci.commands.status import status_for_ci
+from sbkube_ci.commands.template import template_for_ci
 from sbkube_ci.config.loader import check_document, read_document
 from sbkube_ci.diff.credentials import secret_values
 from sbkube_ci.errors import CIError, ConfigProblems, SbkubeError
+from sbkube_ci.progress import PlainProgress, sections_for
 
 CommandFunction = Callable[[Invocation], CommandResult]
 
@@ -75,13 +80,15 @@ def validate_for_ci(invocation: Invocation) -> CommandResult:
     )
 
 
-#: The commands this build can run from CI. The lead adds plan/deploy/... as they land.
+#: The commands the ci entrypoint runs: exactly ``ci.inputs.KNOWN_COMMANDS`` (a test checks).
 COMMANDS: dict[str, CommandFunction] = {
     "validate": validate_for_ci,
+    "template": template_for_ci,
     "plan": plan_for_ci,
     "deploy": deploy_for_ci,
     "rollback": rollback_for_ci,
     "status": status_for_ci,
+    "history": history_for_ci,
 }
 
 
@@ -98,6 +105,11 @@ def run_ci(
         if environ.get(name):
             adapter.mask(environ[name])
     invocation = decide(adapter, read_inputs(environ))
+    invocation = replace(
+        invocation,
+        commit=adapter.event.sha,
+        progress=PlainProgress(adapter.stream, sections=sections_for(environ)),
+    )
     adapter.log(f"sbkube-ci: {invocation.reason}")
     if not invocation.command:
         adapter.write_outputs({"has_changes": "false", "plan_path": "", "summary": ""})
@@ -112,6 +124,8 @@ def run_ci(
         result = function(invocation)
     except SbkubeError as exc:
         _annotate_error(adapter, exc)
+        if invocation.command == "plan" and invocation.comment:
+            publish_plan_error(adapter, invocation, exc)  # the old plan no longer describes HEAD
         raise
     publish(adapter, invocation, result, announced=announced)
     if result.exit_code == 2:
@@ -149,6 +163,9 @@ def publish(
             adapter.mask(secret)
     for annotation in result.annotations:
         adapter.annotate(annotation)
+    if invocation.command != "validate":  # validate's problems are annotated on their lines
+        for annotation in failure_annotations(result.apps, command=invocation.command):
+            adapter.annotate(annotation)
     if invocation.comment:
         for plan in result.clusters:
             outcome = adapter.publish_comment(

@@ -6,13 +6,17 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
+from sbkube_ci.ci.base import CIAdapter
+from sbkube_ci.ci.comments import CommentingAdapter
 from sbkube_ci.ci.decide import Invocation
 from sbkube_ci.ci.junit import AppOutcome
 from sbkube_ci.ci.result import ClusterPlan, CommandResult
 from sbkube_ci.commands.plan import make_plan, summary_markdown, write_plan
-from sbkube_ci.config.loader import Project, load_project
+from sbkube_ci.config.loader import Project, load_project, read_document
 from sbkube_ci.diff.credentials import build_masker, masked_values
 from sbkube_ci.diff.markdown import GITHUB_COMMENT, GITLAB_NOTE, render_comment
+from sbkube_ci.diff.review_header import Review, error_comment, plural
+from sbkube_ci.errors import ConfigProblems, SbkubeError
 from sbkube_ci.plan_model import Plan
 from sbkube_ci.state.identity import current_identity
 
@@ -25,22 +29,27 @@ def plan_for_ci(invocation: Invocation, environ: Mapping[str, str] | None = None
     project = load_project(invocation.chdir, invocation.config)
     masker = build_masker(project, env)
     outcome = make_plan(
-        project, clusters=invocation.clusters or None, live=invocation.live, masker=masker
+        project,
+        clusters=invocation.clusters or None,
+        live=invocation.live,
+        masker=masker,
+        progress=invocation.progress,
     )
     hint = _full_plan_hint(env)
     path = write_plan(outcome.plan, invocation.plan_path, masker, full_plan_hint=hint)
     budget = _comment_budget(project, env)
+    review = _review(project, invocation, env)
     clusters = [
         ClusterPlan(
             cluster.name,
-            render_comment(outcome.plan, cluster.name, budget, hint, masker),
+            render_comment(outcome.plan, cluster.name, budget, hint, masker, review=review),
             cluster.has_changes,
         )
         for cluster in outcome.plan.clusters
     ]
     return CommandResult(
         exit_code=outcome.plan.exit_code(),
-        summary=_summary(outcome.plan),
+        summary=summary_line(outcome.plan),
         markdown=summary_markdown(outcome.plan, masker, hint),
         clusters=clusters,
         apps=_outcomes(outcome.plan),
@@ -58,16 +67,69 @@ def _comment_budget(project: Project, env: Mapping[str, str]) -> int:
 
 
 def _full_plan_hint(env: Mapping[str, str]) -> str:
+    """Where the whole plan is: a place, which the Markdown puts in its own sentences."""
     run_url = current_identity(env).run_url
     where = f" of [this run]({run_url})" if run_url else ""
-    return f"the full plan is in the `{PLAN_ARTIFACT}` artifact{where} (plan.md)"
+    return f"the `{PLAN_ARTIFACT}` artifact{where} (plan.md)"
 
 
-def _summary(plan: Plan) -> str:
-    changed = [f"{c.name}: {len(c.changed_apps)} app(s)" for c in plan.clusters if c.has_changes]
-    if plan.has_errors:
-        return "some apps failed to render; see the plan"
-    return "changes on " + ", ".join(changed) if changed else "no changes"
+def _review(project: Project, invocation: Invocation, env: Mapping[str, str]) -> Review:
+    clusters = project.config.effective_clusters()
+    return Review(
+        commit=invocation.commit,
+        run_url=current_identity(env).run_url,
+        on_merge={name: cluster.on_merge for name, cluster in clusters.items()},
+    )
+
+
+def publish_plan_error(adapter: CIAdapter, invocation: Invocation, error: SbkubeError) -> None:
+    """Replace each cluster's plan comment by "the plan for <sha> failed: <first error>"."""
+    first = (
+        error.problems[0] if isinstance(error, ConfigProblems) and error.problems else str(error)
+    )
+    # the reviewer knows the repository: sbkube.yaml:7:5, not the runner's absolute path
+    first = first.replace(str(invocation.chdir.resolve()) + os.sep, "")
+    review = Review(commit=invocation.commit, run_url=current_identity(adapter.environ).run_url)
+    for cluster in _comment_clusters(adapter, invocation):
+        body = error_comment(f"sbkube-ci plan · `{cluster}`", invocation.commit, first, review)
+        outcome = adapter.publish_comment(cluster, body, has_changes=True)
+        adapter.log(f"sbkube-ci: comment for {cluster}: {outcome.action} (plan failed)")
+
+
+def _comment_clusters(adapter: CIAdapter, invocation: Invocation) -> list[str]:
+    """The clusters whose comment to replace: as selected, as configured, or as commented."""
+    if invocation.clusters:
+        return list(invocation.clusters)
+    names: list[str] = []
+    try:  # the file may be what is broken: read only the names it still gives
+        doc, _, _ = read_document(invocation.chdir, invocation.config)
+        clusters = doc.data.get("clusters")
+        names = [str(n) for n in clusters] if isinstance(clusters, dict) and clusters else []
+        names = names or ["default"]
+    except SbkubeError:
+        pass
+    if isinstance(adapter, CommentingAdapter):
+        names += [n for n in adapter.commented_clusters() if n not in names]
+    return names or ["default"]
+
+
+def summary_line(plan: Plan) -> str:
+    """The ``summary`` output, as action.yml and docs/ci.md show it:
+    ``2 apps change on prod (+3 ~1 -0), 1 app changes on staging (+0 ~1 -0)``."""
+    parts = []
+    for cluster in plan.clusters:
+        changing = [a for a in cluster.apps if a.has_changes]
+        failed = [a for a in cluster.apps if a.error]
+        if changing:
+            added, updated, deleted = cluster.totals()
+            verb = "changes" if len(changing) == 1 else "change"
+            parts.append(
+                f"{plural(len(changing), 'app')} {verb} on {cluster.name} "
+                f"(+{added} ~{updated} -{deleted})"
+            )
+        if failed:
+            parts.append(f"{plural(len(failed), 'app')} failed to render on {cluster.name}")
+    return ", ".join(parts) or "no changes"
 
 
 def _outcomes(plan: Plan) -> list[AppOutcome]:

@@ -12,7 +12,7 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -21,6 +21,7 @@ import click
 from sbkube_ci.ci.decide import Invocation
 from sbkube_ci.ci.junit import AppOutcome
 from sbkube_ci.ci.result import CommandResult
+from sbkube_ci.commands import lock as lock_command
 from sbkube_ci.commands.deploy_jobs import Selection, deploy_jobs
 from sbkube_ci.commands.plan import current_commit
 from sbkube_ci.config.loader import Project, load_project
@@ -34,6 +35,7 @@ from sbkube_ci.errors import DeployError
 from sbkube_ci.notify import AppChange, Event, Failure, Notifications, event_from_ci_env
 from sbkube_ci.notify.ci_env import ci_context
 from sbkube_ci.notify.events import EventKind
+from sbkube_ci.progress import MaskedProgress, Progress
 from sbkube_ci.state import StateBackend, open_backend
 
 EXIT_OK = 0
@@ -50,6 +52,7 @@ class DeployRequest:
     plan_path: Path | None = None
     dry_run: bool = False
     max_clusters: int = 2
+    lock_held: bool = False
 
 
 @dataclass
@@ -92,6 +95,7 @@ def run_deploy(
     *,
     echo: Callable[[str], None] | None = None,
     backend: StateBackend | None = None,
+    progress: Progress | None = None,
 ) -> DeployReport:
     """Plan (or read the plan), then deploy every selected cluster; never raises for app errors.
 
@@ -110,12 +114,21 @@ def run_deploy(
     handle = None if request.dry_run else notifications.send(started)
     cancel = threading.Event()
     options = _options(project, request, notifications, cancel, lambda line: say(masker.mask(line)))
+    shown = MaskedProgress(progress or Progress(), masker.mask)
+    options = replace(
+        options,
+        progress=shown,
+        lock_held=request.lock_held,
+        held_tokens=_held_tokens(project, jobs) if request.lock_held else {},
+    )
     if not request.dry_run:
         _command_hooks(project, "pre", options)
+    shown.stage("deploy", sum(len(job.tasks) for job in jobs))
     with stop_on_signals(cancel, notify=say):
         report.results = run_in_worker(
             lambda: _run_clusters(project, backend, jobs, options, request.max_clusters)
         )
+    shown.end_stage()
     report.interrupted = cancel.is_set()
     if not request.dry_run:
         try:
@@ -128,6 +141,12 @@ def run_deploy(
         final = _event(project, jobs, "deploy_succeeded" if ok else "deploy_failed", report.results)
         notifications.update(handle, final)
     return report
+
+
+def _held_tokens(project: Project, jobs: Sequence[ClusterJob]) -> dict[str, str]:
+    """The acquisitions ``lock acquire`` remembered in this project, per cluster."""
+    held = {job.name: lock_command.remembered(project, job.name) for job in jobs}
+    return {name: handle.info.token for name, handle in held.items() if handle is not None}
 
 
 def _command_hooks(
@@ -235,10 +254,15 @@ def deploy(
     request: DeployRequest,
     *,
     output_format: str = "text",
+    progress: Progress | None = None,
 ) -> int:
     """The CLI command: print the summary table (or JSON) and return the exit code."""
     project = load_project(chdir, file)
-    report = run_deploy(project, request)
+    try:
+        report = run_deploy(project, request, progress=progress)
+    finally:
+        if progress is not None:
+            progress.close()
     click.echo(report.to_json() if output_format == "json" else report.text())
     return report.exit_code
 
@@ -248,7 +272,7 @@ def deploy_for_ci(invocation: Invocation) -> CommandResult:
     project = load_project(invocation.chdir, invocation.config)
     plan = invocation.plan_path if invocation.plan_path.is_file() else None
     request = DeployRequest(clusters=invocation.clusters, plan_path=plan)
-    report = run_deploy(project, request)
+    report = run_deploy(project, request, progress=invocation.progress)
     click.echo(report.text())
     failed = [r for r in report.results if not r.ok]
     line = f"{len(report.results) - len(failed)} app(s) deployed, {len(failed)} failed"

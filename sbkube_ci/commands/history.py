@@ -7,8 +7,13 @@ from pathlib import Path
 
 import click
 
+from sbkube_ci.ci.decide import Invocation
+from sbkube_ci.ci.result import CommandResult
 from sbkube_ci.commands.state import open_state, table
-from sbkube_ci.state import HistoryRecord
+from sbkube_ci.config.loader import Project
+from sbkube_ci.config.suggest import did_you_mean
+from sbkube_ci.errors import ConfigError
+from sbkube_ci.state import HistoryRecord, StateBackend
 
 
 def history(
@@ -20,8 +25,9 @@ def history(
     limit: int | None,
     output_format: str,
 ) -> int:
-    """Print history records as a table, JSON or Markdown."""
-    _, backend = open_state(chdir, file)
+    """Print history records as a table, JSON or Markdown (``text`` is the table)."""
+    project, backend = open_state(chdir, file)
+    _check_filters(project, backend, cluster, app)
     problems: list[str] = []
     records = backend.list_history(cluster=cluster, app=app, limit=limit, problems=problems)
     for problem in problems:
@@ -29,22 +35,61 @@ def history(
     if output_format == "json":
         click.echo(json.dumps([r.model_dump() for r in records], indent=2))
     elif not records:
-        click.echo("no history yet" if output_format == "table" else "_No history yet._")
+        empty = "no history yet" + (" matches the filters" if cluster or app else "")
+        click.echo(f"_{empty[0].upper()}{empty[1:]}._" if output_format == "markdown" else empty)
     elif output_format == "markdown":
         click.echo(markdown(records))
     else:
-        click.echo("\n".join(table([HEADER, *(_row(r) for r in records)])))
+        click.echo("\n".join(text_table(records)))
     return 0
 
 
+def _check_filters(
+    project: Project, backend: StateBackend, cluster: str | None, app: str | None
+) -> None:
+    """An unknown name is an error, not an empty history: names in the config or the history."""
+    if cluster is None and app is None:
+        return
+    seen = backend.list_history()
+    clusters = set(project.config.effective_clusters()) | {r.cluster for r in seen}
+    apps = set(project.config.apps) | {c.app for r in seen for c in r.apps}
+    for option, name, known in (("--cluster", cluster, clusters), ("--app", app, apps)):
+        if name is not None and name not in known:
+            raise ConfigError(
+                f"{option} {name}: no such {option[2:]} in the configuration or the history"
+                + did_you_mean(name, known)
+                + f"; known: {', '.join(sorted(known)) or 'none'}"
+            )
+
+
+def text_table(records: list[HistoryRecord]) -> list[str]:
+    """The table, with a line under each failed record: which app failed, and why."""
+    rows = table([HEADER, *(_row(r) for r in records)])
+    lines = [rows[0]]
+    for record, row in zip(records, rows[1:], strict=True):
+        lines.append(row)
+        if failure := failure_line(record):
+            lines.append(f"  └ {failure}")
+    return lines
+
+
+def failure_line(record: HistoryRecord) -> str:
+    """``web: readiness timed out …``: the first line of what went wrong, "" if nothing did."""
+    if record.result == "succeeded" or not record.detail:
+        return ""
+    return next((line.strip() for line in record.detail.splitlines() if line.strip()), "")
+
+
+CI_LIMIT = 20
 HEADER = ["TIME", "CLUSTER", "KIND", "APPS", "RESULT", "ACTOR", "COMMIT", "DURATION", "ID"]
 
 
 def markdown(records: list[HistoryRecord]) -> str:
     """A Markdown table (job summaries, PR comments); pipes in values are escaped."""
-    lines = ["| " + " | ".join(h.title() for h in HEADER) + " |", "|" + "---|" * len(HEADER)]
+    header = [*HEADER, "ERROR"]
+    lines = ["| " + " | ".join(h.title() for h in header) + " |", "|" + "---|" * len(header)]
     for record in records:
-        cells = [c.replace("|", "\\|") for c in _row(record)]
+        cells = [c.replace("|", "\\|") for c in [*_row(record), failure_line(record)]]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -67,3 +112,24 @@ def _change(app: str, old: int | None, new: int | None) -> str:
     if old is None:
         return f"{app} r{new}" if new is not None else app
     return f"{app} r{old}→r{new}" if new is not None else f"{app} r{old}→removed"
+
+
+def history_for_ci(invocation: Invocation) -> CommandResult:
+    """``history`` from the ci entrypoint: the latest records in the job summary."""
+    project, backend = open_state(invocation.chdir, invocation.config)
+    clusters = invocation.clusters or (None,)
+    app = invocation.app or None
+    for cluster in clusters:
+        _check_filters(project, backend, cluster, app)
+    records = sorted(
+        (r for c in clusters for r in backend.list_history(cluster=c, app=app, limit=CI_LIMIT)),
+        key=lambda r: r.time,
+        reverse=True,
+    )[:CI_LIMIT]
+    if records:
+        click.echo("\n".join(text_table(records)))
+    line = f"{len(records)} history record(s)" if records else "no history yet"
+    body = markdown(records) if records else "_No history yet._"
+    return CommandResult(
+        exit_code=0, summary=line, markdown=f"**sbkube-ci history**: {line}\n\n{body}"
+    )

@@ -9,6 +9,7 @@ if its owner is this identity. ``release --force`` breaks anyone's lock and reco
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import click
@@ -18,10 +19,12 @@ from sbkube_ci._files import write_atomic
 from sbkube_ci.commands.state import open_state, pick_cluster
 from sbkube_ci.config.loader import Project
 from sbkube_ci.config.types import Duration
-from sbkube_ci.errors import ConfigError
-from sbkube_ci.state import LockHandle, LockInfo
+from sbkube_ci.errors import ConfigError, LockError
+from sbkube_ci.progress import Progress
+from sbkube_ci.state import LockHandle, LockInfo, StateBackend
 
 _DURATION: TypeAdapter[float] = TypeAdapter(Duration)
+_SLICE = 2.0  # seconds between countdown updates while waiting for a held lock
 
 
 def parse_duration(option: str, value: str | None) -> float | None:
@@ -57,14 +60,18 @@ def acquire(
     wait: str | None,
     lease: str | None,
     output_format: str,
+    progress: Progress | None = None,
 ) -> int:
     project, backend = open_state(chdir, file)
     name = pick_cluster(project, cluster)
-    handle = backend.acquire_lock(
+    seconds = parse_duration("--wait", wait)
+    handle = acquire_with_countdown(
+        backend,
         name,
         reason=reason,
-        wait=parse_duration("--wait", wait),
+        wait=backend.locks.wait if seconds is None else seconds,
         lease=parse_duration("--lease", lease),
+        progress=progress or Progress(),
     )
     _remember(project, handle)
     if output_format == "json":
@@ -79,18 +86,45 @@ def release(
 ) -> int:
     project, backend = open_state(chdir, file)
     name = pick_cluster(project, cluster)
-    saved = _remembered(project, name)
+    saved = remembered(project, name)
+    # the same acquisition, even if a deploy --lock-held renewed its lease meanwhile
+    current = backend.locks.held_by(name, token=saved.info.token) if saved else None
     if force:
         info = backend.break_lock(name, reason=reason)
         verb = "broke the lock of"
-    elif saved is not None and backend.lock_status(name) == saved.info:
-        backend.release_lock(saved)
-        info, verb = saved.info, "released the lock of"
+    elif current is not None:
+        backend.release_lock(current)
+        info, verb = current.info, "released the lock of"
     else:
         info, verb = backend.locks.release_own(name), "released the lock of"
     _forget(project, name)
     click.echo(f"{name}: {verb} {_who(info)}" if info else f"{name}: was not locked")
     return 0
+
+
+def acquire_with_countdown(
+    backend: StateBackend,
+    cluster: str,
+    *,
+    reason: str,
+    wait: float,
+    lease: float | None,
+    progress: Progress,
+) -> LockHandle:
+    """``acquire_lock`` in short slices, showing whose lock it is and the time left."""
+    deadline = time.monotonic() + wait
+    while True:
+        left = deadline - time.monotonic()
+        try:
+            return backend.acquire_lock(
+                cluster, reason=reason, wait=max(0.0, min(left, _SLICE)), lease=lease
+            )
+        except LockError:
+            if time.monotonic() >= deadline:
+                raise
+            holder = backend.lock_status(cluster)
+            who = holder.owner if holder is not None else "another run"
+            progress.waiting(f"{cluster}: lock held by {who}", deadline - time.monotonic())
 
 
 def _who(info: LockInfo) -> str:
@@ -109,7 +143,8 @@ def _remember(project: Project, handle: LockHandle) -> None:
     write_atomic(path, json.dumps(data))
 
 
-def _remembered(project: Project, cluster: str) -> LockHandle | None:
+def remembered(project: Project, cluster: str) -> LockHandle | None:
+    """The acquisition ``lock acquire`` made here for ``cluster``, if any."""
     try:
         data = json.loads(_handle_path(project, cluster).read_text())
         return LockHandle(LockInfo.model_validate(data["info"]), str(data["version"]))

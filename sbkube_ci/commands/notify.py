@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -52,7 +53,7 @@ def sample_event(config: Config, base_dir: Path) -> Event:
         AppChange(name, cluster=clusters[0], old_revision="1", new_revision="2", changed=1)
         for name in list(config.enabled_apps())[:3]
     ]
-    return event_from_ci_env(
+    event = event_from_ci_env(
         "deploy_succeeded",
         clusters=clusters,
         apps=apps,
@@ -60,3 +61,4 @@ def sample_event(config: Config, base_dir: Path) -> Event:
         duration=42.0,
         detail=SAMPLE_DETAIL,
     )
+    return replace(event, test=True)

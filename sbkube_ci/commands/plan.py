@@ -24,7 +24,8 @@ from sbkube_ci.diff.markdown import STEP_SUMMARY, render_markdown
 from sbkube_ci.diff.mask import Masker
 from sbkube_ci.diff.text import render_text
 from sbkube_ci.errors import SbkubeError
-from sbkube_ci.plan_model import ClusterPlan, Plan, write_atomic
+from sbkube_ci.plan_model import Plan, write_atomic
+from sbkube_ci.progress import MaskedProgress, Progress
 from sbkube_ci.render import RenderedApp, RenderResult, render_project
 from sbkube_ci.render.layers import values_layers
 from sbkube_ci.render.normalize import load_objects
@@ -54,34 +55,48 @@ def make_plan(
     live: bool = False,
     masker: Masker | None = None,
     max_workers: int | None = None,
+    progress: Progress | None = None,
 ) -> PlanOutcome:
     """Render the apps and diff them per cluster; failed apps are reported, not raised."""
     masker = masker or build_masker(project)
+    progress = MaskedProgress(progress or Progress(), masker.mask)
     names = list(apps) if apps is not None else None
     targets = list(select_clusters(project, clusters))
     render = render_project(
-        project, clusters=targets, apps=names, keep_going=True, max_workers=max_workers
+        project,
+        clusters=targets,
+        apps=names,
+        keep_going=True,
+        max_workers=max_workers,
+        progress=progress,
     )
     backend = open_backend(project)
     options = DiffOptions.from_settings(project.config.diff)
     states: dict[str, StateDocument] = {}
-    cluster_plans: list[ClusterPlan] = []
+    per_cluster: dict[str, Entries] = {}
     for cluster in targets:
         states[cluster] = backend.read_state(cluster)
-        entries = _entries(
+        per_cluster[cluster] = _entries(
             project, cluster, render=render, state=states[cluster], backend=backend, names=names
         )
         if live:
-            entries = live_entries(project, cluster, entries, render, states[cluster])
-        cluster_plans.append(
-            plan_cluster(
-                cluster,
-                entries,
-                state_revision=str(states[cluster].revision),
-                options=options,
-                masker=masker,
+            per_cluster[cluster] = live_entries(
+                project, cluster, per_cluster[cluster], render, states[cluster]
             )
+    progress.stage("plan", sum(len(e) for e in per_cluster.values()))
+    cluster_plans = [
+        plan_cluster(
+            cluster,
+            entries,
+            state_revision=str(states[cluster].revision),
+            options=options,
+            masker=masker,
+            progress=progress,
+            label=f"{cluster}/" if len(targets) > 1 else "",
         )
+        for cluster, entries in per_cluster.items()
+    ]
+    progress.end_stage()
     plan = Plan(commit=current_commit(project.base_dir), clusters=cluster_plans)
     return PlanOutcome(plan, render, states)
 
@@ -168,6 +183,8 @@ def plan(
     live: bool,
     out: Path | None,
     output_format: str,
+    color: bool = False,
+    progress: Progress | None = None,
 ) -> int:
     """The CLI verb: prints the plan (text or JSON) and returns 0, 2 (changes) or 1."""
     project = load_project(chdir, file)
@@ -175,13 +192,20 @@ def plan(
         click.echo(str(warning), err=True)
     masker = build_masker(project)
     outcome = make_plan(
-        project, clusters=clusters or None, apps=apps or None, live=live, masker=masker
+        project,
+        clusters=clusters or None,
+        apps=apps or None,
+        live=live,
+        masker=masker,
+        progress=progress,
     )
+    if progress is not None:
+        progress.close()  # the display goes before the plan is printed
     path = write_plan(outcome.plan, _plan_path(project, out), masker)
     if output_format == "json":
         click.echo(json.dumps(json.loads(outcome.plan.to_json()), indent=2))
     else:
-        click.echo(render_text(outcome.plan, masker=masker), nl=False)
+        click.echo(render_text(outcome.plan, color=color, masker=masker), nl=False, color=color)
         click.echo(f"plan written to {_display(path)} and {_display(path.with_suffix('.md'))}")
     return outcome.plan.exit_code()
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from sbkube_ci.config.loader import load_project
+from sbkube_ci.progress import Progress
 from sbkube_ci.sources.prepare import LockDrift, PrepareResult
 from sbkube_ci.sources.project import default_frozen, make_context
 from sbkube_ci.sources.project import prepare_project as prepare
@@ -25,20 +26,29 @@ def run(
     update: tuple[str, ...],
     keep_going: bool,
     output_format: str,
+    progress: Progress | None = None,
 ) -> int:
     """The CLI verb: prints one line per app (or JSON); 0 when every app is prepared."""
     project = load_project(chdir, file)
     for warning in project.warnings:  # e.g. a repository taken from `helm repo add`
         click.echo(str(warning), err=True)
+    ctx = make_context(project)
+    if progress is not None:
+        ctx.progress = progress
     update_all = "*" in update
     names = sorted(set(apps) | (set() if update_all else set(update))) if apps else None
     update_set: Collection[str] | bool = True if update_all else set(update)
     try:
-        result = prepare(project, names, frozen=frozen, update=update_set, keep_going=keep_going)
+        result = prepare(
+            project, names, frozen=frozen, update=update_set, keep_going=keep_going, ctx=ctx
+        )
     except LockDrift as exc:
         for line in exc.problems:
             click.echo(f"error: {line}", err=True)
         return 1
+    finally:
+        if progress is not None:
+            progress.close()
     if output_format == "json":
         click.echo(json.dumps(_as_json(result), indent=2, sort_keys=True))
     else:

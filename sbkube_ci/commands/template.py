@@ -8,7 +8,12 @@ from typing import Any
 
 import click
 
+from sbkube_ci.ci.decide import Invocation
+from sbkube_ci.ci.junit import AppOutcome
+from sbkube_ci.ci.result import CommandResult
 from sbkube_ci.config.loader import Project, load_project
+from sbkube_ci.diff.credentials import build_masker
+from sbkube_ci.progress import MaskedProgress, Progress
 from sbkube_ci.render import RenderResult, render_project
 from sbkube_ci.render.changes import changed_apps
 from sbkube_ci.render.pipeline import select_apps
@@ -24,6 +29,7 @@ def template(
     changed_since: str | None = None,
     keep_going: bool = False,
     max_workers: int | None = None,
+    progress: Progress | None = None,
 ) -> int:
     """Render the selected apps on the selected clusters; 1 when any app failed."""
     project = load_project(chdir, file)
@@ -39,7 +45,10 @@ def template(
         apps=names,
         keep_going=keep_going,
         max_workers=max_workers,
+        progress=MaskedProgress(progress, build_masker(project).mask) if progress else None,
     )
+    if progress is not None:
+        progress.close()
     _print(output_format, result, project)
     return 0 if result.ok else 1
 
@@ -105,3 +114,32 @@ def _relative(path: Path, base: Path) -> str:
         return path.relative_to(base).as_posix()
     except ValueError:
         return str(path)
+
+
+def template_for_ci(invocation: Invocation) -> CommandResult:
+    """``template`` from the ci entrypoint: render every app, one JUnit case per render."""
+    project = load_project(invocation.chdir, invocation.config)
+    masker = build_masker(project)
+    result = render_project(
+        project,
+        clusters=list(invocation.clusters) or None,
+        keep_going=True,
+        progress=MaskedProgress(invocation.progress, masker.mask),
+    )
+    _print("text", result, project)
+    outcomes = [
+        AppOutcome(cluster, app, detail=f"{r.render_digest[:19]}")
+        for (cluster, app), r in sorted(result.apps.items())
+    ]
+    outcomes += [
+        AppOutcome(failure.cluster or "-", failure.app, error=masker.mask(failure.message))
+        for failure in result.errors
+    ]
+    failed = len(result.errors)
+    line = f"{len(result.apps)} app render(s), {failed} failed"
+    return CommandResult(
+        exit_code=0 if result.ok else 1,
+        summary=line,
+        markdown=f"**sbkube-ci template**: {line}",
+        apps=outcomes,
+    )

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from sbkube_ci._yaml import Document, Location, PathKey
+from sbkube_ci.config.suggest import closest
 from sbkube_ci.config.types import TYPE_CHOICE
 
 Severity = Literal["error", "warning"]
@@ -173,7 +174,11 @@ def _unknown_key(key: str, known: list[str]) -> str:
             f"unknown key; credentials are never written in the file: store the value as a "
             f"CI secret and write {key}_env: VARIABLE_NAME"
         )
-    return f"unknown key; allowed keys: {', '.join(known)}" if known else "unknown key"
+    if not known:
+        return "unknown key"
+    suggestion = closest(key, known)
+    guess = f"did you mean {suggestion!r}? " if suggestion else ""
+    return f"unknown key; {guess}allowed keys: {', '.join(known)}"
 
 
 def _missing(doc: Document, path: PathKey) -> Problem:

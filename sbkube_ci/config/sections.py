@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import AfterValidator, BeforeValidator, Field, Tag, field_validator, model_validator
 
 from sbkube_ci.config.base import Model
+from sbkube_ci.config.review import OnMerge
 from sbkube_ci.config.types import (
     MAPPING,
     TEXT,
@@ -148,6 +149,7 @@ class Cluster(Model):
     apps: dict[str, ClusterApp] = Field(default={}, description="Per-app settings here")
     kube_version: str | None = Field(default=None, description="--kube-version for rendering")
     api_versions: list[str] = Field(default=[], description="--api-versions for rendering")
+    on_merge: OnMerge | None = Field(default=None, description="What merging does here")
 
 
 class S3State(Model):

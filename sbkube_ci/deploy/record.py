@@ -77,7 +77,10 @@ class Recorder:
 
     def save(self, deployed: Deployed) -> AppState:
         """Snapshot, then the state document with the app at its next revision."""
-        snapshot = self.backend.save_snapshot(self.cluster, deployed.manifests)
+        # On Git the snapshot rides in the state update's commit: one commit per app
+        snapshot = self.backend.save_snapshot(
+            self.cluster, deployed.manifests, with_next_write=True
+        )
         now = format_time(self.backend.clock())
         with self._guard:
             self._check_lock()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -27,6 +27,7 @@ from sbkube_ci.deploy.summary import AppResult, Result
 from sbkube_ci.deploy.tasks import AppTask
 from sbkube_ci.errors import DeployError, LockError, SbkubeError
 from sbkube_ci.notify.events import format_duration
+from sbkube_ci.progress import Progress, first_line
 from sbkube_ci.state import AppState, HeldLock, LockHandle, StateBackend, StateDocument
 
 OnFailure = Literal["stop", "continue", "rollback"]
@@ -47,6 +48,10 @@ class RunOptions:
     connect_timeout: float = 10.0
     # cluster, previous owner: called after this run took over a lock whose lease had expired
     on_takeover: Callable[[str, str], object] = lambda cluster, owner: None
+    progress: Progress = field(default_factory=Progress)
+    # deploy --lock-held: work under a lock an earlier step of this job took (lock acquire)
+    lock_held: bool = False
+    held_tokens: Mapping[str, str] = field(default_factory=dict)  # cluster → acquisition
 
 
 @dataclass(frozen=True)
@@ -99,13 +104,34 @@ def deploy_cluster(
 def cluster_lock(
     backend: StateBackend, cluster: str, reason: str, options: RunOptions
 ) -> Iterator[HeldLock]:
-    """``backend.locked``, but a stop request (SIGTERM) ends the wait for a held lock."""
+    """``backend.locked``, but a stop request (SIGTERM) ends the wait for a held lock.
+
+    A lock this job already holds (same run identity, or this actor with ``--lock-held``) is
+    used as it is and left held: lock acquire → work → deploy → lock release pipelines.
+    """
+    token = options.held_tokens.get(cluster, "") if options.lock_held else ""
+    own = backend.locks.held_by(cluster, token=token)
+    if own is not None:
+        options.echo(f"{cluster}: using the lock this job holds ({own.info.owner})")
+        kept = HeldLock(backend.locks, own)
+        try:
+            yield kept
+        finally:
+            kept.keep()
+        return
+    if options.lock_held:
+        raise LockError(
+            f"cluster {cluster}: --lock-held, but this job holds no lock on it (none taken by "
+            f"lock acquire here, or its lease ended); take it: sbkube-ci lock acquire "
+            f"--cluster {cluster}"
+        )
     holder = backend.lock_status(cluster)
     stale = holder is not None and holder.expired(backend.clock())
     if holder is not None and not stale:
         wait = format_duration(backend.locks.wait)
         options.echo(f"{cluster}: waiting up to {wait} for the lock held by {holder.owner}")
-    held = HeldLock(backend.locks, _acquire(backend, cluster, reason, options.cancel))
+    waiting = f"{cluster}: lock held by {holder.owner}" if holder is not None else ""
+    held = HeldLock(backend.locks, _acquire(backend, cluster, reason, options, waiting))
     if holder is not None and stale:
         options.echo(f"{cluster}: took over the lock of {holder.owner}: its lease had expired")
         options.on_takeover(cluster, holder.owner)
@@ -116,7 +142,7 @@ def cluster_lock(
 
 
 def _acquire(
-    backend: StateBackend, cluster: str, reason: str, cancel: threading.Event
+    backend: StateBackend, cluster: str, reason: str, options: RunOptions, waiting: str
 ) -> LockHandle:
     deadline = time.monotonic() + backend.locks.wait
     while True:
@@ -125,8 +151,10 @@ def _acquire(
         try:
             return backend.acquire_lock(cluster, reason=reason, wait=slice_)
         except LockError:
-            if cancel.is_set() or time.monotonic() >= deadline:
+            if options.cancel.is_set() or time.monotonic() >= deadline:
                 raise
+            if waiting:  # the countdown: how long until this run gives up
+                options.progress.waiting(waiting, deadline - time.monotonic())
 
 
 def _locked_run(
@@ -158,7 +186,8 @@ def _locked_run(
     if not options.dry_run:
         results = progress.ordered()
         failed = [r for r in results if not r.ok]
-        detail = failed[0].detail if failed else ""
+        # history shows this line: name the app, the error alone does not always say which
+        detail = f"{failed[0].app}: {failed[0].detail}" if failed else ""
         outcome = "failed" if failed else "succeeded"
         recorder.finish(outcome, time.monotonic() - started, detail)
 
@@ -202,7 +231,14 @@ def _run_apps(
     job = progress.job
 
     def work(name: str) -> None:
-        _deploy_one(session, job.tasks[name], state.apps.get(name), recorder, progress)
+        item = f"{job.name}/{name}"
+        options.progress.started(item)
+        try:
+            _deploy_one(session, job.tasks[name], state.apps.get(name), recorder, progress)
+        except SbkubeError as exc:
+            options.progress.finished(item, "failed", first_line(options.mask(str(exc))))
+            raise
+        options.progress.finished(item)
 
     graph = {name: list(task.depends_on) for name, task in job.tasks.items()}
     outcomes = dag.run(

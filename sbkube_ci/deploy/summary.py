@@ -47,11 +47,32 @@ def table(rows: Sequence[Sequence[str]]) -> list[str]:
     ]
 
 
+def cluster_failure(results: Sequence[AppResult], cluster: str) -> str:
+    """The one error every app of ``cluster`` failed with (an unset kubeconfig), else ""."""
+    mine = [r for r in results if r.cluster == cluster]
+    details = {r.detail for r in mine}
+    if len(mine) > 1 and all(r.result == "failed" for r in mine) and len(details) == 1:
+        return mine[0].detail
+    return ""
+
+
+def _rows(results: Sequence[AppResult]) -> list[list[str]]:
+    """Table rows; a cluster-wide error is said once, in the cluster line, not on every row."""
+    shared = {c: cluster_failure(results, c) for c in {r.cluster for r in results}}
+    rows = []
+    for result in results:
+        row = result.row()
+        if shared[result.cluster]:
+            row[-1] = "(cluster failed, see below)"
+        rows.append(row)
+    return rows
+
+
 def text(results: Sequence[AppResult], mask: Callable[[str], str]) -> str:
     """The summary table, masked; ``nothing to deploy`` when empty."""
     if not results:
         return "nothing to deploy: every app is up to date"
-    return mask("\n".join(table([HEADER, *(r.row() for r in results)])))
+    return mask("\n".join(table([HEADER, *_rows(results)])))
 
 
 def markdown(results: Sequence[AppResult], mask: Callable[[str], str]) -> str:
@@ -59,9 +80,12 @@ def markdown(results: Sequence[AppResult], mask: Callable[[str], str]) -> str:
     if not results:
         return "_Nothing to deploy: every app is up to date._"
     lines = ["| " + " | ".join(h.title() for h in HEADER) + " |", "|" + "---|" * len(HEADER)]
-    for result in results:
-        cells = [c.replace("|", "\\|") for c in result.row()]
+    for row in _rows(results):
+        cells = [c.replace("|", "\\|") for c in row]
         lines.append("| " + " | ".join(cells) + " |")
+    for cluster in sorted({r.cluster for r in results}):
+        if shared := cluster_failure(results, cluster):
+            lines += ["", f"**{cluster}** failed as a whole: {shared.splitlines()[0]}"]
     return mask("\n".join(lines))
 
 
@@ -78,10 +102,17 @@ def cluster_lines(results: Sequence[AppResult], clusters: Sequence[str]) -> list
         mine = [r for r in results if r.cluster == cluster]
         failed = [r for r in mine if not r.ok and r.result != "skipped"]
         skipped = [r for r in mine if r.result == "skipped"]
-        if failed:
-            lines.append(f"{cluster}: FAILED ({len(failed)} of {len(mine)} apps failed)")
+        if shared := cluster_failure(results, cluster):
+            first = shared.splitlines()[0]
+            lines.append(f"{cluster}: FAILED (all {len(mine)} apps): {first}")
+        elif failed:
+            lines.append(f"{cluster}: FAILED ({len(failed)} of {_apps(len(mine))} failed)")
         elif skipped:
-            lines.append(f"{cluster}: STOPPED ({len(skipped)} of {len(mine)} apps not deployed)")
+            lines.append(f"{cluster}: STOPPED ({len(skipped)} of {_apps(len(mine))} not deployed)")
         else:
-            lines.append(f"{cluster}: ok ({len(mine)} apps)")
+            lines.append(f"{cluster}: ok ({_apps(len(mine))})")
     return lines
+
+
+def _apps(count: int) -> str:
+    return f"{count} app{'' if count == 1 else 's'}"

@@ -24,8 +24,10 @@ from sbkube_ci.diff.normalize import (
     split_api_version,
     to_yaml,
 )
+from sbkube_ci.diff.versions import version_changes
 from sbkube_ci.errors import RenderError, SbkubeError
 from sbkube_ci.plan_model import Action, AppPlan, ClusterPlan, ObjectChange
+from sbkube_ci.progress import Outcome, Progress, first_line
 
 Objects = Sequence[dict[str, Any]]
 ObjectsSource = Objects | Callable[[], Objects]
@@ -74,17 +76,29 @@ def plan_cluster(
     state_revision: str | None,
     options: DiffOptions,
     masker: Masker,
+    progress: Progress | None = None,
+    label: str = "",
 ) -> ClusterPlan:
-    """Plan every app of a cluster; ``apps`` maps a name to (new render, deployed snapshot)."""
+    """Plan every app of a cluster; ``apps`` maps a name to (new render, deployed snapshot).
+
+    ``progress`` sees each app start and end, named ``label`` + app name.
+    """
+    progress = progress or Progress()
     for render, _ in apps.values():
         # Every Secret of the cluster first: app A's ConfigMap may repeat app B's password.
         if render is not None and not callable(render.objects):
             masker.learn_secrets(render.objects)
-    planned = [
-        plan_app(app, render, snapshot, options=options, masker=masker)
-        for app, (render, snapshot) in sorted(apps.items())
-        if render is not None or snapshot is not None
-    ]
+    planned: list[AppPlan] = []
+    for app, (render, snapshot) in sorted(apps.items()):
+        if render is None and snapshot is None:
+            continue
+        progress.started(label + app)
+        planned.append(plan_app(app, render, snapshot, options=options, masker=masker))
+        outcome = planned[-1]
+        state: Outcome = (
+            "failed" if outcome.error else "changed" if outcome.has_changes else "unchanged"
+        )
+        progress.finished(label + app, state, first_line(outcome.error or ""))
     note = engine_note(apps.values())
     return ClusterPlan(name=name, state_revision=state_revision, apps=planned, engine_note=note)
 
@@ -144,7 +158,8 @@ def plan_app(
         action = "create"
     else:
         action = "update" if any(o.action != "unchanged" for o in objects) else "unchanged"
-    return AppPlan(action=action, objects=objects, **fields)
+    versions = version_changes(old, new) if action == "update" else []
+    return AppPlan(action=action, objects=objects, versions=versions, **fields)
 
 
 def _same_digest(render: AppRender, snapshot: AppSnapshot) -> bool:

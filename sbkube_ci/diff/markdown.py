@@ -12,10 +12,19 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
-from datetime import UTC
 
 from sbkube_ci.diff.budget import Block, fit, size
 from sbkube_ci.diff.mask import Masker
+from sbkube_ci.diff.review_header import (
+    Review,
+    compared_with,
+    counts_in_words,
+    escape,
+    on_merge_lines,
+    plural,
+    provenance,
+    version_lines,
+)
 from sbkube_ci.plan_model import AppPlan, ClusterPlan, Plan
 
 GITHUB_COMMENT = 65_536
@@ -36,9 +45,10 @@ def render_markdown(
     budget: int = STEP_SUMMARY,
     full_plan_hint: str = "",
     masker: Masker | None = None,
+    review: Review | None = None,
 ) -> str:
     """``plan.md`` and the job summary: every cluster of the plan."""
-    head = _head(plan, plan.clusters, title="sbkube-ci plan")
+    head = _head(plan, plan.clusters, title="sbkube-ci plan", review=review or Review())
     return _fit(head, _blocks(plan.clusters, full_plan_hint), budget, full_plan_hint, masker)
 
 
@@ -48,6 +58,8 @@ def render_comment(
     budget: int = GITHUB_COMMENT,
     full_plan_hint: str = "",
     masker: Masker | None = None,
+    *,
+    review: Review | None = None,
 ) -> str:
     """The PR/MR comment of one cluster, starting with its hidden marker."""
     target = plan.cluster(cluster)
@@ -55,13 +67,16 @@ def render_comment(
     marker = comment_marker(cluster) + "\n"
     if size(marker) > budget:
         raise ValueError(f"a budget of {budget} bytes cannot even hold the comment marker")
-    head = _head(plan, [target], title=f"sbkube-ci plan · `{cluster}`")
+    head = _head(plan, [target], title=f"sbkube-ci plan · `{cluster}`", review=review or Review())
     blocks = _blocks([target], full_plan_hint)
     return marker + _fit(head, blocks, budget, full_plan_hint, masker, reserved=marker)
 
 
-def _head(plan: Plan, clusters: Sequence[ClusterPlan], *, title: str) -> str:
-    lines = [f"## {title}", "", _totals(clusters), "", _meta(plan, clusters), ""]
+def _head(plan: Plan, clusters: Sequence[ClusterPlan], *, title: str, review: Review) -> str:
+    lines = [f"## {title}", "", counts_in_words(clusters), ""]
+    lines += [provenance(plan, review), "", compared_with(clusters), ""]
+    lines += on_merge_lines(clusters, review)
+    lines += version_lines(clusters)
     for cluster in clusters:
         if cluster.engine_note:
             lines += [f"> **Note:** {_escape(cluster.name)}: {_escape(cluster.engine_note)}", ""]
@@ -73,38 +88,8 @@ def _head(plan: Plan, clusters: Sequence[ClusterPlan], *, title: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _totals(clusters: Sequence[ClusterPlan]) -> str:
-    apps = [a for c in clusters for a in c.apps]
-    changed = [a for a in apps if a.has_changes]
-    failed = [a for a in apps if a.error]
-    where = f"{len(clusters)} cluster{'s' if len(clusters) != 1 else ''}"
-    if not changed and not failed:
-        return f"**No changes** on {where}: {_apps(len(apps))} up to date."
-    added = sum(a.added for a in apps)
-    updated = sum(a.changed for a in apps)
-    deleted = sum(a.deleted for a in apps)
-    text = (
-        f"**{_apps(len(changed))} change{'s' if len(changed) == 1 else ''}** on {where}: "
-        f"+{added} ~{updated} -{deleted} objects · {len(apps) - len(changed)} unchanged"
-    )
-    if failed:
-        text += f" · **{len(failed)} failed to render**"
-    return text
-
-
 def _apps(count: int) -> str:
-    return f"{count} app{'s' if count != 1 else ''}"
-
-
-def _meta(plan: Plan, clusters: Sequence[ClusterPlan]) -> str:
-    parts = [f"commit `{plan.commit[:12]}`"] if plan.commit else []
-    for cluster in clusters:
-        revision = f"`{cluster.state_revision[:12]}`" if cluster.state_revision else "none yet"
-        parts.append(f"{_escape(cluster.name)} state {revision}")
-    created = plan.created_at
-    created = created.astimezone(UTC) if created.tzinfo else created.replace(tzinfo=UTC)
-    parts.append(created.strftime("%Y-%m-%d %H:%M UTC"))
-    return "Planned against " + " · ".join(parts)
+    return plural(count, "app")
 
 
 def _row(cluster: ClusterPlan, app: AppPlan) -> str:
@@ -157,9 +142,7 @@ def _fence(content: str, info: str) -> str:
     return f"{fence}{info}\n{content}\n{fence}"
 
 
-def _escape(text: str) -> str:
-    """Text safe outside code: no HTML, table breaks or emphasis from object names."""
-    return re.sub(r"([\\`*_\[\]|<>])", r"\\\1", text)
+_escape = escape
 
 
 def _fit(

@@ -24,9 +24,14 @@ def render_text(plan: Plan, *, color: bool = False, masker: Masker | None = None
 def _cluster(cluster: ClusterPlan) -> list[str]:
     added, changed, deleted = cluster.totals()
     changing = [a for a in cluster.apps if a.has_changes]
-    revision = cluster.state_revision or "none yet"
+    revision = cluster.state_revision
+    against = (
+        f"compared with deployed state revision {revision}"
+        if revision and revision != "0"
+        else "nothing deployed yet"
+    )
     lines = [
-        f"cluster {cluster.name} (state {revision}): {len(changing)} of {len(cluster.apps)} "
+        f"cluster {cluster.name} ({against}): {len(changing)} of {len(cluster.apps)} "
         f"apps change, objects +{added} ~{changed} -{deleted}"
     ]
     if cluster.engine_note:
@@ -43,6 +48,7 @@ def _app(app: AppPlan) -> list[str]:
     lines = [f"{_SIGN[app.action]} {app.name} ({app.action} {counts})"]
     if app.cluster_values:
         lines.append(f"    values for this cluster: {', '.join(app.cluster_values)}")
+    lines += [f"    {change}" for change in app.versions]  # chart redis 19.6.0 → 19.6.2
     for change in app.objects:
         if change.action == "unchanged":
             continue

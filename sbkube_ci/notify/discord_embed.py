@@ -15,6 +15,7 @@ from typing import Any
 from sbkube_ci.notify.events import Event, EventKind, format_duration
 from sbkube_ci.notify.text import (
     COMMIT_TITLE,
+    TEST_NOTE,
     clusters_text,
     counts,
     cut_text,
@@ -80,7 +81,8 @@ def message(event: Event) -> dict[str, Any]:
     }
     if event.run_url:
         embed["url"] = event.run_url
-    fields = list(_app_fields(event))
+    test = [{"name": "Test", "value": TEST_NOTE, "inline": False}] if event.test else []
+    fields = test + list(_app_fields(event))
     kept = fields if len(fields) <= FIELDS else fields[: FIELDS - 1]
     embed["fields"] = _with_more(event, kept)
     while kept and embed_size(embed) > EMBEDS_TOTAL:
@@ -132,7 +134,7 @@ def _description(event: Event, limit: int) -> str:
 
 
 def _footer(event: Event) -> str:
-    parts = ["sbkube-ci"]
+    parts = ["sbkube-ci test message" if event.test else "sbkube-ci"]
     if event.duration is not None:
         parts.append(format_duration(event.duration))
     if event.clusters:

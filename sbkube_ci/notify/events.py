@@ -83,6 +83,8 @@ class Event:
     failure: Failure | None = None
     detail: str = ""
     time: datetime = field(default_factory=lambda: datetime.now(UTC))
+    #: sent by ``notify test``: every notifier says so, so nobody records a fake deploy
+    test: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in EVENT_KINDS:

@@ -27,6 +27,7 @@ from sbkube_ci.notify.events import Event, format_duration
 from sbkube_ci.notify.text import (
     COMMIT_TITLE,
     RESULT_WORDS,
+    TEST_NOTE,
     clusters_text,
     counts,
     cut_text,
@@ -116,7 +117,8 @@ def _context_texts(event: Event) -> Iterator[str]:
 
 def _fields(event: Event) -> list[MarkdownTextObject]:
     added, changed, deleted = event.totals
-    pairs = [("Result", RESULT_WORDS[event.kind])]
+    pairs = [("Test", TEST_NOTE)] if event.test else []
+    pairs.append(("Result", RESULT_WORDS[event.kind]))
     if event.apps:  # a lock take-over has no apps; "Apps 0" would only be noise
         pairs += [("Apps", str(len(event.apps))), ("Objects", f"+{added} ~{changed} -{deleted}")]
     if event.duration is not None:

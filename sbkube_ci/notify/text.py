@@ -10,6 +10,9 @@ LISTED_CLUSTERS = 3
 # Not a platform limit: a commit title is one line; a 5,000-character one is a pasted log.
 COMMIT_TITLE = 200
 
+TEST_TITLE = "[TEST] "
+TEST_NOTE = "yes: a sample from `sbkube-ci notify test`, not a real deploy"
+
 _TITLES: dict[EventKind, tuple[str, str]] = {
     "plan": ("📋", "Plan for {subject}{where}"),
     "deploy_started": ("🚀", "Deploying {subject}{where}…"),
@@ -38,7 +41,8 @@ def title(event: Event) -> str:
     clusters = clusters_text(event.clusters)
     preposition = " to " if event.kind.startswith("deploy") else " on "
     where = f"{preposition}{clusters}" if clusters else ""
-    return f"{icon} {template.format(subject=subject, where=where)}"
+    line = f"{icon} {template.format(subject=subject, where=where)}"
+    return f"{TEST_TITLE}{line}" if event.test else line
 
 
 def clusters_text(clusters: tuple[str, ...]) -> str:

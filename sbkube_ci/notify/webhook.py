@@ -68,6 +68,7 @@ def document(event: Event) -> dict[str, Any]:
             "error": event.failure.error,
         },
         "detail": event.detail,
+        "test": event.test,
     }
 
 

@@ -15,6 +15,7 @@ from sbkube_ci.config.apps import App, GitApp, HelmApp, HttpApp, KustomizeApp, Y
 from sbkube_ci.config.loader import Project
 from sbkube_ci.config.sections import Cluster
 from sbkube_ci.errors import ConfigError, SbkubeError, SourceError
+from sbkube_ci.progress import Progress, first_line
 from sbkube_ci.render.cache import RenderCache
 from sbkube_ci.render.context import RenderContext
 from sbkube_ci.render.helm import Helm
@@ -75,7 +76,11 @@ def select_clusters(project: Project, names: Iterable[str] | None = None) -> dic
 
 
 def prepare_sources(
-    ctx: RenderContext, apps: dict[str, App], *, keep_going: bool
+    ctx: RenderContext,
+    apps: dict[str, App],
+    *,
+    keep_going: bool,
+    progress: Progress | None = None,
 ) -> dict[str, PreparedSource | SbkubeError]:
     """Each app's prepared source, or why it could not be prepared (the sources' one call).
 
@@ -87,6 +92,7 @@ def prepare_sources(
         cache_dir=ctx.cache_dir,
         work_dir=ctx.work_dir,
         timeout=ctx.project.config.settings.timeout,
+        progress=progress or Progress(),
     )
     with_source = [name for name, app in apps.items() if source_for(name, app, sources) is not None]
     result = prepare_project(ctx.project, with_source, keep_going=keep_going, ctx=sources)
@@ -129,6 +135,7 @@ def render_project(
     apps: Iterable[str] | None = None,
     keep_going: bool = False,
     max_workers: int | None = None,
+    progress: Progress | None = None,
 ) -> RenderResult:
     """Render the apps on the clusters into ``.sbkube/rendered/<cluster>/<app>.yaml``.
 
@@ -140,7 +147,13 @@ def render_project(
     outputs = {name: RenderedDir(ctx.rendered_dir, name) for name in targets}
     try:
         return _render(
-            ctx, project, targets=targets, outputs=outputs, apps=apps, keep_going=keep_going
+            ctx,
+            project,
+            targets=targets,
+            outputs=outputs,
+            apps=apps,
+            keep_going=keep_going,
+            progress=progress or Progress(),
         )
     finally:
         for output in outputs.values():
@@ -155,12 +168,12 @@ def _render(
     outputs: dict[str, RenderedDir],
     apps: Iterable[str] | None,
     keep_going: bool,
+    progress: Progress,
 ) -> RenderResult:
     selected = select_apps(project, apps)
     result = RenderResult()
-    prepared = _collect(
-        result.errors, prepare_sources(ctx, selected, keep_going=keep_going), keep_going
-    )
+    outcomes = prepare_sources(ctx, selected, keep_going=keep_going, progress=progress)
+    prepared = _collect(result.errors, outcomes, keep_going)
     for failure in result.errors:
         for output in outputs.values():
             output.forget(failure.app)
@@ -174,14 +187,21 @@ def _render(
         for name in prepared
         if project.config.enabled_on(name, cluster)  # clusters.<c>.apps.<app>.enabled
     }
+    many = len(targets) > 1
+    progress.stage("template", len(units))
     try:
         rendered = _parallel(
             ctx,
             units,
-            lambda key, target: render_unit(ctx, engines, builds.get(key[1]), target),
+            lambda key, target: _reported(
+                progress,
+                f"{key[0]}/{key[1]}" if many else key[1],
+                lambda: render_unit(ctx, engines, builds.get(key[1]), target),
+            ),
             stop_on_error=not keep_going,
         )
     finally:
+        progress.end_stage()
         result.render_engine = engines.helm.engine
         engines.helm.close()
     for (cluster, name), outcome in rendered.items():
@@ -197,6 +217,18 @@ def _render(
         for cluster, output in outputs.items():
             output.remove_except({n for n in every if project.config.enabled_on(n, cluster)})
     return result
+
+
+def _reported(progress: Progress, item: str, work: Callable[[], R]) -> R:
+    """``work()``, with its start and end shown by ``progress``."""
+    progress.started(item)
+    try:
+        outcome = work()
+    except SbkubeError as exc:
+        progress.finished(item, "failed", first_line(str(exc)))
+        raise
+    progress.finished(item)
+    return outcome
 
 
 def _engines(ctx: RenderContext) -> Engines:

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from sbkube_ci import _proc
 from sbkube_ci._files import write_atomic
 from sbkube_ci.errors import RenderError
 
@@ -29,7 +30,7 @@ class ToolVersions:
 
     def binary(self, name: str) -> str:
         """The absolute path of ``name`` on PATH; a ``RenderError`` when it is missing."""
-        found = shutil.which(name)
+        found = shutil.which(name, path=_proc.with_tools_dir(dict(os.environ))["PATH"])
         if found is None:
             raise RenderError(f"{name}: not found on PATH; run `make bootstrap` or install {name}")
         return os.path.abspath(found)

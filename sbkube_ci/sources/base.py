@@ -17,6 +17,7 @@ from typing import Any, Protocol, TypeVar
 from sbkube_ci._helm import helm_binary, isolated_env
 from sbkube_ci.config.apps import App
 from sbkube_ci.config.loader import Project
+from sbkube_ci.progress import Progress
 
 T = TypeVar("T")
 MAX_DOWNLOAD_BYTES = 50 * 1024 * 1024
@@ -104,6 +105,7 @@ class SourceContext:
     offline: bool = False
     max_download_bytes: int = MAX_DOWNLOAD_BYTES
     timeout: float = 120.0
+    progress: Progress = field(default_factory=Progress, repr=False)
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
     _locks: dict[str, threading.Lock] = field(default_factory=dict, repr=False)
     _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)

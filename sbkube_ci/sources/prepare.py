@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from sbkube_ci.config.apps import App
 from sbkube_ci.errors import SbkubeError, SourceError
 from sbkube_ci.lockfile import Lockfile
+from sbkube_ci.progress import first_line
 from sbkube_ci.sources import SOURCES, source_kind
 from sbkube_ci.sources.base import Pin, PreparedSource, Request, Source, SourceContext
 
@@ -100,13 +101,30 @@ def _plan(
 
 
 def _run(job: _Job, ctx: SourceContext) -> PreparedSource:
-    pin = job.pin
-    if pin is None:
-        pin = replace(job.source.resolve(job.name, job.app, ctx), resolved_at=_now())
-    return PreparedSource(job.name, pin, job.source.fetch(job.name, job.app, pin, ctx))
+    ctx.progress.started(job.name)
+    try:
+        pin = job.pin
+        if pin is None:
+            pin = replace(job.source.resolve(job.name, job.app, ctx), resolved_at=_now())
+        prepared = PreparedSource(job.name, pin, job.source.fetch(job.name, job.app, pin, ctx))
+    except SbkubeError as exc:
+        ctx.progress.finished(job.name, "failed", first_line(str(exc)))
+        raise
+    ctx.progress.finished(job.name)
+    return prepared
 
 
 def _execute(
+    jobs: list[_Job], ctx: SourceContext, workers: int, keep_going: bool, result: PrepareResult
+) -> None:
+    ctx.progress.stage("prepare", len(jobs))
+    try:
+        _submit(jobs, ctx, workers, keep_going, result)
+    finally:
+        ctx.progress.end_stage()
+
+
+def _submit(
     jobs: list[_Job], ctx: SourceContext, workers: int, keep_going: bool, result: PrepareResult
 ) -> None:
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="prepare") as pool:

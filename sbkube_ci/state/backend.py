@@ -114,20 +114,29 @@ class StateBackend:
 
     # -- snapshots --------------------------------------------------------------------------
 
-    def save_snapshot(self, cluster: str, manifests: str) -> str:
+    def save_snapshot(self, cluster: str, manifests: str, *, with_next_write: bool = False) -> str:
         """Store manifests sealed (``sealing``) and gzip-compressed; returns sha256:<hex>.
 
         The digest is that of the manifests as given, Secret values included, so it still
         names the render; what is stored holds no Secret value in clear.
+
+        ``with_next_write``: on Git, the snapshot goes into the commit of the next write (the
+        state update that refers to it) instead of a commit of its own; elsewhere, where keys
+        are written one by one, it is written now, before anything can refer to it.
         """
         data = manifests.encode()
         digest = "sha256:" + hashlib.sha256(data).hexdigest()
         key = keys.snapshot_key(cluster, digest)
         stored = sealing.seal(manifests, self.keyring()).encode()
         message = f"sbkube-ci: snapshot {cluster} {digest[7:19]}"
+        packed = gzip.compress(stored, mtime=0)
+        stage = getattr(self.store, "stage", None)  # stores that commit many keys at once (Git)
+        if with_next_write and callable(stage):
+            stage(key, packed)
+            return digest
         # Content-addressed: a Conflict means this snapshot is already stored.
         with contextlib.suppress(Conflict):
-            self.store.put(key, gzip.compress(stored, mtime=0), expect=None, message=message)
+            self.store.put(key, packed, expect=None, message=message)
         return digest
 
     def load_snapshot(self, cluster: str, digest: str, *, reveal: bool = True) -> str:

@@ -55,6 +55,7 @@ class GitStore:
         self.retry = retry or RetryPolicy()
         self._token = token
         self._thread_lock = threading.Lock()
+        self._staged: dict[str, str] = {}  # key -> blob, committed with the next write
 
     @classmethod
     def from_project(cls, project: Project) -> GitStore:
@@ -94,6 +95,17 @@ class GitStore:
 
     # -- writes -----------------------------------------------------------------------------
 
+    def stage(self, key: str, data: bytes) -> str:
+        """Create ``key`` with the next ``put`` instead of a commit of its own.
+
+        For content-addressed keys (snapshots) that only matter once a later write refers to
+        them: both land in one commit, so a crash in between loses nothing that is referred to.
+        """
+        with self._exclusive():
+            blob = self._hash_object(data)
+            self._staged[key] = blob
+            return blob
+
     def put(
         self,
         key: str,
@@ -104,13 +116,21 @@ class GitStore:
         new_keys: Mapping[str, bytes] | None = None,
     ) -> str:
         with self._exclusive():
-            blobs = {k: self._hash_object(v) for k, v in {key: data, **(new_keys or {})}.items()}
+            written = {k: self._hash_object(v) for k, v in {key: data, **(new_keys or {})}.items()}
+            staged = dict(self._staged)
             for attempt in range(self.retry.attempts):
                 # First try on the tip we last saw (the push is the CAS); refetch after a loss.
                 tip = self._known_tip() if attempt == 0 else self._fetch()
                 tree = self._tree(tip) if tip else {}
                 if tree.get(key) != expect:
                     raise Conflict(f"{self.description}:{key}: changed since it was read")
+                # A staged key is content-addressed: one already stored under its name holds
+                # the same content, even where its bytes differ (sealed Secret values are
+                # encrypted afresh each time), so it is kept, as put(expect=None) would.
+                blobs = {
+                    **{k: b for k, b in staged.items() if k != key and k not in tree},
+                    **written,
+                }
                 for new_key, blob in blobs.items():
                     if new_key != key and tree.get(new_key, blob) != blob:
                         raise StateError(
@@ -120,6 +140,8 @@ class GitStore:
                 commit = self._commit(tip, blobs, message)
                 if self._push(commit):
                     self._git("update-ref", _TIP, commit)
+                    for staged_key in staged:
+                        self._staged.pop(staged_key, None)
                     return blobs[key]
                 self.retry.pause(attempt)
         raise StateError(

@@ -37,6 +37,13 @@ class HeldLock:
         if self._lost is not None:
             raise LockError(str(self._lost))
 
+    def keep(self) -> None:
+        """Stop renewing but leave the lock held (its owner releases it in a later step)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        self.check()
+
     def release(self) -> None:
         """Stop renewing and release (a lost lock is not released: it is someone else's)."""
         self._stop.set()

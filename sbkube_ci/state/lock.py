@@ -70,7 +70,8 @@ class Locks:
                     return handle
             elif now >= deadline:
                 raise LockError(
-                    f"cluster {cluster} is locked by {_describe(info)}; wait longer (--wait), "
+                    f"cluster {cluster} is locked by {_describe(info)}; wait longer "
+                    "(state.lock.wait in sbkube.yaml, or lock acquire --wait), "
                     f"or break it: sbkube-ci lock release --cluster {cluster} --force"
                 )
             pause = self.poll.delay(attempt)
@@ -78,6 +79,15 @@ class Locks:
                 pause = min(pause, max(0.0, info.expiry() - now) + 0.01, max(0.0, deadline - now))
             self.sleep(pause)
             attempt += 1
+
+    def held_by(self, cluster: str, *, token: str = "") -> LockHandle | None:
+        """The live lock of ``cluster`` if this identity holds it, or if it is the acquisition
+        ``token`` (``lock acquire`` remembers it), with its current version."""
+        info, current = self._read(cluster)
+        if info is None or current is None or not info.held or info.expired(self.clock()):
+            return None
+        mine = info.owner == self.identity.owner or bool(token and info.token == token)
+        return LockHandle(info, current.version) if mine else None
 
     def renew(self, handle: LockHandle, *, lease: float | None = None) -> LockHandle:
         """Extend the lease from now; LockError if the lock was taken from us."""

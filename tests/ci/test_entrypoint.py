@@ -153,9 +153,11 @@ def test_the_cli_entrypoint_prints_one_error_line(github_env: dict[str, str]) ->
     )
 
     assert proc.returncode == 1
-    assert proc.stderr.strip().splitlines()[-1] == (
-        "error: command history is not available in this version"
-    )
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error: ")]
+    assert errors == [
+        f"error: {ROOT}: no sbkube.yaml here (nor legacy config.yaml + sources.yaml); "
+        "create one, or point at it with -C DIR or -f FILE"
+    ]
 
 
 def test_unwritable_output_file_is_one_line_and_debug_adds_the_traceback(

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 
 from sbkube_ci.commands.ci import run_ci
+from sbkube_ci.errors import ConfigProblems
 from tests.ci.fakes import FakeGitHub
 
-QUICKSTART = Path(__file__).resolve().parents[2] / "examples" / "quickstart"
+ROOT = Path(__file__).resolve().parents[2]
+QUICKSTART = ROOT / "examples" / "quickstart"
 
 
 def test_pull_request_plan_upserts_one_comment_per_cluster(
@@ -45,3 +48,74 @@ def test_pull_request_plan_upserts_one_comment_per_cluster(
     # a re-run with nothing new updates nothing and creates nothing
     assert run_ci(env, stream=io.StringIO()) == 0
     assert len(github.calls("POST")) == 2
+
+
+def copy_quickstart(tmp_path: Path) -> Path:
+    project = tmp_path / "repo"
+    shutil.copytree(QUICKSTART, project, ignore=shutil.ignore_patterns(".sbkube"))
+    return project
+
+
+def test_a_config_error_replaces_the_stale_plan_comment(
+    tmp_path: Path, github_env: dict[str, str], github: FakeGitHub
+) -> None:
+    project = copy_quickstart(tmp_path)
+    stale = github.add_comment(42, "<!-- sbkube-ci:plan:prod -->\nold plan of an earlier commit")
+    config = project / "sbkube.yaml"
+    config.write_text(config.read_text().replace("type: helm", "type: helmm"))
+    env = github_env | {
+        "INPUT_COMMAND": "plan",
+        "INPUT_WORKING-DIRECTORY": str(project),
+        "INPUT_COMMENT": "true",
+        "GITHUB_RUN_ID": "77",
+        "GITHUB_SERVER_URL": "https://github.com",
+    }
+
+    with pytest.raises(ConfigProblems):
+        run_ci(env, stream=io.StringIO())
+
+    bodies = {call.path: call.body["body"] for call in github.calls("PATCH")}
+    body = bodies[f"/repos/acme/shop-deploy/issues/comments/{stale}"]
+    assert body.startswith("<!-- sbkube-ci:plan:prod -->\n## sbkube-ci plan · `prod`")
+    # the PR head from the event payload, not the merge commit the runner checked out
+    assert "**The plan for `6dcb09b5b578` failed:** sbkube.yaml:" in body
+    assert "apps.web" in body
+    assert "old plan" not in body
+    assert "[this run](https://github.com/acme/shop-deploy/actions/runs/77)" in body
+    # staging had no comment yet: the error state is created for it too
+    created = [call.body["body"] for call in github.calls("POST")]
+    assert any(b.startswith("<!-- sbkube-ci:plan:staging -->") for b in created)
+
+
+def test_without_comment_permission_the_plan_is_in_the_summary_once(
+    tmp_path: Path, github_env: dict[str, str], github: FakeGitHub
+) -> None:
+    github.read_only = True
+    env = github_env | {
+        "INPUT_COMMAND": "plan",
+        "INPUT_WORKING-DIRECTORY": str(copy_quickstart(tmp_path)),
+        "INPUT_COMMENT": "true",
+    }
+    assert run_ci(env, stream=io.StringIO()) == 0
+    summary = Path(github_env["GITHUB_STEP_SUMMARY"]).read_text()
+    assert summary.count("| prod | web | create |") == 1
+    assert "the full plan is in the full plan is in" not in summary
+
+
+def test_the_summary_output_has_its_documented_form(
+    tmp_path: Path, github_env: dict[str, str]
+) -> None:
+    env = github_env | {
+        "INPUT_COMMAND": "plan",
+        "INPUT_WORKING-DIRECTORY": str(copy_quickstart(tmp_path)),
+        "INPUT_COMMENT": "false",
+    }
+    assert run_ci(env, stream=io.StringIO()) == 0
+    outputs = Path(github_env["GITHUB_OUTPUT"]).read_text()
+    line = "2 apps change on staging (+3 ~0 -0), 2 apps change on prod (+3 ~0 -0)"
+    assert f"summary={line}\n" in outputs
+    # the form the docs promise: "2 apps change on prod (+3 ~1 -0)"
+    documented = re.compile(r"^\d+ apps? changes? on \S+ \(\+\d+ ~\d+ -\d+\)$")
+    assert all(documented.match(part) for part in line.split(", "))
+    assert "e.g. `2 apps change on prod (+3 ~1 -0)`" in (ROOT / "docs" / "ci.md").read_text()
+    assert '"2 apps change on prod (+3 ~1 -0)"' in (ROOT / "action.yml").read_text()

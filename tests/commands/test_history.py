@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,7 +13,7 @@ import pytest
 from sbkube_ci.config.loader import load_project
 from sbkube_ci.state import AppChange, AppState, ObjectRef, StateDocument, open_backend
 from sbkube_ci.state.identity import Identity
-from tests.commands.test_lock import CONFIG, sbkube
+from tests.commands.test_lock import CONFIG, ROOT, sbkube
 
 
 @pytest.fixture
@@ -84,3 +87,55 @@ def test_state_show(project: Path) -> None:
     assert text.splitlines()[2].split() == ["api", "r1", "abababababab", "abc1234", "-", "-", "1"]
     documents = json.loads(sbkube(project, "state", "show", "--format", "json").stdout)
     assert [(d["cluster"], d["revision"]) for d in documents] == [("prod", 1), ("staging", 1)]
+
+
+def add_failed_deploy(project: Path) -> None:
+    backend = open_backend(load_project(project), identity=Identity("dave", "pid 9", ""))
+    record = backend.new_record(
+        "deploy",
+        "prod",
+        apps=[AppChange(app="api", old_revision=1)],
+        result="failed",
+        detail="api: Deployment shop/api not ready after 5m: 0/3 replicas\nmore detail",
+    )
+    backend.append_history(record)
+
+
+def test_history_shows_the_failed_app_and_its_first_error_line(project: Path) -> None:
+    add_failed_deploy(project)
+    lines = sbkube(project, "history").stdout.splitlines()
+    row = next(i for i, line in enumerate(lines) if "failed" in line.split())
+    assert lines[row + 1] == "  └ api: Deployment shop/api not ready after 5m: 0/3 replicas"
+    assert len(lines) == 5  # header, three records, one failure line
+    assert "more detail" not in "\n".join(lines)
+    markdown = sbkube(project, "history", "--format", "markdown").stdout.splitlines()
+    assert markdown[0].endswith("| Error |")
+    failed = next(line for line in markdown if "| failed |" in line)
+    assert failed.endswith("| api: Deployment shop/api not ready after 5m: 0/3 replicas |")
+
+
+def test_history_refuses_unknown_filters_with_a_suggestion(project: Path) -> None:
+    result = sbkube(project, "history", "--cluster", "prdo")
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "error: --cluster prdo: no such cluster in the configuration or the history; "
+        "did you mean 'prod'?; known: prod, staging"
+    )
+    result = sbkube(project, "history", "--app", "nope")
+    assert result.returncode == 1
+    assert "error: --app nope: no such app in the configuration or the history" in result.stderr
+
+
+def test_history_honours_sbkube_format(project: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "SBKUBE_FORMAT"}
+    for value, check in (("json", lambda out: json.loads(out)[0]["cluster"]), ("text", str)):
+        result = subprocess.run(
+            [sys.executable, "-m", "sbkube_ci", "history", "-C", str(project)],
+            env=env | {"SBKUBE_FORMAT": value, "PYTHONPATH": str(ROOT)},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        assert check(result.stdout)
+    assert result.stdout.startswith("TIME")

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from sbkube_ci.commands.lock import acquire_with_countdown
+from sbkube_ci.config.loader import load_project
+from sbkube_ci.errors import LockError
+from sbkube_ci.progress import Progress
+from sbkube_ci.state import open_backend
+from sbkube_ci.state.identity import Identity
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = """\
@@ -96,3 +104,27 @@ def test_cluster_must_be_known(project: Path) -> None:
     assert "--cluster qa: not a cluster of sbkube.yaml; known: prod, staging" in result.stderr
     result = sbkube(project, "lock", "acquire", "--cluster", "prod", "--wait", "soon")
     assert "--wait soon: write seconds" in result.stderr
+
+
+def test_acquire_counts_the_wait_down(tmp_path: Path) -> None:
+    (tmp_path / "sbkube.yaml").write_text(CONFIG)
+    project = load_project(tmp_path)
+    open_backend(project, identity=Identity("bob", "pid 1", "")).acquire_lock("prod")
+    waits: list[tuple[str, float]] = []
+
+    class Recording(Progress):
+        def waiting(self, what: str, remaining: float) -> None:
+            waits.append((what, remaining))
+
+    with pytest.raises(
+        LockError, match=re.escape("state.lock.wait in sbkube.yaml, or lock acquire --wait")
+    ):
+        acquire_with_countdown(
+            open_backend(project, identity=Identity("alice", "pid 2", "")),
+            "prod", reason="", wait=3.0, lease=None, progress=Recording(),
+        )  # fmt: skip
+    assert waits
+    assert {what for what, _ in waits} == {"prod: lock held by bob (pid 1)"}
+    remaining = [left for _, left in waits]
+    assert remaining == sorted(remaining, reverse=True)
+    assert remaining[0] <= 3.0

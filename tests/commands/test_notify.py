@@ -11,6 +11,7 @@ from pathlib import Path
 from pytest_httpserver import HTTPServer
 
 from sbkube_ci.commands.notify import SAMPLE_DETAIL
+from sbkube_ci.notify.text import TEST_NOTE
 from tests.notify.receivers import DiscordWebhook, SlackWebhook
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,11 +59,32 @@ def test_sends_a_sample_to_every_notifier(tmp_path: Path, httpserver: HTTPServer
         "ok: notify.discord: test message delivered",
     ]
     (message,) = slack.received
-    assert message["blocks"][0]["text"]["text"] == "✅ Deployed shop to default"
+    # a test says so everywhere: title, a field, and (webhooks) the body
+    assert message["blocks"][0]["text"]["text"] == "[TEST] ✅ Deployed shop to default"
     sections = [b["text"]["text"] for b in message["blocks"] if "text" in b]
     assert SAMPLE_DETAIL in sections
+    fields = [f["text"] for b in message["blocks"] for f in b.get("fields", [])]
+    assert fields[0] == f"*Test*\n{TEST_NOTE}".replace("`", "`")
     (embed_message,) = discord.messages.values()
-    assert embed_message["embeds"][0]["fields"][0]["name"] == "api"
+    embed = embed_message["embeds"][0]
+    assert embed["title"].startswith("[TEST] ")
+    assert [f["name"] for f in embed["fields"]] == ["Test", "api"]
+    assert embed["footer"]["text"].startswith("sbkube-ci test message")
+
+
+def test_the_webhook_body_is_marked_as_a_test(tmp_path: Path, httpserver: HTTPServer) -> None:
+    httpserver.expect_oneshot_request("/hook", method="POST").respond_with_data("ok")
+    config = CONFIG.replace(
+        "  slack: {webhook_url_env: SLACK_WEBHOOK_URL, on: [deploy_failed]}\n"
+        "  discord: {webhook_url_env: DISCORD_WEBHOOK_URL}\n",
+        "  audit: {type: webhook, url_env: AUDIT_URL}\n",
+    )
+    result = _run("-C", str(_project(tmp_path, config)), AUDIT_URL=httpserver.url_for("/hook"))
+    assert result.returncode == 0, result.stderr
+    ((request, _),) = httpserver.log
+    body = json.loads(request.get_data())
+    assert body["test"] is True
+    assert body["event"] == "deploy_succeeded"
 
 
 def test_a_failed_delivery_exits_1_with_one_clear_line(

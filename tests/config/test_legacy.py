@@ -68,7 +68,8 @@ def test_mapping_style_errors_point_into_the_group_file(layout: Path) -> None:
         "namespace: shop\napps:\n  web:\n    type: helm\n    chart: grafana/web\n    versoin: 1\n"
     )
     assert _lines(layout) == [
-        "shop/config.yaml:6:5: apps.web.versoin: unknown key; allowed keys: annotations, "
+        "shop/config.yaml:6:5: apps.web.versoin: unknown key; did you mean 'version'? "
+        "allowed keys: annotations, "
         "atomic, chart, context, create_namespace, depends_on, deploy_mode, enabled, "
         "force_conflicts, helm_label_injection, hooks, labels, namespace, notes, overrides, "
         "release_name, removes, set_values, timeout, type, values, version, wait"

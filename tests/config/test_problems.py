@@ -33,7 +33,8 @@ def test_dotted() -> None:
 def test_union_of_url_and_mapping_reports_the_mapping_member_only() -> None:
     text = "apiVersion: sbkube/v1\nsettings:\n  helm_repos:\n    r: {url: x, passwd: y}\n"
     assert _problems(text) == [
-        "f.yaml:4:17: settings.helm_repos.r.passwd: unknown key; allowed keys: ca_file, "
+        "f.yaml:4:17: settings.helm_repos.r.passwd: unknown key; did you mean 'password'? "
+        "allowed keys: ca_file, "
         "cert_file, insecure_skip_tls_verify, key_file, pass_credentials, password, url, username"
     ]
 
@@ -61,3 +62,13 @@ def test_missing_key_points_at_the_parent_key() -> None:
     assert _problems(text) == [
         "f.yaml:4:7: diff.ignore[0].path: required key is missing; add it under diff.ignore[0]"
     ]
+
+
+def test_an_unknown_key_far_from_any_known_one_gets_no_guess() -> None:
+    text = "apiVersion: sbkube/v1\nsettings:\n  helm_repos:\n    r: {url: x, zzz: y}\n"
+    [line] = _problems(text)
+    assert "did you mean" not in line
+    assert line.endswith(
+        "zzz: unknown key; allowed keys: ca_file, cert_file, "
+        "insecure_skip_tls_verify, key_file, pass_credentials, password, url, username"
+    )

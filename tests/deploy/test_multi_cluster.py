@@ -49,7 +49,7 @@ def test_two_clusters_each_with_its_own_state(
         ("prod", "succeeded"),
         ("staging", "succeeded"),
     ]
-    assert report.text().splitlines()[-2:] == ["prod: ok (1 apps)", "staging: ok (1 apps)"]
+    assert report.text().splitlines()[-2:] == ["prod: ok (1 app)", "staging: ok (1 app)"]
     backend = project.backend()
     assert backend.read_state("prod").revision == 1
     assert backend.read_state("staging").revision == 1
@@ -67,8 +67,8 @@ def test_one_cluster_failing_fails_the_run_not_the_other(
 
     assert report.exit_code == 1
     assert report.text().splitlines()[-2:] == [
-        "staging: ok (1 apps)",
-        "prod: FAILED (1 of 1 apps failed)",
+        "staging: ok (1 app)",
+        "prod: FAILED (1 of 1 app failed)",
     ]
     assert project.backend().read_state("staging").revision == 1
     assert project.backend().read_state("prod").revision == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -56,3 +57,40 @@ def test_deploy_change_and_rollback(project: DeployProject, fake_kube: FakeKube)
         "deploy",
     ]
     assert backend.lock_status("prod") is None
+
+
+def test_git_state_writes_one_commit_per_app_and_three_per_run(
+    tmp_path: Path, fake_kube: FakeKube, git_server: GitServer
+) -> None:
+    """6 apps: lock, one commit per app (snapshot and state together), history, release."""
+    fake_kube.auto_ready()
+    kube_apply(fake_kube.kubeconfig_path, namespace("shop"))
+    git_server.create("deploys", {"README.md": "state\n"})
+    project = DeployProject(tmp_path / "repo", {"prod": fake_kube.kubeconfig_path})
+    project.root.mkdir()
+    remote = git_server.url("deploys")
+    project.extra["state"] = {"backend": "git", "git": {"remote": remote}, "lock": {"wait": "0s"}}
+    for index in range(6):
+        project.app(f"app{index}", [config_map(f"settings{index}", n=str(index))])
+
+    report, _ = project.deploy()
+
+    assert report.exit_code == 0, report.text()
+    log = subprocess.run(
+        ["git", "log", "--format=%s", "FETCH_HEAD"],
+        cwd=_fetch_branch(tmp_path / "clone", remote, "sbkube-state"),
+        capture_output=True, text=True, check=True,
+    ).stdout.splitlines()  # fmt: skip
+    assert len(log) == 6 + 3, log
+    assert log[-1].startswith("sbkube-ci: lock prod")
+    assert log[0].startswith("sbkube-ci: release lock prod")
+    backend = project.backend()
+    state = backend.read_state("prod")
+    for app in state.apps.values():  # every state entry's snapshot is in the branch
+        assert backend.load_snapshot("prod", app.snapshot)
+
+
+def _fetch_branch(where: Path, remote: str, branch: str) -> Path:
+    subprocess.run(["git", "init", "-q", str(where)], check=True)
+    subprocess.run(["git", "fetch", "-q", remote, branch], cwd=where, check=True)
+    return where

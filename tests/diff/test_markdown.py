@@ -88,7 +88,7 @@ def test_a_failed_app_shows_its_error_in_the_table_and_a_block() -> None:
     plan = _plan(AppPlan(name="api", action="unchanged", error="helm: chart ```x``` not found"))
     text = render_comment(plan, "prod")
     assert "| prod | api | **error** |  |  |  |" in text
-    assert "**1 failed to render**" in text
+    assert "**1 app failed to render** on `prod`; 0 unchanged." in text
     assert fenced_contents(text) == ["helm: chart ```x``` not found"]
 
 
@@ -143,4 +143,4 @@ def test_random_plans_never_exceed_the_budget(sizes: list[int], ticks: int, budg
 def test_the_time_is_shown_in_utc() -> None:
     plan = scenarios.no_changes()
     plan.created_at = datetime(2026, 11, 27, 10, 30, tzinfo=timezone(timedelta(hours=2)))
-    assert "· 2026-11-27 08:30 UTC" in render_comment(plan, "prod")
+    assert "· planned 2026-11-27 08:30 UTC" in render_comment(plan, "prod")

@@ -34,6 +34,6 @@ def test_errors_and_notes_are_shown_and_masked() -> None:
     plan = Plan(clusters=[ClusterPlan(name="prod", state_revision=None, apps=[app])])
     text = render_text(plan, masker=Masker(["hunter2hunter2"]))
     assert "! api: failed to render: bad token ***" in text
-    assert "(state none yet)" in text
+    assert "(nothing deployed yet)" in text
     assert "No changes." not in text
     assert "note: rendered with Helm v3.18.4" in render_text(scenarios.two_clusters())

@@ -18,6 +18,7 @@ from tests.state.workers import StoreSpec
 
 
 def _project(spec: StoreSpec, root: Path) -> Path:
+    """A project whose local state (under tmp_path) is inside it: root is tmp_path itself."""
     if spec.kind == "local":
         state = f"{{backend: local, local: {{path: '{spec.location}'}}}}"
     elif spec.kind == "s3":
@@ -58,7 +59,7 @@ def test_one_corrupt_history_record_does_not_hide_the_others(
     assert len(problems) == 1
     assert bad_key in problems[0]
     assert "\n" not in problems[0]
-    result = CliRunner().invoke(cli, ["history", "-C", str(_project(spec, tmp_path / "p"))])
+    result = CliRunner().invoke(cli, ["history", "-C", str(_project(spec, tmp_path))])
     assert result.exit_code == 0, result.output
     assert all(i in result.output for i in ids)
     assert f"warning: {spec.open().description}/{bad_key}: not a history record" in result.output
@@ -70,7 +71,7 @@ def test_lock_release_force_clears_a_corrupt_lock(spec: StoreSpec, tmp_path: Pat
     backend = spec.backend()
     with pytest.raises(StateError, match="lock release --cluster prod --force"):
         backend.acquire_lock("prod", wait=0)
-    root = _project(spec, tmp_path / "p")
+    root = _project(spec, tmp_path)
 
     result = CliRunner().invoke(cli, ["lock", "release", "--force", "-C", str(root)])
 

@@ -1,0 +1,28 @@
+"""Whether to colour output: ``--color auto|always|never`` and the ``NO_COLOR`` convention."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import TextIO
+
+COLOR_MODES = ("auto", "always", "never")
+
+
+def color_enabled(mode: str, stream: TextIO, environ: Mapping[str, str] | None = None) -> bool:
+    """``always`` and ``never`` win; ``auto`` colours a terminal unless NO_COLOR is set.
+
+    As no-color.org asks, a non-empty ``NO_COLOR`` turns colour off by default and an explicit
+    ``--color always`` still turns it on.
+    """
+    env = os.environ if environ is None else environ
+    if mode == "always":
+        return True
+    if mode == "never" or env.get("NO_COLOR", ""):
+        return False
+    if env.get("TERM") == "dumb":
+        return False
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False

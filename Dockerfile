@@ -1,16 +1,19 @@
 # The sbkube-ci image behind action.yml and .gitlab-ci-template.yml.
+
+# The render worker (tools/render-worker): helm.sh/helm/v4 v4.3.1 compiled in, every module
+# pinned by go.sum. helm 4.3 needs Go 1.26, which Debian does not ship yet, hence Go's image;
+# pin it by digest with `docker buildx imagetools inspect golang:1.26-trixie` when bumping.
+FROM golang:1.26-trixie AS render-worker
+WORKDIR /src
+COPY tools/render-worker/go.mod tools/render-worker/go.sum ./
+RUN go mod download
+COPY tools/render-worker/*.go ./
+RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/sbkube-render-worker . \
+    && /out/sbkube-render-worker version
+
 # Base pinned by digest (python:3.12.14-slim-trixie, multi-arch index); re-resolve it with
 # `docker buildx imagetools inspect python:3.12-slim` when bumping.
 FROM python:3.12-slim@sha256:78387bc3881b8273120a12ebe6c1ab22b018ccc2c9adf565ae1ac9b536e184ea
-
-# Helm from the official release archive, pinned by version and the sha256 published in the
-# v3.18.0 release notes; kubectl (for `kubectl kustomize`, kustomize apps) from dl.k8s.io,
-# pinned the same way. The same versions as scripts/install_tools.py gives developers.
-# Applies go through the Kubernetes Python client, not kubectl.
-ARG HELM_VERSION=v3.18.0
-ARG HELM_SHA256=961e587fc2c03807f8a99ac25ef063fa9e6915f1894729399cbb95d2a79af931
-ARG KUBECTL_VERSION=v1.33.0
-ARG KUBECTL_SHA256=9efe8d3facb23e1618cba36fb1c4e15ac9dc3ed5a2c2e18109e4a66b2bac12dc
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -18,23 +21,20 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 
-# git for the git sources and the git state backend; ca-certificates for HTTPS; curl only to
-# fetch helm and kubectl, removed in the same layer. Versions float within the Debian release
-# of the pinned base image (see .hadolint.yaml for why DL3008 is ignored).
+# git for the git sources and the git state backend; ca-certificates for HTTPS. Versions
+# float within the Debian release of the pinned base image (see .hadolint.yaml for DL3008).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends git ca-certificates curl \
-    && curl -fsSLo /tmp/helm.tgz "https://get.helm.sh/helm-${HELM_VERSION}-linux-amd64.tar.gz" \
-    && echo "${HELM_SHA256}  /tmp/helm.tgz" | sha256sum -c - \
-    && tar -xzf /tmp/helm.tgz -C /usr/local/bin --strip-components=1 linux-amd64/helm \
-    && rm /tmp/helm.tgz \
-    && helm version --short \
-    && curl -fsSLo /usr/local/bin/kubectl \
-        "https://dl.k8s.io/release/${KUBECTL_VERSION}/bin/linux/amd64/kubectl" \
-    && echo "${KUBECTL_SHA256}  /usr/local/bin/kubectl" | sha256sum -c - \
-    && chmod 0755 /usr/local/bin/kubectl \
-    && kubectl version --client \
-    && apt-get purge -y --auto-remove curl \
+    && apt-get install -y --no-install-recommends git ca-certificates \
     && rm -rf /var/lib/apt/lists/*
+
+# helm v4.3.1 (default), helm v3.18.0 as helm3 (settings.helm_version: 3) and kubectl
+# v1.37.1 (for `kubectl kustomize`): the same binaries, checked against the same sha256 pins,
+# as scripts/install_tools.py gives developers. Applies go through the Python client.
+COPY scripts/install_tools.py /tmp/install_tools.py
+RUN python /tmp/install_tools.py /usr/local/bin /tmp/tools \
+    && rm -rf /tmp/tools /tmp/install_tools.py \
+    && helm version --short && helm3 version --short && kubectl version --client
+COPY --from=render-worker /out/sbkube-render-worker /usr/local/bin/sbkube-render-worker
 
 WORKDIR /opt/sbkube-ci
 COPY pyproject.toml README.md ./

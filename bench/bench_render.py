@@ -1,15 +1,16 @@
 """Benchmark ``sbkube-ci template`` on a generated project; every figure from the same run.
 
-Usage (from the repository root, helm and kubectl on PATH):
+Usage (from the repository root, helm, kubectl and sbkube-render-worker on PATH):
 
-    python bench/bench_render.py --apps 1000 [--workers 2] [--dir /tmp/sbkube-bench]
+    python bench/bench_render.py --apps 1000 [--workers 2] [--engine worker|cli] [--dir DIR]
 
-Prints: the cold run's wall time against the floor (the sum of bare ``helm template`` /
-``kubectl kustomize`` times for the same charts and values, divided by the worker count) and
-against the same bare runs made ``workers`` at a time (on a shared machine the second says how
-much of the gap is the machine's, not sbkube-ci's); sbkube-ci's own CPU time;
-the warm re-run's wall time and helm process count; how many apps re-render after one values
-file changes; and the peak RSS of the run (this process and its largest child).
+Prints: the cold run's wall time against the floor (the sum of bare ``helm template`` times
+for the same charts, values and flags, divided by the worker count; and, as before, that sum
+with the bare ``kubectl kustomize`` runs added) and against the same bare runs made
+``workers`` at a time (on a shared machine the last says how much of a gap is the machine's);
+sbkube-ci's own CPU time; the warm re-run's wall time and helm process count; how many apps
+re-render after one values file changes; and the peak RSS of the run (this process and its
+largest child, which is the render worker with ``--engine worker``).
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ def counting_helm(directory: Path) -> tuple[dict[str, str], Path]:
 def run_template(
     project: Path, workers: int, env: dict[str, str], report: Path
 ) -> dict[str, float]:
+    """One ``sbkube-ci template`` in a fresh process; refuses a silent fall back to the CLI."""
     argv = ["template", "-C", str(project), "--max-workers", str(workers)]
     start = time.perf_counter()
     result = subprocess.run(
@@ -84,6 +86,8 @@ def run_template(
     wall = time.perf_counter() - start
     if result.returncode != 0:
         raise SystemExit(f"template failed ({result.returncode}):\n{result.stderr[-2000:]}")
+    if env.get("SBKUBE_RENDER_ENGINE") == "worker" and "notice:" in result.stderr:
+        raise SystemExit(f"the render worker was not used: {result.stderr.strip()}")
     usage = json.loads(report.read_text())
     summary = result.stdout.strip().splitlines()[-1]
     rendered = int(summary.split(", ")[1].split()[0])
@@ -115,9 +119,12 @@ def _timed(argv: list[str]) -> float:
     return time.perf_counter() - start
 
 
-def floor_seconds(commands: list[list[str]], workers: int) -> float:
-    """The brief's floor: the sum of the bare commands' times (one at a time) / ``workers``."""
-    return sum(_timed(argv) for argv in commands) / workers
+def floor_seconds(commands: list[list[str]], workers: int) -> tuple[float, float]:
+    """The floors: the sum of the bare ``helm template`` times (one at a time) / ``workers``,
+    and the same with the ``kubectl kustomize`` runs added."""
+    times = [(argv[0], _timed(argv)) for argv in commands]
+    helm = sum(t for tool, t in times if tool == "helm")
+    return helm / workers, sum(t for _, t in times) / workers
 
 
 def parallel_floor_seconds(commands: list[list[str]], workers: int) -> float:
@@ -136,25 +143,29 @@ def helm_processes(log: Path) -> int:
     return len(log.read_text().splitlines()) if log.exists() else 0
 
 
-def bench(apps: int, workers: int, directory: Path) -> None:
+def bench(apps: int, workers: int, directory: Path, engine: str) -> None:
     project = directory / "project"
     counts = generate(project, apps)
     env, log = counting_helm(directory)
+    env["SBKUBE_RENDER_ENGINE"] = engine
     report = directory / "rusage.json"
-    print(f"apps: {apps} {counts}, workers: {workers}")
+    print(f"apps: {apps} {counts}, workers: {workers}, engine: {engine}")
 
     cold = run_template(project, workers, env, report)
     cold_helm = helm_processes(log)
     commands = bare_commands(project)
-    floor = floor_seconds(commands, workers)
+    helm_floor, floor = floor_seconds(commands, workers)
     parallel = parallel_floor_seconds(commands, workers)
+    helm_runs = sum(argv[0] == "helm" for argv in commands)
     print(
-        f"cold:  wall {cold['wall']:.2f}s, floor {floor:.2f}s ({len(commands)} bare tool runs "
-        f"/ {workers}), ratio {cold['wall'] / floor:.3f}, helm processes {cold_helm}"
+        f"cold:  wall {cold['wall']:.2f}s, helm-CLI floor {helm_floor:.2f}s ({helm_runs} bare "
+        f"helm template / {workers}), ratio {cold['wall'] / helm_floor:.3f}; "
+        f"helm processes {cold_helm}"
     )
     print(
-        f"       the same bare runs {workers} at a time took {parallel:.2f}s: "
-        f"ratio to that {cold['wall'] / parallel:.3f}"
+        f"       with the {len(commands) - helm_runs} bare kubectl kustomize runs: floor "
+        f"{floor:.2f}s, ratio {cold['wall'] / floor:.3f}; the same {len(commands)} bare runs "
+        f"{workers} at a time took {parallel:.2f}s: ratio {cold['wall'] / parallel:.3f}"
     )
     print(f"       CPU: sbkube-ci {cold['self_cpu']:.2f}s, its tools {cold['child_cpu']:.2f}s")
 
@@ -175,10 +186,11 @@ def bench(apps: int, workers: int, directory: Path) -> None:
     )
 
     own, largest = cold["self_kb"] / 1024, cold["child_kb"] / 1024
+    children = 1 if engine == "worker" else workers  # the worker is one process
     print(
         f"peak RSS (cold run): sbkube-ci {own:.0f} MB + largest child {largest:.0f} MB = "
-        f"{own + largest:.0f} MB; with {workers} children at once at most "
-        f"{own + workers * largest:.0f} MB"
+        f"{own + largest:.0f} MB; with {children} such children at once at most "
+        f"{own + children * largest:.0f} MB"
     )
 
 
@@ -189,13 +201,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--apps", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--engine", choices=("worker", "cli"), default="worker")
     parser.add_argument("--dir", type=Path, default=None, help="Work here (kept afterwards).")
     args = parser.parse_args()
     if args.dir is not None:
-        bench(args.apps, args.workers, args.dir)
+        bench(args.apps, args.workers, args.dir, args.engine)
         return
     with tempfile.TemporaryDirectory(prefix="sbkube-bench-") as tmp:
-        bench(args.apps, args.workers, Path(tmp))
+        bench(args.apps, args.workers, Path(tmp), args.engine)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,14 @@ call sees.
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
 from pathlib import Path
+
+# The helm to run, when not the first `helm` on PATH: a name on PATH or a path. The Helm 3
+# test job sets it to `helm3`; a user can too.
+HELM_ENV = "SBKUBE_HELM"
 
 
 def registry_config(home: Path) -> Path:
@@ -37,3 +44,30 @@ def isolated_flags(home: Path) -> list[str]:
         "--registry-config",
         str(registry_config(home)),
     ]
+
+
+def helm_binary(major: int | None = None) -> str:
+    """The helm to run: ``$SBKUBE_HELM``, else ``helm<major>`` when a major is asked for and
+    on PATH (``settings.helm_version: 3`` finds ``helm3``), else ``helm``."""
+    chosen = os.environ.get(HELM_ENV, "").strip()
+    if chosen:
+        return chosen
+    if major is not None and shutil.which(f"helm{major}"):
+        return f"helm{major}"
+    return "helm"
+
+
+def helm_major(version: str) -> int | None:
+    """``v4.3.1+gc0d08d0`` -> 4; None when the text is no helm version."""
+    match = re.match(r"v?(\d+)\.", version.strip())
+    return int(match.group(1)) if match else None
+
+
+def wrong_major(binary: str, version: str, wanted: int | None) -> str | None:
+    """Why ``binary`` (at ``version``) cannot serve ``settings.helm_version``; None when fine."""
+    if wanted is None or helm_major(version) == wanted:
+        return None
+    return (
+        f"settings.helm_version is {wanted} but {binary} is {version}; install helm {wanted} "
+        f"as helm{wanted} on PATH or point ${HELM_ENV} at it"
+    )

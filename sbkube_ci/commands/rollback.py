@@ -268,6 +268,7 @@ def _helm_restore(
         project.base_dir / ".sbkube" / "helm",
         kubeconfig=connection.kubeconfig,
         kube_context=connection.context,
+        helm_version=project.config.settings.helm_version,
     )
     helm.rollback(app, release.name, release.namespace, chosen.helm_revision)
     history = helm.history(app, release.name, release.namespace)

@@ -85,6 +85,10 @@ class Settings(Model):
     parallel: bool = True
     max_workers: int | None = Field(default=None, ge=1, le=256)
     on_failure: Literal["stop", "continue", "rollback"] = "stop"
+    helm_version: Literal[3, 4] | None = Field(
+        default=None,
+        description="Helm major version to use (3 finds helm3 on PATH); default: helm on PATH",
+    )
     # SBKube's other settings, accepted so that its files load unchanged.
     cluster: str | None = Field(default=None, description="Cluster name (documentation only)")
     cluster_values_file: str | None = Field(

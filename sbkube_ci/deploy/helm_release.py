@@ -4,6 +4,9 @@ helm runs with sbkube-ci's own config, cache and registry files under ``helm_hom
 render does), never the user's, and with the cluster's ``--kubeconfig``/``--kube-context``
 so it talks to the same cluster as the API client. Every failure is a ``DeployError`` naming
 the app and quoting helm's own message.
+
+Helm 3 and Helm 4 take different flags for the same thing (``--atomic`` became
+``--rollback-on-failure``); the command lines follow the major version of the helm in use.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sbkube_ci import _proc
-from sbkube_ci._helm import isolated_env, isolated_flags
+from sbkube_ci._helm import helm_binary, helm_major, isolated_env, isolated_flags, wrong_major
 from sbkube_ci.errors import DeployError
 
 _NOISE = ("Use --debug flag", "walk.go:", "WARNING:")
@@ -70,15 +73,35 @@ class HelmReleases:
         *,
         kubeconfig: Path | None = None,
         kube_context: str | None = None,
-        binary: str = "helm",
+        binary: str | None = None,
+        helm_version: int | None = None,
         command_timeout: float = 120.0,
     ) -> None:
         self.helm_home = helm_home
         self._kube_flags = (["--kubeconfig", str(kubeconfig)] if kubeconfig else []) + (
             ["--kube-context", kube_context] if kube_context else []
         )
-        self._binary = binary
+        self._binary = binary or helm_binary(helm_version)
+        self._wanted_major = helm_version  # settings.helm_version
+        self._major: int | None = None
         self._command_timeout = command_timeout
+
+    def major(self) -> int:
+        """The major version of the helm in use, asked once (4 when helm does not say)."""
+        if self._major is None:
+            result = _proc.run(
+                [self._binary, "version", "--template", "{{.Version}}"],
+                env=self.env(),
+                timeout=self._command_timeout,
+                error=DeployError,
+                what="helm version",
+            )
+            version = result.stdout.strip()
+            problem = wrong_major(self._binary, version, self._wanted_major)
+            if problem:
+                raise DeployError(problem)
+            self._major = helm_major(version) or 4
+        return self._major
 
     def env(self) -> dict[str, str]:
         return isolated_env(self.helm_home)
@@ -94,7 +117,7 @@ class HelmReleases:
         argv += ["--namespace", request.namespace]
         flags = {
             "--create-namespace": request.create_namespace,
-            "--atomic": request.atomic and not request.dry_run,
+            self._atomic_flag(): request.atomic and not request.dry_run,
             "--wait": request.wait and not request.dry_run,
         }
         argv += [flag for flag, wanted in flags.items() if wanted]
@@ -103,6 +126,10 @@ class HelmReleases:
             argv.append("--dry-run=server")
         # After `--` no release name or chart can be read as a flag (--post-renderer=...).
         return [*argv, *self.global_flags(), "--", request.release, str(request.chart)]
+
+    def _atomic_flag(self) -> str:
+        # helm 4 removed --atomic; --rollback-on-failure also implies --wait=watcher there
+        return "--rollback-on-failure" if self.major() >= 4 else "--atomic"
 
     def upgrade(self, request: UpgradeRequest) -> str:
         """Install or upgrade the release; returns helm's output (the manifest on dry run)."""

@@ -207,6 +207,7 @@ def _session(
             project.base_dir / ".sbkube" / "helm",
             kubeconfig=connection.kubeconfig,
             kube_context=connection.context,
+            helm_version=project.config.settings.helm_version,
         ),
         dry_run=options.dry_run,
         mask=options.mask,

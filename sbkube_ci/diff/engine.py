@@ -99,7 +99,26 @@ def plan_cluster(
             "failed" if outcome.error else "changed" if outcome.has_changes else "unchanged"
         )
         progress.finished(label + app, state, first_line(outcome.error or ""))
-    return ClusterPlan(name=name, state_revision=state_revision, apps=planned)
+    note = engine_note(apps.values())
+    return ClusterPlan(name=name, state_revision=state_revision, apps=planned, engine_note=note)
+
+
+def engine_note(sides: Iterable[tuple[AppRender | None, AppSnapshot | None]]) -> str | None:
+    """One line when helm apps were deployed with another helm major.minor than renders now."""
+    changed = [
+        (r.helm_version or "", s.helm_version or "")
+        for r, s in sides
+        if r is not None and s is not None and _helm_note(r, s)
+    ]
+    if not changed:
+        return None
+    new = sorted({n for n, _ in changed})
+    old = sorted({o for _, o in changed})
+    apps = f"{len(changed)} app{'s' if len(changed) != 1 else ''}"
+    return (
+        f"rendered with Helm {', '.join(new)}, deployed with Helm {', '.join(old)} ({apps}): "
+        "objects are compared with null fields as absent, so only real changes show"
+    )
 
 
 def plan_app(
@@ -126,6 +145,10 @@ def plan_app(
     try:
         old = _load(snapshot.objects) if snapshot is not None else []
         new = _load(render.objects) if render is not None else []
+        if fields["helm_version_note"]:
+            # Helm 4 drops null values that Helm 3 rendered (`minAvailable: null`); applied,
+            # a null field and an absent one are the same object, so neither is a change.
+            old, new = _without_nulls(old), _without_nulls(new)
         objects = diff_objects(old, new, options=options, masker=masker, where=f"app {name}")
     except SbkubeError as exc:
         return AppPlan(action="unchanged", error=masker.mask(str(exc)), **fields)
@@ -156,6 +179,18 @@ def _helm_note(render: AppRender | None, snapshot: AppSnapshot | None) -> str | 
         f"rendered with Helm {new}, deployed with Helm {old}: "
         "some charts render differently across Helm versions"
     )
+
+
+def _without_nulls(objects: Objects) -> list[dict[str, Any]]:
+    return [_drop_nulls(obj) for obj in objects]
+
+
+def _drop_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _drop_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_nulls(item) for item in value]
+    return value
 
 
 def _major_minor(version: str) -> tuple[str, ...]:

@@ -78,6 +78,9 @@ def _head(plan: Plan, clusters: Sequence[ClusterPlan], *, title: str, review: Re
     lines += [provenance(plan, review), "", compared_with(clusters), ""]
     lines += on_merge_lines(clusters, review)
     lines += version_lines(clusters)
+    for cluster in clusters:
+        if cluster.engine_note:
+            lines += [f"> **Note:** {_escape(cluster.name)}: {_escape(cluster.engine_note)}", ""]
     rows = [(c, a) for c in clusters for a in c.changed_apps]
     if rows:
         lines += ["| Cluster | App | Action | + | ~ | - |", "|---|---|---|--:|--:|--:|"]
@@ -137,8 +140,6 @@ def _cell(text: str) -> str:
 def _block(app: AppPlan, label: str, hint: str) -> Block:
     summary = f"<b>{html.escape(label)}</b> · {_summary(app)}"
     body: list[str] = []
-    if app.helm_version_note:
-        body += [f"> **Note:** {_escape(app.helm_version_note)}", ""]
     if app.cluster_values:
         layers = _escape(", ".join(app.cluster_values))
         body += [f"Values for this cluster, over the app's own: {layers}", ""]

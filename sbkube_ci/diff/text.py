@@ -35,6 +35,8 @@ def _cluster(cluster: ClusterPlan) -> list[str]:
         f"cluster {cluster.name} ({against}): {len(changing)} of {len(cluster.apps)} "
         f"apps change, objects +{added} ~{changed} -{deleted}"
     ]
+    if cluster.engine_note:
+        lines.append(f"  note: {cluster.engine_note}")
     for app in cluster.changed_apps:
         lines += _app(app)
     return lines + checks_lines(cluster)
@@ -67,8 +69,6 @@ def _app(app: AppPlan) -> list[str]:
         return [f"! {app.name}: failed to render: {app.error}"]
     counts = f"+{app.added} ~{app.changed} -{app.deleted}"
     lines = [f"{_SIGN[app.action]} {app.name} ({app.action} {counts})"]
-    if app.helm_version_note:
-        lines.append(f"    note: {app.helm_version_note}")
     if app.cluster_values:
         lines.append(f"    values for this cluster: {', '.join(app.cluster_values)}")
     lines += [f"    {change}" for change in app.versions]  # chart redis 19.6.0 → 19.6.2

@@ -298,5 +298,17 @@ def merge_values(
     path = values_path(chart, cluster_name)
     header = f"{_VALUES_HEADER}{values_digest} (app {name}, cluster {cluster_name})"
     if read_first_line(path) != header:
-        write_atomic(path, f"{header}\n{dump_document(merged) if merged else ''}")
+        _write_values(path, f"{header}\n{dump_document(merged) if merged else ''}")
     return MergedValues(merged, values_digest, path)
+
+
+def _write_values(path: Path, text: str) -> None:
+    # Another run in the same project may swap the build directory (replace_dir) between our
+    # temp file and its rename; its directory holds the same chart, so write again there.
+    for attempt in range(3):
+        try:
+            write_atomic(path, text)
+            return
+        except FileNotFoundError:
+            if attempt == 2:
+                raise

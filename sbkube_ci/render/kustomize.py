@@ -1,8 +1,13 @@
-"""Kustomize apps: ``kubectl kustomize <dir>``, with kustomize's version in the input digest."""
+"""Kustomize apps: ``kubectl kustomize <dir>``, with kustomize's version in the input digest.
+
+When the render worker runs (see ``render/helm.py``) and carries the same kustomize release as
+kubectl, it builds the kustomization in its process instead of one kubectl per app.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -11,6 +16,7 @@ from sbkube_ci import _proc
 from sbkube_ci._paths import inside
 from sbkube_ci.errors import RenderError
 from sbkube_ci.render.tools import ToolVersions
+from sbkube_ci.render.worker import RenderWorker, WorkerFailed
 
 _ANY_EXIT = range(256)
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -19,9 +25,15 @@ _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 class Kustomize:
     """``kubectl kustomize``; kubectl carries the kustomize that renders."""
 
-    def __init__(self, tools: ToolVersions, timeout: float) -> None:
+    def __init__(
+        self,
+        tools: ToolVersions,
+        timeout: float,
+        worker: Callable[[], RenderWorker | None] | None = None,
+    ) -> None:
         self._tools = tools
         self._timeout = timeout
+        self._worker = worker
 
     def version(self) -> str:
         """The kustomize version built into kubectl (``v5.6.0``), asked once per binary."""
@@ -39,6 +51,21 @@ class Kustomize:
 
     def build(self, directory: Path, where: str, display: str) -> str:
         """The manifests kustomize builds from ``directory``; a failure names the app."""
+        worker = self._worker() if self._worker is not None else None
+        if worker is not None and worker.kustomize_version == self.version():
+            request = {"kind": "kustomize", "dir": str(directory)}
+            try:
+                return worker.template(request, timeout=self._timeout)
+            except WorkerFailed:
+                pass  # kubectl builds it; the next helm render reports the dead worker
+            except RenderError as exc:
+                message = f"error: {exc}".strip().splitlines()[-1].strip()
+                raise RenderError(
+                    f"{where}: kubectl kustomize {display} failed: {message}"
+                ) from None
+        return self._kubectl(directory, where, display)
+
+    def _kubectl(self, directory: Path, where: str, display: str) -> str:
         result = _proc.run(
             ["kubectl", "kustomize", "--", str(directory)],
             timeout=self._timeout,

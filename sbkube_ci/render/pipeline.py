@@ -202,6 +202,8 @@ def _render(
         )
     finally:
         progress.end_stage()
+        result.render_engine = engines.helm.engine
+        engines.helm.close()
     for (cluster, name), outcome in rendered.items():
         if isinstance(outcome, SbkubeError):
             outputs[cluster].forget(name)
@@ -232,9 +234,8 @@ def _reported(progress: Progress, item: str, work: Callable[[], R]) -> R:
 def _engines(ctx: RenderContext) -> Engines:
     tools = ToolVersions(ctx.cache_dir)
     timeout = ctx.project.config.settings.timeout or 600.0
-    return Engines(
-        Helm(ctx.helm_home, tools, timeout), Kustomize(tools, timeout), RenderCache(ctx.cache_dir)
-    )
+    helm = Helm(ctx.helm_home, tools, timeout, major=ctx.project.config.settings.helm_version)
+    return Engines(helm, Kustomize(tools, timeout, helm.worker), RenderCache(ctx.cache_dir))
 
 
 def _collect(

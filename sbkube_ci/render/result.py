@@ -58,6 +58,7 @@ class RenderResult:
     apps: dict[tuple[str, str], RenderedApp] = field(default_factory=dict)
     errors: list[RenderFailure] = field(default_factory=list)
     helm_version: str = ""  # of the helm that rendered the helm apps; empty without any
+    render_engine: str = ""  # "worker" or "cli" for helm apps (see render/helm.py)
 
     @property
     def ok(self) -> bool:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from sbkube_ci._helm import isolated_env
+from sbkube_ci._helm import helm_binary, isolated_env
 from sbkube_ci.config.apps import App
 from sbkube_ci.config.loader import Project
 from sbkube_ci.progress import Progress
@@ -114,6 +114,10 @@ class SourceContext:
     def helm_home(self) -> Path:
         """Helm's own config/cache dirs for sbkube-ci, never the user's."""
         return self.work_dir / "helm"
+
+    def helm_binary(self) -> str:
+        """The helm to run (``settings.helm_version``, ``$SBKUBE_HELM``; see ``_helm``)."""
+        return helm_binary(self.project.config.settings.helm_version)
 
     def helm_env(self) -> dict[str, str]:
         """Environment that points helm at sbkube-ci's own dirs and registry config."""

@@ -146,7 +146,7 @@ def _pull(ref: str, registry: Registry, ctx: SourceContext, dest: Path) -> Path:
     if registry.auth:
         ctx.memo(f"oci-login:{registry.host}", lambda: _login(registry, ctx, flags + config))
     result = _proc.run(
-        ["helm", "pull", "-d", str(dest), *flags, *config, "--", ref],
+        [ctx.helm_binary(), "pull", "-d", str(dest), *flags, *config, "--", ref],
         env=ctx.helm_env(),
         timeout=ctx.timeout,
         error=SourceError,
@@ -162,11 +162,14 @@ def _pull(ref: str, registry: Registry, ctx: SourceContext, dest: Path) -> Path:
     return archives[0]
 
 
+_STDIN = ("--password-stdin",)
+
+
 def _login(registry: Registry, ctx: SourceContext, flags: list[str]) -> bool:
     """``helm registry login`` into sbkube-ci's registry config; password on stdin only."""
     username, password = registry.auth or ("", "")
     ctx.private_dir("helm/registry")
-    login = ["helm", "registry", "login", f"--username={username}", "--password-stdin", *flags]
+    login = [ctx.helm_binary(), "registry", "login", f"--username={username}", *_STDIN, *flags]
     _proc.run(
         [*login, "--", registry.host],
         env=ctx.helm_env(),

@@ -82,7 +82,7 @@ def test_action_inputs_have_defaults_matching_the_entrypoint() -> None:
     assert action["runs"] == {"using": "docker", "image": "docker://ghcr.io/sbkube/sbkube-ci:v1"}
 
 
-def test_docker_context_holds_only_what_pip_install_needs(tmp_path: Path) -> None:
+def test_docker_context_holds_only_what_the_image_build_needs(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, str(SCANNER), "docker-context", str(tmp_path / "ctx")],
         capture_output=True,
@@ -93,6 +93,11 @@ def test_docker_context_holds_only_what_pip_install_needs(tmp_path: Path) -> Non
 
     assert result.returncode == 0, result.stderr
     top = sorted(p.name for p in (tmp_path / "ctx").iterdir())
-    assert top == ["README.md", "pyproject.toml", "sbkube_ci"]
+    # pip install . needs the first three; the tools stage install_tools.py and the worker
+    assert top == ["README.md", "pyproject.toml", "sbkube_ci", "scripts", "tools"]
+    assert [p.name for p in (tmp_path / "ctx" / "scripts").iterdir()] == ["install_tools.py"]
+    worker = sorted(p.name for p in (tmp_path / "ctx" / "tools" / "render-worker").iterdir())
+    assert worker == sorted(p.name for p in (ROOT / "tools" / "render-worker").iterdir())
+    assert {"go.mod", "go.sum", "main.go"} <= set(worker)
     assert (tmp_path / "ctx" / "sbkube_ci" / "ci" / "github.py").is_file()
     assert not list((tmp_path / "ctx").rglob("__pycache__"))

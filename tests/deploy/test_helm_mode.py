@@ -81,10 +81,12 @@ def test_the_upgrade_request_uses_the_built_chart_and_the_cluster_values(
     assert request.values_file is not None
     assert "green" in request.values_file.read_text()
     assert (request.release, request.namespace, request.timeout) == ("shop-web", "shop", 45.0)
-    argv = HelmReleases(project.root / ".sbkube" / "helm").upgrade_argv(request)
-    assert argv[:3] == ["helm", "upgrade", "--install"]
+    helm = HelmReleases(project.root / ".sbkube" / "helm")
+    argv = helm.upgrade_argv(request)
+    assert argv[1:3] == ["upgrade", "--install"]
     assert argv[-3:] == ["--", "shop-web", str(chart)]
-    assert {"--create-namespace", "--atomic", "--wait"} <= set(argv)
+    atomic = "--rollback-on-failure" if helm.major() >= 4 else "--atomic"
+    assert {"--create-namespace", atomic, "--wait"} <= set(argv)
     assert argv[argv.index("--timeout") + 1] == "45s"
 
 

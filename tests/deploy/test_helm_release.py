@@ -34,8 +34,15 @@ def releases(fake_kube: FakeKube, tmp_path: Path) -> HelmReleases:
     )
 
 
-def test_upgrade_argv_has_every_option_and_isolated_helm_files(tmp_path: Path) -> None:
-    helm = HelmReleases(tmp_path / "h", kubeconfig=Path("/k/config"), kube_context="prod")
+@pytest.mark.parametrize(
+    ("binary", "atomic"), [("helm", "--rollback-on-failure"), ("helm3", "--atomic")]
+)
+def test_upgrade_argv_has_every_option_and_isolated_helm_files(
+    tmp_path: Path, binary: str, atomic: str
+) -> None:
+    helm = HelmReleases(
+        tmp_path / "h", kubeconfig=Path("/k/config"), kube_context="prod", binary=binary
+    )
     request = UpgradeRequest(
         app="web",
         release="web-prod",
@@ -49,10 +56,10 @@ def test_upgrade_argv_has_every_option_and_isolated_helm_files(tmp_path: Path) -
     )
     home = tmp_path / "h"
     assert helm.upgrade_argv(request) == [
-        "helm", "upgrade", "--install",
+        binary, "upgrade", "--install",
         "-f", str(tmp_path / "values.yaml"),
         "--namespace", "shop",
-        "--create-namespace", "--atomic", "--wait",
+        "--create-namespace", atomic, "--wait",
         "--timeout", "90s",
         "--repository-config", str(home / "config" / "repositories.yaml"),
         "--repository-cache", str(home / "cache" / "repository"),
@@ -72,14 +79,17 @@ def test_upgrade_argv_has_every_option_and_isolated_helm_files(tmp_path: Path) -
     }
 
 
-def test_dry_run_asks_the_server_and_neither_waits_nor_rolls_back(tmp_path: Path) -> None:
-    helm = HelmReleases(tmp_path)
+@pytest.mark.parametrize("binary", ["helm", "helm3"])
+def test_dry_run_asks_the_server_and_neither_waits_nor_rolls_back(
+    tmp_path: Path, binary: str
+) -> None:
+    helm = HelmReleases(tmp_path, binary=binary)
     request = UpgradeRequest("web", "web", "charts/web", "shop", atomic=True, dry_run=True)
     argv = helm.upgrade_argv(request)
-    assert argv[:6] == ["helm", "upgrade", "--install", "--namespace", "shop", "--timeout"]
+    assert argv[:6] == [binary, "upgrade", "--install", "--namespace", "shop", "--timeout"]
     assert argv[-3:] == ["--", "web", "charts/web"]
     assert "--dry-run=server" in argv
-    assert "--atomic" not in argv
+    assert not {"--atomic", "--rollback-on-failure"} & set(argv)
     assert "--wait" not in argv
     assert "--kubeconfig" not in argv  # no kubeconfig given: helm reads KUBECONFIG like kubectl
 
@@ -107,9 +117,9 @@ def test_unreachable_cluster_is_helms_one_line(
     with pytest.raises(DeployError) as error:
         releases.upgrade(UpgradeRequest("web", "web", chart, "shop", timeout=30))
     message = str(error.value)
-    assert message.startswith(
-        "app web: helm upgrade --install web failed: Kubernetes cluster unreachable: "
-        f'Get "{fake_kube.url}/version": dial tcp'
+    assert message.lower().startswith(  # helm 3 says "Kubernetes", helm 4 "kubernetes"
+        "app web: helm upgrade --install web failed: kubernetes cluster unreachable: "
+        f'get "{fake_kube.url}/version": dial tcp'
     )
     assert message.endswith("connect: connection refused")
     assert "\n" not in message
@@ -128,6 +138,23 @@ def test_a_missing_helm_binary_says_how_to_get_it(tmp_path: Path) -> None:
     helm = HelmReleases(tmp_path, binary="helm-not-installed")
     with pytest.raises(DeployError, match=r"^helm-not-installed: not found; run `make bootstrap`"):
         helm.history("web", "web", "shop")
+
+
+def test_settings_helm_version_refuses_a_helm_of_another_major(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SBKUBE_HELM", "helm")  # helm 4
+    helm = HelmReleases(tmp_path, helm_version=3)
+    with pytest.raises(DeployError, match=r"^settings.helm_version is 3 but helm is v4\."):
+        helm.major()
+
+
+def test_settings_helm_version_3_finds_helm3_on_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SBKUBE_HELM", raising=False)
+    assert HelmReleases(tmp_path, helm_version=3).major() == 3
+    assert HelmReleases(tmp_path, helm_version=4).major() == 4
 
 
 def test_helm_message_keeps_errors_and_drops_noise() -> None:

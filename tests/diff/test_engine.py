@@ -211,6 +211,43 @@ def test_helm_minor_version_change_is_noted() -> None:
     assert note("4.0.0", "v3.18.0") is not None
 
 
+def test_an_engine_change_is_one_cluster_line_and_null_fields_are_no_change() -> None:
+    nulls = service()
+    nulls["spec"] = {**nulls["spec"], "loadBalancerClass": None, "ports": [{"port": 80}]}
+    plain = service()
+    plain["spec"] = {**plain["spec"], "ports": [{"port": 80}]}
+    apps = {
+        "api": (
+            AppRender([nulls], helm_version="v4.3.1"),
+            AppSnapshot([plain], helm_version="v3.18.0"),
+        ),
+        "web": (
+            AppRender([plain], helm_version="v4.3.1"),
+            AppSnapshot([plain], helm_version="v3.18.0"),
+        ),
+        "db": (
+            AppRender([plain], helm_version="v3.18.0"),
+            AppSnapshot([plain], helm_version="v3.18.0"),
+        ),
+    }
+
+    cluster = plan_cluster("prod", apps, state_revision="r1", options=OPTIONS, masker=Masker())
+
+    assert cluster.engine_note == (
+        "rendered with Helm v4.3.1, deployed with Helm v3.18.0 (2 apps): "
+        "objects are compared with null fields as absent, so only real changes show"
+    )
+    assert [a.action for a in cluster.apps] == ["unchanged", "unchanged", "unchanged"]
+    same_engine = plan_app(
+        "api",
+        AppRender([nulls], helm_version="v4.3.1"),
+        AppSnapshot([plain], helm_version="v4.3.0"),
+        options=OPTIONS,
+        masker=Masker(),
+    )
+    assert same_engine.action == "update"  # without an engine change, a null is shown
+
+
 def test_unified_keeps_content_lines_that_look_like_headers_and_unicode_breaks() -> None:
     assert unified("a\n-- x\n++ y\n", "a\n-- z\n++ y\n", 0).splitlines() == [
         "@@ -2 +2 @@",

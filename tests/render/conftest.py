@@ -87,8 +87,12 @@ def make_project(tmp_path: Path) -> Callable[[dict[str, str]], Project]:
 
 @pytest.fixture
 def helm_calls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[], list[str]]:
-    """Put a ``helm`` first on PATH that logs each call, then runs the real helm."""
-    real = shutil.which("helm", path=str(TOOLS))
+    """Put a ``helm`` first on PATH that logs each call, then runs the real helm.
+
+    Renders go through the helm CLI here (not the render worker) so that each is a call.
+    """
+    monkeypatch.setenv("SBKUBE_RENDER_ENGINE", "cli")
+    real = shutil.which(os.environ.get("SBKUBE_HELM") or "helm", path=str(TOOLS))
     assert real is not None
     bin_dir = tmp_path / "counting-bin"
     bin_dir.mkdir()
@@ -97,6 +101,8 @@ def helm_calls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[], 
     wrapper.write_text(f'#!/bin/sh\necho "$*" >> "{log}"\nexec "{real}" "$@"\n')
     wrapper.chmod(wrapper.stat().st_mode | stat.S_IXUSR)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    if os.environ.get("SBKUBE_HELM"):  # the Helm 3 job: count that helm
+        monkeypatch.setenv("SBKUBE_HELM", str(wrapper))
 
     def calls() -> list[str]:
         return log.read_text().splitlines() if log.exists() else []

@@ -87,6 +87,9 @@ class AppPlan(_PlanModel):
     source: dict[str, Any] = {}
     error: str | None = Field(default=None, description="Why the app could not be rendered")
     helm_version_note: str | None = None
+    note: str | None = Field(
+        default=None, description="What else merging does to this app (a deploy_mode switch)"
+    )
     versions: list[VersionChange] = Field(default=[], description="Chart and image moves")
     values: list[str] = Field(
         default=[],

@@ -207,7 +207,7 @@ def _mode_switches(project: Project, planned: ClusterPlan, state: StateDocument)
             f"{'into the helm release' if was == 'apply' else 'from the helm release'}, "
             "not recreated"
         )
-        app_plan.helm_version_note = "; ".join(filter(None, [app_plan.helm_version_note, note]))
+        app_plan.note = note
     return planned
 
 

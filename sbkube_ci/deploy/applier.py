@@ -72,7 +72,6 @@ class _Run:
     event: HookEvent
     crd_scopes: dict[tuple[str, str], bool]
     keep_namespaces: Collection[str] = ()
-    helm_major: int = 3
     pending_namespaces: set[str] = field(default_factory=set)
     results: list[ObjectResult] = field(default_factory=list)
 
@@ -122,7 +121,6 @@ class Applier:
         wait: bool = True,
         event: HookEvent | None = None,
         keep_namespaces: Collection[str] = (),
-        helm_major: int = 3,
     ) -> ApplyResult:
         """Apply ``objects`` of ``app``, run its hooks, wait for readiness, prune the rest.
 
@@ -133,7 +131,6 @@ class Applier:
         apply (``pre-``/``post-install`` ...); by default install without a previous
         inventory, else upgrade. A missing ``namespace`` is created first (see
         ``namespaces``); prune keeps namespaces in ``keep_namespaces`` (other apps use them).
-        Hooks run in the order of helm ``helm_major`` (the helm that rendered the chart).
         """
         labelled = labelled_objects(objects, app=app, cluster=self._cluster)
         run = _Run(
@@ -146,7 +143,6 @@ class Applier:
             event=event or ("upgrade" if previous_inventory else "install"),
             crd_scopes=crd_scopes(labelled),
             keep_namespaces=keep_namespaces,
-            helm_major=helm_major,
         )
         try:
             self._run_phases(labelled, previous_inventory, run, wait=wait)
@@ -272,7 +268,6 @@ class Applier:
             apply=lambda obj: self._apply_one(obj, run, hook=True),
             delete=delete,
             wait=wait,
-            helm_major=run.helm_major,
         )
 
 

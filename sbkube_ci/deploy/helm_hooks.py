@@ -1,12 +1,12 @@
 """Helm chart hooks in apply mode, run the way helm runs them (``pkg/action/hooks.go``).
 
 For one event (``pre-install``, ``post-upgrade``, ``pre-delete``, ...) every hook of that event
-runs in helm's order. Helm 3 sorts by weight, then name, then kind in its install order (a
-stable sort by weight and name of hooks already sorted by kind; measured with the real helm
-3.18 in tests/e2e/test_hook_order.py), although its docs say kind before name; helm 4 sorts
-by weight, then kind, then name (helm/helm#12495). Unknown kinds go after known ones, by kind
-name. Each hook is created after ``before-hook-creation`` removed the previous
-one; a Job must complete and a Pod succeed within the app's timeout, every other kind is ready
+runs in helm's order: by weight, then name, then kind in its install order (a stable sort by
+weight and name of hooks already sorted by kind), although helm's docs say kind before name.
+That is what the real helm 3.18 and 4.3.1 binaries do, measured in
+tests/e2e/test_hook_order.py (helm/helm#12495, which sorts by kind first, is in neither).
+Unknown kinds go after known ones, by kind name. Each hook is created after
+``before-hook-creation`` removed the previous one; a Job must complete and a Pod succeed within the app's timeout, every other kind is ready
 once created. A failed hook is deleted if it asks for ``hook-failed`` and fails the event.
 ``hook-succeeded`` deletions happen only after every hook of the event succeeded, in reverse
 order, so a Job can still use the hook ServiceAccount a lower weight created. Hook
@@ -70,32 +70,24 @@ _RANK = {kind: rank for rank, kind in enumerate(HELM_INSTALL_ORDER)}
 _NEVER_DELETED = "CustomResourceDefinition"
 
 
-def hook_sort_key(obj: dict[str, Any], helm_major: int = 3) -> tuple[int | str, ...]:
-    """helm's ``hookByWeight`` order of ``helm_major``: weight, name, kind (helm 3) or
-    weight, kind, name (helm 4); kinds by install order, unknown ones last by kind name."""
+def hook_sort_key(obj: dict[str, Any]) -> tuple[int | str, ...]:
+    """helm's ``hookByWeight`` order: weight, name, kind (kinds by install order, unknown
+    ones last by kind name)."""
     hook = ordering.hook_of(obj)
     weight = hook.weight if hook else 0
     kind, name = str(obj.get("kind", "")), str((obj.get("metadata") or {}).get("name", ""))
     by_kind: tuple[int | str, ...] = (0, _RANK[kind], "") if kind in _RANK else (1, 0, kind)
-    if helm_major >= 4:
-        return (weight, *by_kind, name)
     return (weight, name, *by_kind)
 
 
-def helm_major(version: str) -> int:
-    """The major version of a helm version string (``v3.18.0+g...``); 3 when unknown."""
-    head = version.strip().lstrip("v").split(".", 1)[0]
-    return int(head) if head.isdigit() else 3
-
-
 def event_hooks(
-    objects: Sequence[dict[str, Any]], event: str, helm_major: int = 3
+    objects: Sequence[dict[str, Any]], event: str
 ) -> list[tuple[ordering.Hook, dict[str, Any]]]:
     """The hooks of ``event`` (``pre-install``, ...) among ``objects``, in helm's run order."""
     found = [(hook, obj) for obj in objects if (hook := ordering.hook_of(obj)) is not None]
     return sorted(
         ((hook, obj) for hook, obj in found if event in hook.events),
-        key=lambda pair: hook_sort_key(pair[1], helm_major),
+        key=lambda pair: hook_sort_key(pair[1]),
     )
 
 
@@ -108,14 +100,13 @@ class HookActions:
     apply: Callable[[dict[str, Any]], ObjectResult]
     delete: Callable[[dict[str, Any]], None]
     wait: Callable[[dict[str, Any]], None]  # returns when a Job/Pod hook finished
-    helm_major: int = 3  # whose hook order to follow
 
 
 def run_event(
     event: str, objects: Sequence[dict[str, Any]], actions: HookActions
 ) -> list[ObjectResult]:
     """Run every hook of ``event`` in helm's order; raises DeployError when one fails."""
-    executing = event_hooks(objects, event, actions.helm_major)
+    executing = event_hooks(objects, event)
     results = []
     for hook, obj in executing:
         if actions.dry_run:

@@ -8,6 +8,7 @@ metadata, and objects of the old inventory the chart no longer renders are prune
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -70,11 +71,12 @@ def deploy_release(
         dry_run=session.dry_run,
     )
     what = f"{session.cluster_name}/{task.name}"
+    from_apply = old is not None and old.helm is None and bool(old.inventory)
+    request = replace(request, force_conflicts=task.repair or from_apply)
     created = session.applier.namespaces.ensure(
         task.name, request.namespace, dry_run=session.dry_run
     )
     refs = release_refs(session, task.rendered.objects, request.namespace)
-    from_apply = old is not None and old.helm is None and bool(old.inventory)
     if session.dry_run and created is not None and created.action is Action.CREATED:
         session.echo(
             f"{what}: dry run: namespace {request.namespace} is created by this deploy; "

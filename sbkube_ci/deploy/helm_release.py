@@ -39,6 +39,9 @@ class UpgradeRequest:
     wait: bool = True
     timeout: float = 300.0
     dry_run: bool = False  # --dry-run=server: rendered and validated by the cluster, not stored
+    # Take over fields another manager set (a drift repair, objects adopted from apply mode):
+    # helm 4 applies server-side and stops at such conflicts; helm 3 overwrites them anyway.
+    force_conflicts: bool = False
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,7 @@ class HelmReleases:
             "--create-namespace": request.create_namespace,
             self._atomic_flag(): request.atomic and not request.dry_run,
             "--wait": request.wait and not request.dry_run,
+            "--force-conflicts": request.force_conflicts and self.major() >= 4,
         }
         argv += [flag for flag, wanted in flags.items() if wanted]
         argv += ["--timeout", _seconds(request.timeout)]

@@ -20,7 +20,6 @@ from sbkube_ci.deploy.adoption import forget_helm_release
 from sbkube_ci.deploy.applier import Applier, ObjectRef
 from sbkube_ci.deploy.clusters import ClusterConnection
 from sbkube_ci.deploy.commands import CommandRunner
-from sbkube_ci.deploy.helm_hooks import helm_major
 from sbkube_ci.deploy.helm_mode import deploy_release
 from sbkube_ci.deploy.helm_release import HelmReleases
 from sbkube_ci.deploy.hook_tasks import run_post, run_pre, run_tasks
@@ -157,7 +156,6 @@ def _apply(session: Session, task: AppTask, app: App | None, old: AppState | Non
         timeout=session.timeout(app),
         event="install" if old is None else "upgrade",
         keep_namespaces=session.other_namespaces(task.name),
-        helm_major=helm_major(task.helm_version),
     )
     if from_helm and old is not None and old.helm is not None and not session.dry_run:
         release = old.helm

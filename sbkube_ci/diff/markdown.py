@@ -140,6 +140,8 @@ def _cell(text: str) -> str:
 def _block(app: AppPlan, label: str, hint: str) -> Block:
     summary = f"<b>{html.escape(label)}</b> · {_summary(app)}"
     body: list[str] = []
+    if app.note:
+        body += [f"> **Note:** {_escape(app.note)}", ""]
     if app.cluster_values:
         layers = _escape(", ".join(app.cluster_values))
         body += [f"Values for this cluster, over the app's own: {layers}", ""]

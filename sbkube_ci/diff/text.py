@@ -69,6 +69,8 @@ def _app(app: AppPlan) -> list[str]:
         return [f"! {app.name}: failed to render: {app.error}"]
     counts = f"+{app.added} ~{app.changed} -{app.deleted}"
     lines = [f"{_SIGN[app.action]} {app.name} ({app.action} {counts})"]
+    if app.note:
+        lines.append(f"    note: {app.note}")
     if app.cluster_values:
         lines.append(f"    values for this cluster: {', '.join(app.cluster_values)}")
     lines += [f"    {change}" for change in app.versions]  # chart redis 19.6.0 → 19.6.2

@@ -17,7 +17,7 @@ import pytest
 
 from sbkube_ci import _proc
 from sbkube_ci.deploy.applier import Applier, ApplyResult
-from sbkube_ci.deploy.helm_hooks import event_hooks, helm_major, hook_sort_key
+from sbkube_ci.deploy.helm_hooks import event_hooks, hook_sort_key
 from sbkube_ci.deploy.kube import KubeClient
 from sbkube_ci.deploy.readiness import ReadinessWaiter
 from sbkube_ci.errors import DeployError
@@ -51,31 +51,26 @@ def hook(kind: str, name: str, events: str, weight: int = 0, policy: str = "") -
 
 
 @pytest.mark.parametrize(
-    ("hooks", "helm3", "helm4"),
+    ("hooks", "expected"),
     [
         # weight first, whatever the kind or name
         (
             [("Job", "a", 1), ("ServiceAccount", "b", -5)],
             ["ServiceAccount/b", "Job/a"],
-            ["ServiceAccount/b", "Job/a"],
         ),
-        # equal weight: helm 3 goes by name (its docs say kind; the binary does not), helm 4
-        # by kind in install order
+        # equal weight: by name (helm's docs say kind; the helm 3.18 and 4.3.1 binaries do not)
         (
             [("Job", "a", 0), ("RoleBinding", "b", 0), ("Role", "c", 0), ("Secret", "d", 0)],
             ["Job/a", "RoleBinding/b", "Role/c", "Secret/d"],
-            ["Secret/d", "Role/c", "RoleBinding/b", "Job/a"],
         ),
-        # equal weight and name: kind in install order for both
+        # equal weight and name: kind in install order
         (
             [("RoleBinding", "x", 0), ("Role", "x", 0), ("ServiceAccount", "x", 0)],
-            ["ServiceAccount/x", "Role/x", "RoleBinding/x"],
             ["ServiceAccount/x", "Role/x", "RoleBinding/x"],
         ),
         # unknown kinds after known ones, among themselves by kind
         (
             [("Widget", "a", 0), ("Gadget", "a", 0), ("Job", "a", 0)],
-            ["Job/a", "Gadget/a", "Widget/a"],
             ["Job/a", "Gadget/a", "Widget/a"],
         ),
         # PriorityClass precedes Namespace in helm's order (unlike the deploy's own order);
@@ -84,22 +79,16 @@ def hook(kind: str, name: str, events: str, weight: int = 0, policy: str = "") -
             [("Namespace", "n", 0), ("PriorityClass", "n", 0), ("Widget", "n", 0),
              ("ValidatingWebhookConfiguration", "n", 0)],
             ["PriorityClass/n", "Namespace/n", "ValidatingWebhookConfiguration/n", "Widget/n"],
-            ["PriorityClass/n", "Namespace/n", "ValidatingWebhookConfiguration/n", "Widget/n"],
         ),
     ],
 )  # fmt: skip
 def test_hooks_sort_as_helms_hook_by_weight(
-    hooks: list[tuple[str, str, int]], helm3: list[str], helm4: list[str]
+    hooks: list[tuple[str, str, int]], expected: list[str]
 ) -> None:
     objects = [hook(kind, name, "pre-install", weight) for kind, name, weight in hooks]
-    for major, expected in ((3, helm3), (4, helm4)):
-        keyed = sorted((hook_sort_key(o, major), i) for i, o in enumerate(objects))
-        ordered = [objects[i] for _, i in keyed]
-        assert [f"{o['kind']}/{o['metadata']['name']}" for o in ordered] == expected
-
-
-def test_helm_major_of_a_version_string() -> None:
-    assert [helm_major(v) for v in ("v3.18.0+gcc58e3f", "v4.0.1", "", "dev")] == [3, 4, 3, 3]
+    keyed = sorted((hook_sort_key(o), i) for i, o in enumerate(objects))
+    ordered = [objects[i] for _, i in keyed]
+    assert [f"{o['kind']}/{o['metadata']['name']}" for o in ordered] == expected
 
 
 def _names(pairs: list[tuple[Any, dict[str, Any]]]) -> list[str]:

@@ -5,9 +5,11 @@ runs in helm's order: by weight, then name, then kind in its install order (a st
 weight and name of hooks already sorted by kind), although helm's docs say kind before name.
 That is what the real helm 3.18 and 4.3.1 binaries do, measured in
 tests/e2e/test_hook_order.py (helm/helm#12495, which sorts by kind first, is in neither).
-Unknown kinds go after known ones, by kind name. Each hook is created after
-``before-hook-creation`` removed the previous one; a Job must complete and a Pod succeed within the app's timeout, every other kind is ready
-once created. A failed hook is deleted if it asks for ``hook-failed`` and fails the event.
+Unknown kinds go after known ones, by kind name.
+
+Each hook is created after ``before-hook-creation`` removed the previous one; a Job must
+complete and a Pod succeed within the app's timeout, every other kind is ready once created.
+A failed hook is deleted if it asks for ``hook-failed`` and fails the event.
 ``hook-succeeded`` deletions happen only after every hook of the event succeeded, in reverse
 order, so a Job can still use the hook ServiceAccount a lower weight created. Hook
 CustomResourceDefinitions are never deleted, as in helm.

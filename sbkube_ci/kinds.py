@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-# Namespaces and CRDs first (so what follows can be created), then Helm's InstallOrder.
-KIND_ORDER: tuple[str, ...] = (
-    "Namespace",
-    "CustomResourceDefinition",
+# helm's releaseutil.InstallOrder (helm 3.18): helm's kind order, which hooks of equal weight
+# and name follow.
+HELM_INSTALL_ORDER: tuple[str, ...] = (
     "PriorityClass",
+    "Namespace",
     "NetworkPolicy",
     "ResourceQuota",
     "LimitRange",
@@ -14,14 +14,20 @@ KIND_ORDER: tuple[str, ...] = (
     "PodDisruptionBudget",
     "ServiceAccount",
     "Secret",
+    "SecretList",
     "ConfigMap",
     "StorageClass",
     "PersistentVolume",
     "PersistentVolumeClaim",
+    "CustomResourceDefinition",
     "ClusterRole",
+    "ClusterRoleList",
     "ClusterRoleBinding",
+    "ClusterRoleBindingList",
     "Role",
+    "RoleList",
     "RoleBinding",
+    "RoleBindingList",
     "Service",
     "DaemonSet",
     "Pod",
@@ -37,6 +43,13 @@ KIND_ORDER: tuple[str, ...] = (
     "APIService",
     "MutatingWebhookConfiguration",
     "ValidatingWebhookConfiguration",
+)
+
+_FIRST = ("Namespace", "CustomResourceDefinition")
+# The apply order: Namespaces and CRDs first (so what follows can be created), then helm's
+# InstallOrder without its *List kinds.
+KIND_ORDER: tuple[str, ...] = _FIRST + tuple(
+    kind for kind in HELM_INSTALL_ORDER if kind not in _FIRST and not kind.endswith("List")
 )
 
 CLUSTER_SCOPED_KINDS = frozenset(

@@ -24,50 +24,10 @@ from typing import Any, Literal
 from sbkube_ci.deploy import ordering
 from sbkube_ci.deploy.inventory import ObjectRef, ObjectResult
 from sbkube_ci.errors import DeployError
+from sbkube_ci.kinds import HELM_INSTALL_ORDER
 
 HookEvent = Literal["install", "upgrade", "rollback", "delete"]
 
-# helm's releaseutil.InstallOrder (helm 3.18): the kind order among hooks of equal weight.
-HELM_INSTALL_ORDER: tuple[str, ...] = (
-    "PriorityClass",
-    "Namespace",
-    "NetworkPolicy",
-    "ResourceQuota",
-    "LimitRange",
-    "PodSecurityPolicy",
-    "PodDisruptionBudget",
-    "ServiceAccount",
-    "Secret",
-    "SecretList",
-    "ConfigMap",
-    "StorageClass",
-    "PersistentVolume",
-    "PersistentVolumeClaim",
-    "CustomResourceDefinition",
-    "ClusterRole",
-    "ClusterRoleList",
-    "ClusterRoleBinding",
-    "ClusterRoleBindingList",
-    "Role",
-    "RoleList",
-    "RoleBinding",
-    "RoleBindingList",
-    "Service",
-    "DaemonSet",
-    "Pod",
-    "ReplicationController",
-    "ReplicaSet",
-    "Deployment",
-    "HorizontalPodAutoscaler",
-    "StatefulSet",
-    "Job",
-    "CronJob",
-    "IngressClass",
-    "Ingress",
-    "APIService",
-    "MutatingWebhookConfiguration",
-    "ValidatingWebhookConfiguration",
-)
 _RANK = {kind: rank for rank, kind in enumerate(HELM_INSTALL_ORDER)}
 _NEVER_DELETED = "CustomResourceDefinition"
 

@@ -21,9 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import yaml
 
-from sbkube_ci.deploy.applier import Applier
-from sbkube_ci.deploy.kube import KubeClient
-from sbkube_ci.deploy.readiness import ReadinessWaiter
+from sbkube_ci.deploy.apply.applier import Applier
+from sbkube_ci.deploy.apply.readiness import ReadinessWaiter
+from sbkube_ci.deploy.kube.client import KubeClient
 from tests.fakekube.fixture import kubeconfig
 from tests.fakekube.routes import Request
 from tests.fakekube.server import FakeKubeServer

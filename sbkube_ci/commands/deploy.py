@@ -25,11 +25,11 @@ from sbkube_ci.commands import lock as lock_command
 from sbkube_ci.commands.deploy_jobs import Selection, deploy_jobs
 from sbkube_ci.commands.plan import current_commit
 from sbkube_ci.config.loader import Project, load_project
-from sbkube_ci.deploy import summary
-from sbkube_ci.deploy.commands import CommandRunner
-from sbkube_ci.deploy.run import ClusterJob, RunOptions, deploy_cluster
-from sbkube_ci.deploy.signals import run_in_worker, stop_on_signals
-from sbkube_ci.deploy.summary import AppResult
+from sbkube_ci.deploy.run import report as summary
+from sbkube_ci.deploy.run.cluster import ClusterJob, RunOptions, deploy_cluster
+from sbkube_ci.deploy.run.report import AppResult
+from sbkube_ci.deploy.run.shell import CommandRunner
+from sbkube_ci.deploy.run.signals import run_in_worker, stop_on_signals
 from sbkube_ci.diff.credentials import build_masker, masked_values
 from sbkube_ci.errors import DeployError
 from sbkube_ci.notify import AppChange, Event, Failure, Notifications, event_from_ci_env

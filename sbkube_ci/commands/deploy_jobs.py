@@ -14,10 +14,10 @@ from pathlib import Path
 from sbkube_ci.commands.plan import PlanOutcome, make_plan
 from sbkube_ci.commands.status import deployed_apps
 from sbkube_ci.config.loader import Project
-from sbkube_ci.deploy import tasks
-from sbkube_ci.deploy.clusters import connect
-from sbkube_ci.deploy.drift import detect_drift
-from sbkube_ci.deploy.run import ClusterJob, check_revision
+from sbkube_ci.deploy.inspect.drift import detect_drift
+from sbkube_ci.deploy.kube.connection import connect
+from sbkube_ci.deploy.run import jobs as tasks
+from sbkube_ci.deploy.run.cluster import ClusterJob, check_revision
 from sbkube_ci.diff.mask import Masker
 from sbkube_ci.errors import DeployError
 from sbkube_ci.plan_model import ClusterPlan, Plan

@@ -20,10 +20,10 @@ from sbkube_ci.ci.junit import AppOutcome
 from sbkube_ci.ci.result import CommandResult
 from sbkube_ci.commands.state import open_state, pick_cluster, table
 from sbkube_ci.config.loader import Project
-from sbkube_ci.deploy.applier import Applier
-from sbkube_ci.deploy.clusters import ClusterConnection, connect
+from sbkube_ci.deploy.apply.applier import Applier
 from sbkube_ci.deploy.helm_release import HelmReleases
-from sbkube_ci.deploy.record import Deployed, Recorder, from_state_refs
+from sbkube_ci.deploy.kube.connection import ClusterConnection, connect
+from sbkube_ci.deploy.run.record import Deployed, Recorder, from_state_refs
 from sbkube_ci.diff.credentials import build_masker, masked_values
 from sbkube_ci.errors import CIError, DeployError, StateError
 from sbkube_ci.notify import AppChange, Notifications, event_from_ci_env

@@ -15,9 +15,9 @@ import click
 from sbkube_ci.ci.decide import Invocation
 from sbkube_ci.ci.result import CommandResult
 from sbkube_ci.config.loader import Project, load_project
-from sbkube_ci.deploy.clusters import connect
-from sbkube_ci.deploy.drift import AppDrift, DeployedApp, DriftReport, detect_drift
-from sbkube_ci.deploy.record import from_state_refs
+from sbkube_ci.deploy.inspect.drift import AppDrift, DeployedApp, DriftReport, detect_drift
+from sbkube_ci.deploy.kube.connection import connect
+from sbkube_ci.deploy.run.record import from_state_refs
 from sbkube_ci.diff.credentials import build_masker
 from sbkube_ci.notify import AppChange, Notifications, event_from_ci_env
 from sbkube_ci.render.normalize import load_objects

@@ -16,16 +16,16 @@ from typing import TYPE_CHECKING, Any
 
 from sbkube_ci.config.apps import HelmApp
 from sbkube_ci.config.loader import Project
-from sbkube_ci.deploy.inventory import ObjectRef
-from sbkube_ci.deploy.ordering import hook_of
+from sbkube_ci.deploy.apply.ordering import hook_of
+from sbkube_ci.deploy.apply.result import ObjectRef
 from sbkube_ci.diff.engine import AppRender, AppSnapshot
 from sbkube_ci.errors import SbkubeError
 from sbkube_ci.render import RenderResult
 from sbkube_ci.state.models import StateDocument
 
 if TYPE_CHECKING:
-    from sbkube_ci.deploy.clusters import ClusterConnection
-    from sbkube_ci.deploy.preview import Previewer, PreviewItem
+    from sbkube_ci.deploy.inspect.preview import Previewer, PreviewItem
+    from sbkube_ci.deploy.kube.connection import ClusterConnection
 
 Entries = dict[str, tuple[AppRender | None, AppSnapshot | None]]
 
@@ -40,8 +40,8 @@ def live_entries(
     """``entries`` with each rendered app's old side replaced by what is live on ``cluster``."""
     # Imported here: the Kubernetes client takes ~0.5 s to import, and every CLI run imports
     # this module through the plan command while only ``--live`` needs a cluster.
-    from sbkube_ci.deploy.clusters import connect  # noqa: PLC0415
-    from sbkube_ci.deploy.preview import Previewer  # noqa: PLC0415
+    from sbkube_ci.deploy.inspect.preview import Previewer  # noqa: PLC0415
+    from sbkube_ci.deploy.kube.connection import connect  # noqa: PLC0415
 
     config = project.config
     cluster_config = config.effective_clusters()[cluster]

@@ -18,7 +18,7 @@ from sbkube_ci.config.sections import OciRegistry
 from sbkube_ci.config.types import resolve_secret
 from sbkube_ci.errors import SourceError
 from sbkube_ci.sources._charts import cached_chart, chart_store, staging_dir, store_archive
-from sbkube_ci.sources._registry import Registry
+from sbkube_ci.sources._oci_api import Registry
 from sbkube_ci.sources.base import Pin, Request, SourceContext
 from sbkube_ci.sources.semver import InvalidVersion, Range, nearest, parse_versions
 

@@ -10,7 +10,7 @@ import yaml
 
 from sbkube_ci.commands.deploy import DeployReport, DeployRequest, run_deploy
 from sbkube_ci.config.loader import Project, load_project
-from sbkube_ci.deploy.kube import KubeClient
+from sbkube_ci.deploy.kube.client import KubeClient
 from sbkube_ci.state import StateBackend, open_backend
 from sbkube_ci.state.identity import Identity
 

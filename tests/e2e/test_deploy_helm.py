@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from sbkube_ci.cli import cli
-from sbkube_ci.deploy.kube import KubeClient
+from sbkube_ci.deploy.kube.client import KubeClient
 from tests.deploy.project import DeployProject
 
 CHART = {

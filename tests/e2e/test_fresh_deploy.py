@@ -20,8 +20,8 @@ from click.testing import CliRunner
 
 from sbkube_ci import _proc
 from sbkube_ci.cli import cli
-from sbkube_ci.deploy.kube import KubeClient
-from sbkube_ci.deploy.live import LiveObjects
+from sbkube_ci.deploy.kube.client import KubeClient
+from sbkube_ci.deploy.kube.live import LiveObjects
 from tests.deploy.charts import copy_chart
 from tests.deploy.project import DeployProject, kube_apply
 from tests.e2e.conftest import delete_and_wait, unique
@@ -40,7 +40,7 @@ def fresh_namespace(kube: KubeClient) -> Iterator[str]:
 
 
 def _ns_ref(name: str) -> Any:
-    from sbkube_ci.deploy.inventory import ObjectRef  # noqa: PLC0415
+    from sbkube_ci.deploy.apply.result import ObjectRef  # noqa: PLC0415
 
     return ObjectRef("v1", "Namespace", None, name)
 
@@ -59,7 +59,7 @@ def _project(root: Path, kubeconfig: Path, namespace: str, mode: str) -> DeployP
 
 
 def _get(kube: KubeClient, api_version: str, kind: str, namespace: str, name: str) -> Any:
-    from sbkube_ci.deploy.inventory import ObjectRef  # noqa: PLC0415
+    from sbkube_ci.deploy.apply.result import ObjectRef  # noqa: PLC0415
 
     resource = kube.resource(api_version, kind)
     return LiveObjects(kube).get(ObjectRef(api_version, kind, namespace, name), resource)
@@ -259,7 +259,7 @@ KPS_CRDS = ("alertmanagerconfigs.monitoring.coreos.com", "prometheuses.monitorin
 def no_kps_crds(kube: KubeClient) -> Iterator[None]:
     """The monitoring.coreos.com CRDs are cluster-wide: removed after the test, whatever happens."""
     yield
-    from sbkube_ci.deploy.inventory import ObjectRef  # noqa: PLC0415
+    from sbkube_ci.deploy.apply.result import ObjectRef  # noqa: PLC0415
 
     for name in KPS_CRDS:
         ref = ObjectRef("apiextensions.k8s.io/v1", "CustomResourceDefinition", None, name)

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 import yaml
 
-from sbkube_ci.deploy.helm_hooks import hook_sort_key
-from sbkube_ci.deploy.kube import KubeClient
+from sbkube_ci.deploy.apply.hooks import hook_sort_key
+from sbkube_ci.deploy.kube.client import KubeClient
 from tests.deploy.project import DeployProject
 from tests.e2e.conftest import unique
 

@@ -1,0 +1,260 @@
+"""Deploying one app on one connected cluster: apply mode, helm mode, exec apps and removals.
+
+Each step returns what the state records of the app (``Deployed``), or None for a removal.
+Hooks around the app (``pre_deploy``, ``post_deploy``, ``on_deploy_failure``) run here too,
+through ``CommandRunner``: only at deploy time, never in plan, masked.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sbkube_ci.config.apps import ActionApp, App, ExecApp, HelmApp, HookApp
+from sbkube_ci.config.loader import Project
+from sbkube_ci.config.sections import Cluster
+from sbkube_ci.deploy.apply.adoption import forget_helm_release
+from sbkube_ci.deploy.apply.applier import Applier, ObjectRef
+from sbkube_ci.deploy.apply.ordering import hook_of
+from sbkube_ci.deploy.helm_release import HelmReleases
+from sbkube_ci.deploy.kube.connection import ClusterConnection
+from sbkube_ci.deploy.run.action_apps import run_actions
+from sbkube_ci.deploy.run.helm_apps import deploy_release
+from sbkube_ci.deploy.run.hook_apps import run_post, run_pre, run_tasks
+from sbkube_ci.deploy.run.jobs import AppTask
+from sbkube_ci.deploy.run.record import Deployed, from_state_refs
+from sbkube_ci.deploy.run.shell import CommandRunner
+from sbkube_ci.errors import DeployError
+from sbkube_ci.render.normalize import load_objects
+from sbkube_ci.render.result import RenderedApp
+from sbkube_ci.state import AppState, HelmReleaseRef, StateBackend, StateDocument
+
+Echo = Callable[[str], None]
+
+
+@dataclass
+class Session:
+    """One cluster's deploy: the connection, the tools on it and the options of the run."""
+
+    cluster_name: str
+    project: Project
+    cluster: Cluster
+    connection: ClusterConnection
+    applier: Applier
+    helm: HelmReleases
+    dry_run: bool
+    mask: Callable[[str], str]
+    echo: Echo
+    backend: StateBackend | None = None
+    state: StateDocument | None = None
+
+    def namespace(self, app: str) -> str:
+        return self.project.config.namespace_of(app, self.cluster)
+
+    def namespace_or_default(self, app: str) -> str:
+        """The namespace of ``app``, also once it left sbkube.yaml (then the default one)."""
+        if app in self.project.config.apps:
+            return self.namespace(app)
+        return self.cluster.namespace or self.project.config.settings.namespace
+
+    def other_namespaces(self, app: str) -> frozenset[str]:
+        """Namespaces other apps of this cluster deploy into: prune must not delete them."""
+        config = self.project.config
+        used = {
+            config.namespace_of(name, self.cluster) for name in config.enabled_apps() if name != app
+        }
+        if self.state is not None:
+            for name, recorded in self.state.apps.items():
+                if name != app:
+                    used.update(ref.namespace for ref in recorded.inventory if ref.namespace)
+        return frozenset(used)
+
+    def snapshot(self, old: AppState) -> list[dict[str, Any]]:
+        """The objects ``old`` deployed (its snapshot), or none without a state backend."""
+        if self.backend is None or not old.snapshot:
+            return []
+        return load_objects(self.backend.load_snapshot(self.cluster_name, old.snapshot))
+
+    def timeout(self, app: App | None) -> float:
+        own = app.timeout if isinstance(app, HelmApp) else None
+        return float(own or self.project.config.settings.timeout)
+
+    def runner(self, app: str) -> CommandRunner:
+        """Commands of ``app`` run in the project directory with the cluster in their env."""
+        env = dict(os.environ)
+        env.update(SBKUBE_APP=app, SBKUBE_CLUSTER=self.cluster_name)
+        env["SBKUBE_NAMESPACE"] = self.namespace(app) if app in self.project.config.apps else ""
+        if self.connection.kubeconfig is not None:
+            env["KUBECONFIG"] = str(self.connection.kubeconfig)
+        return CommandRunner(
+            cwd=str(self.project.base_dir), env=env, mask=self.mask, echo=self.echo
+        )
+
+
+def run_task(session: Session, task: AppTask, old: AppState | None) -> Deployed | None:
+    """Deploy (or remove) one app with its hooks; raises DeployError naming it on failure."""
+    app = session.project.config.apps.get(task.name)
+    what = f"{session.cluster_name}/{task.name}"
+    hooks = app.hooks if app is not None and not session.dry_run else None
+    if hooks is not None:
+        session.runner(task.name).run_all(f"{what} pre_deploy", hooks.pre_deploy)
+        run_pre(session, task.name, hooks)
+    try:
+        deployed = _dispatch(session, task, app, old)
+    except DeployError:
+        if hooks is not None:
+            _failure_hooks(session, task.name, hooks.on_deploy_failure)
+        raise
+    if hooks is not None:
+        run_post(session, task.name, hooks)
+        session.runner(task.name).run_all(f"{what} post_deploy", hooks.post_deploy)
+    return deployed
+
+
+def _failure_hooks(session: Session, app: str, commands: list[str]) -> None:
+    """Run ``on_deploy_failure``; its own failure is shown but never hides the app's error."""
+    what = f"{session.cluster_name}/{app} on_deploy_failure"
+    try:
+        session.runner(app).run_all(what, commands)
+    except DeployError as exc:
+        session.echo(session.mask(f"{what} failed too: {exc}"))
+
+
+def _dispatch(
+    session: Session, task: AppTask, app: App | None, old: AppState | None
+) -> Deployed | None:
+    if task.action == "delete":
+        remove_app(session, task.name, old)
+        return None
+    if isinstance(app, ExecApp):
+        return _exec(session, task, app)
+    if isinstance(app, ActionApp):
+        refs = run_actions(session, task.name, app)
+        return Deployed(task.name, input_digest=task.input_digest, inventory=refs)
+    if isinstance(app, HookApp):
+        refs = sorted(set(run_tasks(session, task.name, "", app.tasks)), key=ObjectRef.key)
+        return Deployed(task.name, input_digest=task.input_digest, inventory=refs)
+    if isinstance(app, HelmApp) and task.mode == "helm":
+        return _helm(session, task, old)
+    return _apply(session, task, app, old)
+
+
+def _apply(session: Session, task: AppTask, app: App | None, old: AppState | None) -> Deployed:
+    # An app leaving helm mode takes over the fields helm's field manager owns (adoption); a
+    # drift repair takes back the fields another manager changed.
+    from_helm = old is not None and old.helm is not None
+    force = from_helm or task.repair or bool(getattr(app, "force_conflicts", False))
+    result = session.applier.apply_app(
+        task.name,
+        rendered_of(task).objects,
+        from_state_refs(old.inventory) if old else [],
+        namespace=session.namespace(task.name),
+        dry_run=session.dry_run,
+        force_conflicts=force,
+        timeout=session.timeout(app),
+        event="install" if old is None else "upgrade",
+        keep_namespaces=session.other_namespaces(task.name),
+    )
+    if from_helm and old is not None and old.helm is not None and not session.dry_run:
+        release = old.helm
+        records = forget_helm_release(
+            session.connection.client, release=release.name, namespace=release.namespace
+        )
+        session.echo(
+            f"{session.cluster_name}/{task.name}: adopted the objects of helm release "
+            f"{release.name} into apply mode ({records} release record(s) removed)"
+        )
+    return _deployed(task, result.inventory)
+
+
+def _exec(session: Session, task: AppTask, app: ExecApp) -> Deployed:
+    what = f"{session.cluster_name}/{task.name}"
+    if session.dry_run:
+        session.echo(session.mask(f"{what}: dry run: would run {len(app.commands)} command(s)"))
+    else:
+        session.runner(task.name).run_all(what, app.commands)
+    return Deployed(task.name, input_digest=task.input_digest)
+
+
+def _helm(session: Session, task: AppTask, old: AppState | None) -> Deployed:
+    release, refs = deploy_release(session, task, old)
+    return _deployed(task, refs, helm=release)
+
+
+def remove_app(session: Session, app: str, old: AppState | None) -> None:
+    """Prune everything a removed app deployed, or uninstall its helm release."""
+    if old is None:
+        return
+    if old.helm is not None:
+        session.helm.uninstall(
+            app, old.helm.name, old.helm.namespace, dry_run=session.dry_run, timeout=600.0
+        )
+        # The release is gone; a namespace sbkube-ci created for it goes too, if unused.
+        namespaces = [ref for ref in from_state_refs(old.inventory) if ref.kind == "Namespace"]
+        session.applier.apply_app(
+            app,
+            [],
+            namespaces,
+            dry_run=session.dry_run,
+            timeout=600.0,
+            event="delete",
+            keep_namespaces=session.other_namespaces(app),
+        )
+        _hand_over_namespaces(session, app, old)
+        return
+    # The chart's pre-/post-delete hooks run around the prune, from the deployed snapshot.
+    hooks = [obj for obj in session.snapshot(old) if hook_of(obj)]
+    session.applier.apply_app(
+        app,
+        hooks,
+        from_state_refs(old.inventory),
+        namespace=session.namespace_or_default(app),
+        dry_run=session.dry_run,
+        timeout=600.0,
+        event="delete",
+        keep_namespaces=session.other_namespaces(app),
+    )
+    _hand_over_namespaces(session, app, old)
+
+
+def _hand_over_namespaces(session: Session, app: str, old: AppState) -> None:
+    """Namespaces the removed app created and other apps still use pass to one of them."""
+    if session.dry_run:
+        return
+    config = session.project.config
+    for ref in old.inventory:
+        if ref.kind != "Namespace":
+            continue
+        users = sorted(
+            name
+            for name in config.enabled_apps()
+            if name != app and config.namespace_of(name, session.cluster) == ref.name
+        )
+        if users and session.applier.namespaces.hand_over(ref.name, from_app=app, to_app=users[0]):
+            session.echo(
+                f"{session.cluster_name}/{app}: namespace {ref.name} now belongs to app {users[0]}"
+            )
+
+
+def _deployed(
+    task: AppTask, refs: Sequence[ObjectRef], helm: HelmReleaseRef | None = None
+) -> Deployed:
+    rendered = rendered_of(task)
+    return Deployed(
+        task.name,
+        render_digest=rendered.render_digest,
+        input_digest=rendered.input_digest,
+        pin=rendered.pin,
+        inventory=list(refs),
+        manifests=rendered.text,
+        helm=helm,
+        helm_version=task.helm_version,
+    )
+
+
+def rendered_of(task: AppTask) -> RenderedApp:
+    if task.rendered is None:  # a task is built with its render; this is a bug, not a user error
+        raise DeployError(f"app {task.name}: internal error: no rendered manifests")
+    return task.rendered

@@ -1,0 +1,47 @@
+"""Apply order of kinds and Helm hook annotations."""
+
+from __future__ import annotations
+
+from sbkube_ci.deploy.apply.ordering import hook_of, kind_rank
+
+
+def test_namespaces_and_crds_come_first_and_custom_kinds_last() -> None:
+    kinds = ["Widget", "Deployment", "CustomResourceDefinition", "ConfigMap", "Namespace"]
+    assert sorted(kinds, key=kind_rank) == [
+        "Namespace",
+        "CustomResourceDefinition",
+        "ConfigMap",
+        "Deployment",
+        "Widget",
+    ]
+
+
+def test_hook_defaults_follow_helm() -> None:
+    obj = {"metadata": {"annotations": {"helm.sh/hook": "pre-install, pre-upgrade"}}}
+    hook = hook_of(obj)
+    assert hook is not None
+    assert hook.events == {"pre-install", "pre-upgrade"}
+    assert hook.weight == 0
+    assert hook.delete_policies == {"before-hook-creation"}
+
+
+def test_hook_weight_and_policies_are_read() -> None:
+    annotations = {
+        "helm.sh/hook": "post-upgrade",
+        "helm.sh/hook-weight": "-5",
+        "helm.sh/hook-delete-policy": "hook-succeeded,hook-failed",
+    }
+    hook = hook_of({"metadata": {"annotations": annotations}})
+    assert hook is not None
+    assert hook.weight == -5
+    assert hook.delete_policies == {"hook-succeeded", "hook-failed"}
+
+
+def test_plain_objects_are_not_hooks() -> None:
+    assert hook_of({"metadata": {"name": "x"}}) is None
+
+
+def test_priority_classes_are_applied_before_the_pods_that_use_them() -> None:
+    # The deploy order once had its own table without PriorityClass, so it went last.
+    kinds = ["Deployment", "PriorityClass", "Namespace"]
+    assert sorted(kinds, key=kind_rank) == ["Namespace", "PriorityClass", "Deployment"]

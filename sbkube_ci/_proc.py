@@ -12,6 +12,12 @@ from pathlib import Path
 from sbkube_ci.errors import ProcessError, SbkubeError
 
 REDACTED = "***"
+ALLOW_ENV = "SBKUBE_ALLOW_EXEC"
+
+
+def exec_allowed(environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether commands from the repository may run (exec apps, hooks, kubeconfig exec plugins)."""
+    return environ.get(ALLOW_ENV, "true").strip().lower() not in {"0", "false", "no", "off"}
 
 
 @dataclass(frozen=True)

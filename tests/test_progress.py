@@ -13,7 +13,7 @@ from rich.console import Console
 from sbkube_ci.commands.plan import make_plan
 from sbkube_ci.config import load_project
 from sbkube_ci.progress import MaskedProgress, PlainProgress, Progress, progress_for
-from sbkube_ci.progress_live import LiveProgress
+from sbkube_ci.progress.live import LiveProgress
 
 GOLDEN = Path(__file__).parent / "data" / "golden" / "progress"
 

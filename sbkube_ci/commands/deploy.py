@@ -28,7 +28,7 @@ from sbkube_ci.config.loader import Project, load_project
 from sbkube_ci.deploy.run import report as summary
 from sbkube_ci.deploy.run.cluster import ClusterJob, RunOptions, deploy_cluster
 from sbkube_ci.deploy.run.report import AppResult
-from sbkube_ci.deploy.run.shell import CommandRunner
+from sbkube_ci.deploy.run.shell import ShellRunner
 from sbkube_ci.deploy.run.signals import run_in_worker, stop_on_signals
 from sbkube_ci.diff.credentials import build_masker, masked_values
 from sbkube_ci.errors import DeployError
@@ -156,7 +156,7 @@ def _command_hooks(
     """``hooks.deploy.pre/post/on_failure``: once per deploy run, in the project directory."""
     hooks = project.config.hooks.deploy if project.config.hooks else None
     commands = getattr(hooks, which) if hooks is not None else []
-    runner = CommandRunner(
+    runner = ShellRunner(
         cwd=str(project.base_dir), env=dict(os.environ), mask=options.mask, echo=options.echo
     )
     runner.run_all(f"hooks.deploy.{which}", commands)

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from sbkube_ci._proc import ALLOW_ENV, exec_allowed
 from sbkube_ci.config.sections import Cluster, Settings
 from sbkube_ci.deploy.kube.client import (
     DEFAULT_CONNECT_TIMEOUT,
@@ -23,7 +24,6 @@ from sbkube_ci.deploy.kube.client import (
     command_user,
     kubeconfig_file,
 )
-from sbkube_ci.deploy.run.shell import ALLOW_ENV, exec_allowed
 from sbkube_ci.errors import DeployError
 
 

@@ -10,23 +10,17 @@ nothing.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sbkube_ci.config.apps import ActionApp
 from sbkube_ci.deploy.apply.result import ObjectRef
 from sbkube_ci.deploy.kube.errors import UnknownKindError
 from sbkube_ci.deploy.kube.live import LiveObjects
-from sbkube_ci.deploy.run.manifests import digest, read_objects
+from sbkube_ci.deploy.run.manifests import read_objects
 from sbkube_ci.errors import DeployError
 
 if TYPE_CHECKING:
-    from sbkube_ci.deploy.run.app import Session
-
-
-def action_digest(app: ActionApp, base_dir: Path) -> str:
-    """An action app's input: the app as configured and the files its actions name."""
-    return digest(app.model_dump(mode="json"), base_dir, [a.path for a in app.actions])
+    from sbkube_ci.deploy.run.session import Session
 
 
 def run_actions(session: Session, name: str, app: ActionApp) -> list[ObjectRef]:

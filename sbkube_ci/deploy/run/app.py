@@ -2,95 +2,26 @@
 
 Each step returns what the state records of the app (``Deployed``), or None for a removal.
 Hooks around the app (``pre_deploy``, ``post_deploy``, ``on_deploy_failure``) run here too,
-through ``CommandRunner``: only at deploy time, never in plan, masked.
+through ``ShellRunner``: only at deploy time, never in plan, masked.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Sequence
 
 from sbkube_ci.config.apps import ActionApp, App, ExecApp, HelmApp, HookApp
-from sbkube_ci.config.loader import Project
-from sbkube_ci.config.sections import Cluster
 from sbkube_ci.deploy.apply.adoption import forget_helm_release
-from sbkube_ci.deploy.apply.applier import Applier, ObjectRef
+from sbkube_ci.deploy.apply.applier import ObjectRef
 from sbkube_ci.deploy.apply.ordering import hook_of
-from sbkube_ci.deploy.helm_release import HelmReleases
-from sbkube_ci.deploy.kube.connection import ClusterConnection
 from sbkube_ci.deploy.run.action_apps import run_actions
 from sbkube_ci.deploy.run.helm_apps import deploy_release
 from sbkube_ci.deploy.run.hook_apps import run_post, run_pre, run_tasks
 from sbkube_ci.deploy.run.jobs import AppTask
 from sbkube_ci.deploy.run.record import Deployed, from_state_refs
-from sbkube_ci.deploy.run.shell import CommandRunner
+from sbkube_ci.deploy.run.session import Session
 from sbkube_ci.errors import DeployError
-from sbkube_ci.render.normalize import load_objects
 from sbkube_ci.render.result import RenderedApp
-from sbkube_ci.state import AppState, HelmReleaseRef, StateBackend, StateDocument
-
-Echo = Callable[[str], None]
-
-
-@dataclass
-class Session:
-    """One cluster's deploy: the connection, the tools on it and the options of the run."""
-
-    cluster_name: str
-    project: Project
-    cluster: Cluster
-    connection: ClusterConnection
-    applier: Applier
-    helm: HelmReleases
-    dry_run: bool
-    mask: Callable[[str], str]
-    echo: Echo
-    backend: StateBackend | None = None
-    state: StateDocument | None = None
-
-    def namespace(self, app: str) -> str:
-        return self.project.config.namespace_of(app, self.cluster)
-
-    def namespace_or_default(self, app: str) -> str:
-        """The namespace of ``app``, also once it left sbkube.yaml (then the default one)."""
-        if app in self.project.config.apps:
-            return self.namespace(app)
-        return self.cluster.namespace or self.project.config.settings.namespace
-
-    def other_namespaces(self, app: str) -> frozenset[str]:
-        """Namespaces other apps of this cluster deploy into: prune must not delete them."""
-        config = self.project.config
-        used = {
-            config.namespace_of(name, self.cluster) for name in config.enabled_apps() if name != app
-        }
-        if self.state is not None:
-            for name, recorded in self.state.apps.items():
-                if name != app:
-                    used.update(ref.namespace for ref in recorded.inventory if ref.namespace)
-        return frozenset(used)
-
-    def snapshot(self, old: AppState) -> list[dict[str, Any]]:
-        """The objects ``old`` deployed (its snapshot), or none without a state backend."""
-        if self.backend is None or not old.snapshot:
-            return []
-        return load_objects(self.backend.load_snapshot(self.cluster_name, old.snapshot))
-
-    def timeout(self, app: App | None) -> float:
-        own = app.timeout if isinstance(app, HelmApp) else None
-        return float(own or self.project.config.settings.timeout)
-
-    def runner(self, app: str) -> CommandRunner:
-        """Commands of ``app`` run in the project directory with the cluster in their env."""
-        env = dict(os.environ)
-        env.update(SBKUBE_APP=app, SBKUBE_CLUSTER=self.cluster_name)
-        env["SBKUBE_NAMESPACE"] = self.namespace(app) if app in self.project.config.apps else ""
-        if self.connection.kubeconfig is not None:
-            env["KUBECONFIG"] = str(self.connection.kubeconfig)
-        return CommandRunner(
-            cwd=str(self.project.base_dir), env=env, mask=self.mask, echo=self.echo
-        )
+from sbkube_ci.state import AppState, HelmReleaseRef
 
 
 def run_task(session: Session, task: AppTask, old: AppState | None) -> Deployed | None:

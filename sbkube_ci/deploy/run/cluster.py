@@ -20,11 +20,12 @@ from sbkube_ci.deploy.apply.readiness import ReadinessWaiter
 from sbkube_ci.deploy.helm_release import HelmReleases
 from sbkube_ci.deploy.kube.connection import ClusterConnection, connect
 from sbkube_ci.deploy.run import schedule as dag
-from sbkube_ci.deploy.run.app import Session, run_task
+from sbkube_ci.deploy.run.app import run_task
 from sbkube_ci.deploy.run.jobs import AppTask
 from sbkube_ci.deploy.run.record import Recorder
 from sbkube_ci.deploy.run.report import AppResult, Result
 from sbkube_ci.deploy.run.restore import roll_back_failed
+from sbkube_ci.deploy.run.session import Session
 from sbkube_ci.errors import DeployError, LockError, SbkubeError
 from sbkube_ci.notify.events import format_duration
 from sbkube_ci.progress import Progress, first_line

@@ -27,7 +27,7 @@ from sbkube_ci.render.build import values_path
 from sbkube_ci.state import AppState, HelmReleaseRef
 
 if TYPE_CHECKING:
-    from sbkube_ci.deploy.run.app import Session
+    from sbkube_ci.deploy.run.session import Session
 
 
 def helm_request(

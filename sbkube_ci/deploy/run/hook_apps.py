@@ -2,7 +2,7 @@
 ``pre_/post_deploy_manifests``, at deploy time only.
 
 ``manifests`` and ``inline`` tasks are applied with the Applier (server-side apply, the app's
-labels, readiness waits; nothing pruned); ``command`` tasks run through ``CommandRunner`` with
+labels, readiness waits; nothing pruned); ``command`` tasks run through ``ShellRunner`` with
 their ``retry`` and ``on_failure``. ``SBKUBE_ALLOW_EXEC=false`` fails a command task whatever
 its ``on_failure`` says: that switch is a policy, not a flaky command.
 """
@@ -11,23 +11,15 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sbkube_ci.config.apps import HookApp
-from sbkube_ci.config.hooks import AppHooks, CommandTask, HookTask, InlineTask, ManifestsTask
+from sbkube_ci.config.hooks import AppHooks, CommandTask, HookTask, InlineTask
 from sbkube_ci.deploy.apply.result import ObjectRef
-from sbkube_ci.deploy.run.manifests import digest, read_objects
+from sbkube_ci.deploy.run.manifests import read_objects
 from sbkube_ci.errors import DeployError
 
 if TYPE_CHECKING:
-    from sbkube_ci.deploy.run.app import Session
-
-
-def hook_digest(app: HookApp, base_dir: Path) -> str:
-    """A hook app's input: the app as configured and the files its manifests tasks name."""
-    files = [f for t in app.tasks if isinstance(t, ManifestsTask) for f in t.files]
-    return digest(app.model_dump(mode="json"), base_dir, files)
+    from sbkube_ci.deploy.run.session import Session
 
 
 def run_tasks(session: Session, app: str, stage: str, tasks: Sequence[HookTask]) -> list[ObjectRef]:

@@ -8,8 +8,6 @@ when their commands changed since the last deploy.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -27,8 +25,7 @@ from sbkube_ci.config.apps import (
     YamlApp,
 )
 from sbkube_ci.config.loader import Project
-from sbkube_ci.deploy.run.action_apps import action_digest
-from sbkube_ci.deploy.run.hook_apps import hook_digest
+from sbkube_ci.deploy.run.digests import action_digest, exec_digest, hook_digest
 from sbkube_ci.errors import DeployError
 from sbkube_ci.plan_model import AppPlan, ClusterPlan
 from sbkube_ci.render.result import RenderedApp
@@ -88,12 +85,6 @@ def depends_on(project: Project, app: App) -> tuple[str, ...]:
         else:
             found.append(name)
     return tuple(found)
-
-
-def exec_digest(app: ExecApp) -> str:
-    """An exec app's input digest: its commands; it runs again only when they change."""
-    text = json.dumps({"commands": app.commands}, sort_keys=True)
-    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
 def removed_mode(old: AppState) -> Mode:

@@ -7,24 +7,19 @@ through the same masking as everything else before it is printed.
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from sbkube_ci import _proc
+from sbkube_ci._proc import ALLOW_ENV, exec_allowed
 from sbkube_ci.errors import DeployError
 
-ALLOW_ENV = "SBKUBE_ALLOW_EXEC"
 Mask = Callable[[str], str]
 
 
-def exec_allowed(environ: Mapping[str, str] = os.environ) -> bool:
-    return environ.get(ALLOW_ENV, "true").strip().lower() not in {"0", "false", "no", "off"}
-
-
 @dataclass
-class CommandRunner:
+class ShellRunner:
     """Runs shell commands for one app on one cluster, with its environment and masking."""
 
     cwd: str

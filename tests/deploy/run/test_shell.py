@@ -4,12 +4,13 @@ from pathlib import Path
 
 import pytest
 
-from sbkube_ci.deploy.run.shell import CommandRunner, exec_allowed
+from sbkube_ci._proc import exec_allowed
+from sbkube_ci.deploy.run.shell import ShellRunner
 from sbkube_ci.errors import DeployError
 
 
-def runner(tmp_path: Path, lines: list[str], **kwargs: object) -> CommandRunner:
-    return CommandRunner(
+def runner(tmp_path: Path, lines: list[str], **kwargs: object) -> ShellRunner:
+    return ShellRunner(
         cwd=str(tmp_path),
         env={"SBKUBE_APP": "api", "TOKEN": "s3cr3t-value"},
         mask=lambda text: text.replace("s3cr3t-value", "***"),

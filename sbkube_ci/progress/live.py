@@ -18,7 +18,7 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
-from sbkube_ci.progress import Outcome, Progress, StageState, duration
+from sbkube_ci.progress.base import Outcome, Progress, StageState, duration
 
 _SHOWN_RUNNING = 6
 _SHOWN_FAILED = 5
@@ -69,13 +69,12 @@ class LiveProgress(Progress):
 
     def started(self, item: str) -> None:
         with self._lock:
-            self._state.running[item] = None
+            self._state.start(item)
             self._frame()
 
     def finished(self, item: str, outcome: Outcome = "ok", detail: str = "") -> None:
         with self._lock:
-            self._state.running.pop(item, None)
-            self._state.outcomes[item] = outcome
+            self._state.finish(item, outcome)
             if outcome == "failed":
                 self._failed.append((item, detail))
             self._frame()

@@ -2,7 +2,7 @@
 
 One small interface, three ways to show it, picked by ``progress_for``:
 
-- a terminal gets a live per-app display (``progress_live.LiveProgress``, built on rich);
+- a terminal gets a live per-app display (``live.LiveProgress``, built on rich);
 - GitHub Actions and GitLab CI get plain timestamped lines, at most one progress line per
   ``interval`` seconds per stage, each stage folded in a ``::group::`` / collapsible section;
 - anything else (a pipe, a test runner) gets nothing, so output stays what it was.
@@ -12,7 +12,6 @@ Reporters are called from worker threads; every method takes the reporter's lock
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -89,6 +88,13 @@ class StageState:
     running: dict[str, None] = field(default_factory=dict)  # insertion-ordered set
     outcomes: dict[str, Outcome] = field(default_factory=dict)
 
+    def start(self, item: str) -> None:
+        self.running[item] = None
+
+    def finish(self, item: str, outcome: Outcome) -> None:
+        self.running.pop(item, None)
+        self.outcomes[item] = outcome
+
     @property
     def done(self) -> int:
         return len(self.outcomes)
@@ -153,13 +159,12 @@ class PlainProgress(Progress):
 
     def started(self, item: str) -> None:
         with self._lock:
-            self._state.running[item] = None
+            self._state.start(item)
             self._maybe_report()
 
     def finished(self, item: str, outcome: Outcome = "ok", detail: str = "") -> None:
         with self._lock:
-            self._state.running.pop(item, None)
-            self._state.outcomes[item] = outcome
+            self._state.finish(item, outcome)
             if outcome == "failed":  # a failure is never held back by the rate limit
                 self._line(f"{self._state.name}: {item} failed" + (f": {detail}" if detail else ""))
             self._maybe_report()
@@ -230,37 +235,3 @@ def sections_for(environ: Mapping[str, str]) -> Sections:
     if environ.get("GITLAB_CI") == "true":
         return "gitlab"
     return "none"
-
-
-def progress_for(
-    stream: TextIO, environ: Mapping[str, str] | None = None, *, color: bool = True
-) -> Progress:
-    """The reporter for ``stream``: live on a terminal, plain lines in CI, else none.
-
-    ``SBKUBE_PROGRESS=live|plain|none`` overrides the choice (``auto`` is the default).
-    """
-    env = os.environ if environ is None else environ
-    mode = env.get("SBKUBE_PROGRESS", "auto").strip().lower() or "auto"
-    if mode not in MODES:
-        mode = "auto"
-    if mode == "auto":
-        if _is_tty(stream) and env.get("TERM") != "dumb":
-            mode = "live"
-        elif sections_for(env) != "none":
-            mode = "plain"
-        else:
-            mode = "none"
-    if mode == "live":
-        from sbkube_ci.progress_live import LiveProgress  # noqa: PLC0415 (rich: only on a TTY)
-
-        return LiveProgress.for_stream(stream, color=color)
-    if mode == "plain":
-        return PlainProgress(stream, sections=sections_for(env))
-    return Progress()
-
-
-def _is_tty(stream: TextIO) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False

@@ -51,8 +51,9 @@ def child(project_dir: Path) -> None:
     outside, so a difference between the two copies can be put where it is: the render is the
     same work in both.
     """
-    import sbkube_ci.commands.plan as plan_module  # noqa: PLC0415
+    import sbkube_ci.planning as plan_module  # noqa: PLC0415
     from sbkube_ci.config import load_project  # noqa: PLC0415
+    from sbkube_ci.diff.text import render_text  # noqa: PLC0415
 
     timings = {"checks": 0.0, "render": 0.0, "diff": 0.0}
 
@@ -74,7 +75,7 @@ def child(project_dir: Path) -> None:
     outcome = plan_module.make_plan(project)
     masker = plan_module.build_masker(project)
     plan_module.write_plan(outcome.plan, project_dir / ".sbkube/plan.json", masker)
-    plan_module.render_text(outcome.plan, masker=masker)
+    render_text(outcome.plan, masker=masker)
     timings["wall"] = time.perf_counter() - start
     timings["findings"] = sum(len(c.checks) for c in outcome.plan.clusters)
     print(json.dumps(timings))

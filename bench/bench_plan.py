@@ -102,9 +102,10 @@ def change_values(project_dir: Path, replicas: int) -> None:
 
 def breakdown(project_dir: Path, profile_lines: int) -> None:
     """(child) One warm make_plan, its callees timed from outside; prints JSON timings."""
-    import sbkube_ci.commands.plan as plan_module  # noqa: PLC0415
+    import sbkube_ci.planning as plan_module  # noqa: PLC0415
     import sbkube_ci.render.result as result_module  # noqa: PLC0415
     from sbkube_ci.config import load_project  # noqa: PLC0415
+    from sbkube_ci.diff.text import render_text  # noqa: PLC0415
     from sbkube_ci.state.backend import StateBackend  # noqa: PLC0415
 
     timings: dict[str, float] = {}
@@ -149,7 +150,7 @@ def breakdown(project_dir: Path, profile_lines: int) -> None:
     start = time.perf_counter()
     masker = plan_module.build_masker(project)
     plan_module.write_plan(outcome.plan, project_dir / ".sbkube/plan.json", masker)
-    plan_module.render_text(outcome.plan, masker=masker)
+    render_text(outcome.plan, masker=masker)
     timings["output"] = time.perf_counter() - start
     actions = [a.action for c in outcome.plan.clusters for a in c.apps]
     timings["updated"] = actions.count("update")

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from sbkube_ci.commands.plan import make_plan
 from sbkube_ci.config import load_project
+from sbkube_ci.planning import make_plan
 from sbkube_ci.progress import MaskedProgress, PlainProgress, Progress, progress_for
 from sbkube_ci.progress.live import LiveProgress
 

@@ -21,9 +21,9 @@ from sbkube_ci.ci.failures import failure_annotations
 from sbkube_ci.ci.inputs import read_inputs
 from sbkube_ci.ci.junit import AppOutcome, write_junit
 from sbkube_ci.ci.result import CommandResult
-from sbkube_ci.commands.ci_plan import plan_for_ci, publish_plan_error
 from sbkube_ci.commands.deploy import deploy_for_ci
 from sbkube_ci.commands.history import history_for_ci
+from sbkube_ci.commands.plan import plan_for_ci, publish_plan_error
 from sbkube_ci.commands.rollback import rollback_for_ci
 from sbkube_ci.commands.status import status_for_ci
 from sbkube_ci.commands.template import template_for_ci

@@ -23,7 +23,6 @@ from sbkube_ci.ci.junit import AppOutcome
 from sbkube_ci.ci.result import CommandResult
 from sbkube_ci.commands import lock as lock_command
 from sbkube_ci.commands.deploy_jobs import Selection, deploy_jobs
-from sbkube_ci.commands.plan import current_commit
 from sbkube_ci.config.loader import Project, load_project
 from sbkube_ci.deploy.run import report as summary
 from sbkube_ci.deploy.run.cluster import ClusterJob, RunOptions, deploy_cluster
@@ -35,6 +34,7 @@ from sbkube_ci.errors import DeployError
 from sbkube_ci.notify import AppChange, Event, Failure, Notifications, event_from_ci_env
 from sbkube_ci.notify.ci_env import ci_context
 from sbkube_ci.notify.events import EventKind
+from sbkube_ci.planning import current_commit
 from sbkube_ci.progress import MaskedProgress, Progress
 from sbkube_ci.state import StateBackend, open_backend
 

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from sbkube_ci.commands.plan import PlanOutcome, make_plan
 from sbkube_ci.commands.status import deployed_apps
 from sbkube_ci.config.loader import Project
 from sbkube_ci.deploy.inspect.drift import detect_drift
@@ -21,6 +20,7 @@ from sbkube_ci.deploy.run.cluster import ClusterJob, check_revision
 from sbkube_ci.diff.mask import Masker
 from sbkube_ci.errors import DeployError
 from sbkube_ci.plan_model import ClusterPlan, Plan
+from sbkube_ci.planning import PlanOutcome, make_plan
 from sbkube_ci.render.pipeline import render_project, select_clusters
 from sbkube_ci.render.result import RenderResult
 from sbkube_ci.state import StateBackend

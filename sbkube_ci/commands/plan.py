@@ -1,4 +1,4 @@
-"""``sbkube-ci plan``: render, diff each app against what is deployed, write plan.json/plan.md.
+"""``sbkube-ci plan``: print what would change and write plan.json/plan.md (``planning``).
 
 The default diff is against the state snapshots, so a pull request needs no cluster
 credentials; ``--live`` diffs against the cluster with a server-side dry run instead. Exit
@@ -7,313 +7,154 @@ codes: 0 nothing changes, 2 something does, 1 an app failed to render or the run
 
 from __future__ import annotations
 
-import copy
 import json
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 import click
 
-from sbkube_ci import _proc
-from sbkube_ci.checks.random_renders import RandomField
-from sbkube_ci.checks.run import ClusterChecks, Deployed, check_cluster
-from sbkube_ci.config.apps import HelmApp
-from sbkube_ci.config.loader import Project, load_project
-from sbkube_ci.diff.credentials import build_masker
-from sbkube_ci.diff.engine import (
-    AppRender,
-    AppSnapshot,
-    DiffOptions,
-    ObjectsSource,
-    plan_cluster,
-)
-from sbkube_ci.diff.ignore import CompiledRule, apply_rules
-from sbkube_ci.diff.live import live_entries
-from sbkube_ci.diff.markdown import STEP_SUMMARY, render_markdown
-from sbkube_ci.diff.mask import Masker
+from sbkube_ci.ci.base import CIAdapter
+from sbkube_ci.ci.comments import CommentingAdapter
+from sbkube_ci.ci.decide import Invocation
+from sbkube_ci.ci.junit import AppOutcome, check_outcomes
+from sbkube_ci.ci.result import ClusterPlan, CommandResult
+from sbkube_ci.config.loader import Project, load_project, read_document
+from sbkube_ci.diff.credentials import build_masker, masked_values
+from sbkube_ci.diff.markdown import GITHUB_COMMENT, GITLAB_NOTE, render_comment
+from sbkube_ci.diff.review_header import Review, error_comment, plural
 from sbkube_ci.diff.text import render_text
-from sbkube_ci.errors import SbkubeError
-from sbkube_ci.plan_model import ClusterPlan, Plan, write_atomic
-from sbkube_ci.progress import MaskedProgress, Progress
-from sbkube_ci.render import RenderedApp, RenderResult, render_project
-from sbkube_ci.render.layers import values_layers
-from sbkube_ci.render.normalize import load_objects
-from sbkube_ci.render.pipeline import select_clusters
-from sbkube_ci.state import open_backend
-from sbkube_ci.state.backend import StateBackend
-from sbkube_ci.state.models import AppState, StateDocument
+from sbkube_ci.errors import ConfigProblems, SbkubeError
+from sbkube_ci.plan_model import Plan
+from sbkube_ci.planning import DEFAULT_PLAN, make_plan, summary_markdown, write_plan
+from sbkube_ci.progress import Progress
+from sbkube_ci.state.identity import current_identity
 
-DEFAULT_PLAN = Path(".sbkube/plan.json")
-CHECKS_DIR = Path(".sbkube/checks")
-Entries = dict[str, tuple[AppRender | None, AppSnapshot | None]]
-Objects = list[dict[str, Any]]
+PLAN_ARTIFACT = "sbkube-plan"
 
 
-@dataclass
-class _Parsed:
-    """Each render parsed once, shared by the checks and the diff (which takes it away)."""
-
-    objects: dict[tuple[str, str], Objects] = field(default_factory=dict)
-
-    def __call__(self, rendered: RenderedApp) -> Objects:
-        key = (rendered.cluster, rendered.app)
-        if key not in self.objects:
-            self.objects[key] = rendered.objects
-        return self.objects[key]
-
-    def take(self, rendered: RenderedApp) -> Objects:
-        return self.objects.pop((rendered.cluster, rendered.app), None) or rendered.objects
-
-
-@dataclass
-class PlanOutcome:
-    """A plan and what it was made from (deploy re-checks against these)."""
-
-    plan: Plan
-    render: RenderResult
-    states: dict[str, StateDocument]
-
-
-def make_plan(
-    project: Project,
-    *,
-    clusters: Iterable[str] | None = None,
-    apps: Iterable[str] | None = None,
-    live: bool = False,
-    masker: Masker | None = None,
-    max_workers: int | None = None,
-    progress: Progress | None = None,
-) -> PlanOutcome:
-    """Render the apps and diff them per cluster; failed apps are reported, not raised."""
-    masker = masker or build_masker(project)
-    progress = MaskedProgress(progress or Progress(), masker.mask)
-    names = list(apps) if apps is not None else None
-    targets = select_clusters(project, clusters)
-    render = render_project(
+def plan_for_ci(invocation: Invocation, environ: Mapping[str, str] | None = None) -> CommandResult:
+    """Plan, write plan.json/plan.md, and hand back what the adapter publishes."""
+    env = os.environ if environ is None else environ
+    project = load_project(invocation.chdir, invocation.config)
+    masker = build_masker(project, env)
+    outcome = make_plan(
         project,
-        clusters=list(targets),
-        apps=names,
-        keep_going=True,
-        max_workers=max_workers,
-        progress=progress,
+        clusters=invocation.clusters or None,
+        live=invocation.live,
+        masker=masker,
+        progress=invocation.progress,
     )
-    backend = open_backend(project)
-    options = DiffOptions.from_settings(project.config.diff)
-    states: dict[str, StateDocument] = {}
-    per_cluster: dict[str, Entries] = {}
-    cluster_checks: dict[str, ClusterChecks] = {}
-    parsed = _Parsed()
-    for cluster, settings in targets.items():
-        states[cluster] = backend.read_state(cluster)
-        checks = _check(
-            project,
-            cluster,
-            settings.kube_version,
-            render,
-            states[cluster],
-            backend,
-            parsed,
-            every_app=names is None,
+    hint = _full_plan_hint(env)
+    path = write_plan(outcome.plan, invocation.plan_path, masker, full_plan_hint=hint)
+    budget = _comment_budget(project, env)
+    review = _review(project, invocation, env)
+    clusters = [
+        ClusterPlan(
+            cluster.name,
+            render_comment(outcome.plan, cluster.name, budget, hint, masker, review=review),
+            cluster.has_changes,
         )
-        entries = _entries(
-            project,
-            cluster,
-            render=render,
-            state=states[cluster],
-            backend=backend,
-            names=names,
-            parsed=parsed,
-            random=checks.random,
-        )
-        if live:
-            entries = live_entries(project, cluster, entries, render, states[cluster])
-        per_cluster[cluster], cluster_checks[cluster] = entries, checks
-    progress.stage("plan", sum(len(e) for e in per_cluster.values()))
-    cluster_plans: list[ClusterPlan] = []
-    for cluster, entries in per_cluster.items():
-        planned = plan_cluster(
-            cluster,
-            entries,
-            state_revision=str(states[cluster].revision),
-            options=options,
-            masker=masker,
-            progress=progress,
-            label=f"{cluster}/" if len(targets) > 1 else "",
-        )
-        cluster_plan = _mode_switches(project, planned, states[cluster])
-        checks = cluster_checks[cluster]
-        cluster_plan.checks_run, cluster_plan.checks = checks.checks_run, checks.findings
-        cluster_plans.append(cluster_plan)
-    progress.end_stage()
-    plan = Plan(commit=current_commit(project.base_dir), clusters=cluster_plans)
-    return PlanOutcome(plan, render, states)
-
-
-def _check(  # noqa: PLR0917 - a private step of make_plan, called once
-    project: Project,
-    cluster: str,
-    kube_version: str | None,
-    render: RenderResult,
-    state: StateDocument,
-    backend: StateBackend,
-    parsed: _Parsed,
-    *,
-    every_app: bool,
-) -> ClusterChecks:
-    """The pre-deploy checks of one cluster's renders (see ``sbkube_ci/checks``)."""
-    deployed = {
-        app: Deployed(
-            recorded.input_digest,
-            recorded.render_digest,
-            _snapshot_loader(cluster, recorded.snapshot, backend),
-        )
-        for app, recorded in state.apps.items()
-        if recorded.snapshot
-    }
-    return check_cluster(
-        project.config.checks,
-        kube_version=kube_version,
-        apps=render.for_cluster(cluster),
-        deployed=deployed,
-        objects=parsed,
-        cache_path=project.base_dir / CHECKS_DIR / f"{cluster}.json",
-        where=f"clusters.{cluster}",
-        every_app=every_app,
+        for cluster in outcome.plan.clusters
+    ]
+    return CommandResult(
+        exit_code=outcome.plan.exit_code(strict=invocation.strict or project.config.checks.strict),
+        summary=summary_line(outcome.plan),
+        markdown=summary_markdown(outcome.plan, masker, hint),
+        clusters=clusters,
+        apps=_outcomes(outcome.plan),
+        plan_path=path,
+        secrets=masked_values(project, env),
     )
 
 
-def _mode_switches(project: Project, planned: ClusterPlan, state: StateDocument) -> ClusterPlan:
-    """Apps whose ``deploy_mode`` changed since their deploy are updated, whatever the render.
-
-    The same render deployed the other way must still move the objects to (or from) a helm
-    release; the plan says so in the app's note.
-    """
-    for app_plan in planned.apps:
-        deployed = state.apps.get(app_plan.name)
-        app = project.config.apps.get(app_plan.name)
-        if app_plan.action != "unchanged" or app_plan.error or deployed is None:
-            continue
-        if not isinstance(app, HelmApp):
-            continue
-        # An apply-mode deploy records its inventory; without one the mode is unknown.
-        was = "helm" if deployed.helm is not None else "apply" if deployed.inventory else None
-        if was is None or was == app.deploy_mode:
-            continue
-        app_plan.action = "update"
-        note = (
-            f"deploy_mode {was} -> {app.deploy_mode}: the live objects are adopted "
-            f"{'into the helm release' if was == 'apply' else 'from the helm release'}, "
-            "not recreated"
-        )
-        app_plan.note = note
-    return planned
+def _comment_budget(project: Project, env: Mapping[str, str]) -> int:
+    """``diff.budgets`` for this platform, never above what its API accepts (marker included)."""
+    budgets = project.config.diff.budgets
+    if env.get("GITLAB_CI") == "true":
+        return min(budgets.gitlab_note, GITLAB_NOTE)
+    return min(budgets.github_comment, GITHUB_COMMENT)
 
 
-def _entries(
-    project: Project,
-    cluster: str,
-    *,
-    render: RenderResult,
-    state: StateDocument,
-    backend: StateBackend,
-    names: Sequence[str] | None,
-    parsed: _Parsed,
-    random: dict[str, list[RandomField]],
-) -> Entries:
-    """(new render, deployed snapshot) per app: the diff engine's input for one cluster.
-
-    Fields the checks found random in an app are left out of both sides: a chart's new
-    password is not a change the reviewer asked for (the plan reports them as checks).
-    """
-    entries: Entries = {}
-    for app, rendered in render.for_cluster(cluster).items():
-        entries[app] = (_render_side(project, rendered, render.helm_version, parsed), None)
-    for failure in render.errors:
-        if failure.cluster in (None, cluster):
-            entries[failure.app] = (AppRender(error=failure.message), None)
-    enabled = {name for name in project.config.apps if project.config.enabled_on(name, cluster)}
-    for app, deployed in state.apps.items():
-        if names is not None and app not in names:
-            continue  # a partial plan says nothing about the apps it did not look at
-        if app not in entries and app in enabled:
-            continue  # still wanted, but renders nothing to compare (exec, hook, noop apps)
-        new = entries.get(app, (None, None))[0]
-        old = _snapshot_side(cluster, deployed, backend)
-        if new is not None and random.get(app):
-            new, old = _without_random(new, old, random[app])
-        entries[app] = (new, old)
-    return entries
+def _full_plan_hint(env: Mapping[str, str]) -> str:
+    """Where the whole plan is: a place, which the Markdown puts in its own sentences."""
+    run_url = current_identity(env).run_url
+    where = f" of [this run]({run_url})" if run_url else ""
+    return f"the `{PLAN_ARTIFACT}` artifact{where} (plan.md)"
 
 
-def _without_random(
-    new: AppRender, old: AppSnapshot, fields: list[RandomField]
-) -> tuple[AppRender, AppSnapshot]:
-    rules = [CompiledRule(f.kind, f.api_version, f.name, f.path) for f in fields]
-
-    def strip(source: ObjectsSource) -> Callable[[], Objects]:
-        def stripped() -> Objects:
-            objects = copy.deepcopy(list(source() if callable(source) else source))
-            for obj in objects:
-                apply_rules(obj, rules)
-            return objects
-
-        return stripped
-
-    return replace(new, objects=strip(new.objects)), replace(old, objects=strip(old.objects))
-
-
-def _render_side(
-    project: Project, rendered: RenderedApp, helm_version: str, parsed: _Parsed
-) -> AppRender:
-    app = project.config.apps[rendered.app]
-    layers: tuple[str, ...] = ()
-    if isinstance(app, HelmApp):
-        cluster = project.config.effective_clusters()[rendered.cluster]
-        found = values_layers(project.config, rendered.app, app, rendered.cluster, cluster)
-        layers = tuple(layer.label for layer in found)
-    return AppRender(
-        values=layers,
-        objects=lambda: parsed.take(rendered),
-        render_digest=rendered.render_digest,
-        input_digest=rendered.input_digest,
-        helm_version=helm_version if isinstance(app, HelmApp) else None,
-        source=rendered.pin.as_dict() if rendered.pin else {},
+def _review(project: Project, invocation: Invocation, env: Mapping[str, str]) -> Review:
+    clusters = project.config.effective_clusters()
+    return Review(
+        commit=invocation.commit,
+        run_url=current_identity(env).run_url,
+        on_merge={name: cluster.on_merge for name, cluster in clusters.items()},
     )
 
 
-def _snapshot_loader(cluster: str, digest: str, backend: StateBackend) -> Callable[[], Objects]:
-    """The deployed objects, Secret values left sealed: planning needs no state key."""
-    return lambda: (
-        load_objects(backend.load_snapshot(cluster, digest, reveal=False)) if digest else []
+def publish_plan_error(adapter: CIAdapter, invocation: Invocation, error: SbkubeError) -> None:
+    """Replace each cluster's plan comment by "the plan for <sha> failed: <first error>"."""
+    first = (
+        error.problems[0] if isinstance(error, ConfigProblems) and error.problems else str(error)
     )
+    # the reviewer knows the repository: sbkube.yaml:7:5, not the runner's absolute path
+    first = first.replace(str(invocation.chdir.resolve()) + os.sep, "")
+    review = Review(commit=invocation.commit, run_url=current_identity(adapter.environ).run_url)
+    for cluster in _comment_clusters(adapter, invocation):
+        body = error_comment(f"sbkube-ci plan · `{cluster}`", invocation.commit, first, review)
+        outcome = adapter.publish_comment(cluster, body, has_changes=True)
+        adapter.log(f"sbkube-ci: comment for {cluster}: {outcome.action} (plan failed)")
 
 
-def _snapshot_side(cluster: str, deployed: AppState, backend: StateBackend) -> AppSnapshot:
-    return AppSnapshot(
-        objects=_snapshot_loader(cluster, deployed.snapshot, backend),
-        render_digest=deployed.render_digest or None,
-        input_digest=deployed.input_digest or None,
-        helm_version=deployed.helm_version or None,
-    )
-
-
-def current_commit(directory: Path) -> str | None:
-    """The commit checked out in ``directory``, if it is a Git work tree."""
-    try:
-        result = _proc.run(["git", "rev-parse", "HEAD"], cwd=directory, timeout=30, ok_codes=(0,))
+def _comment_clusters(adapter: CIAdapter, invocation: Invocation) -> list[str]:
+    """The clusters whose comment to replace: as selected, as configured, or as commented."""
+    if invocation.clusters:
+        return list(invocation.clusters)
+    names: list[str] = []
+    try:  # the file may be what is broken: read only the names it still gives
+        doc, _, _ = read_document(invocation.chdir, invocation.config)
+        clusters = doc.data.get("clusters")
+        names = [str(n) for n in clusters] if isinstance(clusters, dict) and clusters else []
+        names = names or ["default"]
     except SbkubeError:
-        return None
-    return result.stdout.strip() or None
+        pass
+    if isinstance(adapter, CommentingAdapter):
+        names += [n for n in adapter.commented_clusters() if n not in names]
+    return names or ["default"]
 
 
-def write_plan(plan: Plan, out: Path, masker: Masker, *, full_plan_hint: str = "") -> Path:
-    """plan.json at ``out`` and plan.md beside it (the whole report, no budget)."""
-    plan.write(out)
-    markdown = render_markdown(plan, budget=1 << 40, full_plan_hint=full_plan_hint, masker=masker)
-    write_atomic(out.with_suffix(".md"), markdown)
-    return out
+def summary_line(plan: Plan) -> str:
+    """The ``summary`` output, as action.yml and docs/ci.md show it:
+    ``2 apps change on prod (+3 ~1 -0), 1 app changes on staging (+0 ~1 -0)``."""
+    parts = []
+    for cluster in plan.clusters:
+        changing = [a for a in cluster.apps if a.has_changes]
+        failed = [a for a in cluster.apps if a.error]
+        if changing:
+            added, updated, deleted = cluster.totals()
+            verb = "changes" if len(changing) == 1 else "change"
+            parts.append(
+                f"{plural(len(changing), 'app')} {verb} on {cluster.name} "
+                f"(+{added} ~{updated} -{deleted})"
+            )
+        if failed:
+            parts.append(f"{plural(len(failed), 'app')} failed to render on {cluster.name}")
+    return ", ".join(parts) or "no changes"
+
+
+def _outcomes(plan: Plan) -> list[AppOutcome]:
+    apps = [
+        AppOutcome(
+            cluster.name,
+            app.name,
+            error=app.error or "",
+            changed=app.has_changes,
+            detail=f"{app.action}: +{app.added} ~{app.changed} -{app.deleted}",
+        )
+        for cluster in plan.clusters
+        for app in cluster.apps
+    ]
+    return apps + [outcome for cluster in plan.clusters for outcome in check_outcomes(cluster)]
 
 
 def plan(
@@ -368,8 +209,3 @@ def _display(path: Path) -> str:
         return str(path.relative_to(Path.cwd()))
     except ValueError:
         return str(path)
-
-
-def summary_markdown(plan_: Plan, masker: Masker, hint: str) -> str:
-    """The job-summary version of the plan (within the step summary budget)."""
-    return render_markdown(plan_, budget=STEP_SUMMARY, full_plan_hint=hint, masker=masker)

@@ -11,7 +11,7 @@ import pytest
 from sbkube_ci.ci.base import marker
 from sbkube_ci.ci.github import GitHubAdapter
 from sbkube_ci.ci.gitlab import GitLabAdapter
-from sbkube_ci.commands.ci_plan import _comment_budget
+from sbkube_ci.commands.plan import _comment_budget
 from sbkube_ci.config.loader import load_project
 from sbkube_ci.diff.markdown import GITHUB_COMMENT, render_comment
 from tests.ci.fakes import FakeGitHub, FakeGitLab

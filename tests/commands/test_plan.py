@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sbkube_ci.commands.plan import make_plan, plan
+from sbkube_ci.commands.plan import plan
 from sbkube_ci.config import load_project
 from sbkube_ci.deploy.apply.applier import Applier
 from sbkube_ci.deploy.kube.client import KubeClient
 from sbkube_ci.plan_model import Plan
+from sbkube_ci.planning import make_plan
 from sbkube_ci.render import render_project
 from sbkube_ci.state import open_backend
 from sbkube_ci.state.models import AppState, StateDocument

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from sbkube_ci.commands.plan import make_plan
 from sbkube_ci.diff.text import render_text
+from sbkube_ci.planning import make_plan
 from tests.deploy.project import DeployProject, kube_apply, namespace
 from tests.fakekube.fixture import FakeKube
 

@@ -20,10 +20,10 @@ from click.testing import CliRunner
 from pyrage import x25519
 
 from sbkube_ci.cli import cli
-from sbkube_ci.commands.plan import make_plan
 from sbkube_ci.config.loader import load_project
 from sbkube_ci.diff.credentials import masked_values
 from sbkube_ci.errors import StateError
+from sbkube_ci.planning import make_plan
 from sbkube_ci.state import keys, sealing
 from tests.deploy.project import DeployProject, kube_apply, namespace
 from tests.fakekube.fixture import FakeKube

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sbkube_ci.commands.plan import make_plan
+from sbkube_ci.planning import make_plan
 from tests.deploy.project import DeployProject, config_map
 from tests.fakekube.fixture import FakeKube
 

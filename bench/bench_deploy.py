@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import yaml
 
-from sbkube_ci.commands import deploy_jobs
+from sbkube_ci.commands import deploy as deploy_command
 from sbkube_ci.commands.deploy import DeployRequest, run_deploy
 from sbkube_ci.config.loader import load_project
 from sbkube_ci.state import StateBackend, open_backend
@@ -78,8 +78,8 @@ def _deploy(root: Path) -> tuple[float, float, float, int]:
     backend: StateBackend = open_backend(project)
     update = _Timed(backend.update)
     backend.update = update  # type: ignore[method-assign]
-    plan = _Timed(deploy_jobs.make_plan)
-    deploy_jobs.make_plan = plan  # type: ignore[assignment]
+    plan = _Timed(deploy_command.make_plan)
+    deploy_command.make_plan = plan  # type: ignore[assignment]
     started = time.perf_counter()
     report = run_deploy(project, DeployRequest(), echo=lambda line: None, backend=backend)
     total = time.perf_counter() - started
@@ -91,14 +91,14 @@ def main() -> None:
     server = FakeKubeServer()
     server.store.auto_ready = True
     server.start()
-    original = deploy_jobs.make_plan
+    original = deploy_command.make_plan
     try:
         with tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp)
             _project(root, server.url)
             for label in ("first deploy", "no-op redeploy"):
                 total, planning, writes, apps = _deploy(root)
-                deploy_jobs.make_plan = original
+                deploy_command.make_plan = original
                 print(
                     f"{label:15} {apps:3d} apps  total {total:6.2f}s  plan {planning / total:4.0%}"
                     f"  state writes {writes / total:4.0%}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TextIO
 
 COLOR_MODES = ("auto", "always", "never")
@@ -26,3 +26,11 @@ def color_enabled(mode: str, stream: TextIO, environ: Mapping[str, str] | None =
         return stream.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+def table(rows: Sequence[Sequence[str]]) -> list[str]:
+    """Rows as left-aligned columns separated by two spaces."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows
+    ]

@@ -21,22 +21,22 @@ import click
 from sbkube_ci.ci.decide import Invocation
 from sbkube_ci.ci.junit import AppOutcome
 from sbkube_ci.ci.result import CommandResult
-from sbkube_ci.commands import lock as lock_command
-from sbkube_ci.commands.deploy_jobs import Selection, deploy_jobs
 from sbkube_ci.config.loader import Project, load_project
 from sbkube_ci.deploy.run import report as summary
 from sbkube_ci.deploy.run.cluster import ClusterJob, RunOptions, deploy_cluster
+from sbkube_ci.deploy.run.plans import FreshPlan, Selection, deploy_jobs
 from sbkube_ci.deploy.run.report import AppResult
 from sbkube_ci.deploy.run.shell import ShellRunner
 from sbkube_ci.deploy.run.signals import run_in_worker, stop_on_signals
 from sbkube_ci.diff.credentials import build_masker, masked_values
+from sbkube_ci.diff.mask import Masker
 from sbkube_ci.errors import DeployError
 from sbkube_ci.notify import AppChange, Event, Failure, Notifications, event_from_ci_env
 from sbkube_ci.notify.ci_env import ci_context
 from sbkube_ci.notify.events import EventKind
-from sbkube_ci.planning import current_commit
+from sbkube_ci.planning import current_commit, make_plan
 from sbkube_ci.progress import MaskedProgress, Progress
-from sbkube_ci.state import StateBackend, open_backend
+from sbkube_ci.state import StateBackend, held_locks, open_backend
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -106,7 +106,7 @@ def run_deploy(
     say = echo or (lambda line: click.echo(line, err=True))
     backend = backend or open_backend(project)
     selection = Selection(request.clusters, request.apps, request.plan_path, request.force)
-    jobs = deploy_jobs(project, backend, selection, masker)
+    jobs = deploy_jobs(project, backend, selection, masker, _fresh_plan(project, selection, masker))
     report = DeployReport([job.name for job in jobs], mask=masker.mask)
     if not any(job.tasks for job in jobs):
         return report
@@ -144,9 +144,22 @@ def run_deploy(
     return report
 
 
+def _fresh_plan(project: Project, selection: Selection, masker: Masker) -> FreshPlan | None:
+    """Plan now, unless a reviewed plan is given: the one place deploy plans itself."""
+    if selection.plan_path is not None:
+        return None
+    outcome = make_plan(
+        project,
+        clusters=list(selection.clusters) or None,
+        apps=list(selection.apps) or None,
+        masker=masker,
+    )
+    return FreshPlan(outcome.plan, outcome.render, outcome.states)
+
+
 def _held_tokens(project: Project, jobs: Sequence[ClusterJob]) -> dict[str, str]:
     """The acquisitions ``lock acquire`` remembered in this project, per cluster."""
-    held = {job.name: lock_command.remembered(project, job.name) for job in jobs}
+    held = {job.name: held_locks.remembered(project.base_dir, job.name) for job in jobs}
     return {name: handle.info.token for name, handle in held.items() if handle is not None}
 
 

@@ -9,11 +9,12 @@ import click
 
 from sbkube_ci.ci.decide import Invocation
 from sbkube_ci.ci.result import CommandResult
-from sbkube_ci.commands.state import open_state, table
+from sbkube_ci.commands._common import open_state
 from sbkube_ci.config.loader import Project
 from sbkube_ci.config.suggest import did_you_mean
 from sbkube_ci.errors import ConfigError
 from sbkube_ci.state import HistoryRecord, StateBackend
+from sbkube_ci.terminal import table
 
 
 def history(

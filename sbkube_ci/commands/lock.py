@@ -15,13 +15,11 @@ from pathlib import Path
 import click
 from pydantic import TypeAdapter, ValidationError
 
-from sbkube_ci._files import write_atomic
-from sbkube_ci.commands.state import open_state, pick_cluster
-from sbkube_ci.config.loader import Project
+from sbkube_ci.commands._common import open_state, pick_cluster
 from sbkube_ci.config.types import Duration
 from sbkube_ci.errors import ConfigError, LockError
 from sbkube_ci.progress import Progress
-from sbkube_ci.state import LockHandle, LockInfo, StateBackend
+from sbkube_ci.state import LockHandle, LockInfo, StateBackend, held_locks
 
 _DURATION: TypeAdapter[float] = TypeAdapter(Duration)
 _SLICE = 2.0  # seconds between countdown updates while waiting for a held lock
@@ -73,7 +71,7 @@ def acquire(
         lease=parse_duration("--lease", lease),
         progress=progress or Progress(),
     )
-    _remember(project, handle)
+    held_locks.remember(project.base_dir, handle)
     if output_format == "json":
         click.echo(json.dumps({"cluster": name, "lock": handle.info.model_dump()}))
     else:
@@ -86,7 +84,7 @@ def release(
 ) -> int:
     project, backend = open_state(chdir, file)
     name = pick_cluster(project, cluster)
-    saved = remembered(project, name)
+    saved = held_locks.remembered(project.base_dir, name)
     # the same acquisition, even if a deploy --lock-held renewed its lease meanwhile
     current = backend.locks.held_by(name, token=saved.info.token) if saved else None
     if force:
@@ -97,7 +95,7 @@ def release(
         info, verb = current.info, "released the lock of"
     else:
         info, verb = backend.locks.release_own(name), "released the lock of"
-    _forget(project, name)
+    held_locks.forget(project.base_dir, name)
     click.echo(f"{name}: {verb} {_who(info)}" if info else f"{name}: was not locked")
     return 0
 
@@ -131,26 +129,3 @@ def _who(info: LockInfo) -> str:
     extra = [f"reason: {info.reason}"] if info.reason else []
     extra += [info.run_url] if info.run_url else []
     return info.owner + (f" ({', '.join(extra)})" if extra else "")
-
-
-def _handle_path(project: Project, cluster: str) -> Path:
-    return project.base_dir / ".sbkube" / "locks" / f"{cluster}.json"
-
-
-def _remember(project: Project, handle: LockHandle) -> None:
-    path = _handle_path(project, handle.info.cluster)
-    data = {"info": handle.info.model_dump(), "version": handle.version}
-    write_atomic(path, json.dumps(data))
-
-
-def remembered(project: Project, cluster: str) -> LockHandle | None:
-    """The acquisition ``lock acquire`` made here for ``cluster``, if any."""
-    try:
-        data = json.loads(_handle_path(project, cluster).read_text())
-        return LockHandle(LockInfo.model_validate(data["info"]), str(data["version"]))
-    except (OSError, ValueError, KeyError, TypeError):
-        return None  # no usable record of our acquisition: fall back to the owner check
-
-
-def _forget(project: Project, cluster: str) -> None:
-    _handle_path(project, cluster).unlink(missing_ok=True)

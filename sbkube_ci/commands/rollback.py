@@ -18,7 +18,7 @@ import click
 from sbkube_ci.ci.decide import Invocation
 from sbkube_ci.ci.junit import AppOutcome
 from sbkube_ci.ci.result import CommandResult
-from sbkube_ci.commands.state import open_state, pick_cluster, table
+from sbkube_ci.commands._common import open_state, pick_cluster
 from sbkube_ci.config.loader import Project
 from sbkube_ci.deploy.apply.applier import Applier
 from sbkube_ci.deploy.helm_release import HelmReleases
@@ -29,6 +29,7 @@ from sbkube_ci.errors import CIError, DeployError, StateError
 from sbkube_ci.notify import AppChange, Notifications, event_from_ci_env
 from sbkube_ci.render.normalize import load_objects
 from sbkube_ci.state import AppState, HelmReleaseRef, StateBackend
+from sbkube_ci.terminal import table
 
 
 @dataclass(frozen=True)

@@ -7,29 +7,9 @@ from pathlib import Path
 
 import click
 
-from sbkube_ci.config.loader import Project, load_project
-from sbkube_ci.errors import ConfigError
-from sbkube_ci.state import StateBackend, StateDocument, open_backend
-
-
-def open_state(chdir: Path, file: Path | None) -> tuple[Project, StateBackend]:
-    """The project and its state backend (shared by the state, lock and history commands)."""
-    project = load_project(chdir, file)
-    return project, open_backend(project)
-
-
-def pick_cluster(project: Project, cluster: str | None) -> str:
-    """``cluster`` if the config declares it; the only cluster when none is given."""
-    known = sorted(project.config.effective_clusters())
-    if cluster is None:
-        if len(known) == 1:
-            return known[0]
-        raise ConfigError(f"--cluster: pick one of {', '.join(known)}")
-    if cluster not in known:
-        raise ConfigError(
-            f"--cluster {cluster}: not a cluster of sbkube.yaml; known: {', '.join(known)}"
-        )
-    return cluster
+from sbkube_ci.commands._common import open_state, pick_cluster
+from sbkube_ci.state import StateDocument
+from sbkube_ci.terminal import table
 
 
 def show(chdir: Path, file: Path | None, cluster: str | None, output_format: str) -> int:
@@ -91,11 +71,3 @@ def describe(document: StateDocument) -> str:
             ]
         )
     return "\n".join([*lines, *table(rows)]) + "\n"
-
-
-def table(rows: list[list[str]]) -> list[str]:
-    """Rows as left-aligned columns separated by two spaces."""
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return [
-        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows
-    ]

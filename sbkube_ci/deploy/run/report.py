@@ -6,6 +6,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from sbkube_ci.terminal import table
+
 Result = Literal["succeeded", "failed", "skipped", "rolled back", "dry run"]
 OK_RESULTS = ("succeeded", "dry run")
 HEADER = ["CLUSTER", "APP", "ACTION", "RESULT", "DURATION", "DETAIL"]
@@ -37,14 +39,6 @@ class AppResult:
             f"{self.duration:.1f}s" if self.duration else "-",
             self.detail.splitlines()[0] if self.detail else "",
         ]
-
-
-def table(rows: Sequence[Sequence[str]]) -> list[str]:
-    """Rows as left-aligned columns separated by two spaces."""
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return [
-        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows
-    ]
 
 
 def cluster_failure(results: Sequence[AppResult], cluster: str) -> str:

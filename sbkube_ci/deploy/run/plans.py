@@ -1,4 +1,4 @@
-"""The per-cluster jobs of a deploy: from a reviewed plan, or from a fresh plan.
+"""The per-cluster jobs of a deploy: from a reviewed plan, or from a fresh one.
 
 A plan is refused before anything runs when a cluster's state revision moved since it was
 made, or when a re-render gives another render digest than the one reviewed.
@@ -7,23 +7,22 @@ made, or when a re-render gives another render digest than the one reviewed.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from sbkube_ci.commands.status import deployed_apps
 from sbkube_ci.config.loader import Project
 from sbkube_ci.deploy.inspect.drift import detect_drift
 from sbkube_ci.deploy.kube.connection import connect
 from sbkube_ci.deploy.run import jobs as tasks
 from sbkube_ci.deploy.run.cluster import ClusterJob, check_revision
+from sbkube_ci.deploy.run.drift import deployed_apps
 from sbkube_ci.diff.mask import Masker
 from sbkube_ci.errors import DeployError
 from sbkube_ci.plan_model import ClusterPlan, Plan
-from sbkube_ci.planning import PlanOutcome, make_plan
 from sbkube_ci.render.pipeline import render_project, select_clusters
 from sbkube_ci.render.result import RenderResult
-from sbkube_ci.state import StateBackend
+from sbkube_ci.state import StateBackend, StateDocument
 
 _REVISION = re.compile(r"^r?(\d+)$")
 
@@ -36,18 +35,35 @@ class Selection:
     force: bool = False  # also re-apply unchanged apps whose live objects drifted
 
 
+@dataclass(frozen=True)
+class FreshPlan:
+    """A plan made for this deploy, with the render and the states it was made from."""
+
+    plan: Plan
+    render: RenderResult
+    states: Mapping[str, StateDocument]
+
+
 def deploy_jobs(
-    project: Project, backend: StateBackend, selection: Selection, masker: Masker
+    project: Project,
+    backend: StateBackend,
+    selection: Selection,
+    masker: Masker,
+    fresh: FreshPlan | None = None,
 ) -> list[ClusterJob]:
-    """One job per selected cluster, with the apps to deploy there."""
+    """One job per selected cluster, with the apps to deploy there.
+
+    Without ``selection.plan_path`` the caller plans first and passes the result as ``fresh``.
+    """
     if selection.plan_path is not None:
         plan = read_reviewed_plan(selection.plan_path)
         jobs = _from_plan(project, backend, selection, plan, masker)
         planned = {cp.name: cp for cp in plan.clusters}
+    elif fresh is not None:
+        jobs = _fresh(project, fresh)
+        planned = {cp.name: cp for cp in fresh.plan.clusters}
     else:
-        outcome = _fresh_plan(project, selection, masker)
-        jobs = _fresh(project, outcome)
-        planned = {cp.name: cp for cp in outcome.plan.clusters}
+        raise DeployError("deploy: neither a reviewed plan nor a fresh plan to deploy from")
     if selection.force:
         jobs = [_with_repairs(project, backend, job, planned[job.name], masker) for job in jobs]
     return jobs
@@ -63,17 +79,7 @@ def read_reviewed_plan(path: Path) -> Plan:
     return Plan.read(path)
 
 
-def _fresh_plan(project: Project, selection: Selection, masker: Masker) -> PlanOutcome:
-    """Plan now: the one place deploy plans itself."""
-    return make_plan(
-        project,
-        clusters=list(selection.clusters) or None,
-        apps=list(selection.apps) or None,
-        masker=masker,
-    )
-
-
-def _fresh(project: Project, outcome: PlanOutcome) -> list[ClusterJob]:
+def _fresh(project: Project, outcome: FreshPlan) -> list[ClusterJob]:
     """Deploy what the fresh plan changes."""
     return [
         ClusterJob(

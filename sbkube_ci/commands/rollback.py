@@ -9,7 +9,6 @@ The rollback is a new revision (r5 back to r3's content is r6), recorded as kind
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -20,15 +19,11 @@ from sbkube_ci.ci.junit import AppOutcome
 from sbkube_ci.ci.result import CommandResult
 from sbkube_ci.commands._common import open_state, pick_cluster
 from sbkube_ci.config.loader import Project
-from sbkube_ci.deploy.apply.applier import Applier
-from sbkube_ci.deploy.helm_release import HelmReleases
-from sbkube_ci.deploy.kube.connection import ClusterConnection, connect
-from sbkube_ci.deploy.run.record import Deployed, Recorder, from_state_refs
+from sbkube_ci.deploy.run.restore import RestorePoint, roll_back_app
 from sbkube_ci.diff.credentials import build_masker, masked_values
-from sbkube_ci.errors import CIError, DeployError, StateError
+from sbkube_ci.errors import CIError, StateError
 from sbkube_ci.notify import AppChange, Notifications, event_from_ci_env
-from sbkube_ci.render.normalize import load_objects
-from sbkube_ci.state import AppState, HelmReleaseRef, StateBackend
+from sbkube_ci.state import AppState, StateBackend
 from sbkube_ci.terminal import table
 
 
@@ -40,28 +35,14 @@ class Target:
     deployment: str | None = None
 
 
-@dataclass(frozen=True)
-class Revision:
-    """One revision of an app that history can return to."""
-
-    revision: int
-    kind: str
-    time: str
-    actor: str
-    commit: str
-    deployment: str
-    snapshot: str
-    helm_revision: int | None
-
-
-def revisions(backend: StateBackend, cluster: str, app: str) -> list[Revision]:
+def revisions(backend: StateBackend, cluster: str, app: str) -> list[RestorePoint]:
     """The app's revisions on the cluster, newest first."""
     found = []
     for record in backend.list_history(cluster=cluster, app=app):
         for change in record.apps:
             if change.app == app and change.new_revision is not None:
                 found.append(
-                    Revision(
+                    RestorePoint(
                         change.new_revision,
                         record.kind,
                         record.time,
@@ -75,7 +56,7 @@ def revisions(backend: StateBackend, cluster: str, app: str) -> list[Revision]:
     return sorted(found, key=lambda r: r.revision, reverse=True)
 
 
-def choose(found: list[Revision], current: AppState, target: Target, app: str) -> Revision:
+def choose(found: list[RestorePoint], current: AppState, target: Target, app: str) -> RestorePoint:
     """The revision ``target`` names; a one-line error listing what exists otherwise."""
     known = ", ".join(f"r{r.revision}" for r in found) or "none"
     if target.deployment is not None:
@@ -125,12 +106,12 @@ def rollback(
 
 
 def roll_back_and_notify(
-    project: Project, backend: StateBackend, cluster: str, app: str, chosen: Revision
+    project: Project, backend: StateBackend, cluster: str, app: str, chosen: RestorePoint
 ) -> str:
     """Roll back to ``chosen``, notify, and return the (masked) line saying so."""
     masker = build_masker(project)
     current = backend.read_state(cluster).apps.get(app)
-    state = roll_back(project, backend, cluster, app, chosen)
+    state = roll_back_app(project, backend, cluster, app, chosen)
     line = f"{cluster}/{app}: rolled back to r{chosen.revision}'s content as r{state.revision}"
     old = f"r{current.revision}" if current is not None else ""
     event = event_from_ci_env(
@@ -177,110 +158,7 @@ def _revision(text: str) -> int:
     return int(digits)
 
 
-def roll_back(
-    project: Project, backend: StateBackend, cluster: str, app: str, chosen: Revision
-) -> AppState:
-    """Re-apply (or helm rollback) ``chosen`` and record a new revision; lock held throughout."""
-    started = time.monotonic()
-    clusters = project.config.effective_clusters()
-    with backend.locked(cluster, reason=f"rollback {app} to r{chosen.revision}") as held:
-        state = backend.read_state(cluster)
-        current = state.apps.get(app)
-        if current is None:
-            raise StateError(f"app {app}: removed from cluster {cluster} meanwhile")
-        with connect(
-            cluster, clusters.get(cluster), project.config.settings, base_dir=project.base_dir
-        ) as connection:
-            deployed = _restore(
-                project,
-                backend=backend,
-                connection=connection,
-                app=app,
-                current=current,
-                chosen=chosen,
-            )
-        record = backend.new_record(
-            "rollback", cluster, commit=chosen.commit, detail=f"{app} back to r{chosen.revision}"
-        )
-        recorder = Recorder(backend, cluster, record, state.revision, held)
-        new = recorder.save(deployed)
-        recorder.finish("succeeded", time.monotonic() - started, record.detail)
-        return new
-
-
-def _restore(
-    project: Project,
-    *,
-    backend: StateBackend,
-    connection: ClusterConnection,
-    app: str,
-    current: AppState,
-    chosen: Revision,
-) -> Deployed:
-    if current.helm is not None:
-        # helm keeps its own release history: the snapshot is only recorded, sealed as stored
-        manifests = (
-            backend.load_snapshot(connection.name, chosen.snapshot, reveal=False)
-            if chosen.snapshot
-            else ""
-        )
-        return _helm_restore(
-            project,
-            connection=connection,
-            app=app,
-            current=current,
-            chosen=chosen,
-            manifests=manifests,
-        )
-    if not chosen.snapshot:
-        raise StateError(f"app {app}: r{chosen.revision} has no snapshot recorded")
-    manifests = backend.load_snapshot(connection.name, chosen.snapshot)
-    config = project.config
-    cluster = config.effective_clusters().get(connection.name)
-    if app in config.apps:
-        namespace = config.namespace_of(app, cluster)
-    else:
-        namespace = (cluster.namespace if cluster else None) or config.settings.namespace
-    result = Applier(connection.client, cluster=connection.name).apply_app(
-        app,
-        load_objects(manifests),
-        from_state_refs(current.inventory),
-        namespace=namespace,
-        timeout=float(project.config.settings.timeout),
-        event="rollback",
-    )
-    # The render digest of a snapshot is the digest of its text: both hash the same bytes.
-    return Deployed(app, chosen.snapshot, "", None, result.inventory, manifests)
-
-
-def _helm_restore(
-    project: Project,
-    *,
-    connection: ClusterConnection,
-    app: str,
-    current: AppState,
-    chosen: Revision,
-    manifests: str,
-) -> Deployed:
-    release = current.helm
-    if release is None or chosen.helm_revision is None:
-        raise DeployError(f"app {app}: r{chosen.revision} recorded no helm release revision")
-    helm = HelmReleases(
-        project.base_dir / ".sbkube" / "helm",
-        kubeconfig=connection.kubeconfig,
-        kube_context=connection.context,
-        helm_version=project.config.settings.helm_version,
-    )
-    helm.rollback(app, release.name, release.namespace, chosen.helm_revision)
-    history = helm.history(app, release.name, release.namespace)
-    now = history[-1].revision if history else None
-    ref = HelmReleaseRef(name=release.name, namespace=release.namespace, revision=now)
-    return Deployed(
-        app, chosen.snapshot, "", None, from_state_refs(current.inventory), manifests, ref
-    )
-
-
-def _listing(found: list[Revision], current: AppState, output_format: str) -> str:
+def _listing(found: list[RestorePoint], current: AppState, output_format: str) -> str:
     if output_format == "json":
         return json.dumps([asdict(r) for r in found], indent=2)
     if not found:

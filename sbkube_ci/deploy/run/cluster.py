@@ -15,17 +15,15 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from sbkube_ci.config.loader import Project
-from sbkube_ci.deploy.apply.applier import Applier, ApplyError, ObjectRef
-from sbkube_ci.deploy.apply.readiness import ReadinessWaiter
-from sbkube_ci.deploy.helm_release import HelmReleases
-from sbkube_ci.deploy.kube.connection import ClusterConnection, connect
+from sbkube_ci.deploy.apply.applier import ApplyError, ObjectRef
+from sbkube_ci.deploy.kube.connection import connect
 from sbkube_ci.deploy.run import schedule as dag
 from sbkube_ci.deploy.run.app import run_task
 from sbkube_ci.deploy.run.jobs import AppTask
 from sbkube_ci.deploy.run.record import Recorder
 from sbkube_ci.deploy.run.report import AppResult, Result
 from sbkube_ci.deploy.run.restore import roll_back_failed
-from sbkube_ci.deploy.run.session import Session
+from sbkube_ci.deploy.run.session import Session, open_session
 from sbkube_ci.errors import DeployError, LockError, SbkubeError
 from sbkube_ci.notify.events import format_duration
 from sbkube_ci.progress import Progress, first_line
@@ -178,13 +176,20 @@ def _locked_run(
         base_dir=project.base_dir,
         connect_timeout=options.connect_timeout,
     ) as connection:
-        session = _session(project, connection, options, backend)
+        session = open_session(
+            project,
+            connection,
+            backend,
+            dry_run=options.dry_run,
+            mask=options.mask,
+            echo=options.echo,
+        )
         session.state = state
         record = backend.new_record("deploy", job.name, commit=options.commit)
         recorder = Recorder(backend, job.name, record, state.revision, held)
         _run_apps(session, state, recorder, options, progress)
         if options.on_failure == "rollback" and not options.dry_run:
-            roll_back_failed(session, backend, state, progress.results, progress.partial)
+            roll_back_failed(session, state, progress.results, progress.partial)
     if not options.dry_run:
         results = progress.ordered()
         failed = [r for r in results if not r.ok]
@@ -192,29 +197,6 @@ def _locked_run(
         detail = f"{failed[0].app}: {failed[0].detail}" if failed else ""
         outcome = "failed" if failed else "succeeded"
         recorder.finish(outcome, time.monotonic() - started, detail)
-
-
-def _session(
-    project: Project, connection: ClusterConnection, options: RunOptions, backend: StateBackend
-) -> Session:
-    waiter = ReadinessWaiter(connection.client, progress=options.echo, max_interval=2.0)
-    return Session(
-        cluster_name=connection.name,
-        project=project,
-        cluster=project.config.effective_clusters()[connection.name],
-        connection=connection,
-        applier=Applier(connection.client, cluster=connection.name, waiter=waiter),
-        helm=HelmReleases(
-            project.base_dir / ".sbkube" / "helm",
-            kubeconfig=connection.kubeconfig,
-            kube_context=connection.context,
-            helm_version=project.config.settings.helm_version,
-        ),
-        dry_run=options.dry_run,
-        mask=options.mask,
-        echo=options.echo,
-        backend=backend,
-    )
 
 
 def check_revision(job: ClusterJob, state: StateDocument) -> None:

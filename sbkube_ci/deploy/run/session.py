@@ -15,6 +15,7 @@ from sbkube_ci.config.apps import App, HelmApp
 from sbkube_ci.config.loader import Project
 from sbkube_ci.config.sections import Cluster
 from sbkube_ci.deploy.apply.applier import Applier
+from sbkube_ci.deploy.apply.readiness import ReadinessWaiter
 from sbkube_ci.deploy.helm_release import HelmReleases
 from sbkube_ci.deploy.kube.connection import ClusterConnection
 from sbkube_ci.deploy.run.shell import ShellRunner
@@ -79,3 +80,33 @@ class Session:
         if self.connection.kubeconfig is not None:
             env["KUBECONFIG"] = str(self.connection.kubeconfig)
         return ShellRunner(cwd=str(self.project.base_dir), env=env, mask=self.mask, echo=self.echo)
+
+
+def open_session(
+    project: Project,
+    connection: ClusterConnection,
+    backend: StateBackend | None,
+    *,
+    dry_run: bool = False,
+    mask: Callable[[str], str] = str,
+    echo: Echo = lambda _line: None,
+) -> Session:
+    """The session of one connected cluster: its applier (with readiness waits) and helm."""
+    waiter = ReadinessWaiter(connection.client, progress=echo, max_interval=2.0)
+    return Session(
+        cluster_name=connection.name,
+        project=project,
+        cluster=project.config.effective_clusters()[connection.name],
+        connection=connection,
+        applier=Applier(connection.client, cluster=connection.name, waiter=waiter),
+        helm=HelmReleases(
+            project.base_dir / ".sbkube" / "helm",
+            kubeconfig=connection.kubeconfig,
+            kube_context=connection.context,
+            helm_version=project.config.settings.helm_version,
+        ),
+        dry_run=dry_run,
+        mask=mask,
+        echo=echo,
+        backend=backend,
+    )

@@ -30,6 +30,7 @@ from sbkube_ci.notify import AppChange, Notifications, event_from_ci_env
 from sbkube_ci.render.normalize import load_objects
 from sbkube_ci.state import AppState, HelmReleaseRef, StateBackend
 from sbkube_ci.terminal import table
+from sbkube_ci.workdir import WorkDir
 
 
 @dataclass(frozen=True)
@@ -266,7 +267,7 @@ def _helm_restore(
     if release is None or chosen.helm_revision is None:
         raise DeployError(f"app {app}: r{chosen.revision} recorded no helm release revision")
     helm = HelmReleases(
-        project.base_dir / ".sbkube" / "helm",
+        WorkDir(project.base_dir).helm,
         kubeconfig=connection.kubeconfig,
         kube_context=connection.context,
         helm_version=project.config.settings.helm_version,

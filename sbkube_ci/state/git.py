@@ -30,6 +30,7 @@ from sbkube_ci.config.loader import Project
 from sbkube_ci.config.sections import GitState
 from sbkube_ci.errors import StateError
 from sbkube_ci.state.base import CAS_RETRY, Conflict, Versioned
+from sbkube_ci.workdir import WorkDir
 
 _SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 _TIP = "refs/heads/tip"
@@ -63,7 +64,7 @@ class GitStore:
         settings = project.config.state.git
         url = _remote_url(settings.remote, project.base_dir)
         key = hashlib.sha256(f"{url}\n{settings.branch}".encode()).hexdigest()[:16]
-        cache = project.base_dir / ".sbkube" / "state-git" / key
+        cache = WorkDir(project.base_dir).state_git(key)
         token = None
         if settings.token_env:
             token = os.environ.get(settings.token_env)

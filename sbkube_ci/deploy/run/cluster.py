@@ -30,6 +30,7 @@ from sbkube_ci.errors import DeployError, LockError, SbkubeError
 from sbkube_ci.notify.events import format_duration
 from sbkube_ci.progress import Progress, first_line
 from sbkube_ci.state import AppState, HeldLock, LockHandle, StateBackend, StateDocument
+from sbkube_ci.workdir import WorkDir
 
 OnFailure = Literal["stop", "continue", "rollback"]
 _LOCK_POLL = 2.0  # seconds between checks for a stop request while waiting for a lock
@@ -205,7 +206,7 @@ def _session(
         connection=connection,
         applier=Applier(connection.client, cluster=connection.name, waiter=waiter),
         helm=HelmReleases(
-            project.base_dir / ".sbkube" / "helm",
+            WorkDir(project.base_dir).helm,
             kubeconfig=connection.kubeconfig,
             kube_context=connection.context,
             helm_version=project.config.settings.helm_version,

@@ -73,35 +73,3 @@ def link_problem(base: Path, relative: str) -> str | None:
         f"{relative} holds a symlink {shown}{more} that points outside the project directory; "
         "replace it with the file itself"
     )
-
-
-WORK_DIR = ".sbkube"
-
-
-def work_dir_problem(base: Path, depth: int = 3) -> str | None:
-    """Why ``<base>/.sbkube`` cannot be written and pruned safely: a symlink leading out.
-
-    sbkube-ci writes, replaces and deletes under ``.sbkube/`` (renders, builds, locks, the
-    cache). A pull request can commit ``.sbkube/rendered`` as a symlink to ``/etc``; then
-    deleting a stale render would delete there. The first ``depth`` levels are checked:
-    every directory sbkube-ci deletes in is that shallow.
-    """
-    work = base / WORK_DIR
-    if work.is_symlink():
-        return f"{WORK_DIR} is a symlink; it is sbkube-ci's working directory, remove the link"
-    root = work.resolve()
-    level = [work] if work.is_dir() else []
-    for _ in range(depth):
-        below: list[Path] = []
-        for directory in level:
-            for entry in directory.iterdir():
-                if entry.is_symlink() and not entry.resolve().is_relative_to(root):
-                    shown = entry.relative_to(base).as_posix()
-                    return (
-                        f"{shown} is a symlink that points outside {WORK_DIR}/; sbkube-ci "
-                        "writes and deletes there, remove the link"
-                    )
-                if entry.is_dir() and not entry.is_symlink():
-                    below.append(entry)
-        level = below
-    return None

@@ -1,4 +1,4 @@
-"""A content-addressed store under ``.sbkube/cache`` (or ``$SBKUBE_CACHE_DIR``).
+"""A content-addressed store under ``WorkDir.cache`` (``.sbkube/cache`` or ``$SBKUBE_CACHE_DIR``).
 
 Entries are immutable: a writer fills a private temp directory and renames it into place, so
 concurrent writers of the same key never corrupt an entry (the loser's rename fails and its
@@ -8,21 +8,10 @@ copy is dropped; both copies have the same content by construction).
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-
-CACHE_ENV = "SBKUBE_CACHE_DIR"
-
-
-def cache_root(project_dir: Path) -> Path:
-    """The cache directory: ``$SBKUBE_CACHE_DIR`` or ``<project>/.sbkube/cache``."""
-    configured = os.environ.get(CACHE_ENV)
-    return (
-        Path(configured).expanduser().resolve() if configured else project_dir / ".sbkube" / "cache"
-    )
 
 
 def sha256_bytes(data: bytes) -> str:

@@ -41,9 +41,9 @@ from sbkube_ci.render.pipeline import select_clusters
 from sbkube_ci.state import open_backend
 from sbkube_ci.state.backend import StateBackend
 from sbkube_ci.state.models import AppState, StateDocument
+from sbkube_ci.workdir import RELATIVE, WorkDir
 
-DEFAULT_PLAN = Path(".sbkube/plan.json")
-CHECKS_DIR = Path(".sbkube/checks")
+DEFAULT_PLAN = RELATIVE.plan
 Entries = dict[str, tuple[AppRender | None, AppSnapshot | None]]
 Objects = list[dict[str, Any]]
 
@@ -175,7 +175,7 @@ def _check(  # noqa: PLR0917 - a private step of make_plan, called once
         apps=render.for_cluster(cluster),
         deployed=deployed,
         objects=parsed,
-        cache_path=project.base_dir / CHECKS_DIR / f"{cluster}.json",
+        cache_path=WorkDir(project.base_dir).checks(cluster),
         where=f"clusters.{cluster}",
         every_app=every_app,
     )

@@ -12,6 +12,7 @@ from pathlib import Path
 from sbkube_ci.ci.base import CIAdapter
 from sbkube_ci.ci.inputs import Inputs
 from sbkube_ci.progress import Progress
+from sbkube_ci.workdir import RELATIVE
 
 #: commands that change a cluster or its state; a PR pipeline plans instead
 MUTATING = frozenset({"deploy", "rollback"})
@@ -32,7 +33,7 @@ class Invocation:
     chdir: Path = Path()
     config: Path | None = None
     clusters: tuple[str, ...] = ()
-    plan_path: Path = Path(".sbkube/plan.json")
+    plan_path: Path = RELATIVE.plan
     comment: bool = False
     junit_path: Path | None = None
     live: bool = False

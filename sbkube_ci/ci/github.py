@@ -14,6 +14,7 @@ from typing import Any, TextIO
 from sbkube_ci import __version__
 from sbkube_ci.ci.base import Annotation, Event, EventKind, append_text
 from sbkube_ci.ci.comments import CommentingAdapter
+from sbkube_ci.ci.context import CIContext
 from sbkube_ci.ci.http import ForbiddenError, RestClient
 from sbkube_ci.ci.workflow_commands import (
     annotation_command,
@@ -153,14 +154,14 @@ def parse_event(environ: Mapping[str, str]) -> Event:
     """The run's event from ``GITHUB_EVENT_NAME`` and the payload at ``GITHUB_EVENT_PATH``."""
     name = environ.get("GITHUB_EVENT_NAME", "")
     payload = _payload(environ.get("GITHUB_EVENT_PATH", ""))
-    repository = environ.get("GITHUB_REPOSITORY") or _dig(payload, "repository", "full_name")
+    job = CIContext.from_env(environ, platform="github", payload=payload)
     event = Event(
         kind=_KINDS.get(name, "other"),
         name=name,
-        repository=str(repository or ""),
+        repository=str(job.repository or _dig(payload, "repository", "full_name") or ""),
         sha=environ.get("GITHUB_SHA", ""),
-        ref=environ.get("GITHUB_REF", ""),
-        actor=environ.get("GITHUB_ACTOR", ""),
+        ref=job.ref,
+        actor=job.actor or "",
     )
     if event.kind != "pull_request":
         return event

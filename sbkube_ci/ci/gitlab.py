@@ -14,6 +14,7 @@ from sbkube_ci import __version__
 from sbkube_ci._files import write_atomic
 from sbkube_ci.ci.base import Annotation, Event, EventKind
 from sbkube_ci.ci.comments import CommentingAdapter
+from sbkube_ci.ci.context import CIContext
 from sbkube_ci.ci.http import RestClient
 from sbkube_ci.errors import CIError
 
@@ -157,16 +158,16 @@ def parse_event(environ: Mapping[str, str]) -> Event:
     iid = environ.get("CI_MERGE_REQUEST_IID", "")
     source_project = environ.get("CI_MERGE_REQUEST_SOURCE_PROJECT_ID", "")
     target_project = environ.get("CI_MERGE_REQUEST_PROJECT_ID", "")
+    job = CIContext.from_env(environ, platform="gitlab")
     return Event(
         kind=kind,
         name=source,
         number=int(iid) if kind == "pull_request" and iid.isdigit() else None,
-        ref=environ.get("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME")
-        or environ.get("CI_COMMIT_REF_NAME", ""),
-        sha=environ.get("CI_COMMIT_SHA", ""),
-        repository=environ.get("CI_PROJECT_PATH", ""),
+        ref=job.ref,
+        sha=job.commit.sha if job.commit else "",
+        repository=job.repository,
         fork=bool(source_project and target_project and source_project != target_project),
-        actor=environ.get("GITLAB_USER_LOGIN", ""),
+        actor=job.actor or "",
     )
 
 

@@ -16,9 +16,12 @@ from urllib.parse import urljoin, urlparse
 
 import requests
 
+from sbkube_ci._retry import Clock, RetryPolicy, retry_after, retrying
 from sbkube_ci.errors import CIError
 
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
+#: 5 tries of 30 s each, waits of 1, 2, 4, 8 s (at most 30) unless the API names one
+API_RETRY = RetryPolicy(attempts=5, base=1.0, cap=30.0, attempt_timeout=30.0)
 
 
 class APIError(CIError):
@@ -43,9 +46,8 @@ class RestClient:
     platform: str
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.time
-    max_attempts: int = 5
+    retry: RetryPolicy = API_RETRY
     max_wait: float = 120.0
-    timeout: float = 30.0
     session: requests.Session = field(default_factory=requests.Session)
 
     def url(self, path: str) -> str:
@@ -67,50 +69,54 @@ class RestClient:
         """
         url = path_or_url if "://" in path_or_url else self.url(path_or_url)
         self._check_same_origin(url)
-        for attempt in range(1, self.max_attempts + 1):
-            response = self._send(method, url, json=json, params=params, attempt=attempt)
-            if response is None:
-                continue
-            if response.ok:
-                return response
-            wait = self._retry_wait(response, attempt)
-            if response.status_code >= 500 and not retry_server_errors:
-                wait = None
-            if wait is None or attempt == self.max_attempts:
-                raise self._error(method, url, response)
-            self.sleep(wait)
-        raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
 
-    def _send(
-        self, method: str, url: str, *, json: Any, params: Any, attempt: int
-    ) -> requests.Response | None:
-        try:
-            return self.session.request(
-                method,
-                url,
-                json=json,
-                params=params,
-                headers=dict(self.headers),
-                timeout=self.timeout,
-            )
-        except requests.RequestException as exc:
-            if attempt == self.max_attempts:
-                raise CIError(
-                    f"{self.platform} API: {method} {_path(url)}: {type(exc).__name__}; "
-                    f"check the API URL and the network (tried {attempt} times)"
-                ) from exc
-            self.sleep(self._backoff(attempt))
-            return None
+        def attempt(timeout: float) -> requests.Response | requests.RequestException:
+            try:
+                return self.session.request(
+                    method,
+                    url,
+                    json=json,
+                    params=params,
+                    headers=dict(self.headers),
+                    timeout=timeout,
+                )
+            except requests.RequestException as exc:
+                return exc
+
+        def wait(
+            outcome: requests.Response | requests.RequestException, tries: int
+        ) -> float | None:
+            if isinstance(outcome, requests.RequestException):
+                return self.retry.delay(tries - 1)
+            if outcome.ok:
+                return None
+            seconds = self._retry_wait(outcome, tries)
+            return None if outcome.status_code >= 500 and not retry_server_errors else seconds
+
+        outcome, tries = retrying(
+            attempt,
+            wait,
+            policy=self.retry,
+            clock=Clock(monotonic=time.monotonic, sleep=self.sleep),
+        )
+        if isinstance(outcome, requests.RequestException):
+            raise CIError(
+                f"{self.platform} API: {method} {_path(url)}: {type(outcome).__name__}; "
+                f"check the API URL and the network (tried {tries} times)"
+            ) from outcome
+        if outcome.ok:
+            return outcome
+        raise self._error(method, url, outcome)
 
     def _retry_wait(self, response: requests.Response, attempt: int) -> float | None:
         if response.status_code in RETRY_STATUSES:
-            return self._backoff(attempt)
+            return self.retry.delay(attempt - 1)
         if response.status_code not in {403, 429}:
             return None
         headers = response.headers
         wait: float | None = None
-        if (retry_after := headers.get("retry-after", "")).strip().isdigit():
-            wait = float(retry_after)
+        if (server_wait := retry_after(headers)) is not None:
+            wait = server_wait
         elif headers.get("x-ratelimit-remaining") == "0" and headers.get("x-ratelimit-reset"):
             wait = max(0.0, float(headers["x-ratelimit-reset"]) - self.clock()) + 1
         elif response.status_code == 429 or "secondary rate limit" in response.text.lower():
@@ -123,9 +129,6 @@ class RestClient:
                 f"{self.max_wait:.0f}s; rerun the job later"
             )
         return wait
-
-    def _backoff(self, attempt: int) -> float:
-        return float(min(2 ** (attempt - 1), 30))
 
     def _error(self, method: str, url: str, response: requests.Response) -> APIError:
         detail = _message(response)

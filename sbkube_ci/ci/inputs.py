@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sbkube_ci.errors import CIError
+from sbkube_ci.workdir import RELATIVE
 
 #: every verb the ci entrypoint runs (``commands.ci.COMMANDS``; action.yml lists the same)
 KNOWN_COMMANDS = (
@@ -33,7 +34,7 @@ class Inputs:
     config: str = ""
     clusters: tuple[str, ...] = ()
     working_directory: str = "."
-    plan_path: str = ".sbkube/plan.json"
+    plan_path: str = str(RELATIVE.plan)
     comment: bool = True
     junit_path: str = ""
     live: bool = False
@@ -79,7 +80,7 @@ def read_inputs(environ: Mapping[str, str]) -> Inputs:
         config=get_input(environ, "config"),
         clusters=clusters,
         working_directory=get_input(environ, "working-directory", "."),
-        plan_path=get_input(environ, "plan-path", ".sbkube/plan.json"),
+        plan_path=get_input(environ, "plan-path", str(RELATIVE.plan)),
         comment=get_bool(environ, "comment", True),
         junit_path=get_input(environ, "junit-path"),
         live=get_bool(environ, "live", False),

@@ -15,10 +15,9 @@ from pathlib import Path
 
 import click
 
-from sbkube_ci._paths import work_dir_problem
-from sbkube_ci.cache import cache_root
 from sbkube_ci.config.types import duration_seconds
 from sbkube_ci.errors import ConfigError
+from sbkube_ci.workdir import WorkDir
 
 
 @dataclass
@@ -65,8 +64,8 @@ def prune(
 ) -> int:
     """Prune the cache of the project in ``chdir`` (or ``file``'s directory); print a report."""
     project_dir = (chdir / file).parent if file is not None else chdir
-    root = cache_root(project_dir.resolve())
-    if root.is_relative_to(project_dir.resolve()) and (why := work_dir_problem(project_dir)):
+    root = WorkDir(project_dir.resolve()).cache
+    if root.is_relative_to(project_dir.resolve()) and (why := WorkDir(project_dir).problem()):
         raise ConfigError(f"{project_dir}/{why}")
     report = prune_cache(root, max_age=parse_age(max_age), everything=everything, now=time.time())
     if output_format == "json":

@@ -14,12 +14,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
-from sbkube_ci.ci import detect
 from sbkube_ci.ci.base import Annotation, CIAdapter
 from sbkube_ci.ci.decide import Invocation, decide
 from sbkube_ci.ci.failures import failure_annotations
 from sbkube_ci.ci.inputs import read_inputs
 from sbkube_ci.ci.junit import AppOutcome, write_junit
+from sbkube_ci.ci.registry import detect
 from sbkube_ci.ci.result import CommandResult
 from sbkube_ci.commands.deploy import deploy_for_ci
 from sbkube_ci.commands.history import history_for_ci

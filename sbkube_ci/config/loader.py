@@ -9,7 +9,6 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from sbkube_ci._paths import work_dir_problem
 from sbkube_ci._yaml import Document, Location, display_path, read_file
 from sbkube_ci.config.apps import App
 from sbkube_ci.config.checks import semantic_problems
@@ -18,6 +17,7 @@ from sbkube_ci.config.legacy import LEGACY_CONFIG, LEGACY_SOURCES, find_legacy_r
 from sbkube_ci.config.models import Config
 from sbkube_ci.config.problems import Problem, from_validation_error, problem_at
 from sbkube_ci.errors import ConfigError, ConfigProblems, SbkubeError
+from sbkube_ci.workdir import work_dir_problem
 
 CONFIG_NAMES = ("sbkube.yaml", "sbkube.yml")
 _APP_ADAPTER: TypeAdapter[App] = TypeAdapter(App)

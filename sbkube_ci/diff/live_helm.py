@@ -22,6 +22,7 @@ from sbkube_ci.deploy.run.helm_apps import helm_request
 from sbkube_ci.deploy.run.jobs import AppTask
 from sbkube_ci.diff.engine import AppRender, AppSnapshot
 from sbkube_ci.render.normalize import normalize, split_helm_output
+from sbkube_ci.workdir import WorkDir
 
 if TYPE_CHECKING:
     from sbkube_ci.deploy.kube.connection import ClusterConnection
@@ -43,7 +44,7 @@ def helm_live_entry(
         project, cluster_name=name, cluster=config, task=AppTask(app, "update", "helm")
     )
     helm = HelmReleases(
-        project.base_dir / ".sbkube" / "helm",
+        WorkDir(project.base_dir).helm,
         kubeconfig=connection.kubeconfig,
         kube_context=connection.context,
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sbkube_ci.errors import NotifyError
-from sbkube_ci.notify.delivery import Clock, RetryPolicy
+from sbkube_ci.notify.delivery import CONNECT_TIMEOUT, DELIVERY, Clock, RetryPolicy
 from sbkube_ci.notify.events import Event
 
 
@@ -25,7 +25,8 @@ class NotifyContext:
     """What notifiers need from the outside: environment, retry policy and clock."""
 
     environ: Mapping[str, str]
-    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    policy: RetryPolicy = DELIVERY
+    connect_timeout: float = CONNECT_TIMEOUT
     clock: Clock = field(default_factory=Clock)
 
     def secret(self, notifier: str, field_name: str, variable: str) -> str:

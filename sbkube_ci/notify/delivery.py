@@ -7,19 +7,30 @@ when it fits in the budget, and never retries a 4xx other than 429.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sbkube_ci._retry import Clock, RetryPolicy, retrying
+from sbkube_ci._retry import retry_after as retry_after_header
 from sbkube_ci.errors import NotifyError
 
+__all__ = [
+    "CONNECT_TIMEOUT",
+    "DELIVERY",
+    "Clock",
+    "DeliveryError",
+    "Reply",
+    "RetryPolicy",
+    "deliver",
+    "retry_after_header",
+    "secret_masker",
+]
+
 CONNECT_TIMEOUT = 5.0
-ATTEMPT_TIMEOUT = 15.0
-MAX_ATTEMPTS = 3
-BUDGET = 30.0
-BACKOFF = 1.0
-_MIN_ATTEMPT_TIME = 1.0
+#: the documented limits: 3 tries, waits of 1 s then 2 s (or Retry-After), 15 s a try, 30 s
+#: in all, and a try always gets at least one second
+DELIVERY = RetryPolicy(attempts=3, base=1.0, budget=30.0, attempt_timeout=15.0, min_attempt=1.0)
 
 
 class DeliveryError(NotifyError):
@@ -33,25 +44,6 @@ class DeliveryError(NotifyError):
     def refused(self) -> bool:
         """A definite no (4xx but 429): trying the same request again cannot help."""
         return self.status is not None and 400 <= self.status < 500 and self.status != 429
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How long and how often to try; the defaults are the documented ones."""
-
-    attempts: int = MAX_ATTEMPTS
-    budget: float = BUDGET
-    connect_timeout: float = CONNECT_TIMEOUT
-    attempt_timeout: float = ATTEMPT_TIMEOUT
-    backoff: float = BACKOFF
-
-
-@dataclass
-class Clock:
-    """Time as the retry loop sees it; tests pass one that records instead of sleeping."""
-
-    monotonic: Callable[[], float] = time.monotonic
-    sleep: Callable[[float], None] = time.sleep
 
 
 @dataclass(frozen=True)
@@ -80,37 +72,19 @@ class Reply:
         return f"HTTP {self.status}" + (f" {self.error}" if self.error else "")
 
 
-def retry_after_header(headers: dict[str, str]) -> float | None:
-    """Seconds from a ``Retry-After`` header given in seconds; None when absent or a date."""
-    for key, value in headers.items():
-        if key.lower() == "retry-after":
-            try:
-                return max(0.0, float(value))
-            except ValueError:
-                return None
-    return None
-
-
 def deliver(
     attempt: Callable[[float], Reply], *, what: str, policy: RetryPolicy, clock: Clock
 ) -> Reply:
     """Call ``attempt(timeout)`` until it succeeds or the policy gives up (``DeliveryError``)."""
-    deadline = clock.monotonic() + policy.budget
-    tries = 0
-    while True:
-        tries += 1
-        remaining = deadline - clock.monotonic()
-        reply = attempt(max(_MIN_ATTEMPT_TIME, min(policy.attempt_timeout, remaining)))
-        if reply.ok:
-            return reply
-        if not reply.retryable or tries >= policy.attempts:
-            break
-        wait = reply.retry_after
-        if wait is None:
-            wait = policy.backoff * 2 ** (tries - 1)
-        if clock.monotonic() + wait + _MIN_ATTEMPT_TIME > deadline:
-            break
-        clock.sleep(wait)
+
+    def wait(reply: Reply, tries: int) -> float | None:
+        if reply.ok or not reply.retryable:
+            return None
+        return reply.retry_after if reply.retry_after is not None else policy.delay(tries - 1)
+
+    reply, tries = retrying(attempt, wait, policy=policy, clock=clock)
+    if reply.ok:
+        return reply
     raise DeliveryError(f"{what}: {reply.describe()} after {tries} attempt(s)", reply.status)
 
 

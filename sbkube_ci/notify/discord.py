@@ -37,12 +37,11 @@ class Discord:
         return ref
 
     def _request(self, method: str, url: str, body: dict[str, Any]) -> Reply:
-        policy = self._ctx.policy
 
         def attempt(timeout: float) -> Reply:
             try:
                 response = requests.request(
-                    method, url, json=body, timeout=(policy.connect_timeout, timeout)
+                    method, url, json=body, timeout=(self._ctx.connect_timeout, timeout)
                 )
             except requests.Timeout:
                 return Reply(None, error=f"Discord did not answer within {timeout:.0f}s")
@@ -50,7 +49,9 @@ class Discord:
                 return Reply(None, error=f"cannot reach Discord ({type(exc).__name__})")
             return _reply(response)
 
-        return deliver(attempt, what=f"notify.{self.name}", policy=policy, clock=self._ctx.clock)
+        return deliver(
+            attempt, what=f"notify.{self.name}", policy=self._ctx.policy, clock=self._ctx.clock
+        )
 
 
 def _reply(response: requests.Response) -> Reply:

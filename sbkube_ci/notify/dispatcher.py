@@ -21,7 +21,7 @@ from sbkube_ci.config.models import Config
 from sbkube_ci.config.sections import DiscordNotifier, SlackNotifier, WebhookNotifier
 from sbkube_ci.errors import NotifyError
 from sbkube_ci.notify.base import MessageRef, Notifier, NotifyContext
-from sbkube_ci.notify.delivery import Clock, DeliveryError, RetryPolicy, secret_masker
+from sbkube_ci.notify.delivery import DELIVERY, Clock, DeliveryError, RetryPolicy, secret_masker
 from sbkube_ci.notify.events import Event, mask_event
 from sbkube_ci.notify.registry import NOTIFIERS, SECRET_FIELDS
 
@@ -77,7 +77,7 @@ class Notifications:
         configs = config.notify if isinstance(config, Config) else config
         ctx = NotifyContext(
             environ=dict(os.environ if environ is None else environ),
-            policy=policy or RetryPolicy(),
+            policy=policy or DELIVERY,
             clock=clock or Clock(),
         )
         return cls(configs, ctx=ctx, mask=mask or _identity, warn=warn or _stderr)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TypeVar, get_args
 
+from sbkube_ci.ci.context import Commit
 from sbkube_ci.config.sections import Event as EventKind
 
 __all__ = [
@@ -40,22 +41,6 @@ class AppChange:
     added: int = 0
     changed: int = 0
     deleted: int = 0
-
-
-@dataclass(frozen=True)
-class Commit:
-    sha: str
-    message: str = ""
-    url: str | None = None
-
-    @property
-    def short_sha(self) -> str:
-        return self.sha[:7]
-
-    @property
-    def title(self) -> str:
-        """The first line of the message."""
-        return self.message.strip().splitlines()[0] if self.message.strip() else ""
 
 
 @dataclass(frozen=True)

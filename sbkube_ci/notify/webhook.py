@@ -102,12 +102,14 @@ class Webhook:
         }
         if self._secret is not None:
             headers[SIGNATURE_HEADER] = signature(self._secret, body)
-        policy = self._ctx.policy
 
         def attempt(timeout: float) -> Reply:
             try:
                 response = requests.post(
-                    self._url, data=body, headers=headers, timeout=(policy.connect_timeout, timeout)
+                    self._url,
+                    data=body,
+                    headers=headers,
+                    timeout=(self._ctx.connect_timeout, timeout),
                 )
             except requests.Timeout:
                 return Reply(None, error=f"no answer within {timeout:.0f}s")
@@ -119,7 +121,7 @@ class Webhook:
                 error="" if response.ok else response.text[:200],
             )
 
-        deliver(attempt, what=f"notify.{self.name}", policy=policy, clock=self._ctx.clock)
+        deliver(attempt, what=f"notify.{self.name}", policy=self._ctx.policy, clock=self._ctx.clock)
         return None  # a webhook receives documents; there is no message to edit
 
     def update(self, ref: MessageRef, event: Event) -> MessageRef | None:

@@ -73,13 +73,13 @@ def build_chart(ctx: RenderContext, name: str, app: HelmApp, source: PreparedSou
             }
         )
     )
-    dest = ctx.build_dir / name
+    dest = ctx.work.build(name)
     stamp = _read_stamp(dest)
     if stamp.get("input") == build_input and isinstance(stamp.get("tree"), str):
         return BuiltChart(name, dest, stamp["tree"], rebuilt=False)
     entry, files, tree = _stored_build(ctx, name, app, source, build_input)
-    ctx.build_dir.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=ctx.build_dir, prefix=f".{name}."))
+    ctx.work.builds.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=ctx.work.builds, prefix=f".{name}."))
     try:
         tmp.chmod(0o755)  # mkdtemp's 0700 would hide the chart from other users (containers)
         _link_tree(entry, files, tmp)

@@ -6,9 +6,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sbkube_ci.cache import cache_root
 from sbkube_ci.config.loader import Project
 from sbkube_ci.render.values import ValuesFiles
+from sbkube_ci.workdir import WorkDir
 
 
 @dataclass
@@ -16,8 +16,8 @@ class RenderContext:
     """The project, the work directories and the per-run memos of files read."""
 
     project: Project
-    work_dir: Path
-    cache_dir: Path
+    work: WorkDir
+    cache_dir: Path  # read once per run: ``WorkDir.cache`` follows $SBKUBE_CACHE_DIR
     max_workers: int
     values_files: ValuesFiles = field(default_factory=ValuesFiles)
     # Charts' files by source, read once per run: many apps share a few charts.
@@ -31,21 +31,8 @@ class RenderContext:
         workers = max_workers or settings.max_workers or os.cpu_count() or 1
         if not settings.parallel and max_workers is None:
             workers = 1
-        work_dir = project.base_dir / ".sbkube"
-        return cls(project, work_dir, cache_root(project.base_dir), max(1, workers))
-
-    @property
-    def build_dir(self) -> Path:
-        return self.work_dir / "build"
-
-    @property
-    def rendered_dir(self) -> Path:
-        return self.work_dir / "rendered"
-
-    @property
-    def helm_home(self) -> Path:
-        """Helm's own config, cache and data directories for sbkube-ci, never the user's."""
-        return self.work_dir / "helm"
+        work = WorkDir(project.base_dir)
+        return cls(project, work, work.cache, max(1, workers))
 
     def display(self, path: Path) -> str:
         """``path`` relative to the project when it is inside it."""

@@ -20,8 +20,8 @@ INDEX = "index.json"
 class RenderedDir:
     """The rendered files of one cluster."""
 
-    def __init__(self, root: Path, cluster: str) -> None:
-        self.path = root / cluster
+    def __init__(self, path: Path) -> None:
+        self.path = path  # ``WorkDir.rendered(cluster)``
         self._lock = threading.Lock()
         self._index = self._load()
         self._dirty = False

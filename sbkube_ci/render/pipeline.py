@@ -90,7 +90,7 @@ def prepare_sources(
     sources = SourceContext(
         project=ctx.project,
         cache_dir=ctx.cache_dir,
-        work_dir=ctx.work_dir,
+        work_dir=ctx.work.root,
         timeout=ctx.project.config.settings.timeout,
         progress=progress or Progress(),
     )
@@ -144,7 +144,7 @@ def render_project(
     """
     ctx = RenderContext.for_project(project, max_workers)
     targets = select_clusters(project, clusters)
-    outputs = {name: RenderedDir(ctx.rendered_dir, name) for name in targets}
+    outputs = {name: RenderedDir(ctx.work.rendered(name)) for name in targets}
     try:
         return _render(
             ctx,
@@ -234,7 +234,7 @@ def _reported(progress: Progress, item: str, work: Callable[[], R]) -> R:
 def _engines(ctx: RenderContext) -> Engines:
     tools = ToolVersions(ctx.cache_dir)
     timeout = ctx.project.config.settings.timeout or 600.0
-    helm = Helm(ctx.helm_home, tools, timeout, major=ctx.project.config.settings.helm_version)
+    helm = Helm(ctx.work.helm, tools, timeout, major=ctx.project.config.settings.helm_version)
     return Engines(helm, Kustomize(tools, timeout, helm.worker), RenderCache(ctx.cache_dir))
 
 

@@ -5,20 +5,20 @@ from __future__ import annotations
 import os
 from collections.abc import Collection, Iterable
 
-from sbkube_ci.cache import cache_root
 from sbkube_ci.config.loader import Project
 from sbkube_ci.lockfile import LOCK_NAME, read_lock, write_lock
 from sbkube_ci.sources.base import SourceContext
 from sbkube_ci.sources.prepare import PrepareResult, prepare_apps
+from sbkube_ci.workdir import WorkDir
 
 
 def make_context(project: Project) -> SourceContext:
     """The source context of ``project``: its cache and its private ``.sbkube`` dir."""
-    work_dir = project.base_dir / ".sbkube"
+    work = WorkDir(project.base_dir)
     return SourceContext(
         project=project,
-        cache_dir=cache_root(project.base_dir),
-        work_dir=work_dir,
+        cache_dir=work.cache,
+        work_dir=work.root,
         timeout=project.config.settings.timeout,
     )
 

@@ -6,10 +6,11 @@ sbkube.yaml to the store class behind it.
 
 from __future__ import annotations
 
+from sbkube_ci._retry import RetryPolicy
 from sbkube_ci.config.loader import Project
 from sbkube_ci.errors import SbkubeError
 from sbkube_ci.state.backend import Mutation, StateBackend
-from sbkube_ci.state.base import Conflict, ObjectStore, RetryPolicy
+from sbkube_ci.state.base import Conflict, ObjectStore
 from sbkube_ci.state.git import GitStore
 from sbkube_ci.state.identity import Identity, current_identity
 from sbkube_ci.state.lease import HeldLock

@@ -14,10 +14,11 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from sbkube_ci._retry import RetryPolicy
 from sbkube_ci.config.sections import LockSettings
 from sbkube_ci.errors import StateError
 from sbkube_ci.state import history, keys, sealing
-from sbkube_ci.state.base import Conflict, ObjectStore, RetryPolicy
+from sbkube_ci.state.base import CAS_RETRY, Conflict, ObjectStore
 from sbkube_ci.state.identity import Identity, current_identity
 from sbkube_ci.state.lease import HeldLock
 from sbkube_ci.state.lock import LockHandle, Locks
@@ -48,7 +49,7 @@ class StateBackend:
         self.store = store
         self._keyring = keyring
         self.identity = identity or current_identity()
-        self.retry = retry or RetryPolicy()
+        self.retry = retry or CAS_RETRY
         self.clock = clock
         settings = lock or LockSettings()
         self.locks = Locks(

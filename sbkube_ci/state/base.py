@@ -9,13 +9,12 @@ and changes nothing; there is no unconditional write and no delete.
 
 from __future__ import annotations
 
-import random
-import time
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from sbkube_ci._retry import RetryPolicy
 from sbkube_ci.config.loader import Project
 from sbkube_ci.errors import StateError
 
@@ -140,19 +139,6 @@ def create_once(
             raise StateError(f"{store.description}/{key}: {clash}") from None
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Bounded exponential backoff with jitter for lost CAS races."""
-
-    attempts: int = 80
-    base: float = 0.02
-    cap: float = 1.0
-
-    def delay(self, attempt: int) -> float:
-        """Seconds to wait before attempt ``attempt + 1``."""
-        delay = min(self.cap, self.base * (2 ** min(attempt, 16)))
-        # Jitter de-synchronises racing writers; it is not used for anything secret.
-        return float(delay * random.uniform(0.5, 1.0))  # noqa: S311
-
-    def pause(self, attempt: int) -> None:
-        time.sleep(self.delay(attempt))
+#: lost CAS races: up to 80 tries, waits from 20 ms doubling to 1 s, jittered (50-100%) so
+#: racing writers fall out of step
+CAS_RETRY = RetryPolicy(attempts=80, base=0.02, cap=1.0, jitter=0.5)

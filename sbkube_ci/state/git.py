@@ -23,12 +23,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sbkube_ci import _proc
+from sbkube_ci._retry import RetryPolicy
 from sbkube_ci._urls import safe_url, url_secrets
 from sbkube_ci.config.kinds import git_remote_problem
 from sbkube_ci.config.loader import Project
 from sbkube_ci.config.sections import GitState
 from sbkube_ci.errors import StateError
-from sbkube_ci.state.base import Conflict, RetryPolicy, Versioned
+from sbkube_ci.state.base import CAS_RETRY, Conflict, Versioned
+from sbkube_ci.workdir import WorkDir
 
 _SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 _TIP = "refs/heads/tip"
@@ -52,7 +54,7 @@ class GitStore:
         self.branch = self.settings.branch
         self.cache_dir = cache_dir
         self.description = f"{safe_url(url)}@{self.branch}"
-        self.retry = retry or RetryPolicy()
+        self.retry = retry or CAS_RETRY
         self._token = token
         self._thread_lock = threading.Lock()
         self._staged: dict[str, str] = {}  # key -> blob, committed with the next write
@@ -62,7 +64,7 @@ class GitStore:
         settings = project.config.state.git
         url = _remote_url(settings.remote, project.base_dir)
         key = hashlib.sha256(f"{url}\n{settings.branch}".encode()).hexdigest()[:16]
-        cache = project.base_dir / ".sbkube" / "state-git" / key
+        cache = WorkDir(project.base_dir).state_git(key)
         token = None
         if settings.token_env:
             token = os.environ.get(settings.token_env)

@@ -12,10 +12,11 @@ from pathlib import Path
 from sbkube_ci._files import write_atomic
 from sbkube_ci.state.lock import LockHandle
 from sbkube_ci.state.models import LockInfo
+from sbkube_ci.workdir import WorkDir
 
 
 def _path(base_dir: Path, cluster: str) -> Path:
-    return base_dir / ".sbkube" / "locks" / f"{cluster}.json"
+    return WorkDir(base_dir).lock(cluster)
 
 
 def remember(base_dir: Path, handle: LockHandle) -> None:

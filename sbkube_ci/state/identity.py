@@ -1,4 +1,4 @@
-"""Who is acting: the CI actor and run, or user@host and pid outside CI."""
+"""Who is acting: the CI actor and run (``ci.context``), or user@host and pid outside CI."""
 
 from __future__ import annotations
 
@@ -7,6 +7,11 @@ import os
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+from sbkube_ci.ci.context import CIContext
+
+# The actor when the platform does not name one (a scheduled run without a user).
+_PLATFORM_ACTORS = {"github": "github-actions", "gitlab": "gitlab-ci"}
 
 
 @dataclass(frozen=True)
@@ -23,22 +28,16 @@ class Identity:
 
 def current_identity(env: Mapping[str, str] | None = None) -> Identity:
     """From GitHub Actions or GitLab CI variables, else ``user@host`` and the process id."""
-    env = os.environ if env is None else env
-    if env.get("GITHUB_RUN_ID"):
-        server = env.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
-        repo, run = env.get("GITHUB_REPOSITORY", ""), env["GITHUB_RUN_ID"]
-        url = f"{server}/{repo}/actions/runs/{run}" if repo else ""
-        attempt = env.get("GITHUB_RUN_ATTEMPT")
-        run_id = f"github run {run}.{attempt}" if attempt else f"github run {run}"
-        return Identity(env.get("GITHUB_ACTOR", "github-actions"), run_id, url)
-    if env.get("CI_JOB_ID"):
-        return Identity(
-            env.get("GITLAB_USER_LOGIN", "gitlab-ci"),
-            f"gitlab job {env['CI_JOB_ID']}",
-            env.get("CI_JOB_URL", ""),
-        )
+    ctx = CIContext.from_env(env)
+    if ctx.platform == "local" or not ctx.run_id:
+        return Identity(_local_user(), f"pid {os.getpid()}", ctx.run_url or "")
+    actor = ctx.actor or _PLATFORM_ACTORS[ctx.platform]
+    return Identity(actor, ctx.run_id, ctx.run_url or "")
+
+
+def _local_user() -> str:
     try:
         user = getpass.getuser()
     except (KeyError, OSError):
         user = "unknown"
-    return Identity(f"{user}@{socket.gethostname()}", f"pid {os.getpid()}", "")
+    return f"{user}@{socket.gethostname()}"

@@ -11,15 +11,19 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from pydantic import ValidationError
 
+from sbkube_ci._retry import RetryPolicy
 from sbkube_ci.errors import LockError, StateError
 from sbkube_ci.state import keys
-from sbkube_ci.state.base import Conflict, ObjectStore, RetryPolicy, Versioned
+from sbkube_ci.state.base import CAS_RETRY, Conflict, ObjectStore, Versioned
 from sbkube_ci.state.identity import Identity
 from sbkube_ci.state.models import HistoryKind, LockInfo, format_time
+
+# Waits between reads of a held lock: 50 ms doubling to 2 s, jittered; ``wait`` bounds them.
+LOCK_POLL = RetryPolicy(attempts=0, base=0.05, cap=2, jitter=0.5)
 
 Recorder = Callable[[HistoryKind, str, str], None]  # kind, cluster, detail
 
@@ -39,7 +43,7 @@ class Locks:
     record: Recorder
     lease: float
     wait: float
-    poll: RetryPolicy = field(default_factory=lambda: RetryPolicy(attempts=0, base=0.05, cap=2))
+    poll: RetryPolicy = LOCK_POLL
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep
 
@@ -117,7 +121,7 @@ class Locks:
 
     def force_break(self, cluster: str, *, reason: str = "") -> LockInfo | None:
         """Break whoever holds the lock; recorded in history. Returns the broken lock."""
-        for _ in range(RetryPolicy().attempts):
+        for _ in range(CAS_RETRY.attempts):
             try:
                 info, current = self._read(cluster)
             except StateError:

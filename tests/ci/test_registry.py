@@ -6,11 +6,11 @@ import io
 
 import pytest
 
-from sbkube_ci.ci import ADAPTERS, detect
 from sbkube_ci.ci.base import Annotation
 from sbkube_ci.ci.github import GitHubAdapter
 from sbkube_ci.ci.gitlab import GitLabAdapter
 from sbkube_ci.ci.local import LocalAdapter
+from sbkube_ci.ci.registry import ADAPTERS, detect
 from sbkube_ci.errors import CIError
 
 

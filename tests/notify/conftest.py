@@ -8,7 +8,8 @@ from collections.abc import Callable
 import pytest
 from pytest_httpserver import HTTPServer
 
-from sbkube_ci.notify import Clock, NotifyContext, RetryPolicy
+from sbkube_ci.notify import Clock, NotifyContext
+from sbkube_ci.notify.delivery import DELIVERY
 from tests.notify.receivers import DiscordWebhook, SlackApi, SlackWebhook
 
 
@@ -53,6 +54,6 @@ def make_ctx(virtual_clock: VirtualClock) -> Callable[..., NotifyContext]:
     """A notifier context with the given environment, the default policy, the virtual clock."""
 
     def make(**environ: str) -> NotifyContext:
-        return NotifyContext(environ=environ, policy=RetryPolicy(), clock=virtual_clock.clock())
+        return NotifyContext(environ=environ, policy=DELIVERY, clock=virtual_clock.clock())
 
     return make

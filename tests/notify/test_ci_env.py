@@ -28,7 +28,8 @@ def test_github_push(tmp_path: Path) -> None:
     assert event.commit.short_sha == "abcdef0"
     assert event.commit.title == "Pin redis"
     assert event.commit.url == "https://github.example.com/acme/shop/commit/abcdef0123456789"
-    assert event.run_url == "https://github.example.com/acme/shop/actions/runs/77/attempts/2"
+    # the run, not the attempt: history (state identity) links the same page
+    assert event.run_url == "https://github.example.com/acme/shop/actions/runs/77"
     assert event.pr_url is None
     assert event.clusters == ("prod",)
 

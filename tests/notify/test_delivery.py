@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 import pytest
 import requests
 
 from sbkube_ci.errors import NotifyError
-from sbkube_ci.notify import RetryPolicy
-from sbkube_ci.notify.delivery import Reply, deliver, retry_after_header, secret_masker
+from sbkube_ci.notify.delivery import DELIVERY, Reply, deliver, retry_after_header, secret_masker
 from tests.notify.conftest import VirtualClock
 
 
@@ -28,7 +28,7 @@ def _replies(*replies: Reply) -> tuple[list[float], Callable[[float], Reply]]:
 def test_gives_up_after_three_attempts(virtual_clock: VirtualClock) -> None:
     timeouts, attempt = _replies(*[Reply(503)] * 5)
     with pytest.raises(NotifyError, match=r"^x: HTTP 503 after 3 attempt\(s\)$"):
-        deliver(attempt, what="x", policy=RetryPolicy(), clock=virtual_clock.clock())
+        deliver(attempt, what="x", policy=DELIVERY, clock=virtual_clock.clock())
     assert len(timeouts) == 3
     assert virtual_clock.slept == [1.0, 2.0]
     assert all(t <= 15.0 for t in timeouts)
@@ -37,14 +37,14 @@ def test_gives_up_after_three_attempts(virtual_clock: VirtualClock) -> None:
 def test_waits_never_exceed_the_budget(virtual_clock: VirtualClock) -> None:
     timeouts, attempt = _replies(Reply(429, retry_after=20.0), Reply(429, retry_after=20.0))
     with pytest.raises(NotifyError, match="HTTP 429 after 2 attempt"):
-        deliver(attempt, what="x", policy=RetryPolicy(), clock=virtual_clock.clock())
+        deliver(attempt, what="x", policy=DELIVERY, clock=virtual_clock.clock())
     assert virtual_clock.slept == [20.0]  # a second 20 s wait would pass the 30 s budget
     assert timeouts[1] <= 10.0  # the last attempt only gets what is left of the budget
 
 
 def test_success_after_a_connection_error(virtual_clock: VirtualClock) -> None:
     _, attempt = _replies(Reply(None, error="cannot connect"), Reply(200))
-    reply = deliver(attempt, what="x", policy=RetryPolicy(), clock=virtual_clock.clock())
+    reply = deliver(attempt, what="x", policy=DELIVERY, clock=virtual_clock.clock())
     assert reply.status == 200
 
 
@@ -60,7 +60,7 @@ def silent_port() -> Iterator[int]:
 def test_a_silent_server_times_out_per_attempt(
     silent_port: int, virtual_clock: VirtualClock
 ) -> None:
-    policy = RetryPolicy(attempts=2, budget=2.0, attempt_timeout=1.0)
+    policy = replace(DELIVERY, attempts=2, budget=2.0, attempt_timeout=1.0)
 
     def attempt(timeout: float) -> Reply:
         try:

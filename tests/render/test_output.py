@@ -9,10 +9,10 @@ from sbkube_ci.render.output import INDEX, RenderedDir
 
 
 def test_up_to_date_only_while_the_file_is_untouched(tmp_path: Path) -> None:
-    out = RenderedDir(tmp_path, "prod")
+    out = RenderedDir(tmp_path / "prod")
     out.write("web", "sha256:in", "sha256:out", "---\nkind: A\n")
     out.save()
-    again = RenderedDir(tmp_path, "prod")
+    again = RenderedDir(tmp_path / "prod")
     assert again.up_to_date("web", "sha256:in", "sha256:out")
     assert not again.up_to_date("web", "sha256:other", "sha256:out")
     (tmp_path / "prod/web.yaml").write_text("---\nkind: B, edited by hand\n")
@@ -20,7 +20,7 @@ def test_up_to_date_only_while_the_file_is_untouched(tmp_path: Path) -> None:
 
 
 def test_remove_except_and_forget(tmp_path: Path) -> None:
-    out = RenderedDir(tmp_path, "prod")
+    out = RenderedDir(tmp_path / "prod")
     for app in ("a", "b", "c"):
         out.write(app, "in", "out", "---\n")
     out.forget("c")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import gzip
+from dataclasses import replace
 
 import pytest
 
 from sbkube_ci.errors import StateError
 from sbkube_ci.state import AppChange, AppState, ObjectRef, StateBackend, StateDocument
-from sbkube_ci.state.base import Conflict, RetryPolicy
+from sbkube_ci.state.base import CAS_RETRY, Conflict
 from tests.state.workers import StoreSpec
 
 
@@ -138,7 +139,7 @@ def test_lost_race_reapplies_the_change_on_fresh_state(spec: StoreSpec) -> None:
 
 
 def test_retries_are_bounded(spec: StoreSpec) -> None:
-    mine = StateBackend(spec.open("mine"), retry=RetryPolicy(attempts=3, base=0.001))
+    mine = StateBackend(spec.open("mine"), retry=replace(CAS_RETRY, attempts=3, base=0.001))
     theirs = spec.backend("theirs")
     calls = 0
 

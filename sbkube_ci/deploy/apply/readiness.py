@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sbkube_ci._retry import RetryPolicy
 from sbkube_ci.deploy.kube.errors import Operation, errors_as_deploy_error
 from sbkube_ci.errors import DeployError
 
@@ -195,7 +196,8 @@ class ReadinessWaiter:
         """
         pending = list(refs) if rule is not None else [ref for ref in refs if needs_wait(ref)]
         start = self._clock()
-        interval, last_progress = self._first_interval, start
+        polls = RetryPolicy(base=self._first_interval, cap=self._max_interval)
+        last_progress, polled = start, 0
         while pending:
             reasons = {ref: self._readiness(ref, rule or check) for ref in pending}
             pending = [ref for ref, state in reasons.items() if not state.ready]
@@ -211,8 +213,8 @@ class ReadinessWaiter:
             if self._progress and now - last_progress >= self._progress_every:
                 self._progress(f"waiting ({now - start:.0f}s of {timeout:g}s): {waiting}")
                 last_progress = now
-            self._sleep(min(interval, max(timeout - (now - start), 0.0)))
-            interval = min(interval * 2, self._max_interval)
+            self._sleep(min(polls.delay(polled), max(timeout - (now - start), 0.0)))
+            polled += 1
 
     def _readiness(self, ref: ObjectRef, rule: Callable[[dict[str, Any]], Readiness]) -> Readiness:
         resource = self._client.resource(ref.api_version, ref.kind)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable
 from typing import Any
 
 from kubernetes.dynamic.exceptions import NotFoundError
 
+from sbkube_ci._retry import RetryPolicy
 from sbkube_ci.deploy.apply.result import ObjectRef
 from sbkube_ci.deploy.kube.client import KubeClient
 from sbkube_ci.deploy.kube.errors import Operation, errors_as_deploy_error
@@ -59,9 +61,10 @@ class LiveObjects:
                 )
             except NotFoundError:
                 return
-        interval = 0.1
-        while self.get(ref, resource) is not None:
+        polls = RetryPolicy(base=0.1, cap=2.0)
+        for polled in itertools.count():
+            if self.get(ref, resource) is None:
+                return
             if self._clock() >= deadline:
                 raise DeployError(f"{ref} was deleted but is still present; check its finalizers")
-            self._sleep(interval)
-            interval = min(interval * 2, 2.0)
+            polls.pause(polled, self._sleep)

@@ -25,6 +25,7 @@ from sbkube_ci.deploy.run.record import from_state_refs
 from sbkube_ci.errors import DeployError
 from sbkube_ci.render.build import values_path
 from sbkube_ci.state import AppState, HelmReleaseRef
+from sbkube_ci.workdir import WorkDir
 
 if TYPE_CHECKING:
     from sbkube_ci.deploy.run.session import Session
@@ -37,7 +38,7 @@ def helm_request(
     app = project.config.apps[task.name]
     if not isinstance(app, HelmApp):
         raise DeployError(f"app {task.name}: helm mode is only for type: helm apps")
-    chart = project.base_dir / ".sbkube" / "build" / task.name
+    chart = WorkDir(project.base_dir).build(task.name)
     if not chart.is_dir():
         raise DeployError(
             f"app {task.name}: built chart {chart} is missing; run `sbkube-ci build` first"

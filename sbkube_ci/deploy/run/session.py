@@ -21,6 +21,7 @@ from sbkube_ci.deploy.kube.connection import ClusterConnection
 from sbkube_ci.deploy.run.shell import ShellRunner
 from sbkube_ci.render.normalize import load_objects
 from sbkube_ci.state import AppState, StateBackend, StateDocument
+from sbkube_ci.workdir import WorkDir
 
 Echo = Callable[[str], None]
 
@@ -100,7 +101,7 @@ def open_session(
         connection=connection,
         applier=Applier(connection.client, cluster=connection.name, waiter=waiter),
         helm=HelmReleases(
-            project.base_dir / ".sbkube" / "helm",
+            WorkDir(project.base_dir).helm,
             kubeconfig=connection.kubeconfig,
             kube_context=connection.context,
             helm_version=project.config.settings.helm_version,

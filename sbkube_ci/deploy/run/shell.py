@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 
 from sbkube_ci import _proc
 from sbkube_ci._proc import ALLOW_ENV, exec_allowed
+from sbkube_ci._retry import RetryPolicy
 from sbkube_ci.errors import DeployError
 
+_COMMAND_RETRY = RetryPolicy(base=2.0, cap=30.0)  # 2, 4, 8 ... 30 s between tries
 Mask = Callable[[str], str]
 
 
@@ -72,7 +74,7 @@ class ShellRunner:
             if result.returncode == 0:
                 return
             if attempt < attempts:
-                self.sleep(delay if delay is not None else min(2.0**attempt, 30.0))
+                self.sleep(delay if delay is not None else _COMMAND_RETRY.delay(attempt - 1))
                 continue
             tail = (result.stderr or result.stdout).strip().splitlines()
             detail = tail[-1] if tail else "(no output)"

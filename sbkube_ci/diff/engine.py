@@ -16,16 +16,10 @@ from typing import Any
 from sbkube_ci.config.sections import DiffSettings
 from sbkube_ci.diff.ignore import CompiledRule, compile_rules
 from sbkube_ci.diff.mask import Masker
-from sbkube_ci.diff.normalize import (
-    ObjectKey,
-    hook_of,
-    normalize,
-    object_key,
-    split_api_version,
-    to_yaml,
-)
+from sbkube_ci.diff.normalize import normalize, object_key, to_yaml
 from sbkube_ci.diff.versions import version_changes
 from sbkube_ci.errors import RenderError, SbkubeError
+from sbkube_ci.k8s import ObjectKey, hook_annotation, split_api_version
 from sbkube_ci.plan_model import Action, AppPlan, ClusterPlan, ObjectChange
 from sbkube_ci.progress import Outcome, Progress, first_line
 
@@ -247,7 +241,7 @@ def _change(
         "kind": key.kind,
         "namespace": masker.mask(key.namespace),
         "name": masker.mask(key.name),
-        "hook": _masked(hook_of(current), masker),
+        "hook": _masked(hook_annotation(current), masker),
         "previous_version": previous if previous != version else None,
     }
     if old is not None and old == new:  # identical input: no normalizing, dumping or diffing

@@ -17,13 +17,14 @@ import yaml
 
 from sbkube_ci import _proc
 from sbkube_ci.config.sections import Cluster, Settings
-from sbkube_ci.deploy.apply.applier import Action, Applier, ApplyError, ApplyResult, ObjectRef
+from sbkube_ci.deploy.apply.applier import Action, Applier, ApplyError, ApplyResult
 from sbkube_ci.deploy.helm_release import HelmReleases, UpgradeRequest
 from sbkube_ci.deploy.inspect.drift import DeployedApp, FieldChange, detect_drift
 from sbkube_ci.deploy.inspect.preview import Change, Previewer
 from sbkube_ci.deploy.kube.client import KubeClient
 from sbkube_ci.deploy.kube.connection import connect
 from sbkube_ci.deploy.kube.live import LiveObjects
+from sbkube_ci.k8s import ObjectRef
 from tests.e2e.conftest import delete_and_wait, unique
 
 pytestmark = pytest.mark.cluster

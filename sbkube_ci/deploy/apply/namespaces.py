@@ -13,17 +13,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Collection
 
-from sbkube_ci.deploy.apply.result import (
-    APP_LABEL,
-    CLUSTER_LABEL,
-    FIELD_MANAGER,
-    MANAGED_BY_LABEL,
-    Action,
-    ObjectRef,
-    ObjectResult,
-)
+from sbkube_ci.deploy.apply.result import Action, ObjectResult
 from sbkube_ci.deploy.kube.errors import errors_as_deploy_error
 from sbkube_ci.deploy.kube.live import LiveObjects
+from sbkube_ci.k8s import APP_LABEL, CLUSTER_LABEL, FIELD_MANAGER, MANAGED_BY_LABEL, ObjectRef
 
 
 def namespace_ref(name: str) -> ObjectRef:

@@ -5,16 +5,10 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 from sbkube_ci.deploy.apply.namespaces import kept_namespaces
-from sbkube_ci.deploy.apply.result import (
-    APP_LABEL,
-    FIELD_MANAGER,
-    MANAGED_BY_LABEL,
-    Action,
-    ObjectRef,
-    ObjectResult,
-)
+from sbkube_ci.deploy.apply.result import Action, ObjectResult
 from sbkube_ci.deploy.kube.errors import UnknownKindError
 from sbkube_ci.deploy.kube.live import LiveObjects
+from sbkube_ci.k8s import APP_LABEL, FIELD_MANAGER, MANAGED_BY_LABEL, ObjectRef
 
 
 def prune(

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from sbkube_ci.config.loader import Project
-from sbkube_ci.deploy.apply.applier import Applier, ApplyError, ObjectRef
+from sbkube_ci.deploy.apply.applier import Applier, ApplyError
 from sbkube_ci.deploy.apply.readiness import ReadinessWaiter
 from sbkube_ci.deploy.helm_release import HelmReleases
 from sbkube_ci.deploy.kube.connection import ClusterConnection, connect
@@ -27,6 +27,7 @@ from sbkube_ci.deploy.run.report import AppResult, Result
 from sbkube_ci.deploy.run.restore import roll_back_failed
 from sbkube_ci.deploy.run.session import Session
 from sbkube_ci.errors import DeployError, LockError, SbkubeError
+from sbkube_ci.k8s import ObjectRef
 from sbkube_ci.notify.events import format_duration
 from sbkube_ci.progress import Progress, first_line
 from sbkube_ci.state import AppState, HeldLock, LockHandle, StateBackend, StateDocument

@@ -16,13 +16,13 @@ from sbkube_ci.config.apps import HelmApp
 from sbkube_ci.config.loader import Project
 from sbkube_ci.config.sections import Cluster
 from sbkube_ci.deploy.apply.adoption import adopt_into_helm
-from sbkube_ci.deploy.apply.ordering import hook_of
-from sbkube_ci.deploy.apply.result import Action, ObjectRef
+from sbkube_ci.deploy.apply.result import Action
 from sbkube_ci.deploy.helm_release import UpgradeRequest
 from sbkube_ci.deploy.kube.errors import UnknownKindError
 from sbkube_ci.deploy.run.jobs import AppTask
 from sbkube_ci.deploy.run.record import from_state_refs
 from sbkube_ci.errors import DeployError
+from sbkube_ci.k8s import ObjectRef, hook_of
 from sbkube_ci.render.build import values_path
 from sbkube_ci.state import AppState, HelmReleaseRef
 

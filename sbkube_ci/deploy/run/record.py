@@ -12,7 +12,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sbkube_ci.deploy.apply import result as inventory
+from sbkube_ci import k8s as inventory
 from sbkube_ci.errors import StateError
 from sbkube_ci.sources.base import Pin
 from sbkube_ci.state import (

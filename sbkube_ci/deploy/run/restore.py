@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from sbkube_ci.deploy.apply.applier import ObjectRef
 from sbkube_ci.deploy.run.record import from_state_refs
 from sbkube_ci.deploy.run.report import AppResult, Result
 from sbkube_ci.deploy.run.session import Session
 from sbkube_ci.errors import SbkubeError
+from sbkube_ci.k8s import ObjectRef
 from sbkube_ci.render.normalize import load_objects
 from sbkube_ci.state import AppState, StateBackend, StateDocument
 

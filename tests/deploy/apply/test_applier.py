@@ -8,18 +8,11 @@ from typing import Any
 
 import pytest
 
-from sbkube_ci.deploy.apply.applier import (
-    APP_LABEL,
-    MANAGED_BY_LABEL,
-    Action,
-    Applier,
-    ApplyError,
-    ApplyResult,
-    ObjectRef,
-)
+from sbkube_ci.deploy.apply.applier import Action, Applier, ApplyError, ApplyResult
 from sbkube_ci.deploy.apply.readiness import ReadinessWaiter
 from sbkube_ci.deploy.kube.client import KubeClient
 from sbkube_ci.errors import DeployError
+from sbkube_ci.k8s import APP_LABEL, MANAGED_BY_LABEL, ObjectRef
 from tests.fakekube.fixture import FakeKube
 
 

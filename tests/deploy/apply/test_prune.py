@@ -8,9 +8,10 @@ from collections.abc import Iterator
 import pytest
 
 from sbkube_ci.deploy.apply.prune import prune
-from sbkube_ci.deploy.apply.result import Action, ObjectRef
+from sbkube_ci.deploy.apply.result import Action
 from sbkube_ci.deploy.kube.client import KubeClient
 from sbkube_ci.deploy.kube.live import LiveObjects
+from sbkube_ci.k8s import ObjectRef
 from tests.fakekube.fixture import FakeKube
 
 NS = ObjectRef("v1", "Namespace", None, "shop")

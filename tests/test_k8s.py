@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sbkube_ci.deploy.apply.ordering import hook_of, kind_rank
+from sbkube_ci.k8s import hook_of, kind_rank, strip_server_fields
 
 
 def test_namespaces_and_crds_come_first_and_custom_kinds_last() -> None:
@@ -45,3 +45,33 @@ def test_priority_classes_are_applied_before_the_pods_that_use_them() -> None:
     # The deploy order once had its own table without PriorityClass, so it went last.
     kinds = ["Deployment", "PriorityClass", "Namespace"]
     assert sorted(kinds, key=kind_rank) == ["Namespace", "PriorityClass", "Deployment"]
+
+
+def test_strip_server_fields_keeps_what_the_user_wrote() -> None:
+    live = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {
+            "name": "api",
+            "uid": "u",
+            "resourceVersion": "7",
+            "generation": 3,
+            "creationTimestamp": "2026-01-01T00:00:00Z",
+            "managedFields": [{"manager": "sbkube-ci"}],
+            "annotations": {
+                "kubectl.kubernetes.io/last-applied-configuration": "{}",
+                "deployment.kubernetes.io/revision": "3",
+            },
+        },
+        "spec": {"replicas": 2},
+        "status": {"readyReplicas": 2},
+    }
+    assert strip_server_fields(live) == {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "api"},
+        "spec": {"replicas": 2},
+    }
+    assert live["metadata"]["uid"] == "u"  # the input is left alone
+    annotated = {"metadata": {"name": "x", "annotations": {"team": "a"}}}
+    assert strip_server_fields(annotated) == annotated

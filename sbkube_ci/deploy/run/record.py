@@ -44,11 +44,11 @@ class Deployed:
 
 
 def to_state_refs(refs: Sequence[inventory.ObjectRef]) -> list[ObjectRef]:
-    return [ObjectRef.model_validate(ref.to_dict()) for ref in refs]
+    return [ObjectRef.of(ref) for ref in refs]
 
 
 def from_state_refs(refs: Sequence[ObjectRef]) -> list[inventory.ObjectRef]:
-    return [inventory.ObjectRef.from_dict(ref.model_dump(by_alias=True)) for ref in refs]
+    return [ref.ref() for ref in refs]
 
 
 def source_pins(pin: Pin | None) -> list[SourcePin]:

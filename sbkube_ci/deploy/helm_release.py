@@ -17,10 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from sbkube_ci import _proc
-from sbkube_ci._helm import helm_binary, helm_major, isolated_env, isolated_flags, wrong_major
+from sbkube_ci._helm import (
+    helm_binary,
+    helm_major,
+    helm_message,
+    isolated_env,
+    isolated_flags,
+    wrong_major,
+)
 from sbkube_ci.errors import DeployError
 
-_NOISE = ("Use --debug flag", "walk.go:", "WARNING:")
 _ANY_EXIT = range(256)
 _NOT_FOUND = "release: not found"
 
@@ -257,15 +263,6 @@ class HelmReleases:
         if missing_ok and _NOT_FOUND in message:
             return result
         raise DeployError(f"app {app}: {doing} failed: {message}")
-
-
-def helm_message(stderr: str) -> str:
-    """helm's own message in one line: its ``Error:`` lines, else its last meaningful line."""
-    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    lines = [line for line in lines if not line.startswith(_NOISE)]
-    errors = [line.removeprefix("Error: ") for line in lines if line.startswith("Error:")]
-    chosen = errors or lines[-1:]
-    return " | ".join(chosen) if chosen else "(helm printed nothing)"
 
 
 def _seconds(timeout: float) -> str:

@@ -20,7 +20,7 @@ from sbkube_ci.deploy.run.helm_apps import helm_request
 from sbkube_ci.deploy.run.jobs import AppTask
 from sbkube_ci.diff.engine import AppRender, AppSnapshot
 from sbkube_ci.k8s import ObjectRef, hook_of
-from sbkube_ci.render.normalize import normalize, split_helm_output
+from sbkube_ci.render.normalize import normalize_rendered, split_helm_output
 
 if TYPE_CHECKING:
     from sbkube_ci.deploy.kube.connection import ClusterConnection
@@ -62,7 +62,7 @@ def _objects(manifest: str, namespace: str, app: str) -> list[dict[str, Any]]:
     if not manifest.strip():
         return []
     chunks = split_helm_output(manifest, app)
-    objects = normalize(chunks, namespace, f"app {app}: helm release manifest").objects
+    objects = normalize_rendered(chunks, namespace, f"app {app}: helm release manifest").objects
     return [obj for obj in objects if not hook_of(obj)]
 
 

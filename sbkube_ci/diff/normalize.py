@@ -30,7 +30,7 @@ def object_key(obj: Any, *, where: str = "manifest") -> ObjectKey:
     return ObjectKey.of(obj)
 
 
-def normalize(obj: dict[str, Any], rules: Sequence[CompiledRule] = ()) -> dict[str, Any]:
+def normalize_for_diff(obj: dict[str, Any], rules: Sequence[CompiledRule] = ()) -> dict[str, Any]:
     """A copy of ``obj`` without server-managed fields, ignored fields or list order noise."""
     copy: dict[str, Any] = _sorted_copy(strip_server_fields(obj))
     apply_rules(copy, rules)

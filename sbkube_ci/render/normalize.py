@@ -52,7 +52,7 @@ def split_helm_output(text: str, chart_name: str) -> list[Chunk]:
     return chunks
 
 
-def normalize(chunks: Iterable[Chunk], namespace: str, where: str) -> Normalized:
+def normalize_rendered(chunks: Iterable[Chunk], namespace: str, where: str) -> Normalized:
     """Parse, flatten, complete and order the documents of ``chunks`` (see module doc)."""
     located = list(_documents(chunks, where))
     cluster_scoped = CLUSTER_SCOPED_KINDS | _cluster_scoped_crd_kinds(obj for _, obj in located)

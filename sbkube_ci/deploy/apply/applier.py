@@ -18,7 +18,7 @@ from sbkube_ci.deploy.apply.namespaces import Namespaces
 from sbkube_ci.deploy.apply.objects import crd_scopes, labelled_objects
 from sbkube_ci.deploy.apply.prune import prune
 from sbkube_ci.deploy.apply.readiness import ReadinessWaiter, hook_finished
-from sbkube_ci.deploy.apply.result import Action, ApplyResult, ObjectResult
+from sbkube_ci.deploy.apply.result import ApplyResult, ObjectOutcome, ObjectResult
 from sbkube_ci.deploy.kube.client import KubeClient
 from sbkube_ci.deploy.kube.errors import UnknownKindError, errors_as_deploy_error
 from sbkube_ci.deploy.kube.live import LiveObjects
@@ -30,10 +30,10 @@ from sbkube_ci.k8s import (
 )
 
 __all__ = [
-    "Action",
     "Applier",
     "ApplyError",
     "ApplyResult",
+    "ObjectOutcome",
     "ObjectResult",
 ]
 
@@ -66,9 +66,9 @@ class _Run:
     pending_namespaces: set[str] = field(default_factory=set)
     results: list[ObjectResult] = field(default_factory=list)
 
-    def outcome(self) -> ApplyResult:
-        applied = (Action.CREATED, Action.CONFIGURED, Action.UNCHANGED)
-        refs = [r.ref for r in self.results if not r.hook and r.action in applied]
+    def result(self) -> ApplyResult:
+        applied = (ObjectOutcome.CREATED, ObjectOutcome.CONFIGURED, ObjectOutcome.UNCHANGED)
+        refs = [r.ref for r in self.results if not r.hook and r.outcome in applied]
         return ApplyResult(sorted(refs, key=ObjectRef.key), list(self.results), self.dry_run)
 
 
@@ -131,8 +131,8 @@ class Applier:
         try:
             self._run_phases(labelled, previous_inventory, run, wait=wait)
         except DeployError as exc:
-            raise ApplyError(str(exc), run.outcome()) from exc
-        return run.outcome()
+            raise ApplyError(str(exc), run.result()) from exc
+        return run.result()
 
     def _run_phases(
         self,
@@ -149,11 +149,11 @@ class Applier:
         hooks = [o for o in objects if k8s.hook_of(o)]
         main = sorted((o for o in objects if not k8s.hook_of(o)), key=_order)
         self._apply_all([o for o in main if o["kind"] in k8s.FOUNDATION_KINDS], run)
-        self._settle_crds(run.outcome().inventory, run)
+        self._settle_crds(run.result().inventory, run)
         actions = self._hook_actions(run)
         run.results += helm_hooks.run_event(f"pre-{run.event}", hooks, actions)
         self._apply_all([o for o in main if o["kind"] not in k8s.FOUNDATION_KINDS], run)
-        inventory = run.outcome().inventory
+        inventory = run.result().inventory
         if wait and not run.dry_run:
             self._waiter.wait(inventory, self._remaining(run))
         # helm deletes what left the chart during the upgrade itself, before post hooks.
@@ -199,7 +199,7 @@ class Applier:
         )
         if resource is None or pending:
             note = "not validated by the server: its namespace or CRD is created by this deploy"
-            return ObjectResult(ref, Action.CREATED, hook, note)
+            return ObjectResult(ref, ObjectOutcome.CREATED, hook, note)
         live = self._live.get(ref, resource)
         if live is not None and ref.kind == "Namespace":
             self.namespaces.exists(ref.name)
@@ -218,9 +218,11 @@ class Applier:
             if run.dry_run and ref.kind == "Namespace":
                 run.pending_namespaces.add(ref.name)
                 self.namespaces.add_pending(ref.name)
-            return ObjectResult(ref, Action.CREATED, hook)
+            return ObjectResult(ref, ObjectOutcome.CREATED, hook)
         unchanged = k8s.strip_server_fields(live) == k8s.strip_server_fields(answer)
-        return ObjectResult(ref, Action.UNCHANGED if unchanged else Action.CONFIGURED, hook)
+        return ObjectResult(
+            ref, ObjectOutcome.UNCHANGED if unchanged else ObjectOutcome.CONFIGURED, hook
+        )
 
     def _remaining(self, run: _Run) -> float:
         return max(run.deadline - self._clock(), 0.0)

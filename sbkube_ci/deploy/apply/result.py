@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from sbkube_ci.k8s import ObjectRef
 
 
-class Action(enum.StrEnum):
+class ObjectOutcome(enum.StrEnum):
+    """What an apply did to one object."""
+
     CREATED = "created"
     CONFIGURED = "configured"
     UNCHANGED = "unchanged"
@@ -19,7 +21,7 @@ class Action(enum.StrEnum):
 @dataclass(frozen=True)
 class ObjectResult:
     ref: ObjectRef
-    action: Action
+    outcome: ObjectOutcome
     hook: bool = False
     note: str = ""
 
@@ -30,8 +32,8 @@ class ApplyResult:
     results: list[ObjectResult]
     dry_run: bool
 
-    def action(self, ref: ObjectRef) -> Action | None:
-        return next((r.action for r in self.results if r.ref == ref and not r.hook), None)
+    def outcome(self, ref: ObjectRef) -> ObjectOutcome | None:
+        return next((r.outcome for r in self.results if r.ref == ref and not r.hook), None)
 
-    def refs(self, action: Action) -> list[ObjectRef]:
-        return [r.ref for r in self.results if r.action is action]
+    def refs(self, outcome: ObjectOutcome) -> list[ObjectRef]:
+        return [r.ref for r in self.results if r.outcome is outcome]

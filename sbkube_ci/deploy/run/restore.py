@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from sbkube_ci.deploy.run.record import from_state_refs
-from sbkube_ci.deploy.run.report import AppResult, Result
+from sbkube_ci.deploy.run.report import AppResult, AppStatus
 from sbkube_ci.deploy.run.session import Session
 from sbkube_ci.errors import SbkubeError
 from sbkube_ci.k8s import ObjectRef
@@ -73,6 +73,6 @@ def _roll_back(
     return f"rolled back to r{old.revision}"
 
 
-def _with_detail(result: AppResult, status: Result, note: str) -> AppResult:
+def _with_detail(result: AppResult, status: AppStatus, note: str) -> AppResult:
     detail = f"{result.detail}; {note}" if result.detail else note
     return replace(result, result=status, detail=detail)

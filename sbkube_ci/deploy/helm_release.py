@@ -16,15 +16,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from sbkube_ci import _proc
-from sbkube_ci._helm import (
-    helm_binary,
-    helm_major,
-    helm_message,
-    isolated_env,
-    isolated_flags,
-    wrong_major,
-)
+from sbkube_ci import _helm, _proc
+from sbkube_ci._helm import helm_binary, helm_major, isolated_env, isolated_flags, wrong_major
 from sbkube_ci.errors import DeployError
 
 _ANY_EXIT = range(256)
@@ -259,7 +252,7 @@ class HelmReleases:
         )
         if result.returncode == 0:
             return result
-        message = helm_message(result.stderr or result.stdout)
+        message = _helm.helm_message(result.stderr or result.stdout)
         if missing_ok and _NOT_FOUND in message:
             return result
         raise DeployError(f"app {app}: {doing} failed: {message}")

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from sbkube_ci.k8s import hook_of, kind_rank, strip_server_fields
+from sbkube_ci.k8s import (
+    ObjectKey,
+    ObjectRef,
+    hook_annotation,
+    hook_of,
+    kind_rank,
+    strip_server_fields,
+)
 
 
 def test_namespaces_and_crds_come_first_and_custom_kinds_last() -> None:
@@ -75,3 +82,17 @@ def test_strip_server_fields_keeps_what_the_user_wrote() -> None:
     assert live["metadata"]["uid"] == "u"  # the input is left alone
     annotated = {"metadata": {"name": "x", "annotations": {"team": "a"}}}
     assert strip_server_fields(annotated) == annotated
+
+
+def test_hook_annotation_is_the_raw_text_and_tolerates_odd_metadata() -> None:
+    obj = {"metadata": {"annotations": {"helm.sh/hook": "pre-install,pre-upgrade"}}}
+    assert hook_annotation(obj) == "pre-install,pre-upgrade"
+    assert hook_annotation({"metadata": {"annotations": None}}) is None
+    assert hook_annotation({"metadata": {"annotations": ["not", "a", "map"]}}) is None
+    assert hook_of({"metadata": {"annotations": ["not", "a", "map"]}}) is None
+
+
+def test_object_key_drops_the_version_and_fills_the_namespace() -> None:
+    obj = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "api"}}
+    assert ObjectKey.of(obj) == ObjectKey("apps", "Deployment", "", "api")
+    assert ObjectRef.of(obj) == ObjectRef("apps/v1", "Deployment", None, "api")

@@ -15,6 +15,8 @@ from pathlib import Path
 # The helm to run, when not the first `helm` on PATH: a name on PATH or a path. The Helm 3
 # test job sets it to `helm3`; a user can too.
 HELM_ENV = "SBKUBE_HELM"
+# Lines of helm output that are never the message: hints, chart walk and config warnings.
+_NOISE = ("Use --debug flag", "walk.go:", "WARNING:")
 
 
 def registry_config(home: Path) -> Path:
@@ -71,3 +73,26 @@ def wrong_major(binary: str, version: str, wanted: int | None) -> str | None:
         f"settings.helm_version is {wanted} but {binary} is {version}; install helm {wanted} "
         f"as helm{wanted} on PATH or point ${HELM_ENV} at it"
     )
+
+
+def helm_message(stderr: str) -> str:
+    """helm's own message in one line: its ``Error:`` lines (without that word), else its
+    last meaningful line.
+
+    Helm 4 continues an error on indented lines (``executing ... at <.Values.x>:`` then the
+    cause); those are joined to their ``Error:`` line.
+    """
+    errors: list[str] = []
+    others: list[str] = []
+    for raw in stderr.splitlines():
+        line = raw.strip()
+        if not line or line.startswith(_NOISE):
+            continue
+        if line.startswith("Error:"):
+            errors.append(line)
+        elif errors and raw[:1].isspace() and not others:
+            errors[-1] += f" {line}"
+        else:
+            others.append(line)
+    chosen = [line.removeprefix("Error: ") for line in errors] or others[-1:]
+    return " | ".join(chosen) if chosen else "(helm printed nothing)"

@@ -20,7 +20,7 @@ from sbkube_ci.errors import ConfigError
 
 SCHEMA_VERSION = 1
 
-Action = Literal["create", "update", "delete", "unchanged"]
+PlanAction = Literal["create", "update", "delete", "unchanged"]
 
 EXIT_NO_CHANGES = 0
 EXIT_ERROR = 1
@@ -41,7 +41,7 @@ class ObjectChange(_PlanModel):
     kind: str
     namespace: str = Field(default="", description='"" for cluster-scoped objects')
     name: str
-    action: Action
+    action: PlanAction
     diff: str = Field(default="", description="Unified diff (or whole object), already masked")
     hook: str | None = Field(default=None, description="helm.sh/hook annotation, if any")
     previous_version: str | None = Field(default=None, description="Version before, if changed")
@@ -77,7 +77,7 @@ class AppPlan(_PlanModel):
     """One app on one cluster: its action, its objects and the digests it was planned with."""
 
     name: str
-    action: Action
+    action: PlanAction
     objects: list[ObjectChange] = []
     added: int = 0
     changed: int = 0

@@ -9,7 +9,7 @@ import yaml
 
 from sbkube_ci._yaml import MAX_BYTES, KubeLoader, load_all_documents, read_file, read_text
 from sbkube_ci.errors import YamlError
-from sbkube_ci.render.normalize import Chunk, load_objects, normalize
+from sbkube_ci.render.normalize import Chunk, load_objects, normalize_rendered
 
 pytestmark = pytest.mark.timeout(20)  # a hang is a failure, not a stuck run
 
@@ -279,7 +279,7 @@ def test_kubernetes_scalars_survive_normalizing_and_reloading() -> None:
     text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n" + "".join(
         f"  {line}\n" for line in KUBE_SCALARS.splitlines()
     )
-    normalized = normalize([Chunk("cm.yaml", text)], "default", "test")
+    normalized = normalize_rendered([Chunk("cm.yaml", text)], "default", "test")
     assert normalized.objects[0]["data"] == KUBE_EXPECTED
     assert load_objects(normalized.text) == normalized.objects
 

@@ -10,25 +10,13 @@ defused. A token that may not write degrades instead of failing.
 
 from __future__ import annotations
 
-import re
 from abc import abstractmethod
 from collections.abc import Iterator
 from typing import Any
 
 from sbkube_ci.ci.base import CIAdapter, CommentOutcome, marker, no_changes_body
 from sbkube_ci.ci.http import APIError, ForbiddenError
-
-_COMMENTED = re.compile(r"<!-- sbkube-ci:plan:(\S+?) -->")
-
-
-def with_marker(cluster: str, body: str) -> str:
-    """``body`` as the comment of ``cluster``: the marker first, and nowhere else."""
-    tag = marker(cluster)
-    text = body.removeprefix(tag + "\n")
-    # Another marker in the text (a manifest in a diff can hold any string) is defused so that
-    # no search for the marker can be steered by the content of a PR.
-    text = text.replace("<!-- sbkube-ci:", "<!-- sbkube-ci\u200b:")
-    return f"{tag}\n{text}"
+from sbkube_ci.diff.markdown import marked_cluster, with_marker
 
 
 class CommentingAdapter(CIAdapter):
@@ -71,8 +59,8 @@ class CommentingAdapter(CIAdapter):
         """The clusters that have a plan comment on this PR/MR (none outside one)."""
         if self.event.kind != "pull_request" or self.event.number is None or self._missing_token():
             return []
-        found = (_COMMENTED.match(str(c.get("body", ""))) for c in self._comments())
-        return list(dict.fromkeys(m.group(1) for m in found if m))
+        found = (marked_cluster(str(c.get("body", ""))) for c in self._comments())
+        return list(dict.fromkeys(cluster for cluster in found if cluster))
 
     def publish_comment(self, cluster: str, body: str, *, has_changes: bool) -> CommentOutcome:
         if self.event.kind != "pull_request" or self.event.number is None:

@@ -16,11 +16,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from sbkube_ci import _proc
+from sbkube_ci import _helm, _proc
 from sbkube_ci._helm import helm_binary, helm_major, isolated_env, isolated_flags, wrong_major
 from sbkube_ci.errors import DeployError
 
-_NOISE = ("Use --debug flag", "walk.go:", "WARNING:")
 _ANY_EXIT = range(256)
 _NOT_FOUND = "release: not found"
 
@@ -253,19 +252,10 @@ class HelmReleases:
         )
         if result.returncode == 0:
             return result
-        message = helm_message(result.stderr or result.stdout)
+        message = _helm.helm_message(result.stderr or result.stdout)
         if missing_ok and _NOT_FOUND in message:
             return result
         raise DeployError(f"app {app}: {doing} failed: {message}")
-
-
-def helm_message(stderr: str) -> str:
-    """helm's own message in one line: its ``Error:`` lines, else its last meaningful line."""
-    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    lines = [line for line in lines if not line.startswith(_NOISE)]
-    errors = [line.removeprefix("Error: ") for line in lines if line.startswith("Error:")]
-    chosen = errors or lines[-1:]
-    return " | ".join(chosen) if chosen else "(helm printed nothing)"
 
 
 def _seconds(timeout: float) -> str:

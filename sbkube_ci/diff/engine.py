@@ -16,17 +16,11 @@ from typing import Any
 from sbkube_ci.config.sections import DiffSettings
 from sbkube_ci.diff.ignore import CompiledRule, compile_rules
 from sbkube_ci.diff.mask import Masker
-from sbkube_ci.diff.normalize import (
-    ObjectKey,
-    hook_of,
-    normalize,
-    object_key,
-    split_api_version,
-    to_yaml,
-)
+from sbkube_ci.diff.normalize import normalize_for_diff, object_key, to_yaml
 from sbkube_ci.diff.versions import version_changes
 from sbkube_ci.errors import RenderError, SbkubeError
-from sbkube_ci.plan_model import Action, AppPlan, ClusterPlan, ObjectChange
+from sbkube_ci.k8s import ObjectKey, hook_annotation, split_api_version
+from sbkube_ci.plan_model import AppPlan, ClusterPlan, ObjectChange, PlanAction
 from sbkube_ci.progress import Outcome, Progress, first_line
 
 Objects = Sequence[dict[str, Any]]
@@ -153,7 +147,7 @@ def plan_app(
     except SbkubeError as exc:
         return AppPlan(action="unchanged", error=masker.mask(str(exc)), **fields)
     if render is None:
-        action: Action = "delete"
+        action: PlanAction = "delete"
     elif snapshot is None:
         action = "create"
     else:
@@ -247,13 +241,13 @@ def _change(
         "kind": key.kind,
         "namespace": masker.mask(key.namespace),
         "name": masker.mask(key.name),
-        "hook": _masked(hook_of(current), masker),
+        "hook": _masked(hook_annotation(current), masker),
         "previous_version": previous if previous != version else None,
     }
     if old is not None and old == new:  # identical input: no normalizing, dumping or diffing
         return ObjectChange(action="unchanged", **head)
-    old_norm = normalize(old, options.ignore) if old is not None else None
-    new_norm = normalize(new, options.ignore) if new is not None else None
+    old_norm = normalize_for_diff(old, options.ignore) if old is not None else None
+    new_norm = normalize_for_diff(new, options.ignore) if new is not None else None
     old_masked, new_masked = masker.mask_pair(old_norm, new_norm, copy=False)
     if old_masked is None:
         text = _whole(to_yaml(new_masked), "+", options.max_object_lines)

@@ -16,10 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from sbkube_ci.config.apps import HelmApp
 from sbkube_ci.config.loader import Project
-from sbkube_ci.deploy.apply.ordering import hook_of
-from sbkube_ci.deploy.apply.result import ObjectRef
 from sbkube_ci.diff.engine import AppRender, AppSnapshot
 from sbkube_ci.errors import SbkubeError
+from sbkube_ci.k8s import ObjectRef, hook_of
 from sbkube_ci.render import RenderResult
 from sbkube_ci.state.models import StateDocument
 

@@ -14,14 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 from sbkube_ci.config.loader import Project
 from sbkube_ci.config.sections import Cluster
-from sbkube_ci.deploy.apply.ordering import hook_of
-from sbkube_ci.deploy.apply.result import ObjectRef
 from sbkube_ci.deploy.helm_release import HelmReleases
 from sbkube_ci.deploy.kube.live import LiveObjects
 from sbkube_ci.deploy.run.helm_apps import helm_request
 from sbkube_ci.deploy.run.jobs import AppTask
 from sbkube_ci.diff.engine import AppRender, AppSnapshot
-from sbkube_ci.render.normalize import normalize, split_helm_output
+from sbkube_ci.k8s import ObjectRef, hook_of
+from sbkube_ci.render.normalize import normalize_rendered, split_helm_output
 from sbkube_ci.workdir import WorkDir
 
 if TYPE_CHECKING:
@@ -64,7 +63,7 @@ def _objects(manifest: str, namespace: str, app: str) -> list[dict[str, Any]]:
     if not manifest.strip():
         return []
     chunks = split_helm_output(manifest, app)
-    objects = normalize(chunks, namespace, f"app {app}: helm release manifest").objects
+    objects = normalize_rendered(chunks, namespace, f"app {app}: helm release manifest").objects
     return [obj for obj in objects if not hook_of(obj)]
 
 

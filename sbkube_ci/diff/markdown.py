@@ -35,9 +35,29 @@ GITLAB_NOTE = 1_000_000
 _BACKTICKS = re.compile(r"`+")
 
 
+_MARKER_START = "<!-- sbkube-ci:"
+_MARKED = re.compile(r"<!-- sbkube-ci:plan:(\S+?) -->")
+
+
 def comment_marker(cluster: str) -> str:
     """The hidden first line the CI adapters look for to update their comment in place."""
-    return f"<!-- sbkube-ci:plan:{cluster} -->"
+    return f"{_MARKER_START}plan:{cluster} -->"
+
+
+def with_marker(cluster: str, body: str) -> str:
+    """``body`` as the comment of ``cluster``: the marker first, and nowhere else."""
+    tag = comment_marker(cluster)
+    text = body.removeprefix(tag + "\n")
+    # Another marker in the text (a manifest in a diff can hold any string) is defused so that
+    # no search for the marker can be steered by the content of a PR.
+    text = text.replace(_MARKER_START, "<!-- sbkube-ci\u200b:")
+    return f"{tag}\n{text}"
+
+
+def marked_cluster(body: str) -> str | None:
+    """The cluster whose marker ``body`` starts with, if any."""
+    found = _MARKED.match(body)
+    return found.group(1) if found else None
 
 
 def render_markdown(
@@ -70,7 +90,7 @@ def render_comment(
         raise ValueError(f"a budget of {budget} bytes cannot even hold the comment marker")
     head = _head(plan, [target], title=f"sbkube-ci plan · `{cluster}`", review=review or Review())
     blocks = _blocks([target], full_plan_hint)
-    return marker + _fit(head, blocks, budget, full_plan_hint, masker, reserved=marker)
+    return with_marker(cluster, _fit(head, blocks, budget, full_plan_hint, masker, reserved=marker))
 
 
 def _head(plan: Plan, clusters: Sequence[ClusterPlan], *, title: str, review: Review) -> str:

@@ -8,53 +8,15 @@ by their key before diffing. Lists whose order matters (tolerations, rules, args
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 import yaml
 
 from sbkube_ci.diff.ignore import CompiledRule, apply_rules
 from sbkube_ci.errors import RenderError
-
-SERVER_METADATA = (
-    "managedFields",
-    "resourceVersion",
-    "uid",
-    "generation",
-    "creationTimestamp",
-    "selfLink",
-)
-SERVER_ANNOTATIONS = (
-    "kubectl.kubernetes.io/last-applied-configuration",
-    "deployment.kubernetes.io/revision",
-)
-MERGE_KEYS: dict[str, tuple[str, ...]] = {
-    "containers": ("name",),
-    "initContainers": ("name",),
-    "ephemeralContainers": ("name",),
-    "env": ("name",),
-    "ports": ("containerPort", "port"),  # container ports, then service ports
-    "volumes": ("name",),
-    "volumeMounts": ("mountPath",),
-    "imagePullSecrets": ("name",),
-}
-HOOK_ANNOTATION = "helm.sh/hook"
+from sbkube_ci.k8s import MERGE_KEYS, ObjectKey, strip_server_fields
 
 _Dumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-
-
-class ObjectKey(NamedTuple):
-    """What identifies an object across versions: the version of its API may change."""
-
-    group: str
-    kind: str
-    namespace: str
-    name: str
-
-
-def split_api_version(api_version: str) -> tuple[str, str]:
-    """``apps/v1`` -> (``apps``, ``v1``); ``v1`` -> (``""``, ``v1``)."""
-    group, _, version = api_version.rpartition("/")
-    return group, version
 
 
 def object_key(obj: Any, *, where: str = "manifest") -> ObjectKey:
@@ -65,30 +27,12 @@ def object_key(obj: Any, *, where: str = "manifest") -> ObjectKey:
             f"{where}: an object has no kind or metadata.name; every rendered document must be "
             "a Kubernetes object (check the chart templates or the manifest files)"
         )
-    group, _ = split_api_version(str(obj.get("apiVersion", "")))
-    return ObjectKey(group, str(obj["kind"]), str(meta.get("namespace") or ""), str(meta["name"]))
+    return ObjectKey.of(obj)
 
 
-def hook_of(obj: dict[str, Any]) -> str | None:
-    annotations = (obj.get("metadata") or {}).get("annotations") or {}
-    hook = annotations.get(HOOK_ANNOTATION) if isinstance(annotations, dict) else None
-    return str(hook) if hook else None
-
-
-def normalize(obj: dict[str, Any], rules: Sequence[CompiledRule] = ()) -> dict[str, Any]:
+def normalize_for_diff(obj: dict[str, Any], rules: Sequence[CompiledRule] = ()) -> dict[str, Any]:
     """A copy of ``obj`` without server-managed fields, ignored fields or list order noise."""
-    copy: dict[str, Any] = _sorted_copy(obj)
-    copy.pop("status", None)
-    meta = copy.get("metadata")
-    if isinstance(meta, dict):
-        for field in SERVER_METADATA:
-            meta.pop(field, None)
-        annotations = meta.get("annotations")
-        if isinstance(annotations, dict):
-            for name in SERVER_ANNOTATIONS:
-                annotations.pop(name, None)
-            if not annotations:
-                del meta["annotations"]
+    copy: dict[str, Any] = _sorted_copy(strip_server_fields(obj))
     apply_rules(copy, rules)
     return copy
 

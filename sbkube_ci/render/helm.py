@@ -21,7 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sbkube_ci import _proc
-from sbkube_ci._helm import helm_binary, helm_major, isolated_env, isolated_flags, wrong_major
+from sbkube_ci._helm import (
+    helm_binary,
+    helm_major,
+    helm_message,
+    isolated_env,
+    isolated_flags,
+    wrong_major,
+)
 from sbkube_ci.errors import RenderError
 from sbkube_ci.render.digest import major_minor
 from sbkube_ci.render.tools import ToolVersions
@@ -30,7 +37,6 @@ from sbkube_ci.render.worker import WORKER_BINARY, RenderWorker, WorkerFailed
 ENGINE_ENV = "SBKUBE_RENDER_ENGINE"
 ENGINES = ("auto", "worker", "cli")
 
-_NOISE = ("Use --debug flag", "walk.go:")
 _ANY_EXIT = range(256)
 
 
@@ -223,25 +229,3 @@ def _worker_request(request: TemplateRequest) -> dict[str, object]:
 
 def _print_notice(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
-
-
-def helm_message(stderr: str) -> str:
-    """helm's own message in one line: its ``Error:`` lines, else its last meaningful line.
-
-    Helm 4 continues an error on indented lines (``executing ... at <.Values.x>:`` then the
-    cause); those are joined to their ``Error:`` line.
-    """
-    errors: list[str] = []
-    others: list[str] = []
-    for raw in stderr.splitlines():
-        line = raw.strip()
-        if not line or line.startswith(_NOISE):
-            continue
-        if line.startswith("Error:"):
-            errors.append(line)
-        elif errors and raw[:1].isspace() and not others:
-            errors[-1] += f" {line}"
-        else:
-            others.append(line)
-    chosen = errors or others[-1:]
-    return " | ".join(chosen) if chosen else "(helm printed nothing)"

@@ -17,11 +17,9 @@ import yaml
 
 from sbkube_ci._yaml import MAX_DEPTH, KubeLoader, deeper_than, load_all_documents
 from sbkube_ci.errors import RenderError, YamlError
-from sbkube_ci.kinds import CLUSTER_SCOPED_KINDS, KIND_ORDER
+from sbkube_ci.k8s import CLUSTER_SCOPED_KINDS, kind_rank
 from sbkube_ci.render.digest import render_digest
 from sbkube_ci.render.emit import dump_document
-
-_KIND_RANK = {kind: rank for rank, kind in enumerate(KIND_ORDER)}
 
 _SEPARATOR = re.compile(r"^---(?:[ \t].*)?$", re.MULTILINE)
 _SOURCE = re.compile(r"^# Source: (.+)$", re.MULTILINE)
@@ -54,7 +52,7 @@ def split_helm_output(text: str, chart_name: str) -> list[Chunk]:
     return chunks
 
 
-def normalize(chunks: Iterable[Chunk], namespace: str, where: str) -> Normalized:
+def normalize_rendered(chunks: Iterable[Chunk], namespace: str, where: str) -> Normalized:
     """Parse, flatten, complete and order the documents of ``chunks`` (see module doc)."""
     located = list(_documents(chunks, where))
     cluster_scoped = CLUSTER_SCOPED_KINDS | _cluster_scoped_crd_kinds(obj for _, obj in located)
@@ -170,7 +168,7 @@ def _order(obj: dict[str, Any]) -> tuple[int, str, str, str]:
     kind = obj["kind"]
     metadata = obj["metadata"]
     return (
-        _KIND_RANK.get(kind, len(KIND_ORDER)),
+        kind_rank(kind),
         kind,
         str(metadata.get("namespace") or ""),
         str(metadata["name"]),

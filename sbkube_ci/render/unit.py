@@ -15,7 +15,7 @@ from sbkube_ci.render.context import RenderContext
 from sbkube_ci.render.helm import Helm, TemplateRequest
 from sbkube_ci.render.kustomize import Kustomize, kustomize_inputs
 from sbkube_ci.render.manifests import manifest_files, read_chunks
-from sbkube_ci.render.normalize import Chunk, Normalized, normalize, split_helm_output
+from sbkube_ci.render.normalize import Chunk, Normalized, normalize_rendered, split_helm_output
 from sbkube_ci.render.output import RenderedDir
 from sbkube_ci.render.result import RenderedApp
 from sbkube_ci.sources.base import PreparedSource
@@ -104,7 +104,7 @@ def _plan(
 
         def kustomize() -> Normalized:
             text = engines.kustomize.build(directory, where, ctx.display(directory))
-            return normalize([Chunk(ctx.display(directory), text)], namespace, where)
+            return normalize_rendered([Chunk(ctx.display(directory), text)], namespace, where)
 
         return parts, kustomize
     files = manifest_files(item.name, app, item.source.path)
@@ -112,7 +112,7 @@ def _plan(
     parts = _parts(app.type, pin.digest, tree, namespace, "")
 
     def manifests() -> Normalized:
-        return normalize(read_chunks(files, ctx.project.base_dir), namespace, where)
+        return normalize_rendered(read_chunks(files, ctx.project.base_dir), namespace, where)
 
     return parts, manifests
 
@@ -156,7 +156,7 @@ def _plan_helm(
 
     def helm() -> Normalized:
         output = engines.helm.template(request)
-        return normalize(split_helm_output(output, item.name), namespace, where)
+        return normalize_rendered(split_helm_output(output, item.name), namespace, where)
 
     return parts, helm
 

@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sbkube_ci import k8s
+
 SCHEMA_VERSION = 1
 
 
@@ -25,12 +27,20 @@ class Record(BaseModel):
 
 
 class ObjectRef(Record):
-    """One object applied to the cluster (an inventory row, used for pruning)."""
+    """``k8s.ObjectRef`` as the state stores it (an inventory row, used for pruning)."""
 
     api_version: str = Field(alias="apiVersion")
     kind: str
     namespace: str | None = None
     name: str
+
+    @classmethod
+    def of(cls, ref: k8s.ObjectRef) -> ObjectRef:
+        namespace = ref.namespace or None  # "" and None both mean cluster-scoped
+        return cls(api_version=ref.api_version, kind=ref.kind, namespace=namespace, name=ref.name)
+
+    def ref(self) -> k8s.ObjectRef:
+        return k8s.ObjectRef(self.api_version, self.kind, self.namespace, self.name)
 
 
 class SourcePin(Record):

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from sbkube_ci.deploy.helm_release import HelmReleases, Revision, UpgradeRequest, helm_message
+from sbkube_ci._helm import helm_message
+from sbkube_ci.deploy.helm_release import HelmReleases, Revision, UpgradeRequest
 from sbkube_ci.errors import DeployError
 from tests.fakekube.fixture import FakeKube
 

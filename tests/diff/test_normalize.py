@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from sbkube_ci.diff.normalize import normalize, object_key, to_yaml
+from sbkube_ci.diff.normalize import normalize_for_diff, object_key, to_yaml
 from sbkube_ci.errors import RenderError
 from tests.diff.objects import deployment, service
 
@@ -36,13 +36,13 @@ def test_server_managed_fields_are_removed() -> None:
         },
     )
     live["status"] = {"replicas": 2}
-    assert normalize(live) == deployment()
+    assert normalize_for_diff(live) == deployment()
 
 
 def test_kept_annotations_survive() -> None:
     obj = deployment()
     obj["metadata"]["annotations"] = {"deployment.kubernetes.io/revision": "7", "team": "shop"}
-    assert normalize(obj)["metadata"]["annotations"] == {"team": "shop"}
+    assert normalize_for_diff(obj)["metadata"]["annotations"] == {"team": "shop"}
 
 
 def test_keyed_lists_are_sorted_and_ordered_lists_kept() -> None:
@@ -52,7 +52,7 @@ def test_keyed_lists_are_sorted_and_ordered_lists_kept() -> None:
     pod["containers"][1]["ports"] = [{"containerPort": 9090}, {"containerPort": 80}]
     pod["tolerations"] = [{"key": "b"}, {"key": "a"}]
     pod["containers"][1]["args"] = ["--z", "--a"]
-    result = normalize(obj)["spec"]["template"]["spec"]
+    result = normalize_for_diff(obj)["spec"]["template"]["spec"]
     assert [c["name"] for c in result["containers"]] == ["api", "zz-sidecar"]
     assert [e["name"] for e in result["containers"][0]["env"]] == ["A", "Z"]
     assert [p["containerPort"] for p in result["containers"][0]["ports"]] == [80, 9090]
@@ -67,7 +67,7 @@ def test_service_ports_sort_by_port_then_protocol() -> None:
         {"port": 443},
         {"port": 53, "protocol": "TCP"},
     ]
-    ports = normalize(svc)["spec"]["ports"]
+    ports = normalize_for_diff(svc)["spec"]["ports"]
     assert ports == [
         {"port": 53, "protocol": "TCP"},
         {"port": 53, "protocol": "UDP"},
@@ -78,7 +78,7 @@ def test_service_ports_sort_by_port_then_protocol() -> None:
 def test_normalize_does_not_touch_its_input() -> None:
     obj = deployment(env={"Z": "1", "A": "2"})
     obj["status"] = {}
-    normalize(obj)
+    normalize_for_diff(obj)
     assert "status" in obj
     assert obj["spec"]["template"]["spec"]["containers"][0]["env"][0]["name"] == "Z"
 

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from sbkube_ci.deploy.apply.result import ObjectRef
 from sbkube_ci.deploy.kube.client import KubeClient
 from sbkube_ci.deploy.kube.live import LiveObjects
+from sbkube_ci.k8s import ObjectRef
 from tests.cluster import controlplane
 
 

@@ -17,13 +17,14 @@ import yaml
 
 from sbkube_ci import _proc
 from sbkube_ci.config.sections import Cluster, Settings
-from sbkube_ci.deploy.apply.applier import Action, Applier, ApplyError, ApplyResult, ObjectRef
+from sbkube_ci.deploy.apply.applier import Applier, ApplyError, ApplyResult, ObjectOutcome
 from sbkube_ci.deploy.helm_release import HelmReleases, UpgradeRequest
 from sbkube_ci.deploy.inspect.drift import DeployedApp, FieldChange, detect_drift
 from sbkube_ci.deploy.inspect.preview import Change, Previewer
 from sbkube_ci.deploy.kube.client import KubeClient
 from sbkube_ci.deploy.kube.connection import connect
 from sbkube_ci.deploy.kube.live import LiveObjects
+from sbkube_ci.k8s import ObjectRef
 from tests.e2e.conftest import delete_and_wait, unique
 
 pytestmark = pytest.mark.cluster
@@ -168,9 +169,14 @@ def test_apply_mode_applies_then_prunes(kube: KubeClient, namespace: str) -> Non
     )
     assert live(kube, "apps/v1", "Deployment", namespace, "api")["status"]["readyReplicas"] == 1
     second = apply(kube, namespace, [config_map("keep", a="2"), deployment("api")], first.inventory)
-    assert second.action(ObjectRef("v1", "ConfigMap", namespace, "keep")) is Action.CONFIGURED
-    assert second.action(ObjectRef("apps/v1", "Deployment", namespace, "api")) is Action.UNCHANGED
-    assert second.refs(Action.PRUNED) == [ObjectRef("v1", "ConfigMap", namespace, "old")]
+    assert (
+        second.outcome(ObjectRef("v1", "ConfigMap", namespace, "keep")) is ObjectOutcome.CONFIGURED
+    )
+    assert (
+        second.outcome(ObjectRef("apps/v1", "Deployment", namespace, "api"))
+        is ObjectOutcome.UNCHANGED
+    )
+    assert second.refs(ObjectOutcome.PRUNED) == [ObjectRef("v1", "ConfigMap", namespace, "old")]
     assert live(kube, "v1", "ConfigMap", namespace, "old") is None
     assert live(kube, "v1", "ConfigMap", namespace, "keep")["data"] == {"a": "2"}
 
@@ -228,7 +234,9 @@ def test_crd_and_its_custom_resource_in_one_app(kube: KubeClient, namespace: str
 def test_pre_install_hook_job_runs_and_is_deleted(kube: KubeClient, namespace: str) -> None:
     result = apply(kube, namespace, [config_map("settings"), hook_job("migrate", "pre-install")])
     hooks = [r for r in result.results if r.hook]
-    assert [(str(r.ref), r.action) for r in hooks] == [(f"Job {namespace}/migrate", Action.CREATED)]
+    assert [(str(r.ref), r.outcome) for r in hooks] == [
+        (f"Job {namespace}/migrate", ObjectOutcome.CREATED)
+    ]
     assert live(kube, "batch/v1", "Job", namespace, "migrate") is None  # hook-succeeded
     assert result.inventory == [ObjectRef("v1", "ConfigMap", namespace, "settings")]
 

@@ -40,7 +40,7 @@ def fresh_namespace(kube: KubeClient) -> Iterator[str]:
 
 
 def _ns_ref(name: str) -> Any:
-    from sbkube_ci.deploy.apply.result import ObjectRef  # noqa: PLC0415
+    from sbkube_ci.k8s import ObjectRef  # noqa: PLC0415
 
     return ObjectRef("v1", "Namespace", None, name)
 
@@ -59,7 +59,7 @@ def _project(root: Path, kubeconfig: Path, namespace: str, mode: str) -> DeployP
 
 
 def _get(kube: KubeClient, api_version: str, kind: str, namespace: str, name: str) -> Any:
-    from sbkube_ci.deploy.apply.result import ObjectRef  # noqa: PLC0415
+    from sbkube_ci.k8s import ObjectRef  # noqa: PLC0415
 
     resource = kube.resource(api_version, kind)
     return LiveObjects(kube).get(ObjectRef(api_version, kind, namespace, name), resource)
@@ -259,7 +259,7 @@ KPS_CRDS = ("alertmanagerconfigs.monitoring.coreos.com", "prometheuses.monitorin
 def no_kps_crds(kube: KubeClient) -> Iterator[None]:
     """The monitoring.coreos.com CRDs are cluster-wide: removed after the test, whatever happens."""
     yield
-    from sbkube_ci.deploy.apply.result import ObjectRef  # noqa: PLC0415
+    from sbkube_ci.k8s import ObjectRef  # noqa: PLC0415
 
     for name in KPS_CRDS:
         ref = ObjectRef("apiextensions.k8s.io/v1", "CustomResourceDefinition", None, name)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sbkube_ci.render.helm import Helm, helm_message
+from sbkube_ci._helm import helm_message
+from sbkube_ci.render.helm import Helm
 from sbkube_ci.render.tools import ToolVersions
 
 
@@ -15,7 +16,7 @@ def test_helm_message_keeps_error_lines_and_drops_hints() -> None:
         "Use --debug flag to render out invalid YAML\n"
     )
     assert helm_message(stderr) == (
-        "Error: template: web/templates/cm.yaml:6:21: executing ... nil pointer"
+        "template: web/templates/cm.yaml:6:21: executing ... nil pointer"
     )
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from sbkube_ci.errors import RenderError
 from sbkube_ci.render.digest import render_digest
-from sbkube_ci.render.normalize import Chunk, load_objects, normalize, split_helm_output
+from sbkube_ci.render.normalize import Chunk, load_objects, normalize_rendered, split_helm_output
 
 HELM_OUTPUT = textwrap.dedent(
     """\
@@ -70,7 +70,7 @@ def _kinds_and_names(text: str) -> list[tuple[str, str, str]]:
 
 
 def test_helm_output_is_flattened_ordered_and_namespaced() -> None:
-    result = normalize(split_helm_output(HELM_OUTPUT, "web"), "shop", "apps.web")
+    result = normalize_rendered(split_helm_output(HELM_OUTPUT, "web"), "shop", "apps.web")
     assert _kinds_and_names(result.text) == [
         ("Namespace", "-", "shop"),
         ("CustomResourceDefinition", "-", "widgets.example.com"),
@@ -93,8 +93,8 @@ def test_helm_output_is_flattened_ordered_and_namespaced() -> None:
 def test_equal_objects_give_equal_text_whatever_the_key_order() -> None:
     flow = "kind: ConfigMap\napiVersion: v1\nmetadata: {name: x}\ndata: {b: 1, a: 2}"
     block = "apiVersion: v1\ndata:\n  a: 2\n  b: 1\nkind: ConfigMap\nmetadata:\n  name: x\n"
-    one = normalize([Chunk("a.yaml", flow)], "ns", "apps.a")
-    two = normalize([Chunk("b.yaml", block)], "ns", "apps.a")
+    one = normalize_rendered([Chunk("a.yaml", flow)], "ns", "apps.a")
+    two = normalize_rendered([Chunk("b.yaml", block)], "ns", "apps.a")
     assert one.text == two.text
     assert one.text.index("  a: 2") < one.text.index("  b: 1")
 
@@ -102,7 +102,7 @@ def test_equal_objects_give_equal_text_whatever_the_key_order() -> None:
 def test_multi_document_files_and_empty_documents() -> None:
     secret = "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n...\n"
     text = f"---\n---\n# only a comment\n---\n{secret}"
-    result = normalize([Chunk("m.yaml", text)], "ns", "apps.m")
+    result = normalize_rendered([Chunk("m.yaml", text)], "ns", "apps.m")
     assert [o["kind"] for o in result.objects] == ["Secret"]
 
 
@@ -118,7 +118,7 @@ def test_multi_document_files_and_empty_documents() -> None:
 def test_bad_documents_name_the_app_and_the_template(document: str, message: str) -> None:
     output = f"---\n# Source: web/templates/bad.yaml\n{document}"
     with pytest.raises(RenderError) as caught:
-        normalize(split_helm_output(output, "web"), "ns", "apps.web on cluster prod")
+        normalize_rendered(split_helm_output(output, "web"), "ns", "apps.web on cluster prod")
     assert str(caught.value).startswith("apps.web on cluster prod: web/templates/bad.yaml: ")
     assert message in str(caught.value)
     assert "\n" not in str(caught.value)
@@ -132,4 +132,4 @@ def test_alias_bombs_are_refused() -> None:
         for i in range(8)
     )
     with pytest.raises(RenderError, match="billion-laughs"):
-        normalize([Chunk("bomb.yaml", bomb)], "ns", "apps.bomb")
+        normalize_rendered([Chunk("bomb.yaml", bomb)], "ns", "apps.bomb")

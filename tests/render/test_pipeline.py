@@ -192,7 +192,8 @@ def test_helm_failure_names_the_app_and_shows_helms_message(make_project: MakePr
     with pytest.raises(RenderError) as caught:
         render_project(project, clusters=["staging"])
     message = str(caught.value)
-    assert message.startswith("apps.web on cluster staging: helm template failed: Error: ")
+    assert message.startswith("apps.web on cluster staging: helm template failed: ")
+    assert "failed: Error" not in message  # helm's own "Error:" is not repeated
     assert "app/templates/broken.yaml" in message
     assert "nil pointer evaluating interface {}.deeper" in message
     assert "\n" not in message

@@ -18,15 +18,14 @@ from typing import Any
 
 from kubernetes.dynamic.exceptions import NotFoundError
 
-from sbkube_ci.deploy.apply.result import ObjectRef
 from sbkube_ci.deploy.kube.client import KubeClient
 from sbkube_ci.deploy.kube.errors import Operation, UnknownKindError, errors_as_deploy_error
 from sbkube_ci.deploy.kube.live import LiveObjects
+from sbkube_ci.k8s import MANAGED_BY_LABEL, ObjectRef
 
 HELM_MANAGED_BY = "Helm"
 RELEASE_NAME = "meta.helm.sh/release-name"
 RELEASE_NAMESPACE = "meta.helm.sh/release-namespace"
-MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 
 
 def ownership_patch(release: str, namespace: str) -> dict[str, Any]:

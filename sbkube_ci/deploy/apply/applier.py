@@ -11,39 +11,29 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sbkube_ci import k8s
 from sbkube_ci.deploy.apply import hooks as helm_hooks
-from sbkube_ci.deploy.apply import ordering
 from sbkube_ci.deploy.apply.hooks import HookActions, HookEvent
 from sbkube_ci.deploy.apply.namespaces import Namespaces
 from sbkube_ci.deploy.apply.objects import crd_scopes, labelled_objects
 from sbkube_ci.deploy.apply.prune import prune
 from sbkube_ci.deploy.apply.readiness import ReadinessWaiter, hook_finished
-from sbkube_ci.deploy.apply.result import (
-    APP_LABEL,
-    CLUSTER_LABEL,
-    FIELD_MANAGER,
-    MANAGED_BY_LABEL,
-    Action,
-    ApplyResult,
-    ObjectRef,
-    ObjectResult,
-)
+from sbkube_ci.deploy.apply.result import ApplyResult, ObjectOutcome, ObjectResult
 from sbkube_ci.deploy.kube.client import KubeClient
 from sbkube_ci.deploy.kube.errors import UnknownKindError, errors_as_deploy_error
 from sbkube_ci.deploy.kube.live import LiveObjects
 from sbkube_ci.errors import DeployError
-from sbkube_ci.kinds import CLUSTER_SCOPED_KINDS
+from sbkube_ci.k8s import (
+    CLUSTER_SCOPED_KINDS,
+    FIELD_MANAGER,
+    ObjectRef,
+)
 
 __all__ = [
-    "APP_LABEL",
-    "CLUSTER_LABEL",
-    "FIELD_MANAGER",
-    "MANAGED_BY_LABEL",
-    "Action",
     "Applier",
     "ApplyError",
     "ApplyResult",
-    "ObjectRef",
+    "ObjectOutcome",
     "ObjectResult",
 ]
 
@@ -76,17 +66,10 @@ class _Run:
     pending_namespaces: set[str] = field(default_factory=set)
     results: list[ObjectResult] = field(default_factory=list)
 
-    def outcome(self) -> ApplyResult:
-        applied = (Action.CREATED, Action.CONFIGURED, Action.UNCHANGED)
-        refs = [r.ref for r in self.results if not r.hook and r.action in applied]
+    def result(self) -> ApplyResult:
+        applied = (ObjectOutcome.CREATED, ObjectOutcome.CONFIGURED, ObjectOutcome.UNCHANGED)
+        refs = [r.ref for r in self.results if not r.hook and r.outcome in applied]
         return ApplyResult(sorted(refs, key=ObjectRef.key), list(self.results), self.dry_run)
-
-
-def _comparable(obj: dict[str, Any]) -> dict[str, Any]:
-    """What an apply can change: everything but status and server bookkeeping."""
-    skip = {"resourceVersion", "managedFields", "generation"}
-    metadata = {k: v for k, v in (obj.get("metadata") or {}).items() if k not in skip}
-    return {**{k: v for k, v in obj.items() if k != "status"}, "metadata": metadata}
 
 
 class Applier:
@@ -148,8 +131,8 @@ class Applier:
         try:
             self._run_phases(labelled, previous_inventory, run, wait=wait)
         except DeployError as exc:
-            raise ApplyError(str(exc), run.outcome()) from exc
-        return run.outcome()
+            raise ApplyError(str(exc), run.result()) from exc
+        return run.result()
 
     def _run_phases(
         self,
@@ -163,14 +146,14 @@ class Applier:
             created = self.namespaces.ensure(run.app, run.namespace, dry_run=run.dry_run)
             if created is not None:
                 run.results.append(created)
-        hooks = [o for o in objects if ordering.hook_of(o)]
-        main = sorted((o for o in objects if not ordering.hook_of(o)), key=_order)
-        self._apply_all([o for o in main if o["kind"] in ordering.FOUNDATION_KINDS], run)
-        self._settle_crds(run.outcome().inventory, run)
+        hooks = [o for o in objects if k8s.hook_of(o)]
+        main = sorted((o for o in objects if not k8s.hook_of(o)), key=_order)
+        self._apply_all([o for o in main if o["kind"] in k8s.FOUNDATION_KINDS], run)
+        self._settle_crds(run.result().inventory, run)
         actions = self._hook_actions(run)
         run.results += helm_hooks.run_event(f"pre-{run.event}", hooks, actions)
-        self._apply_all([o for o in main if o["kind"] not in ordering.FOUNDATION_KINDS], run)
-        inventory = run.outcome().inventory
+        self._apply_all([o for o in main if o["kind"] not in k8s.FOUNDATION_KINDS], run)
+        inventory = run.result().inventory
         if wait and not run.dry_run:
             self._waiter.wait(inventory, self._remaining(run))
         # helm deletes what left the chart during the upgrade itself, before post hooks.
@@ -216,7 +199,7 @@ class Applier:
         )
         if resource is None or pending:
             note = "not validated by the server: its namespace or CRD is created by this deploy"
-            return ObjectResult(ref, Action.CREATED, hook, note)
+            return ObjectResult(ref, ObjectOutcome.CREATED, hook, note)
         live = self._live.get(ref, resource)
         if live is not None and ref.kind == "Namespace":
             self.namespaces.exists(ref.name)
@@ -235,9 +218,11 @@ class Applier:
             if run.dry_run and ref.kind == "Namespace":
                 run.pending_namespaces.add(ref.name)
                 self.namespaces.add_pending(ref.name)
-            return ObjectResult(ref, Action.CREATED, hook)
-        unchanged = _comparable(live) == _comparable(answer)
-        return ObjectResult(ref, Action.UNCHANGED if unchanged else Action.CONFIGURED, hook)
+            return ObjectResult(ref, ObjectOutcome.CREATED, hook)
+        unchanged = k8s.strip_server_fields(live) == k8s.strip_server_fields(answer)
+        return ObjectResult(
+            ref, ObjectOutcome.UNCHANGED if unchanged else ObjectOutcome.CONFIGURED, hook
+        )
 
     def _remaining(self, run: _Run) -> float:
         return max(run.deadline - self._clock(), 0.0)

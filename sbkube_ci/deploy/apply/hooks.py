@@ -21,10 +21,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sbkube_ci.deploy.apply import ordering
-from sbkube_ci.deploy.apply.result import ObjectRef, ObjectResult
+from sbkube_ci import k8s
+from sbkube_ci.deploy.apply.result import ObjectResult
 from sbkube_ci.errors import DeployError
-from sbkube_ci.kinds import HELM_INSTALL_ORDER
+from sbkube_ci.k8s import HELM_INSTALL_ORDER, ObjectRef
 
 HookEvent = Literal["install", "upgrade", "rollback", "delete"]
 
@@ -35,7 +35,7 @@ _NEVER_DELETED = "CustomResourceDefinition"
 def hook_sort_key(obj: dict[str, Any]) -> tuple[int | str, ...]:
     """helm's ``hookByWeight`` order: weight, name, kind (kinds by install order, unknown
     ones last by kind name)."""
-    hook = ordering.hook_of(obj)
+    hook = k8s.hook_of(obj)
     weight = hook.weight if hook else 0
     kind, name = str(obj.get("kind", "")), str((obj.get("metadata") or {}).get("name", ""))
     by_kind: tuple[int | str, ...] = (0, _RANK[kind], "") if kind in _RANK else (1, 0, kind)
@@ -44,9 +44,9 @@ def hook_sort_key(obj: dict[str, Any]) -> tuple[int | str, ...]:
 
 def event_hooks(
     objects: Sequence[dict[str, Any]], event: str
-) -> list[tuple[ordering.Hook, dict[str, Any]]]:
+) -> list[tuple[k8s.Hook, dict[str, Any]]]:
     """The hooks of ``event`` (``pre-install``, ...) among ``objects``, in helm's run order."""
-    found = [(hook, obj) for obj in objects if (hook := ordering.hook_of(obj)) is not None]
+    found = [(hook, obj) for obj in objects if (hook := k8s.hook_of(obj)) is not None]
     return sorted(
         ((hook, obj) for hook, obj in found if event in hook.events),
         key=lambda pair: hook_sort_key(pair[1]),
@@ -74,26 +74,26 @@ def run_event(
         if actions.dry_run:
             results.append(actions.apply(obj))
             continue
-        if _deletes(hook, obj, ordering.BEFORE_HOOK_CREATION):
+        if _deletes(hook, obj, k8s.BEFORE_HOOK_CREATION):
             actions.delete(obj)
         result = actions.apply(obj)
         results.append(result)
         try:
             actions.wait(obj)
         except DeployError as exc:
-            if _deletes(hook, obj, ordering.HOOK_FAILED):
+            if _deletes(hook, obj, k8s.HOOK_FAILED):
                 actions.delete(obj)
             raise DeployError(
                 f"app {actions.app}: {event} hook {result.ref} failed: {exc}"
             ) from exc
     if not actions.dry_run:
         for hook, obj in reversed(executing):
-            if _deletes(hook, obj, ordering.HOOK_SUCCEEDED):
+            if _deletes(hook, obj, k8s.HOOK_SUCCEEDED):
                 actions.delete(obj)
     return results
 
 
-def _deletes(hook: ordering.Hook, obj: dict[str, Any], policy: str) -> bool:
+def _deletes(hook: k8s.Hook, obj: dict[str, Any], policy: str) -> bool:
     return policy in hook.delete_policies and obj.get("kind") != _NEVER_DELETED
 
 

@@ -13,17 +13,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Collection
 
-from sbkube_ci.deploy.apply.result import (
-    APP_LABEL,
-    CLUSTER_LABEL,
-    FIELD_MANAGER,
-    MANAGED_BY_LABEL,
-    Action,
-    ObjectRef,
-    ObjectResult,
-)
+from sbkube_ci.deploy.apply.result import ObjectOutcome, ObjectResult
 from sbkube_ci.deploy.kube.errors import errors_as_deploy_error
 from sbkube_ci.deploy.kube.live import LiveObjects
+from sbkube_ci.k8s import APP_LABEL, CLUSTER_LABEL, FIELD_MANAGER, MANAGED_BY_LABEL, ObjectRef
 
 
 def namespace_ref(name: str) -> ObjectRef:
@@ -66,10 +59,10 @@ class Namespaces:
             self.exists(name)
             labels = (live.get("metadata") or {}).get("labels") or {}
             ours = labels.get(MANAGED_BY_LABEL) == FIELD_MANAGER and labels.get(APP_LABEL) == app
-            return ObjectResult(ref, Action.UNCHANGED) if ours else None
+            return ObjectResult(ref, ObjectOutcome.UNCHANGED) if ours else None
         if dry_run:
             self.add_pending(name)
-            return ObjectResult(ref, Action.CREATED, note="namespace created for the app")
+            return ObjectResult(ref, ObjectOutcome.CREATED, note="namespace created for the app")
         labels = {MANAGED_BY_LABEL: FIELD_MANAGER, APP_LABEL: app, CLUSTER_LABEL: self._cluster}
         body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
         body["metadata"]["labels"] = labels  # type: ignore[index]
@@ -77,7 +70,7 @@ class Namespaces:
             self._live.client.dynamic.server_side_apply(
                 resource, body=body, name=name, field_manager=FIELD_MANAGER
             )
-        return ObjectResult(ref, Action.CREATED, note="namespace created for the app")
+        return ObjectResult(ref, ObjectOutcome.CREATED, note="namespace created for the app")
 
     def hand_over(self, name: str, *, from_app: str, to_app: str) -> bool:
         """Relabel namespace ``name`` created for ``from_app`` as ``to_app``'s, which uses it.
@@ -100,7 +93,7 @@ class Namespaces:
 def kept_namespaces(gone: Collection[ObjectRef], protected: Collection[str]) -> list[ObjectResult]:
     """Results for the namespaces prune must keep: ``protected`` ones still in use."""
     return [
-        ObjectResult(ref, Action.KEPT, note=f"namespace {ref.name} is still used by an app")
+        ObjectResult(ref, ObjectOutcome.KEPT, note=f"namespace {ref.name} is still used by an app")
         for ref in gone
         if ref.kind == "Namespace" and ref.api_version == "v1" and ref.name in protected
     ]

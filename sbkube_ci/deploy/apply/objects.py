@@ -10,14 +10,8 @@ import copy
 from collections.abc import Sequence
 from typing import Any
 
-from sbkube_ci.deploy.apply.result import (
-    APP_LABEL,
-    CLUSTER_LABEL,
-    FIELD_MANAGER,
-    MANAGED_BY_LABEL,
-    ObjectRef,
-)
 from sbkube_ci.errors import DeployError
+from sbkube_ci.k8s import APP_LABEL, CLUSTER_LABEL, FIELD_MANAGER, MANAGED_BY_LABEL, ObjectRef
 
 
 def labelled_objects(

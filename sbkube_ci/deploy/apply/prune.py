@@ -5,16 +5,10 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 from sbkube_ci.deploy.apply.namespaces import kept_namespaces
-from sbkube_ci.deploy.apply.result import (
-    APP_LABEL,
-    FIELD_MANAGER,
-    MANAGED_BY_LABEL,
-    Action,
-    ObjectRef,
-    ObjectResult,
-)
+from sbkube_ci.deploy.apply.result import ObjectOutcome, ObjectResult
 from sbkube_ci.deploy.kube.errors import UnknownKindError
 from sbkube_ci.deploy.kube.live import LiveObjects
+from sbkube_ci.k8s import APP_LABEL, FIELD_MANAGER, MANAGED_BY_LABEL, ObjectRef
 
 
 def prune(
@@ -60,7 +54,7 @@ def _prune_one(
     if labels.get(MANAGED_BY_LABEL) != FIELD_MANAGER or labels.get(APP_LABEL) != app:
         owner = labels.get(APP_LABEL) or labels.get(MANAGED_BY_LABEL) or "nobody"
         note = f"not pruned: labelled as managed by {owner}, not sbkube-ci app {app}"
-        return ObjectResult(ref, Action.KEPT, note=note)
+        return ObjectResult(ref, ObjectOutcome.KEPT, note=note)
     if not dry_run:
         live.delete(ref, resource, deadline=deadline)
-    return ObjectResult(ref, Action.PRUNED)
+    return ObjectResult(ref, ObjectOutcome.PRUNED)

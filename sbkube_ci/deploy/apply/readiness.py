@@ -15,8 +15,8 @@ from sbkube_ci.deploy.kube.errors import Operation, errors_as_deploy_error
 from sbkube_ci.errors import DeployError
 
 if TYPE_CHECKING:
-    from sbkube_ci.deploy.apply.result import ObjectRef
     from sbkube_ci.deploy.kube.client import KubeClient
+    from sbkube_ci.k8s import ObjectRef
 
 
 @dataclass(frozen=True)

@@ -17,15 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sbkube_ci.deploy.apply import readiness
-from sbkube_ci.deploy.apply.result import FIELD_MANAGER, ObjectRef
 from sbkube_ci.deploy.inspect.ownership import differences, owners
 from sbkube_ci.deploy.kube.client import KubeClient
 from sbkube_ci.deploy.kube.errors import UnknownKindError
 from sbkube_ci.deploy.kube.live import LiveObjects
+from sbkube_ci.k8s import FIELD_MANAGER, ObjectRef, strip_server_fields
 
 MASKED = "<masked>"
-# Server-written metadata; never compared.
-_SKIPPED_METADATA = {"namespace", "managedFields", "resourceVersion", "uid", "generation"}
 
 
 @dataclass(frozen=True)
@@ -184,10 +182,9 @@ def modified_fields(
 
 def _comparable(applied: dict[str, Any]) -> dict[str, Any]:
     """The applied object without identity and server fields; Secret stringData as data."""
-    obj = {k: copy.deepcopy(v) for k, v in applied.items() if k not in ("status",)}
-    metadata = obj.get("metadata") or {}
-    for key in _SKIPPED_METADATA:
-        metadata.pop(key, None)
+    obj = copy.deepcopy(strip_server_fields(applied))
+    # More than the server fields: the namespace is identity, matched before comparing.
+    (obj.get("metadata") or {}).pop("namespace", None)
     if obj.get("kind") == "Secret" and isinstance(obj.get("stringData"), dict):
         # The API stores stringData base64-encoded in data; it never reads back.
         encoded = {

@@ -16,8 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-# Merge keys of the built-in lists of maps, most specific first.
-MERGE_KEYS = ("name", "containerPort", "port", "mountPath", "devicePath", "ip", "type", "key")
+from sbkube_ci.k8s import ITEM_MERGE_KEYS
 
 Segment = str | int | tuple[str, Any]  # map key, list index, or (merge key, value)
 
@@ -94,7 +93,7 @@ def _list_differences(
 def _merge_key(items: list[Any]) -> str | None:
     if not items or not all(isinstance(item, dict) for item in items):
         return None
-    for key in MERGE_KEYS:
+    for key in ITEM_MERGE_KEYS:
         values = [item.get(key) for item in items]
         scalar = all(v is not None and not isinstance(v, dict | list) for v in values)
         if scalar and len(set(map(str, values))) == len(values):

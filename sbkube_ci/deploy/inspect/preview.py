@@ -8,39 +8,18 @@ previous inventory that are no longer rendered are listed as deletions (prune).
 
 from __future__ import annotations
 
-import copy
 import enum
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sbkube_ci.deploy.apply import ordering
+from sbkube_ci import k8s
 from sbkube_ci.deploy.apply.objects import crd_scopes, labelled_objects
-from sbkube_ci.deploy.apply.result import APP_LABEL, FIELD_MANAGER, MANAGED_BY_LABEL, ObjectRef
 from sbkube_ci.deploy.kube.client import KubeClient
 from sbkube_ci.deploy.kube.errors import UnknownKindError, errors_as_deploy_error
 from sbkube_ci.deploy.kube.live import LiveObjects
 from sbkube_ci.errors import DeployError
-
-SERVER_METADATA = ("managedFields", "resourceVersion", "uid", "generation", "creationTimestamp")
-SERVER_ANNOTATIONS = (
-    "kubectl.kubernetes.io/last-applied-configuration",
-    "deployment.kubernetes.io/revision",
-)
-
-
-def strip_server_fields(obj: dict[str, Any]) -> dict[str, Any]:
-    """A copy of ``obj`` without status and the metadata the server writes."""
-    clean = {k: copy.deepcopy(v) for k, v in obj.items() if k != "status"}
-    metadata = clean.get("metadata") or {}
-    for key in (*SERVER_METADATA, "selfLink"):
-        metadata.pop(key, None)
-    annotations = metadata.get("annotations") or {}
-    for key in SERVER_ANNOTATIONS:
-        annotations.pop(key, None)
-    if "annotations" in metadata and not annotations:
-        del metadata["annotations"]
-    return clean
+from sbkube_ci.k8s import APP_LABEL, FIELD_MANAGER, MANAGED_BY_LABEL, ObjectRef
 
 
 class Change(enum.StrEnum):
@@ -139,18 +118,18 @@ class Previewer:
         ref = ObjectRef.of(obj)
         if resource is None:
             note = f"its kind {ref.kind} ({ref.api_version}) is not served by the cluster yet"
-            return PreviewItem(ref, None, strip_server_fields(obj), False, note)
+            return PreviewItem(ref, None, k8s.strip_server_fields(obj), False, note)
         live = self._live.get(ref, resource)
-        live = strip_server_fields(live) if live is not None else None
-        if ordering.hook_of(obj):
+        live = k8s.strip_server_fields(live) if live is not None else None
+        if k8s.hook_of(obj):
             note = "helm hook: created and run during the deploy, not dry-run"
-            return PreviewItem(ref, live, strip_server_fields(obj), False, note)
+            return PreviewItem(ref, live, k8s.strip_server_fields(obj), False, note)
         if ref.namespace and (note := self._namespace_missing(ref.namespace, run)):
-            return PreviewItem(ref, None, strip_server_fields(obj), False, note)
+            return PreviewItem(ref, None, k8s.strip_server_fields(obj), False, note)
         answer = self._dry_run(obj, ref, resource, run)
         if live is None and ref.kind == "Namespace" and ref.api_version == "v1":
             run.pending_namespaces.add(ref.name)
-        return PreviewItem(ref, live, strip_server_fields(answer))
+        return PreviewItem(ref, live, k8s.strip_server_fields(answer))
 
     def _resource(self, obj: dict[str, Any], run: _Run) -> tuple[Any | None, bool]:
         """The API resource (None: kind not served) and whether the object is namespaced."""
@@ -207,7 +186,9 @@ class Previewer:
         labels = (live.get("metadata") or {}).get("labels") or {}
         if labels.get(MANAGED_BY_LABEL) != FIELD_MANAGER or labels.get(APP_LABEL) != app:
             return None  # prune keeps objects relabelled by someone else
-        return PreviewItem(ref, strip_server_fields(live), None, note="pruned: no longer rendered")
+        return PreviewItem(
+            ref, k8s.strip_server_fields(live), None, note="pruned: no longer rendered"
+        )
 
 
 @dataclass

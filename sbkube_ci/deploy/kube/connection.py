@@ -14,9 +14,9 @@ import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from sbkube_ci._proc import ALLOW_ENV, exec_allowed
-from sbkube_ci.config.sections import Cluster, Settings
 from sbkube_ci.deploy.kube.client import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_READ_TIMEOUT,
@@ -25,6 +25,26 @@ from sbkube_ci.deploy.kube.client import (
     kubeconfig_file,
 )
 from sbkube_ci.errors import DeployError
+
+
+class ClusterKubeconfig(Protocol):
+    """What connecting reads of a cluster's config (``config.sections.Cluster``)."""
+
+    @property
+    def kubeconfig(self) -> str | None: ...
+    @property
+    def kubeconfig_env(self) -> str | None: ...
+    @property
+    def context(self) -> str | None: ...
+
+
+class DefaultKubeconfig(Protocol):
+    """What connecting reads of the project settings (``config.sections.Settings``)."""
+
+    @property
+    def kubeconfig(self) -> str | None: ...
+    @property
+    def kubeconfig_context(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -56,7 +76,7 @@ class KubeconfigSource:
 
 
 def kubeconfig_source(
-    cluster: Cluster | None, settings: Settings, *, base_dir: Path
+    cluster: ClusterKubeconfig | None, settings: DefaultKubeconfig, *, base_dir: Path
 ) -> KubeconfigSource:
     """Resolve the cluster's kubeconfig (env var, path relative to ``base_dir``) and context."""
     context = (cluster.context if cluster else None) or settings.kubeconfig_context
@@ -72,8 +92,8 @@ def kubeconfig_source(
 @contextlib.contextmanager
 def connect(
     cluster_name: str,
-    cluster: Cluster | None,
-    settings: Settings,
+    cluster: ClusterKubeconfig | None,
+    settings: DefaultKubeconfig,
     *,
     base_dir: Path,
     environ: Mapping[str, str] | None = None,

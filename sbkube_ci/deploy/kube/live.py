@@ -10,10 +10,10 @@ from typing import Any
 from kubernetes.dynamic.exceptions import NotFoundError
 
 from sbkube_ci._retry import RetryPolicy
-from sbkube_ci.deploy.apply.result import ObjectRef
 from sbkube_ci.deploy.kube.client import KubeClient
 from sbkube_ci.deploy.kube.errors import Operation, errors_as_deploy_error
 from sbkube_ci.errors import DeployError
+from sbkube_ci.k8s import ObjectRef
 
 
 class LiveObjects:

@@ -13,11 +13,11 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from sbkube_ci.config.apps import ActionApp
-from sbkube_ci.deploy.apply.result import ObjectRef
 from sbkube_ci.deploy.kube.errors import UnknownKindError
 from sbkube_ci.deploy.kube.live import LiveObjects
 from sbkube_ci.deploy.run.manifests import read_objects
 from sbkube_ci.errors import DeployError
+from sbkube_ci.k8s import ObjectRef
 
 if TYPE_CHECKING:
     from sbkube_ci.deploy.run.session import Session

@@ -11,8 +11,6 @@ from collections.abc import Sequence
 
 from sbkube_ci.config.apps import ActionApp, App, ExecApp, HelmApp, HookApp
 from sbkube_ci.deploy.apply.adoption import forget_helm_release
-from sbkube_ci.deploy.apply.applier import ObjectRef
-from sbkube_ci.deploy.apply.ordering import hook_of
 from sbkube_ci.deploy.run.action_apps import run_actions
 from sbkube_ci.deploy.run.helm_apps import deploy_release
 from sbkube_ci.deploy.run.hook_apps import run_post, run_pre, run_tasks
@@ -20,6 +18,7 @@ from sbkube_ci.deploy.run.jobs import AppTask
 from sbkube_ci.deploy.run.record import Deployed, from_state_refs
 from sbkube_ci.deploy.run.session import Session
 from sbkube_ci.errors import DeployError
+from sbkube_ci.k8s import ObjectRef, hook_of
 from sbkube_ci.render.result import RenderedApp
 from sbkube_ci.state import AppState, HelmReleaseRef
 

@@ -15,16 +15,17 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from sbkube_ci.config.loader import Project
-from sbkube_ci.deploy.apply.applier import ApplyError, ObjectRef
+from sbkube_ci.deploy.apply.applier import ApplyError
 from sbkube_ci.deploy.kube.connection import connect
 from sbkube_ci.deploy.run import schedule as dag
 from sbkube_ci.deploy.run.app import run_task
 from sbkube_ci.deploy.run.jobs import AppTask
 from sbkube_ci.deploy.run.record import Recorder
-from sbkube_ci.deploy.run.report import AppResult, Result
+from sbkube_ci.deploy.run.report import AppResult, AppStatus
 from sbkube_ci.deploy.run.restore import roll_back_failed
 from sbkube_ci.deploy.run.session import Session, open_session
 from sbkube_ci.errors import DeployError, LockError, SbkubeError
+from sbkube_ci.k8s import ObjectRef
 from sbkube_ci.notify.events import format_duration
 from sbkube_ci.progress import Progress, first_line
 from sbkube_ci.state import AppState, HeldLock, LockHandle, StateBackend, StateDocument
@@ -239,7 +240,7 @@ def _run_apps(
         if name in progress.results:
             continue
         task = job.tasks[name]
-        status: Result = "failed" if outcome.status == "failed" else "skipped"
+        status: AppStatus = "failed" if outcome.status == "failed" else "skipped"
         line = options.mask((outcome.error or "").splitlines()[0] if outcome.error else "")
         progress.results[name] = AppResult(job.name, name, task.action, status, 0.0, line)
 
@@ -271,7 +272,7 @@ def _deploy_one(
         else:
             new_revision = recorder.save(deployed).revision
     elapsed = time.monotonic() - started
-    result: Result = "dry run" if session.dry_run else "succeeded"
+    result: AppStatus = "dry run" if session.dry_run else "succeeded"
     old_revision = old.revision if old else None
     progress.results[task.name] = AppResult(
         session.cluster_name,

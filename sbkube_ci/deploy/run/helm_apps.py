@@ -16,13 +16,13 @@ from sbkube_ci.config.apps import HelmApp
 from sbkube_ci.config.loader import Project
 from sbkube_ci.config.sections import Cluster
 from sbkube_ci.deploy.apply.adoption import adopt_into_helm
-from sbkube_ci.deploy.apply.ordering import hook_of
-from sbkube_ci.deploy.apply.result import Action, ObjectRef
+from sbkube_ci.deploy.apply.result import ObjectOutcome
 from sbkube_ci.deploy.helm_release import UpgradeRequest
 from sbkube_ci.deploy.kube.errors import UnknownKindError
 from sbkube_ci.deploy.run.jobs import AppTask
 from sbkube_ci.deploy.run.record import from_state_refs
 from sbkube_ci.errors import DeployError
+from sbkube_ci.k8s import ObjectRef, hook_of
 from sbkube_ci.render.build import values_path
 from sbkube_ci.state import AppState, HelmReleaseRef
 from sbkube_ci.workdir import WorkDir
@@ -78,7 +78,7 @@ def deploy_release(
         task.name, request.namespace, dry_run=session.dry_run
     )
     refs = release_refs(session, task.rendered.objects, request.namespace)
-    if session.dry_run and created is not None and created.action is Action.CREATED:
+    if session.dry_run and created is not None and created.outcome is ObjectOutcome.CREATED:
         session.echo(
             f"{what}: dry run: namespace {request.namespace} is created by this deploy; "
             "helm's server-side dry run needs it, so it is skipped"

@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from sbkube_ci.config.hooks import AppHooks, CommandTask, HookTask, InlineTask
-from sbkube_ci.deploy.apply.result import ObjectRef
 from sbkube_ci.deploy.run.manifests import read_objects
 from sbkube_ci.errors import DeployError
+from sbkube_ci.k8s import ObjectRef
 
 if TYPE_CHECKING:
     from sbkube_ci.deploy.run.session import Session

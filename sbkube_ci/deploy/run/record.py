@@ -12,7 +12,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sbkube_ci.deploy.apply import result as inventory
+from sbkube_ci import k8s as inventory
 from sbkube_ci.errors import StateError
 from sbkube_ci.sources.base import Pin
 from sbkube_ci.state import (
@@ -44,11 +44,11 @@ class Deployed:
 
 
 def to_state_refs(refs: Sequence[inventory.ObjectRef]) -> list[ObjectRef]:
-    return [ObjectRef.model_validate(ref.to_dict()) for ref in refs]
+    return [ObjectRef.of(ref) for ref in refs]
 
 
 def from_state_refs(refs: Sequence[ObjectRef]) -> list[inventory.ObjectRef]:
-    return [inventory.ObjectRef.from_dict(ref.model_dump(by_alias=True)) for ref in refs]
+    return [ref.ref() for ref in refs]
 
 
 def source_pins(pin: Pin | None) -> list[SourcePin]:

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from sbkube_ci.terminal import table
 
-Result = Literal["succeeded", "failed", "skipped", "rolled back", "dry run"]
+AppStatus = Literal["succeeded", "failed", "skipped", "rolled back", "dry run"]
 OK_RESULTS = ("succeeded", "dry run")
 HEADER = ["CLUSTER", "APP", "ACTION", "RESULT", "DURATION", "DETAIL"]
 
@@ -20,7 +20,7 @@ class AppResult:
     cluster: str
     app: str
     action: str  # create, update, delete, exec, rollback
-    result: Result
+    result: AppStatus
     duration: float = 0.0
     detail: str = ""
     old_revision: int | None = None

@@ -15,12 +15,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from sbkube_ci.config.loader import Project
-from sbkube_ci.deploy.apply.applier import ObjectRef
 from sbkube_ci.deploy.kube.connection import connect
 from sbkube_ci.deploy.run.record import Deployed, Recorder, from_state_refs
-from sbkube_ci.deploy.run.report import AppResult, Result
+from sbkube_ci.deploy.run.report import AppResult, AppStatus
 from sbkube_ci.deploy.run.session import Session, open_session
 from sbkube_ci.errors import DeployError, SbkubeError, StateError
+from sbkube_ci.k8s import ObjectRef
 from sbkube_ci.render.normalize import load_objects
 from sbkube_ci.state import AppState, HelmReleaseRef, StateBackend, StateDocument
 
@@ -108,7 +108,7 @@ def _roll_back_failed(
     return f"rolled back to r{old.revision}"
 
 
-def _with_detail(result: AppResult, status: Result, note: str) -> AppResult:
+def _with_detail(result: AppResult, status: AppStatus, note: str) -> AppResult:
     detail = f"{result.detail}; {note}" if result.detail else note
     return replace(result, result=status, detail=detail)
 

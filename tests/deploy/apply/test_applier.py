@@ -8,18 +8,11 @@ from typing import Any
 
 import pytest
 
-from sbkube_ci.deploy.apply.applier import (
-    APP_LABEL,
-    MANAGED_BY_LABEL,
-    Action,
-    Applier,
-    ApplyError,
-    ApplyResult,
-    ObjectRef,
-)
+from sbkube_ci.deploy.apply.applier import Applier, ApplyError, ApplyResult, ObjectOutcome
 from sbkube_ci.deploy.apply.readiness import ReadinessWaiter
 from sbkube_ci.deploy.kube.client import KubeClient
 from sbkube_ci.errors import DeployError
+from sbkube_ci.k8s import APP_LABEL, MANAGED_BY_LABEL, ObjectRef
 from tests.fakekube.fixture import FakeKube
 
 
@@ -98,7 +91,7 @@ def apply(applier: Applier, objects: list[dict[str, Any]], **options: Any) -> Ap
 
 
 def actions(result: ApplyResult) -> dict[str, str]:
-    return {str(r.ref): r.action.value for r in result.results if not r.hook}
+    return {str(r.ref): r.outcome.value for r in result.results if not r.hook}
 
 
 def test_first_apply_creates_labelled_objects(applier: Applier, fake_kube: FakeKube) -> None:
@@ -144,7 +137,7 @@ def test_reapply_reports_configured_and_unchanged(applier: Applier, fake_kube: F
 def test_prune_deletes_what_left_the_manifests(applier: Applier, fake_kube: FakeKube) -> None:
     first = apply(applier, [namespace(), config_map(a="1"), deployment()])
     second = apply(applier, [namespace(), deployment()], previous=first.inventory)
-    assert second.refs(Action.PRUNED) == [ObjectRef("v1", "ConfigMap", "shop", "settings")]
+    assert second.refs(ObjectOutcome.PRUNED) == [ObjectRef("v1", "ConfigMap", "shop", "settings")]
     assert fake_kube.get("ConfigMap", "shop", "settings") is None
     assert ObjectRef("v1", "ConfigMap", "shop", "settings") not in second.inventory
 
@@ -159,8 +152,8 @@ def test_prune_keeps_objects_without_our_label(
     kube.resource("v1", "ConfigMap").create(body=foreign, namespace="shop")
     previous = [*first.inventory, ObjectRef("v1", "ConfigMap", "shop", "handmade")]
     second = apply(applier, [namespace(), deployment()], previous=previous)
-    assert second.refs(Action.KEPT) == [ObjectRef("v1", "ConfigMap", "shop", "handmade")]
-    assert second.refs(Action.PRUNED) == []
+    assert second.refs(ObjectOutcome.KEPT) == [ObjectRef("v1", "ConfigMap", "shop", "handmade")]
+    assert second.refs(ObjectOutcome.PRUNED) == []
     assert fake_kube.get("ConfigMap", "shop", "handmade") is not None
 
 
@@ -175,7 +168,7 @@ def test_dry_run_stores_nothing_and_reports(applier: Applier, fake_kube: FakeKub
         applier, [namespace(), deployment(replicas=3)], previous=first.inventory, dry_run=True
     )
     assert actions(changed)["Deployment shop/api"] == "configured"
-    assert changed.refs(Action.PRUNED) == [ObjectRef("v1", "ConfigMap", "shop", "settings")]
+    assert changed.refs(ObjectOutcome.PRUNED) == [ObjectRef("v1", "ConfigMap", "shop", "settings")]
     assert fake_kube.objects == before
     writes = [p for m, p in fake_kube.requests[seen:] if m in ("PATCH", "DELETE", "POST", "PUT")]
     assert writes

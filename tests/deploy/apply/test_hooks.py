@@ -21,7 +21,7 @@ from sbkube_ci.deploy.apply.hooks import event_hooks, hook_sort_key
 from sbkube_ci.deploy.apply.readiness import ReadinessWaiter
 from sbkube_ci.deploy.kube.client import KubeClient
 from sbkube_ci.errors import DeployError
-from sbkube_ci.render.normalize import normalize, split_helm_output
+from sbkube_ci.render.normalize import normalize_rendered, split_helm_output
 from tests.deploy.charts import CHARTS
 from tests.deploy.project import DeployProject, config_map, kube_apply, namespace
 from tests.fakekube.fixture import FakeKube
@@ -31,7 +31,7 @@ def helm_template(chart: str, release: str = "r", namespace: str = "shop") -> li
     """What the real helm renders for a corpus chart, CRDs included."""
     argv = ["helm", "template", release, str(CHARTS / chart), "-n", namespace, "--include-crds"]
     output = _proc.run(argv, timeout=120).stdout
-    return normalize(split_helm_output(output, chart), namespace, chart).objects
+    return normalize_rendered(split_helm_output(output, chart), namespace, chart).objects
 
 
 def hook(kind: str, name: str, events: str, weight: int = 0, policy: str = "") -> dict[str, Any]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sbkube_ci.deploy.apply.result import APP_LABEL
+from sbkube_ci.k8s import APP_LABEL
 from tests.deploy.project import DeployProject, config_map, namespace
 from tests.fakekube.fixture import FakeKube
 

@@ -8,9 +8,10 @@ from collections.abc import Iterator
 import pytest
 
 from sbkube_ci.deploy.apply.prune import prune
-from sbkube_ci.deploy.apply.result import Action, ObjectRef
+from sbkube_ci.deploy.apply.result import ObjectOutcome
 from sbkube_ci.deploy.kube.client import KubeClient
 from sbkube_ci.deploy.kube.live import LiveObjects
+from sbkube_ci.k8s import ObjectRef
 from tests.fakekube.fixture import FakeKube
 
 NS = ObjectRef("v1", "Namespace", None, "shop")
@@ -34,20 +35,20 @@ def live(fake_kube: FakeKube) -> Iterator[LiveObjects]:
         yield LiveObjects(kube)
 
 
-def _prune(live: LiveObjects, *, dry_run: bool) -> dict[str, Action]:
+def _prune(live: LiveObjects, *, dry_run: bool) -> dict[str, ObjectOutcome]:
     previous = [NS, OURS, OTHER_APP, GONE]
     deadline = time.monotonic() + 10
     results = prune(live, previous, [], app="shop", dry_run=dry_run, deadline=deadline)
-    return {str(r.ref): r.action for r in results}
+    return {str(r.ref): r.outcome for r in results}
 
 
 def test_prune_deletes_ours_keeps_other_apps_and_skips_missing(
     live: LiveObjects, fake_kube: FakeKube
 ) -> None:
     assert _prune(live, dry_run=False) == {
-        "ConfigMap shop/ours": Action.PRUNED,
-        "ConfigMap shop/billing": Action.KEPT,
-        "Namespace shop": Action.PRUNED,
+        "ConfigMap shop/ours": ObjectOutcome.PRUNED,
+        "ConfigMap shop/billing": ObjectOutcome.KEPT,
+        "Namespace shop": ObjectOutcome.PRUNED,
     }
     deletes = [path for method, path in fake_kube.requests if method == "DELETE"]
     # Contents before their namespace, so nothing is left to the namespace's cascade.
@@ -59,6 +60,6 @@ def test_prune_deletes_ours_keeps_other_apps_and_skips_missing(
 
 
 def test_dry_run_prune_reports_and_keeps_everything(live: LiveObjects, fake_kube: FakeKube) -> None:
-    assert _prune(live, dry_run=True)["ConfigMap shop/ours"] is Action.PRUNED
+    assert _prune(live, dry_run=True)["ConfigMap shop/ours"] is ObjectOutcome.PRUNED
     assert fake_kube.names("ConfigMap", "shop") == ["billing", "ours"]
     assert not [m for m, _ in fake_kube.requests if m == "DELETE"]

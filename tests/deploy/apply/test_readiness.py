@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from sbkube_ci.deploy.apply.readiness import ReadinessWaiter, check
-from sbkube_ci.deploy.apply.result import ObjectRef
 from sbkube_ci.deploy.kube.client import KubeClient
 from sbkube_ci.errors import DeployError
+from sbkube_ci.k8s import ObjectRef
 from tests.fakekube.fixture import FakeKube
 
 API = ObjectRef("apps/v1", "Deployment", "shop", "api")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from sbkube_ci.deploy.apply.applier import Applier, ObjectRef
+from sbkube_ci.deploy.apply.applier import Applier
 from sbkube_ci.deploy.apply.readiness import ReadinessWaiter
 from sbkube_ci.deploy.inspect.drift import (
     MASKED,
@@ -19,6 +19,7 @@ from sbkube_ci.deploy.inspect.drift import (
     detect_drift,
 )
 from sbkube_ci.deploy.kube.client import KubeClient
+from sbkube_ci.k8s import ObjectRef
 from tests.deploy.apply.test_applier import config_map, deployment, namespace
 from tests.fakekube.fixture import FakeKube
 

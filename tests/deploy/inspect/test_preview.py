@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 
-from sbkube_ci.deploy.apply.applier import Applier, ApplyResult, ObjectRef
+from sbkube_ci.deploy.apply.applier import Applier, ApplyResult
 from sbkube_ci.deploy.apply.readiness import ReadinessWaiter
-from sbkube_ci.deploy.inspect.preview import AppPreview, Change, Previewer, strip_server_fields
+from sbkube_ci.deploy.inspect.preview import AppPreview, Change, Previewer
 from sbkube_ci.deploy.kube.client import KubeClient
 from sbkube_ci.errors import DeployError
+from sbkube_ci.k8s import ObjectRef
 from tests.deploy.apply.test_applier import config_map, crd, deployment, job, namespace, widget
 from tests.fakekube.fixture import FakeKube
 
@@ -191,33 +192,3 @@ def test_a_field_owned_by_another_manager_fails_unless_forced(
     assert live is not None
     assert desired is not None
     assert (live["data"], desired["data"]) == ({"a": "edited"}, {"a": "2"})
-
-
-def test_strip_server_fields_keeps_what_the_user_wrote() -> None:
-    live = {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {
-            "name": "api",
-            "uid": "u",
-            "resourceVersion": "7",
-            "generation": 3,
-            "creationTimestamp": "2026-01-01T00:00:00Z",
-            "managedFields": [{"manager": "sbkube-ci"}],
-            "annotations": {
-                "kubectl.kubernetes.io/last-applied-configuration": "{}",
-                "deployment.kubernetes.io/revision": "3",
-            },
-        },
-        "spec": {"replicas": 2},
-        "status": {"readyReplicas": 2},
-    }
-    assert strip_server_fields(live) == {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": "api"},
-        "spec": {"replicas": 2},
-    }
-    assert live["metadata"]["uid"] == "u"  # the input is left alone
-    annotated = {"metadata": {"name": "x", "annotations": {"team": "a"}}}
-    assert strip_server_fields(annotated) == annotated

@@ -35,9 +35,7 @@ def migrate(location: options.Location, output_format: str, dry_run: bool) -> No
 
 
 @click.command()
-@options.pass_location
-@options.output_format
-def schema(location: options.Location, output_format: str) -> None:
+def schema() -> None:
     """Print the JSON Schema of sbkube.yaml (for editors)."""
     from sbkube_ci.commands import schema as schema_command
 

@@ -40,6 +40,8 @@ def test_file_option_picks_another_name(tmp_path: Path, monkeypatch: pytest.Monk
 # `ci` reads its settings from the CI platform's INPUT_* variables and writes the platform's
 # output files; `lock release` prints one line whatever happens.
 _WITHOUT_FORMAT = {"ci", "lock release", "state migrate"}
+# the JSON Schema is the same for every project, and JSON whatever --format would say
+_WITHOUT_OPTIONS = {"schema"}
 
 
 def test_every_subcommand_has_the_common_options() -> None:
@@ -47,7 +49,16 @@ def test_every_subcommand_has_the_common_options() -> None:
     assert len(leaves) >= 10
     for name, command in leaves:
         options = {opt for param in command.params for opt in getattr(param, "opts", [])}
+        if name in _WITHOUT_OPTIONS:
+            assert options == set(), name
+            continue
         required = {"-C", "--chdir", "-f", "--file"}
         if name not in _WITHOUT_FORMAT:
             required.add("--format")
         assert required <= options, name
+
+
+def test_schema_refuses_the_options_it_would_ignore() -> None:
+    code, out, err = invoke("schema", "-C", "deploy")
+    assert (code, out) == (1, "")
+    assert err == "error: No such option '-C'; see sbkube-ci schema --help\n"

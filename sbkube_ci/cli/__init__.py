@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 import click
 
 from sbkube_ci import __version__
-from sbkube_ci.cli import admin, deploying, review, setup, stages, state
+from sbkube_ci.cli import admin, deploying, exit_codes, review, setup, stages, state
 from sbkube_ci.cli.help import add_examples
 from sbkube_ci.cli.outcomes import debug_requested, exit_code_for
 from sbkube_ci.cli.runtime import InOrderGroup, Session
@@ -42,7 +42,7 @@ class _Cli(InOrderGroup):
             raise
         except BaseException as exc:  # every outcome gets its exit code, bugs too
             code = exit_code_for(exc, debug=debug_requested(argv))
-        sys.exit(code if isinstance(code, int) else 0)
+        sys.exit(code if isinstance(code, int) else exit_codes.OK)
 
 
 @click.group(

@@ -124,7 +124,7 @@ def add_examples(group: click.Group, prefix: str = "") -> None:
 
 def _names(ctx: click.Context, section: str) -> list[str]:
     """Names under ``section`` of the config the command line points at ([] if unreadable)."""
-    from sbkube_ci.config.loader import read_document  # noqa: PLC0415 (completion only)
+    from sbkube_ci.config.loader import read_document  # only completion needs the loader
 
     root = ctx.find_root()
     params = {**root.params, **ctx.params}

@@ -10,22 +10,13 @@ import pytest
 from click.testing import CliRunner
 
 from sbkube_ci import cli as cli_module
-from sbkube_ci.cli_help import EXAMPLES
+from sbkube_ci.cli.help import EXAMPLES
+from tests.cli.helpers import ROOT, leaf_commands
 
-QUICKSTART = Path(__file__).resolve().parents[1] / "examples" / "quickstart"
-
-
-def leaves(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
-    found = []
-    for name, command in group.commands.items():
-        if isinstance(command, click.Group):
-            found += leaves(command, f"{prefix}{name} ")
-        else:
-            found.append((f"{prefix}{name}", command))
-    return found
+QUICKSTART = ROOT / "examples" / "quickstart"
 
 
-@pytest.mark.parametrize(("path", "command"), leaves(cli_module.cli), ids=str)
+@pytest.mark.parametrize(("path", "command"), leaf_commands(cli_module.cli), ids=str)
 def test_help_shows_examples_that_parse(path: str, command: click.Command) -> None:
     examples = EXAMPLES[path]
     assert 2 <= len(examples) <= 3

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.cli.helpers import ROOT
+
 DOCUMENTS = ["README.md", *(f"docs/{n}.md" for n in ("ci", "config", "diff", "cli", "deploy"))]
 #: commands that need a reachable cluster or chat service; run by the cluster tests instead
 NEEDS_A_CLUSTER = re.compile(r"^sbkube-ci (deploy|rollback|status|notify test)\b|--live\b")

@@ -10,6 +10,7 @@ pytest_plugins = [
     "tests.fixtures.git_server",
     "tests.fixtures.oci_registry",
     "tests.fixtures.s3_server",
+    "tests.support.projects",
 ]
 
 

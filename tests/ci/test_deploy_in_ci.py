@@ -9,8 +9,9 @@ from click.testing import CliRunner
 
 from sbkube_ci.cli import cli
 from sbkube_ci.commands.ci import run_ci
-from tests.deploy.project import DeployProject, config_map, kube_apply, namespace
 from tests.fakekube.fixture import FakeKube
+from tests.support.objects import config_map, namespace
+from tests.support.projects import DeployProject, kube_apply
 
 EVENTS = Path(__file__).resolve().parents[1] / "data" / "events"
 

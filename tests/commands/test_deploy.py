@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -14,17 +13,9 @@ from sbkube_ci.cli import cli
 from sbkube_ci.commands.ci import COMMANDS
 from sbkube_ci.commands.deploy import deploy_for_ci
 from sbkube_ci.commands.status import status_for_ci
-from tests.deploy.project import DeployProject, config_map, deployment, kube_apply, namespace
 from tests.fakekube.fixture import FakeKube
-
-
-@pytest.fixture
-def project(tmp_path: Path, fake_kube: FakeKube) -> DeployProject:
-    fake_kube.auto_ready()
-    kube_apply(fake_kube.kubeconfig_path, namespace("shop"))
-    root = tmp_path / "repo"
-    root.mkdir()
-    return DeployProject(root, {"prod": fake_kube.kubeconfig_path})
+from tests.support.objects import config_map, deployment, service
+from tests.support.projects import DeployProject
 
 
 def test_deploy_in_dag_order_records_state_snapshot_and_history(
@@ -32,7 +23,7 @@ def test_deploy_in_dag_order_records_state_snapshot_and_history(
 ) -> None:
     project.app("base", [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}])
     project.app("config", [config_map("settings", color="blue")], depends_on=["base"])
-    project.app("web", [deployment("web")], depends_on=["config"])
+    project.app("web", [deployment("web", replicas=1)], depends_on=["config"])
 
     report, lines = project.deploy()
 
@@ -60,15 +51,6 @@ def test_deploy_in_dag_order_records_state_snapshot_and_history(
     ]  # fmt: skip
     assert web.deployment_id == record.id
     assert backend.lock_status("prod") is None
-
-
-def service(name: str) -> dict[str, object]:
-    return {
-        "apiVersion": "v1",
-        "kind": "Service",
-        "metadata": {"name": name},
-        "spec": {"selector": {"app": name}, "ports": [{"port": 80}]},
-    }
 
 
 def test_second_deploy_without_changes_skips_everything(project: DeployProject) -> None:

@@ -6,18 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.deploy.project import DeployProject, config_map, kube_apply, namespace
 from tests.fakekube.fixture import FakeKube
+from tests.support.objects import config_map
+from tests.support.projects import DeployProject, deploy_project
 
 
 @pytest.fixture
 def project(tmp_path: Path, fake_kube: FakeKube) -> DeployProject:
-    fake_kube.auto_ready()
-    kube_apply(fake_kube.kubeconfig_path, namespace("shop"))
-    kube_apply(fake_kube.kubeconfig_path, namespace("shop-prod"))
-    root = tmp_path / "repo"
-    root.mkdir()
-    return DeployProject(root, {"prod": fake_kube.kubeconfig_path})
+    return deploy_project(tmp_path, fake_kube, namespaces=("shop", "shop-prod"))
 
 
 def test_disabling_an_app_on_a_cluster_prunes_it_there(

@@ -15,8 +15,8 @@ import pytest
 
 from sbkube_ci.diff.text import render_text
 from sbkube_ci.planning import make_plan
-from tests.deploy.project import DeployProject, kube_apply, namespace
 from tests.fakekube.fixture import FakeKube
+from tests.support.projects import DeployProject, deploy_project, write_files
 
 CHART = {
     "Chart.yaml": (
@@ -44,13 +44,8 @@ CHART = {
 @pytest.fixture
 def project(tmp_path: Path, fake_kube: FakeKube, monkeypatch: pytest.MonkeyPatch) -> DeployProject:
     monkeypatch.delenv("SBKUBE_HELM", raising=False)  # settings.helm_version chooses here
-    fake_kube.auto_ready()
-    kube_apply(fake_kube.kubeconfig_path, namespace("shop"))
-    for name, text in CHART.items():
-        path = tmp_path / "charts" / "logs" / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    project = DeployProject(tmp_path, {"prod": fake_kube.kubeconfig_path})
+    project = deploy_project(tmp_path, fake_kube, root=".")
+    write_files(tmp_path / "charts" / "logs", CHART)
     project.apps["logs"] = {
         "type": "helm",
         "chart": "./charts/logs",

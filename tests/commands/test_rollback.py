@@ -14,17 +14,13 @@ from sbkube_ci.cli import cli
 from sbkube_ci.commands.ci import run_ci
 from sbkube_ci.commands.rollback import Target, choose, revisions
 from sbkube_ci.errors import CIError, StateError
-from tests.deploy.project import DeployProject, config_map, kube_apply, namespace
 from tests.fakekube.fixture import FakeKube
+from tests.support.objects import config_map
+from tests.support.projects import DeployProject
 
 
 @pytest.fixture
-def project(tmp_path: Path, fake_kube: FakeKube) -> DeployProject:
-    fake_kube.auto_ready()
-    kube_apply(fake_kube.kubeconfig_path, namespace("shop"))
-    root = tmp_path / "repo"
-    root.mkdir()
-    project = DeployProject(root, {"prod": fake_kube.kubeconfig_path})
+def project(project: DeployProject) -> DeployProject:
     project.app("web", [config_map("settings", color="blue")])
     project.deploy()
     project.app("web", [config_map("settings", color="green"), config_map("extra")])

@@ -3,30 +3,19 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
 from sbkube_ci.cli import cli
-from tests.deploy.project import (
-    DeployProject,
-    config_map,
-    kube_apply,
-    kube_delete,
-    namespace,
-)
 from tests.fakekube.fixture import FakeKube
+from tests.support.objects import config_map
+from tests.support.projects import DeployProject, kube_apply, kube_delete
 
 
 @pytest.fixture
-def project(tmp_path: Path, fake_kube: FakeKube) -> DeployProject:
-    fake_kube.auto_ready()
-    kube_apply(fake_kube.kubeconfig_path, namespace("shop"))
-    root = tmp_path / "repo"
-    root.mkdir()
-    project = DeployProject(root, {"prod": fake_kube.kubeconfig_path})
+def project(project: DeployProject) -> DeployProject:
     project.app("web", [config_map("settings", color="blue"), config_map("extra")])
     project.deploy()
     return project

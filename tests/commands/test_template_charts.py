@@ -11,19 +11,19 @@ from click.testing import CliRunner
 
 from sbkube_ci.cli import cli
 from sbkube_ci.render.normalize import load_objects
-from tests.deploy.charts import NAMES, copy_chart
+from tests.support.projects import CHART_NAMES, copy_chart
 
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str, Any]]]:
     root = tmp_path_factory.mktemp("corpus")
-    apps = {name: {"type": "helm", "chart": copy_chart(name, root)} for name in NAMES}
+    apps = {name: {"type": "helm", "chart": copy_chart(name, root)} for name in CHART_NAMES}
     config = {"apiVersion": "sbkube/v1", "settings": {"namespace": "monitoring"}, "apps": apps}
     (root / "sbkube.yaml").write_text(yaml.safe_dump(config))
     result = CliRunner().invoke(cli, ["template", "-C", str(root)])
     assert result.exit_code == 0, result.output
     out = root / ".sbkube" / "rendered" / "default"
-    return {name: load_objects((out / f"{name}.yaml").read_text()) for name in NAMES}
+    return {name: load_objects((out / f"{name}.yaml").read_text()) for name in CHART_NAMES}
 
 
 def _find(objects: list[dict[str, Any]], kind: str, name: str) -> dict[str, Any]:

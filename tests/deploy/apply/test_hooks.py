@@ -22,9 +22,9 @@ from sbkube_ci.deploy.apply.readiness import ReadinessWaiter
 from sbkube_ci.deploy.kube.client import KubeClient
 from sbkube_ci.errors import DeployError
 from sbkube_ci.render.normalize import normalize, split_helm_output
-from tests.deploy.charts import CHARTS
-from tests.deploy.project import DeployProject, config_map, kube_apply, namespace
 from tests.fakekube.fixture import FakeKube
+from tests.support.objects import config_map, namespace
+from tests.support.projects import CHARTS, DeployProject, kube_apply
 
 
 def helm_template(chart: str, release: str = "r", namespace: str = "shop") -> list[dict[str, Any]]:

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.deploy.project import DeployProject, config_map, deployment, kube_apply, namespace
 from tests.fakekube.fixture import FakeKube, kubeconfig
 from tests.fakekube.server import FakeKubeServer
+from tests.support.objects import config_map, deployment, namespace
+from tests.support.projects import DeployProject, kube_apply
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -86,7 +87,7 @@ def test_sigterm_finishes_the_running_app_and_releases_the_lock(
 ) -> None:
     kube_apply(fake_kube.kubeconfig_path, namespace("shop"))
     project = DeployProject(tmp_path, {"prod": fake_kube.kubeconfig_path})
-    project.app("a-slow", [deployment("slow")])
+    project.app("a-slow", [deployment("slow", replicas=1)])
     project.app("b-after", [config_map("after")], depends_on=["a-slow"])
     project.write()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}

@@ -11,8 +11,9 @@ from sbkube_ci.commands.deploy import DeployRequest, run_deploy
 from sbkube_ci.progress import Outcome, Progress
 from sbkube_ci.state import open_backend
 from sbkube_ci.state.identity import Identity
-from tests.deploy.project import DeployProject, config_map, kube_apply, namespace
 from tests.fakekube.fixture import FakeKube
+from tests.support.objects import config_map, namespace
+from tests.support.projects import DeployProject, kube_apply
 
 
 class Recording(Progress):

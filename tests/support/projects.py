@@ -1,11 +1,18 @@
-"""A small project of yaml apps wired to fake API servers, for the deploy/rollback/status tests."""
+"""Projects for the tests: an sbkube.yaml of yaml apps wired to fake API servers, chart copies.
+
+``project`` (a fixture for the whole suite) is a DeployProject in ``tmp_path/repo`` on the
+``fake_kube`` cluster ``prod``, objects ready at once and namespace ``shop`` there; modules
+whose project differs build theirs with ``deploy_project``.
+"""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from sbkube_ci.commands.deploy import DeployReport, DeployRequest, run_deploy
@@ -13,26 +20,11 @@ from sbkube_ci.config.loader import Project, load_project
 from sbkube_ci.deploy.kube.client import KubeClient
 from sbkube_ci.state import StateBackend, open_backend
 from sbkube_ci.state.identity import Identity
+from tests.fakekube.fixture import FakeKube
+from tests.support.objects import namespace
 
-
-def config_map(name: str, **data: str) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": data}
-
-
-def deployment(name: str, image: str = "nginx:1.27") -> dict[str, Any]:
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": name},
-        "spec": {
-            "replicas": 1,
-            "selector": {"matchLabels": {"app": name}},
-            "template": {
-                "metadata": {"labels": {"app": name}},
-                "spec": {"containers": [{"name": "main", "image": image}]},
-            },
-        },
-    }
+CHARTS = Path(__file__).resolve().parents[1] / "data" / "charts"
+CHART_NAMES = ("cert-manager", "grafana", "ingress-nginx", "kube-prometheus-stack")
 
 
 class DeployProject:
@@ -108,12 +100,51 @@ def kube_apply(kubeconfig: Path, obj: dict[str, Any], *, manager: str = "kubectl
         )
 
 
-def namespace(name: str) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
-
-
 def kube_delete(kubeconfig: Path, api_version: str, kind: str, namespace: str, name: str) -> None:
     """Delete an object behind sbkube-ci's back."""
     with KubeClient.from_kubeconfig(kubeconfig, None) as client:
         resource = client.resource(api_version, kind)
         client.dynamic.delete(resource, name=name, namespace=namespace)
+
+
+def write_files(root: Path, files: Mapping[str, str]) -> None:
+    """Write ``files`` (relative path: text) under ``root``, making the directories."""
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+def deploy_project(
+    tmp_path: Path,
+    fake_kube: FakeKube,
+    *,
+    ready: bool = True,
+    namespaces: Sequence[str] = ("shop",),
+    root: str = "repo",
+) -> DeployProject:
+    """A DeployProject on ``fake_kube`` as cluster ``prod``, its ``namespaces`` there already.
+
+    ``ready``: objects are ready as soon as applied (otherwise the test drives their status).
+    """
+    if ready:
+        fake_kube.auto_ready()
+    for name in namespaces:
+        kube_apply(fake_kube.kubeconfig_path, namespace(name))
+    (tmp_path / root).mkdir(parents=True, exist_ok=True)
+    return DeployProject(tmp_path / root, {"prod": fake_kube.kubeconfig_path})
+
+
+@pytest.fixture
+def project(tmp_path: Path, fake_kube: FakeKube) -> DeployProject:
+    """An empty DeployProject: ``deploy_project`` with its defaults."""
+    return deploy_project(tmp_path, fake_kube)
+
+
+def copy_chart(name: str, project_root: Path) -> str:
+    """Copy corpus chart ``name`` (tests/data/charts) into ``project_root/charts/``.
+
+    Returns the app's ``chart`` value.
+    """
+    shutil.copytree(CHARTS / name, project_root / "charts" / name, dirs_exist_ok=True)
+    return f"./charts/{name}"

@@ -19,8 +19,9 @@ from sbkube_ci.deploy.inspect.drift import (
     detect_drift,
 )
 from sbkube_ci.deploy.kube.client import KubeClient
-from tests.deploy.apply.test_applier import config_map, deployment, namespace
 from tests.fakekube.fixture import FakeKube
+from tests.support import objects
+from tests.support.objects import config_map, deployment, namespace
 
 
 @pytest.fixture
@@ -31,12 +32,7 @@ def kube(fake_kube: FakeKube) -> Iterator[KubeClient]:
 
 
 def secret() -> dict[str, Any]:
-    return {
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "metadata": {"name": "db"},
-        "stringData": {"password": "s3cret-value"},
-    }
+    return objects.secret(string_data={"password": "s3cret-value"}, opaque=False)
 
 
 def deployed(kube: KubeClient, objects: list[dict[str, Any]]) -> DeployedApp:

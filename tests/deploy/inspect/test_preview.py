@@ -13,8 +13,8 @@ from sbkube_ci.deploy.apply.readiness import ReadinessWaiter
 from sbkube_ci.deploy.inspect.preview import AppPreview, Change, Previewer, strip_server_fields
 from sbkube_ci.deploy.kube.client import KubeClient
 from sbkube_ci.errors import DeployError
-from tests.deploy.apply.test_applier import config_map, crd, deployment, job, namespace, widget
 from tests.fakekube.fixture import FakeKube
+from tests.support.objects import config_map, crd, custom_resource, deployment, hook_job, namespace
 
 
 @pytest.fixture
@@ -131,7 +131,7 @@ def test_custom_resources_of_a_new_crd_are_creates_without_validation(
     previewer: Previewer, kube: KubeClient
 ) -> None:
     deploy(kube, [namespace()])
-    result = preview(previewer, [crd(), widget()])
+    result = preview(previewer, [crd(), custom_resource()])
     assert changes(result) == {
         "CustomResourceDefinition widgets.example.com": "create",
         "Widget shop/w1": "create",
@@ -167,7 +167,7 @@ def test_a_namespace_another_app_of_the_run_creates_is_understood(kube: KubeClie
 
 def test_hooks_are_listed_but_not_dry_run(previewer: Previewer, kube: KubeClient) -> None:
     deploy(kube, [namespace()])
-    result = preview(previewer, [job("migrate", "pre-upgrade")])
+    result = preview(previewer, [hook_job("migrate", "pre-upgrade")])
     (item,) = result.items
     assert (item.change, item.validated) == (Change.CREATE, False)
     assert item.note.startswith("helm hook")

@@ -10,7 +10,9 @@ pytest_plugins = [
     "tests.fixtures.git_server",
     "tests.fixtures.oci_registry",
     "tests.fixtures.s3_server",
+    "tests.support.clocks",
     "tests.support.projects",
+    "tests.support.receivers",
 ]
 
 

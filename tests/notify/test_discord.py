@@ -13,8 +13,8 @@ from sbkube_ci.notify import MessageRef, NotifyContext
 from sbkube_ci.notify.discord import Discord, _with_path
 from sbkube_ci.notify.discord_embed import message
 from tests.notify import samples
-from tests.notify.conftest import VirtualClock
-from tests.notify.receivers import DiscordWebhook, rate_limited_discord
+from tests.support.clocks import VirtualClock
+from tests.support.receivers import DiscordWebhook, rate_limited_discord
 
 MakeCtx = Callable[..., NotifyContext]
 CONFIG = DiscordNotifier(type="discord", webhook_url_env="DISCORD_WEBHOOK_URL")

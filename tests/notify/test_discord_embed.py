@@ -20,7 +20,7 @@ from sbkube_ci.notify.discord_embed import (
 )
 from sbkube_ci.notify.text import summary, title
 from tests.notify import samples
-from tests.notify.receivers import discord_limit_problem
+from tests.support.receivers import discord_limit_problem
 
 
 def _event(**changes: Any) -> Event:

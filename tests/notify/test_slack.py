@@ -14,8 +14,8 @@ from sbkube_ci.notify import NotifyContext
 from sbkube_ci.notify.slack import Slack
 from sbkube_ci.notify.slack_blocks import message
 from tests.notify import samples
-from tests.notify.conftest import VirtualClock
-from tests.notify.receivers import SlackApi, SlackWebhook
+from tests.support.clocks import VirtualClock
+from tests.support.receivers import SlackApi, SlackWebhook
 
 MakeCtx = Callable[..., NotifyContext]
 WEBHOOK = SlackNotifier(type="slack", webhook_url_env="SLACK_WEBHOOK_URL")

@@ -16,7 +16,7 @@ from sbkube_ci.notify.slack_blocks import (
 )
 from sbkube_ci.notify.text import title
 from tests.notify import samples
-from tests.notify.receivers import slack_limit_problem
+from tests.support.receivers import slack_limit_problem
 
 
 def _event(**changes: Any) -> Event:

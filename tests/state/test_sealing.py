@@ -29,24 +29,16 @@ from tests.fakekube.fixture import FakeKube
 from tests.fixtures.git_server import GitServer
 from tests.fixtures.s3_server import S3Server
 from tests.state.raw import git_objects, local_objects, s3_objects
+from tests.support import objects
+from tests.support.objects import b64
 from tests.support.projects import DeployProject, kube_apply
 
 OLD = "hunter2-Old-Pa55word!"
 NEW = "correct-horse-New-battery"
 
 
-def b64(text: str) -> str:
-    return base64.b64encode(text.encode()).decode()
-
-
 def secret(value: str) -> dict[str, Any]:
-    return {
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "metadata": {"name": "db"},
-        "type": "Opaque",
-        "data": {"password": b64(value)},
-    }
+    return objects.secret("db", data={"password": value})
 
 
 def forms(value: str) -> list[bytes]:

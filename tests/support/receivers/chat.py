@@ -15,10 +15,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from sbkube_ci.notify import discord_embed, slack_blocks
-
-
-def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(json.dumps(data), status=status, headers=headers, mimetype="application/json")
+from tests.support.receivers.http import json_response as _json
 
 
 def slack_limit_problem(body: dict[str, Any]) -> str | None:

@@ -11,6 +11,7 @@ pytest_plugins = [
     "tests.fixtures.oci_registry",
     "tests.fixtures.s3_server",
     "tests.support.clocks",
+    "tests.support.cluster",
     "tests.support.projects",
     "tests.support.receivers",
 ]

@@ -10,8 +10,9 @@ from click.testing import CliRunner
 from sbkube_ci.cli import cli
 from sbkube_ci.commands.ci import run_ci
 from tests.fakekube.fixture import FakeKube
+from tests.support.cluster import kube_apply
 from tests.support.objects import config_map, namespace
-from tests.support.projects import DeployProject, kube_apply
+from tests.support.projects import DeployProject
 
 EVENTS = Path(__file__).resolve().parents[1] / "data" / "events"
 

@@ -10,8 +10,9 @@ from pytest_httpserver import HTTPServer
 
 from sbkube_ci.cli import cli
 from tests.fakekube.fixture import FakeKube
+from tests.support.cluster import kube_apply, kube_delete
 from tests.support.objects import config_map
-from tests.support.projects import DeployProject, kube_apply, kube_delete
+from tests.support.projects import DeployProject
 
 
 @pytest.fixture

@@ -23,7 +23,8 @@ from sbkube_ci.cli import cli
 from sbkube_ci.deploy.kube.client import KubeClient
 from sbkube_ci.deploy.kube.live import LiveObjects
 from tests.e2e.conftest import delete_and_wait, unique
-from tests.support.projects import DeployProject, copy_chart, kube_apply
+from tests.support.cluster import kube_apply
+from tests.support.projects import DeployProject, copy_chart
 
 pytestmark = pytest.mark.cluster
 

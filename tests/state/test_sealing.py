@@ -30,8 +30,9 @@ from tests.fixtures.git_server import GitServer
 from tests.fixtures.s3_server import S3Server
 from tests.state.raw import git_objects, local_objects, s3_objects
 from tests.support import objects
+from tests.support.cluster import kube_apply
 from tests.support.objects import b64
-from tests.support.projects import DeployProject, kube_apply
+from tests.support.projects import DeployProject
 
 OLD = "hunter2-Old-Pa55word!"
 NEW = "correct-horse-New-battery"

@@ -17,10 +17,10 @@ import yaml
 
 from sbkube_ci.commands.deploy import DeployReport, DeployRequest, run_deploy
 from sbkube_ci.config.loader import Project, load_project
-from sbkube_ci.deploy.kube.client import KubeClient
 from sbkube_ci.state import StateBackend, open_backend
 from sbkube_ci.state.identity import Identity
 from tests.fakekube.fixture import FakeKube
+from tests.support.cluster import kube_apply
 from tests.support.objects import namespace
 
 CHARTS = Path(__file__).resolve().parents[1] / "data" / "charts"
@@ -84,27 +84,6 @@ class DeployProject:
         request = DeployRequest(**options)
         report = run_deploy(self.load(), request, echo=lines.append, backend=self.backend())
         return report, lines
-
-
-def kube_apply(kubeconfig: Path, obj: dict[str, Any], *, manager: str = "kubectl") -> None:
-    """Server-side apply ``obj`` as another field manager (a person with kubectl)."""
-    with KubeClient.from_kubeconfig(kubeconfig, None) as client:
-        resource = client.resource(obj["apiVersion"], obj["kind"])
-        client.dynamic.server_side_apply(
-            resource,
-            body=obj,
-            name=obj["metadata"]["name"],
-            namespace=obj["metadata"].get("namespace"),
-            field_manager=manager,
-            force_conflicts=True,
-        )
-
-
-def kube_delete(kubeconfig: Path, api_version: str, kind: str, namespace: str, name: str) -> None:
-    """Delete an object behind sbkube-ci's back."""
-    with KubeClient.from_kubeconfig(kubeconfig, None) as client:
-        resource = client.resource(api_version, kind)
-        client.dynamic.delete(resource, name=name, namespace=namespace)
 
 
 def write_files(root: Path, files: Mapping[str, str]) -> None:

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Iterator
-from typing import Any
-
 import pytest
 
 from sbkube_ci.deploy.apply.applier import (
@@ -17,31 +13,18 @@ from sbkube_ci.deploy.apply.applier import (
     ApplyResult,
     ObjectRef,
 )
-from sbkube_ci.deploy.apply.readiness import ReadinessWaiter
 from sbkube_ci.deploy.kube.client import KubeClient
 from sbkube_ci.errors import DeployError
 from tests.fakekube.fixture import FakeKube
+from tests.support.cluster import apply_app as apply
+from tests.support.cluster import fast_applier
 from tests.support.objects import config_map, crd, custom_resource, deployment, hook_job, namespace
-
-
-@pytest.fixture
-def kube(fake_kube: FakeKube) -> Iterator[KubeClient]:
-    with KubeClient.from_kubeconfig(fake_kube.kubeconfig_path, "fake") as client:
-        yield client
 
 
 @pytest.fixture
 def applier(kube: KubeClient, fake_kube: FakeKube) -> Applier:
     fake_kube.auto_ready()
-    waiter = ReadinessWaiter(kube, first_interval=0.01, max_interval=0.1)
-    return Applier(kube, cluster="test", waiter=waiter)
-
-
-def apply(applier: Applier, objects: list[dict[str, Any]], **options: Any) -> ApplyResult:
-    options.setdefault("namespace", "shop")
-    options.setdefault("timeout", 10.0)
-    previous = options.pop("previous", [])
-    return applier.apply_app("shop", copy.deepcopy(objects), previous, **options)
+    return fast_applier(kube)
 
 
 def actions(result: ApplyResult) -> dict[str, str]:

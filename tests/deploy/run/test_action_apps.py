@@ -11,8 +11,9 @@ from sbkube_ci.config import Project
 from sbkube_ci.deploy.kube.client import KubeClient
 from sbkube_ci.errors import ConfigProblems
 from tests.fakekube.fixture import FakeKube
+from tests.support.cluster import kube_apply
 from tests.support.objects import config_map
-from tests.support.projects import DeployProject, kube_apply
+from tests.support.projects import DeployProject
 
 
 def _live(kubeconfig: Path, name: str) -> dict[str, object] | None:

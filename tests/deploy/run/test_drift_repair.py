@@ -9,8 +9,9 @@ from click.testing import CliRunner
 
 from sbkube_ci.cli import cli
 from tests.fakekube.fixture import FakeKube
+from tests.support.cluster import kube_apply, kube_delete
 from tests.support.objects import config_map
-from tests.support.projects import DeployProject, deploy_project, kube_apply, kube_delete
+from tests.support.projects import DeployProject, deploy_project
 
 
 @pytest.fixture

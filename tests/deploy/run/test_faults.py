@@ -8,8 +8,9 @@ import pytest
 
 from sbkube_ci.commands.deploy import DeployReport
 from tests.fakekube.fixture import FakeKube
+from tests.support.cluster import kube_apply
 from tests.support.objects import config_map, deployment
-from tests.support.projects import DeployProject, deploy_project, kube_apply
+from tests.support.projects import DeployProject, deploy_project
 
 
 @pytest.fixture

@@ -15,8 +15,9 @@ import yaml
 
 from tests.fakekube.fixture import FakeKube, kubeconfig
 from tests.fakekube.server import FakeKubeServer
+from tests.support.cluster import kube_apply
 from tests.support.objects import config_map, deployment, namespace
-from tests.support.projects import DeployProject, kube_apply
+from tests.support.projects import DeployProject
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -12,8 +12,9 @@ from sbkube_ci.progress import Outcome, Progress
 from sbkube_ci.state import open_backend
 from sbkube_ci.state.identity import Identity
 from tests.fakekube.fixture import FakeKube
+from tests.support.cluster import kube_apply
 from tests.support.objects import config_map, namespace
-from tests.support.projects import DeployProject, kube_apply
+from tests.support.projects import DeployProject
 
 
 class Recording(Progress):

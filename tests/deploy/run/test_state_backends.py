@@ -13,8 +13,9 @@ from sbkube_ci.cli import cli
 from tests.fakekube.fixture import FakeKube
 from tests.fixtures.git_server import GitServer
 from tests.fixtures.s3_server import S3Server
+from tests.support.cluster import kube_apply
 from tests.support.objects import config_map, namespace
-from tests.support.projects import DeployProject, kube_apply
+from tests.support.projects import DeployProject
 
 
 def _state(request: pytest.FixtureRequest) -> dict[str, Any]:

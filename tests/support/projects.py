@@ -8,6 +8,7 @@ whose project differs build theirs with ``deploy_project``.
 from __future__ import annotations
 
 import shutil
+import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ import pytest
 import yaml
 
 from sbkube_ci.commands.deploy import DeployReport, DeployRequest, run_deploy
-from sbkube_ci.config.loader import Project, load_project
+from sbkube_ci.config.loader import Project, check_document, load_project, read_document
 from sbkube_ci.state import StateBackend, open_backend
 from sbkube_ci.state.identity import Identity
 from tests.fakekube.fixture import FakeKube
@@ -86,12 +87,37 @@ class DeployProject:
         return report, lines
 
 
-def write_files(root: Path, files: Mapping[str, str]) -> None:
-    """Write ``files`` (relative path: text) under ``root``, making the directories."""
+def write_files(root: Path, files: Mapping[str, str], *, dedent: bool = False) -> Path:
+    """Write ``files`` (relative path: text) under ``root``, making the directories.
+
+    ``dedent``: the texts are indented literals; dedent them and drop their first newline.
+    """
     for rel, text in files.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
+        path.write_text(textwrap.dedent(text).lstrip("\n") if dedent else text, encoding="utf-8")
+    return root
+
+
+def write_project(
+    root: Path,
+    apps: dict[str, Any],
+    settings: dict[str, Any] | None = None,
+    files: dict[str, str] | None = None,
+) -> Path:
+    """An sbkube.yaml of ``apps`` and ``settings`` in ``root``, beside ``files``."""
+    root.mkdir(parents=True, exist_ok=True)
+    write_files(root, files or {})
+    config = {"apiVersion": "sbkube/v1", "settings": settings or {}, "apps": apps}
+    (root / "sbkube.yaml").write_text(yaml.safe_dump(config))
+    return root
+
+
+def problem_lines(root: Path) -> list[str]:
+    """What ``validate`` would print for the project in ``root``: one ``file:line:col`` each."""
+    doc, base_dir, _ = read_document(root)
+    _, problems = check_document(doc, base_dir)
+    return [str(p) for p in problems]
 
 
 def deploy_project(

@@ -200,12 +200,10 @@ def test_unreachable_server_is_one_line_and_the_lock_is_released(
 
 
 def test_notifications_start_then_end_with_the_masked_failure(
-    project: DeployProject, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+    project: DeployProject, webhook: HTTPServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("HOOK_URL", httpserver.url_for("/hook"))
     monkeypatch.setenv("DB_PASSWORD", "hunter2-very-secret")
-    httpserver.expect_request("/hook", method="POST").respond_with_json({})
-    project.extra["notify"] = {"hook": {"type": "webhook", "url_env": "HOOK_URL"}}
+    project.notify_webhook()
     project.extra["diff"] = {"mask_env": ["DB_PASSWORD"]}
     project.app("config", [config_map("settings")])
     project.apps["migrate"] = {
@@ -217,7 +215,7 @@ def test_notifications_start_then_end_with_the_masked_failure(
     report, _ = project.deploy()
 
     assert report.exit_code == 1
-    sent = [json.loads(request.get_data()) for request, _ in httpserver.log]
+    sent = [json.loads(request.get_data()) for request, _ in webhook.log]
     assert [s["event"] for s in sent] == ["deploy_started", "deploy_failed"]
     assert sent[0]["totals"] == {"added": 1, "changed": 0, "deleted": 0}  # from the plan
     assert [(a["name"], a["new_revision"]) for a in sent[1]["apps"]] == [
@@ -296,11 +294,9 @@ def test_ci_entrypoint_can_run_deploy_and_status() -> None:
 
 
 def test_taking_over_an_expired_lock_is_notified(
-    project: DeployProject, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+    project: DeployProject, webhook: HTTPServer
 ) -> None:
-    monkeypatch.setenv("HOOK_URL", httpserver.url_for("/hook"))
-    httpserver.expect_request("/hook", method="POST").respond_with_json({})
-    project.extra["notify"] = {"hook": {"type": "webhook", "url_env": "HOOK_URL"}}
+    project.notify_webhook()
     project.app("config", [config_map("settings")])
     project.backend(actor="bob").acquire_lock("prod", lease=0.01)  # bob's job died
     time.sleep(0.05)
@@ -309,7 +305,7 @@ def test_taking_over_an_expired_lock_is_notified(
 
     assert report.exit_code == 0, report.text()
     assert "prod: took over the lock of bob (pid 1): its lease had expired" in lines
-    sent = [json.loads(request.get_data()) for request, _ in httpserver.log]
+    sent = [json.loads(request.get_data()) for request, _ in webhook.log]
     assert [s["event"] for s in sent] == ["deploy_started", "lock_taken_over", "deploy_succeeded"]
     assert sent[1]["detail"] == "the lease of bob (pid 1) had expired"
     assert [r.kind for r in project.backend().list_history(cluster="prod")] == [

@@ -88,18 +88,14 @@ def test_list_shows_the_revisions(project: DeployProject) -> None:
     assert [entry["revision"] for entry in json.loads(output)] == [2, 1]
 
 
-def test_rollback_is_notified(
-    project: DeployProject, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("HOOK_URL", httpserver.url_for("/hook"))
-    httpserver.expect_request("/hook", method="POST").respond_with_json({})
-    project.extra["notify"] = {"hook": {"type": "webhook", "url_env": "HOOK_URL"}}
+def test_rollback_is_notified(project: DeployProject, webhook: HTTPServer) -> None:
+    project.notify_webhook()
     project.write()
 
     code, output = run(project, "rollback", "web", "--to", "1")
 
     assert code == 0, output
-    [(request, _)] = httpserver.log
+    [(request, _)] = webhook.log
     sent = json.loads(request.get_data())
     assert sent["event"] == "rollback"
     assert [(a["name"], a["old_revision"], a["new_revision"]) for a in sent["apps"]] == [

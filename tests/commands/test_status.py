@@ -34,8 +34,7 @@ def test_no_drift_right_after_a_deploy(project: DeployProject) -> None:
 def test_changed_by_another_manager_and_missing_is_drift(
     project: DeployProject, fake_kube: FakeKube
 ) -> None:
-    changed = config_map("settings", color="red")
-    changed["metadata"]["namespace"] = "shop"
+    changed = config_map("settings", namespace="shop", color="red")
     kube_apply(fake_kube.kubeconfig_path, changed, manager="kubectl-edit")
     kube_delete(fake_kube.kubeconfig_path, "v1", "ConfigMap", "shop", "extra")
 
@@ -57,21 +56,18 @@ def test_changed_by_another_manager_and_missing_is_drift(
 def test_drift_is_notified(
     project: DeployProject,
     fake_kube: FakeKube,
-    httpserver: HTTPServer,
-    monkeypatch: pytest.MonkeyPatch,
+    webhook: HTTPServer,
 ) -> None:
-    monkeypatch.setenv("HOOK_URL", httpserver.url_for("/hook"))
-    httpserver.expect_request("/hook", method="POST").respond_with_json({})
-    project.extra["notify"] = {"hook": {"type": "webhook", "url_env": "HOOK_URL"}}
+    project.notify_webhook()
     project.write()
     assert run(project)[0] == 0
-    assert httpserver.log == []
+    assert webhook.log == []
     kube_delete(fake_kube.kubeconfig_path, "v1", "ConfigMap", "shop", "extra")
 
     code, _ = run(project)
 
     assert code == 2
-    [(request, _)] = httpserver.log
+    [(request, _)] = webhook.log
     sent = json.loads(request.get_data())
     assert sent["event"] == "drift_detected"
     assert [(a["name"], a["cluster"]) for a in sent["apps"]] == [("web", "prod")]

@@ -56,6 +56,10 @@ class DeployProject:
             **fields,
         }
 
+    def notify_webhook(self, url_env: str = "HOOK_URL") -> None:
+        """Notify a generic webhook (the ``webhook`` fixture's) of every event."""
+        self.extra["notify"] = {"hook": {"type": "webhook", "url_env": url_env}}
+
     def write(self) -> None:
         clusters = {
             name: {

@@ -23,7 +23,7 @@ from tests.fakekube.fixture import FakeKube
 from tests.support.cluster import apply_app as apply
 from tests.support.cluster import fast_applier, kube_apply
 from tests.support.objects import config_map, namespace
-from tests.support.projects import CHARTS, DeployProject
+from tests.support.projects import CHARTS, deploy_project
 
 
 def helm_template(chart: str, release: str = "r", namespace: str = "shop") -> list[dict[str, Any]]:
@@ -276,9 +276,7 @@ def test_dry_run_sends_every_hook_of_the_event_and_deletes_nothing(
 def test_removing_an_app_runs_its_delete_hooks_around_the_prune(
     tmp_path: Path, fake_kube: FakeKube
 ) -> None:
-    fake_kube.auto_ready()
-    kube_apply(fake_kube.kubeconfig_path, namespace("shop"))
-    project = DeployProject(tmp_path, {"prod": fake_kube.kubeconfig_path})
+    project = deploy_project(tmp_path, fake_kube, root=".")
     main = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "main"}, "data": {}}
     cleanup = hook("Job", "cleanup", "pre-delete", policy="before-hook-creation")
     project.app("old", [main, cleanup])

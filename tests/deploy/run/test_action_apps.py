@@ -30,7 +30,7 @@ def _live(kubeconfig: Path, name: str) -> dict[str, object] | None:
 def project(project: DeployProject, fake_kube: FakeKube) -> DeployProject:
     kube_apply(
         fake_kube.kubeconfig_path,
-        {**config_map("legacy"), "metadata": {"name": "legacy", "namespace": "shop"}},
+        config_map("legacy", namespace="shop"),
     )
     root = project.root
     (root / "actions" / "setup").mkdir(parents=True)
@@ -73,7 +73,7 @@ def test_action_app_runs_again_only_when_a_file_changes(
     project.deploy()
     kube_apply(
         fake_kube.kubeconfig_path,
-        {**config_map("legacy"), "metadata": {"name": "legacy", "namespace": "shop"}},
+        config_map("legacy", namespace="shop"),
     )
 
     report, _ = project.deploy()

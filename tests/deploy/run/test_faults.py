@@ -79,8 +79,7 @@ def test_object_rejected_by_the_server(project: DeployProject, fake_kube: FakeKu
 def test_field_manager_conflict_explains_force_conflicts(
     project: DeployProject, fake_kube: FakeKube
 ) -> None:
-    taken = config_map("settings", color="red")
-    taken["metadata"]["namespace"] = "shop"
+    taken = config_map("settings", namespace="shop", color="red")
     kube_apply(fake_kube.kubeconfig_path, taken, manager="helm")
     project.app("config", [config_map("settings", color="blue")])
 

@@ -17,7 +17,7 @@ from tests.fakekube.fixture import FakeKube, kubeconfig
 from tests.fakekube.server import FakeKubeServer
 from tests.support.cluster import kube_apply
 from tests.support.objects import config_map, deployment, namespace
-from tests.support.projects import DeployProject
+from tests.support.projects import DeployProject, deploy_project
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -86,8 +86,7 @@ def _wait_for(condition: object, timeout: float = 30.0) -> None:
 def test_sigterm_finishes_the_running_app_and_releases_the_lock(
     tmp_path: Path, fake_kube: FakeKube
 ) -> None:
-    kube_apply(fake_kube.kubeconfig_path, namespace("shop"))
-    project = DeployProject(tmp_path, {"prod": fake_kube.kubeconfig_path})
+    project = deploy_project(tmp_path, fake_kube, ready=False, root=".")
     project.app("a-slow", [deployment("slow", replicas=1)])
     project.app("b-after", [config_map("after")], depends_on=["a-slow"])
     project.write()
@@ -126,8 +125,7 @@ def test_sigterm_finishes_the_running_app_and_releases_the_lock(
 def test_sigterm_while_waiting_for_a_held_lock_stops_the_wait(
     tmp_path: Path, fake_kube: FakeKube
 ) -> None:
-    kube_apply(fake_kube.kubeconfig_path, namespace("shop"))
-    project = DeployProject(tmp_path, {"prod": fake_kube.kubeconfig_path})
+    project = deploy_project(tmp_path, fake_kube, ready=False, root=".")
     project.extra["state"] = {"backend": "local", "lock": {"wait": "10m"}}
     project.app("config", [config_map("settings")])
     other = project.backend(actor="bob")

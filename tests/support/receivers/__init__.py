@@ -56,3 +56,11 @@ def slack_api(httpserver: HTTPServer) -> SlackApi:
 @pytest.fixture
 def discord(httpserver: HTTPServer) -> DiscordWebhook:
     return DiscordWebhook(httpserver).install()
+
+
+@pytest.fixture
+def webhook(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> HTTPServer:
+    """A generic webhook at ``$HOOK_URL`` that answers ``{}`` to every POST (see ``.log``)."""
+    monkeypatch.setenv("HOOK_URL", httpserver.url_for("/hook"))
+    httpserver.expect_request("/hook", method="POST").respond_with_json({})
+    return httpserver

@@ -83,6 +83,17 @@ def _wait_for(condition: object, timeout: float = 30.0) -> None:
         time.sleep(0.05)
 
 
+def _start_deploy(root: Path) -> subprocess.Popen[str]:
+    """``sbkube-ci deploy -C root`` in a child process, to be sent signals."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "sbkube_ci", "deploy", "-C", str(root)],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 def test_sigterm_finishes_the_running_app_and_releases_the_lock(
     tmp_path: Path, fake_kube: FakeKube
 ) -> None:
@@ -90,14 +101,7 @@ def test_sigterm_finishes_the_running_app_and_releases_the_lock(
     project.app("a-slow", [deployment("slow", replicas=1)])
     project.app("b-after", [config_map("after")], depends_on=["a-slow"])
     project.write()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sbkube_ci", "deploy", "-C", str(tmp_path)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = _start_deploy(tmp_path)
     try:
         _wait_for(lambda: fake_kube.get("Deployment", "shop", "slow") is not None)
         process.send_signal(signal.SIGTERM)
@@ -130,14 +134,7 @@ def test_sigterm_while_waiting_for_a_held_lock_stops_the_wait(
     project.app("config", [config_map("settings")])
     other = project.backend(actor="bob")
     handle = other.acquire_lock("prod", reason="manual fix")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sbkube_ci", "deploy", "-C", str(tmp_path)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = _start_deploy(tmp_path)
     try:
         assert process.stderr is not None
         waiting = process.stderr.readline()

@@ -67,7 +67,10 @@ class SlackWebhook:
     def url(self) -> str:
         return self.server.url_for(self.path)
 
-    def install(self) -> SlackWebhook:
+    def install(self, *first: Response) -> SlackWebhook:
+        """Serve the webhook; the first requests get the ``first`` answers, one each."""
+        for answer in first:
+            self.server.expect_oneshot_request(self.path).respond_with_response(answer)
         self.server.expect_request(self.path, method="POST").respond_with_handler(self.handle)
         return self
 
@@ -99,7 +102,11 @@ class SlackApi:
     def base_url(self) -> str:
         return self.server.url_for("/api/")
 
-    def install(self) -> SlackApi:
+    def install(self, *first: Response) -> SlackApi:
+        """Serve the API; the first ``chat.postMessage`` calls get the ``first`` answers."""
+        for answer in first:
+            post = self.server.expect_oneshot_request("/api/chat.postMessage")
+            post.respond_with_response(answer)
         for method in ("chat.postMessage", "chat.update"):
             self.server.expect_request(f"/api/{method}", method="POST").respond_with_handler(
                 self.handle
@@ -140,7 +147,10 @@ class DiscordWebhook:
     def url(self) -> str:
         return self.server.url_for(self.path)
 
-    def install(self) -> DiscordWebhook:
+    def install(self, *first: Response) -> DiscordWebhook:
+        """Serve the webhook; the first POSTs get the ``first`` answers, one each."""
+        for answer in first:
+            self.server.expect_oneshot_request(self.path).respond_with_response(answer)
         self.server.expect_request(self.path, method="POST").respond_with_handler(self.post)
         messages = re.compile(re.escape(self.path) + r"/messages/[0-9]+")
         self.server.expect_request(messages, method="PATCH").respond_with_handler(self.patch)

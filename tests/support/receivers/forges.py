@@ -39,10 +39,6 @@ class FakeGitHub(RestApi):
     late_failures: list[Response] = field(default_factory=list)
     next_id: int = 1000
 
-    def install(self) -> FakeGitHub:
-        super().install()
-        return self
-
     @property
     def api_url(self) -> str:
         return self.server.url_for(self.prefix).rstrip("/")
@@ -109,23 +105,25 @@ class FakeGitHub(RestApi):
         }
         return _json({"message": "Validation Failed", "errors": [error]}, 422)
 
-    def _create(self, request: Request, number: int) -> Response:
+    def _refused(self, request: Request) -> Response | None:
+        """GitHub's answer to a write it refuses (read-only token, body too long), or None."""
         if self.read_only:
             return self._forbidden()
+        return self._too_long(request.get_json()["body"])
+
+    def _create(self, request: Request, number: int) -> Response:
+        if refused := self._refused(request):
+            return refused
         body = request.get_json()["body"]
-        if too_long := self._too_long(body):
-            return too_long
         comment_id = self.add_comment(number, body)
         if self.late_failures:
             return self.late_failures.pop(0)
         return _json(self.comments[number][-1] | {"id": comment_id}, 201)
 
     def _update(self, request: Request, comment_id: int) -> Response:
-        if self.read_only:
-            return self._forbidden()
+        if refused := self._refused(request):
+            return refused
         body = request.get_json()["body"]
-        if too_long := self._too_long(body):
-            return too_long
         for comments in self.comments.values():
             for comment in comments:
                 if comment["id"] == comment_id:
@@ -147,10 +145,6 @@ class FakeGitLab(RestApi):
     #: the user of the private token, and the one who started the pipeline (the job token's)
     token_user: dict[str, Any] = field(default_factory=lambda: {"id": 31, "username": "deploy-bot"})
     pipeline_user: dict[str, Any] = field(default_factory=lambda: {"id": 77, "username": "alice"})
-
-    def install(self) -> FakeGitLab:
-        super().install()
-        return self
 
     @property
     def api_url(self) -> str:

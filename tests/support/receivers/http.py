@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs
 
 from pytest_httpserver import HTTPServer
@@ -42,7 +42,7 @@ class RestApi:
     failures: list[Response] = field(default_factory=list)
     requests: list[Recorded] = field(default_factory=list)
 
-    def install(self) -> RestApi:
+    def install(self) -> Self:
         self.server.expect_request(re.compile(".*")).respond_with_handler(self._receive)
         return self
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -15,7 +16,7 @@ from sbkube_ci.commands.deploy import deploy_for_ci
 from sbkube_ci.commands.status import status_for_ci
 from tests.fakekube.fixture import FakeKube
 from tests.support.objects import config_map, deployment, service
-from tests.support.projects import DeployProject
+from tests.support.projects import DeployProject, deploy_project
 
 
 def test_deploy_in_dag_order_records_state_snapshot_and_history(
@@ -311,3 +312,63 @@ def test_taking_over_an_expired_lock_is_notified(
     assert [r.kind for r in project.backend().list_history(cluster="prod")] == [
         "deploy", "lock_takeover",
     ]  # fmt: skip
+
+
+# -- clusters.<cluster>.apps.<app> ----------------------------------------------------------------
+# ``deploy`` honours clusters.<cluster>.apps.<app>: enabled and namespace on one cluster.
+
+
+@pytest.fixture
+def shop_prod_project(tmp_path: Path, fake_kube: FakeKube) -> DeployProject:
+    return deploy_project(tmp_path, fake_kube, namespaces=("shop", "shop-prod"))
+
+
+def test_disabling_an_app_on_a_cluster_prunes_it_there(
+    shop_prod_project: DeployProject, fake_kube: FakeKube
+) -> None:
+    shop_prod_project.app("config", [config_map("settings")])
+    shop_prod_project.app("extra", [config_map("extra")])
+    shop_prod_project.deploy()
+    assert fake_kube.get("ConfigMap", "shop", "extra") is not None
+
+    shop_prod_project.cluster_fields["prod"] = {"apps": {"extra": {"enabled": False}}}
+    report, _ = shop_prod_project.deploy()
+
+    assert [(r.app, r.action, r.result) for r in report.results] == [
+        ("extra", "delete", "succeeded")
+    ]
+    assert fake_kube.get("ConfigMap", "shop", "extra") is None
+    assert sorted(shop_prod_project.backend().read_state("prod").apps) == ["config"]
+
+
+def test_an_app_enabled_on_one_cluster_only_deploys_there_in_its_namespace(
+    shop_prod_project: DeployProject, fake_kube: FakeKube
+) -> None:
+    shop_prod_project.app("config", [config_map("settings")], enabled=False)
+    shop_prod_project.cluster_fields["prod"] = {
+        "apps": {"config": {"enabled": True, "namespace": "shop-prod"}}
+    }
+
+    report, _ = shop_prod_project.deploy()
+
+    assert [(r.app, r.action, r.result) for r in report.results] == [
+        ("config", "create", "succeeded")
+    ]
+    assert fake_kube.get("ConfigMap", "shop-prod", "settings") is not None
+    assert fake_kube.get("ConfigMap", "shop", "settings") is None
+
+
+def test_an_exec_app_disabled_on_a_cluster_does_not_run_there(
+    shop_prod_project: DeployProject, fake_kube: FakeKube
+) -> None:
+    # a second cluster, same server
+    shop_prod_project.kubeconfigs["staging"] = fake_kube.kubeconfig_path
+    shop_prod_project.apps["hello"] = {"type": "exec", "commands": ["true"]}
+    shop_prod_project.cluster_fields["prod"] = {"apps": {"hello": {"enabled": False}}}
+
+    report, _ = shop_prod_project.deploy()
+
+    assert report.exit_code == 0, report.text()
+    assert [(r.cluster, r.app, r.result) for r in report.results] == [
+        ("staging", "hello", "succeeded")
+    ]

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -83,15 +84,21 @@ def _wait_for(condition: object, timeout: float = 30.0) -> None:
         time.sleep(0.05)
 
 
-def _start_deploy(root: Path) -> subprocess.Popen[str]:
-    """``sbkube-ci deploy -C root`` in a child process, to be sent signals."""
-    return subprocess.Popen(
+@contextmanager
+def _deploy_process(root: Path) -> Iterator[subprocess.Popen[str]]:
+    """``sbkube-ci deploy -C root`` in a child process for signals; killed if left running."""
+    process = subprocess.Popen(
         [sys.executable, "-m", "sbkube_ci", "deploy", "-C", str(root)],
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
 
 
 def test_sigterm_finishes_the_running_app_and_releases_the_lock(
@@ -101,8 +108,7 @@ def test_sigterm_finishes_the_running_app_and_releases_the_lock(
     project.app("a-slow", [deployment("slow", replicas=1)])
     project.app("b-after", [config_map("after")], depends_on=["a-slow"])
     project.write()
-    process = _start_deploy(tmp_path)
-    try:
+    with _deploy_process(tmp_path) as process:
         _wait_for(lambda: fake_kube.get("Deployment", "shop", "slow") is not None)
         process.send_signal(signal.SIGTERM)
         time.sleep(0.5)
@@ -114,9 +120,6 @@ def test_sigterm_finishes_the_running_app_and_releases_the_lock(
              "availableReplicas": 1},
         )  # fmt: skip
         stdout, stderr = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
     assert process.returncode == 130, stderr
     assert "SIGTERM received" in stderr
     assert fake_kube.get("ConfigMap", "shop", "after") is None
@@ -130,20 +133,16 @@ def test_sigterm_while_waiting_for_a_held_lock_stops_the_wait(
     tmp_path: Path, fake_kube: FakeKube
 ) -> None:
     project = deploy_project(tmp_path, fake_kube, ready=False, root=".")
-    project.extra["state"] = {"backend": "local", "lock": {"wait": "10m"}}
+    project.extra["state"]["lock"]["wait"] = "10m"
     project.app("config", [config_map("settings")])
     other = project.backend(actor="bob")
     handle = other.acquire_lock("prod", reason="manual fix")
-    process = _start_deploy(tmp_path)
-    try:
+    with _deploy_process(tmp_path) as process:
         assert process.stderr is not None
         waiting = process.stderr.readline()
         assert waiting.startswith("prod: waiting up to 10m 0s for the lock held by bob (pid 1)")
         process.send_signal(signal.SIGTERM)
         stdout, stderr = process.communicate(timeout=60)  # the lock wait alone is 10 minutes
-    finally:
-        if process.poll() is None:
-            process.kill()
     assert process.returncode == 130, stderr
     assert "cluster prod is locked by bob" in stdout
     assert fake_kube.get("ConfigMap", "shop", "settings") is None

@@ -40,7 +40,7 @@ def test_deploy_reports_each_app_and_the_lock_countdown(
     tmp_path: Path, fake_kube: FakeKube
 ) -> None:
     project = deploy_project(tmp_path, fake_kube, ready=False, root=".")
-    project.extra["state"] = {"backend": "local", "lock": {"wait": "3s"}}
+    project.extra["state"]["lock"]["wait"] = "3s"
     project.app("config", [config_map("settings")])
     other = project.backend(actor="bob")
     handle = other.acquire_lock("prod", reason="manual fix")
@@ -105,7 +105,6 @@ def test_a_cluster_wide_failure_is_said_once(
 def test_deploy_works_under_the_lock_its_job_took(tmp_path: Path, fake_kube: FakeKube) -> None:
     """lock acquire → migrate → deploy → lock release: deploy must not wait on itself."""
     project = deploy_project(tmp_path, fake_kube, ready=False, root=".")
-    project.extra["state"] = {"backend": "local", "lock": {"wait": "0s"}}
     project.app("config", [config_map("settings")])
     job = open_backend(project.load(), identity=Identity("alice", "github run 5.1", ""))
     job.acquire_lock("prod", reason="migrate the database")
@@ -125,7 +124,6 @@ def test_lock_held_uses_the_acquisition_lock_acquire_remembered(
 ) -> None:
     """A shell: lock acquire, then deploy --lock-held from another process, then release."""
     project = deploy_project(tmp_path, fake_kube, ready=False, root=".")
-    project.extra["state"] = {"backend": "local", "lock": {"wait": "0s"}}
     project.app("config", [config_map("settings")])
     later = open_backend(project.load(), identity=Identity("alice@laptop", "pid 200", ""))
 

@@ -10,6 +10,10 @@ pytest_plugins = [
     "tests.fixtures.git_server",
     "tests.fixtures.oci_registry",
     "tests.fixtures.s3_server",
+    "tests.support.clocks",
+    "tests.support.cluster",
+    "tests.support.projects",
+    "tests.support.receivers",
 ]
 
 

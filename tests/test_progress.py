@@ -14,20 +14,9 @@ from sbkube_ci.config import load_project
 from sbkube_ci.planning import make_plan
 from sbkube_ci.progress import MaskedProgress, PlainProgress, Progress, progress_for
 from sbkube_ci.progress.live import LiveProgress
+from tests.support.clocks import SteppingClock
 
 GOLDEN = Path(__file__).parent / "data" / "golden" / "progress"
-
-
-class Clock:
-    """A clock that moves ``step`` seconds each time it is read."""
-
-    def __init__(self, start: float = 1_767_225_600.0, step: float = 0.0) -> None:
-        self.now = start
-        self.step = step
-
-    def __call__(self) -> float:
-        self.now += self.step
-        return self.now
 
 
 class Tty(io.StringIO):
@@ -36,7 +25,7 @@ class Tty(io.StringIO):
 
 
 def test_plain_progress_folds_a_stage_in_a_github_group_and_limits_the_rate() -> None:
-    out, clock = io.StringIO(), Clock()
+    out, clock = io.StringIO(), SteppingClock()
     progress = PlainProgress(out, sections="github", interval=10, clock=clock)
     progress.stage("template", 30)
     for index in range(30):
@@ -61,7 +50,7 @@ def test_plain_progress_folds_a_stage_in_a_github_group_and_limits_the_rate() ->
 
 def test_plain_progress_uses_gitlab_collapsible_sections() -> None:
     out = io.StringIO()
-    progress = PlainProgress(out, sections="gitlab", clock=Clock())
+    progress = PlainProgress(out, sections="gitlab", clock=SteppingClock())
     progress.stage("plan", 1)
     progress.finished("web", "changed")
     progress.end_stage()
@@ -74,7 +63,7 @@ def test_plain_progress_uses_gitlab_collapsible_sections() -> None:
 
 
 def test_plain_progress_counts_down_a_lock_wait_at_a_bounded_rate() -> None:
-    out, clock = io.StringIO(), Clock()
+    out, clock = io.StringIO(), SteppingClock()
     progress = PlainProgress(out, interval=30, clock=clock)
     for remaining in range(600, 0, -2):  # a poll every 2 s for 10 minutes
         progress.waiting("prod: lock held by alice (github run 7)", remaining)
@@ -87,14 +76,14 @@ def test_plain_progress_counts_down_a_lock_wait_at_a_bounded_rate() -> None:
 
 def test_plain_progress_reports_api_server_retries() -> None:
     out = io.StringIO()
-    PlainProgress(out, clock=Clock()).retrying("prod: API server", 2, 4)
+    PlainProgress(out, clock=SteppingClock()).retrying("prod: API server", 2, 4)
     assert out.getvalue().endswith("prod: API server: retry 2 in 4s\n")
 
 
 def test_masked_progress_masks_items_and_error_lines() -> None:
     out = io.StringIO()
     progress = MaskedProgress(
-        PlainProgress(out, clock=Clock()), lambda t: t.replace("s3cr3t", "***")
+        PlainProgress(out, clock=SteppingClock()), lambda t: t.replace("s3cr3t", "***")
     )
     progress.stage("template", 1)
     progress.finished("db", "failed", "password s3cr3t rejected")
@@ -157,7 +146,7 @@ def test_a_plan_on_200_apps_shows_its_progress_live(tmp_path: Path) -> None:
     project = load_project(write_project(tmp_path / "big", 200))
     terminal = io.StringIO()
     console = Console(file=terminal, force_terminal=True, width=100, color_system=None)
-    clock = Clock(start=0.0, step=0.01)
+    clock = SteppingClock(start=0.0, step=0.01)
     progress = LiveProgress(console, auto_refresh=False, frame_interval=1.0, clock=clock)
     outcome = make_plan(project, progress=progress)
     progress.close()

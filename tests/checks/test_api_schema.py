@@ -10,60 +10,28 @@ from sbkube_ci.checks.api_schema import SchemaCheck
 from sbkube_ci.checks.crds import crd_schemas, crd_validator
 from sbkube_ci.checks.schemas import Gvk, SchemaLibrary, parse_version
 from sbkube_ci.errors import ConfigError
+from tests.support import objects
+from tests.support.objects import object_schema
 
 LIBRARY = SchemaLibrary()
 
 
 def deployment(**spec: Any) -> dict[str, Any]:
-    container = {"name": "web", "image": "nginx:1.27", "ports": [{"containerPort": 80}]}
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": "web", "namespace": "shop", "annotations": None},
-        "spec": {
-            "replicas": 2,
-            "selector": {"matchLabels": {"app": "web"}},
-            "template": {
-                "metadata": {"labels": {"app": "web"}},
-                "spec": {"containers": [container]},
-            },
-            **spec,
-        },
-    }
+    """Deployment ``web`` as a chart renders it (``annotations:`` empty), ``spec`` merged in."""
+    obj = objects.deployment(
+        "web", namespace="shop", container="web", ports=[{"containerPort": 80}]
+    )
+    obj["metadata"]["annotations"] = None
+    obj["spec"].update(spec)
+    return obj
 
 
 def crd() -> dict[str, Any]:
-    schema = {
-        "type": "object",
-        "properties": {
-            "spec": {
-                "type": "object",
-                "required": ["dnsNames"],
-                "properties": {
-                    "dnsNames": {"type": "array", "items": {"type": "string"}},
-                    "duration": {"type": "string", "pattern": "^[0-9]+h$"},
-                },
-            }
-        },
-    }
-    return {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": "certificates.example.io"},
-        "spec": {
-            "group": "example.io",
-            "names": {"kind": "Certificate", "plural": "certificates"},
-            "scope": "Namespaced",
-            "versions": [
-                {
-                    "name": "v1",
-                    "served": True,
-                    "storage": True,
-                    "schema": {"openAPIV3Schema": schema},
-                }
-            ],
-        },
-    }
+    dns_names = {"type": "array", "items": {"type": "string"}}
+    duration = {"type": "string", "pattern": "^[0-9]+h$"}
+    schema = object_schema(dnsNames=dns_names, duration=duration)
+    schema["properties"]["spec"]["required"] = ["dnsNames"]
+    return objects.crd("Certificate", "example.io", schema=schema)
 
 
 def check(obj: dict[str, Any], crds: dict[Gvk, Any] | None = None) -> list[tuple[str, str]]:

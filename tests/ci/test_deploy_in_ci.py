@@ -9,8 +9,9 @@ from click.testing import CliRunner
 
 from sbkube_ci.cli import cli
 from sbkube_ci.commands.ci import run_ci
-from tests.deploy.project import DeployProject, config_map, kube_apply, namespace
 from tests.fakekube.fixture import FakeKube
+from tests.support.objects import config_map
+from tests.support.projects import deploy_project
 
 EVENTS = Path(__file__).resolve().parents[1] / "data" / "events"
 
@@ -18,10 +19,7 @@ EVENTS = Path(__file__).resolve().parents[1] / "data" / "events"
 def test_push_deploys_the_saved_plan_and_publishes_the_summary(
     tmp_path: Path, github_env: dict[str, str], fake_kube: FakeKube
 ) -> None:
-    fake_kube.auto_ready()
-    kube_apply(fake_kube.kubeconfig_path, namespace("shop"))
-    project = DeployProject(tmp_path / "repo", {"prod": fake_kube.kubeconfig_path})
-    project.root.mkdir()
+    project = deploy_project(tmp_path, fake_kube)
     project.app("api", [config_map("api")])
     project.write()
     assert CliRunner().invoke(cli, ["plan", "-C", str(project.root)]).exit_code == 2

@@ -18,8 +18,8 @@ from sbkube_ci.ci.result import ClusterPlan, CommandResult
 from sbkube_ci.commands.ci import COMMANDS, CommandFunction, run_ci
 from sbkube_ci.errors import CIError, ConfigProblems
 from tests.ci.conftest import EVENTS
-from tests.ci.fakes import FakeGitHub, FakeGitLab
 from tests.ci.test_workflow_commands import parse_github_output
+from tests.support.receivers import FakeGitHub, FakeGitLab
 
 ROOT = Path(__file__).resolve().parents[2]
 QUICKSTART = ROOT / "examples" / "quickstart"

@@ -13,8 +13,9 @@ from werkzeug import Response
 from sbkube_ci.ci.base import marker, no_changes_body
 from sbkube_ci.ci.github import GitHubAdapter, parse_event
 from sbkube_ci.errors import CIError
-from tests.ci.conftest import EVENTS, Sleeps
-from tests.ci.fakes import FakeGitHub
+from tests.ci.conftest import EVENTS
+from tests.support.clocks import Sleeps
+from tests.support.receivers import FakeGitHub
 
 BODY = "### Plan for `prod`\n\n| app | + | ~ | - |\n|---|---|---|---|\n| api | 0 | 1 | 0 |\n"
 

@@ -11,8 +11,8 @@ from werkzeug import Response
 from sbkube_ci.ci.base import marker
 from sbkube_ci.ci.gitlab import GitLabAdapter, parse_event
 from sbkube_ci.errors import CIError
-from tests.ci.conftest import Sleeps
-from tests.ci.fakes import FakeGitLab
+from tests.support.clocks import Sleeps
+from tests.support.receivers import FakeGitLab
 
 BODY = "### Plan for `prod`\n\napi: ~1\n"
 

@@ -11,7 +11,7 @@ import pytest
 
 from sbkube_ci.commands.ci import run_ci
 from sbkube_ci.errors import ConfigProblems
-from tests.ci.fakes import FakeGitHub
+from tests.support.receivers import FakeGitHub
 
 ROOT = Path(__file__).resolve().parents[2]
 QUICKSTART = ROOT / "examples" / "quickstart"

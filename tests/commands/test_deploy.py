@@ -14,17 +14,9 @@ from sbkube_ci.cli import cli
 from sbkube_ci.commands.ci import COMMANDS
 from sbkube_ci.commands.deploy import deploy_for_ci
 from sbkube_ci.commands.status import status_for_ci
-from tests.deploy.project import DeployProject, config_map, deployment, kube_apply, namespace
 from tests.fakekube.fixture import FakeKube
-
-
-@pytest.fixture
-def project(tmp_path: Path, fake_kube: FakeKube) -> DeployProject:
-    fake_kube.auto_ready()
-    kube_apply(fake_kube.kubeconfig_path, namespace("shop"))
-    root = tmp_path / "repo"
-    root.mkdir()
-    return DeployProject(root, {"prod": fake_kube.kubeconfig_path})
+from tests.support.objects import config_map, deployment, service
+from tests.support.projects import DeployProject, deploy_project
 
 
 def test_deploy_in_dag_order_records_state_snapshot_and_history(
@@ -32,7 +24,7 @@ def test_deploy_in_dag_order_records_state_snapshot_and_history(
 ) -> None:
     project.app("base", [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}])
     project.app("config", [config_map("settings", color="blue")], depends_on=["base"])
-    project.app("web", [deployment("web")], depends_on=["config"])
+    project.app("web", [deployment("web", replicas=1)], depends_on=["config"])
 
     report, lines = project.deploy()
 
@@ -60,15 +52,6 @@ def test_deploy_in_dag_order_records_state_snapshot_and_history(
     ]  # fmt: skip
     assert web.deployment_id == record.id
     assert backend.lock_status("prod") is None
-
-
-def service(name: str) -> dict[str, object]:
-    return {
-        "apiVersion": "v1",
-        "kind": "Service",
-        "metadata": {"name": name},
-        "spec": {"selector": {"app": name}, "ports": [{"port": 80}]},
-    }
 
 
 def test_second_deploy_without_changes_skips_everything(project: DeployProject) -> None:
@@ -218,12 +201,10 @@ def test_unreachable_server_is_one_line_and_the_lock_is_released(
 
 
 def test_notifications_start_then_end_with_the_masked_failure(
-    project: DeployProject, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+    project: DeployProject, webhook: HTTPServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("HOOK_URL", httpserver.url_for("/hook"))
     monkeypatch.setenv("DB_PASSWORD", "hunter2-very-secret")
-    httpserver.expect_request("/hook", method="POST").respond_with_json({})
-    project.extra["notify"] = {"hook": {"type": "webhook", "url_env": "HOOK_URL"}}
+    project.notify_webhook()
     project.extra["diff"] = {"mask_env": ["DB_PASSWORD"]}
     project.app("config", [config_map("settings")])
     project.apps["migrate"] = {
@@ -235,7 +216,7 @@ def test_notifications_start_then_end_with_the_masked_failure(
     report, _ = project.deploy()
 
     assert report.exit_code == 1
-    sent = [json.loads(request.get_data()) for request, _ in httpserver.log]
+    sent = [json.loads(request.get_data()) for request, _ in webhook.log]
     assert [s["event"] for s in sent] == ["deploy_started", "deploy_failed"]
     assert sent[0]["totals"] == {"added": 1, "changed": 0, "deleted": 0}  # from the plan
     assert [(a["name"], a["new_revision"]) for a in sent[1]["apps"]] == [
@@ -314,11 +295,9 @@ def test_ci_entrypoint_can_run_deploy_and_status() -> None:
 
 
 def test_taking_over_an_expired_lock_is_notified(
-    project: DeployProject, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+    project: DeployProject, webhook: HTTPServer
 ) -> None:
-    monkeypatch.setenv("HOOK_URL", httpserver.url_for("/hook"))
-    httpserver.expect_request("/hook", method="POST").respond_with_json({})
-    project.extra["notify"] = {"hook": {"type": "webhook", "url_env": "HOOK_URL"}}
+    project.notify_webhook()
     project.app("config", [config_map("settings")])
     project.backend(actor="bob").acquire_lock("prod", lease=0.01)  # bob's job died
     time.sleep(0.05)
@@ -327,9 +306,69 @@ def test_taking_over_an_expired_lock_is_notified(
 
     assert report.exit_code == 0, report.text()
     assert "prod: took over the lock of bob (pid 1): its lease had expired" in lines
-    sent = [json.loads(request.get_data()) for request, _ in httpserver.log]
+    sent = [json.loads(request.get_data()) for request, _ in webhook.log]
     assert [s["event"] for s in sent] == ["deploy_started", "lock_taken_over", "deploy_succeeded"]
     assert sent[1]["detail"] == "the lease of bob (pid 1) had expired"
     assert [r.kind for r in project.backend().list_history(cluster="prod")] == [
         "deploy", "lock_takeover",
     ]  # fmt: skip
+
+
+# -- clusters.<cluster>.apps.<app> ----------------------------------------------------------------
+# ``deploy`` honours clusters.<cluster>.apps.<app>: enabled and namespace on one cluster.
+
+
+@pytest.fixture
+def shop_prod_project(tmp_path: Path, fake_kube: FakeKube) -> DeployProject:
+    return deploy_project(tmp_path, fake_kube, namespaces=("shop", "shop-prod"))
+
+
+def test_disabling_an_app_on_a_cluster_prunes_it_there(
+    shop_prod_project: DeployProject, fake_kube: FakeKube
+) -> None:
+    shop_prod_project.app("config", [config_map("settings")])
+    shop_prod_project.app("extra", [config_map("extra")])
+    shop_prod_project.deploy()
+    assert fake_kube.get("ConfigMap", "shop", "extra") is not None
+
+    shop_prod_project.cluster_fields["prod"] = {"apps": {"extra": {"enabled": False}}}
+    report, _ = shop_prod_project.deploy()
+
+    assert [(r.app, r.action, r.result) for r in report.results] == [
+        ("extra", "delete", "succeeded")
+    ]
+    assert fake_kube.get("ConfigMap", "shop", "extra") is None
+    assert sorted(shop_prod_project.backend().read_state("prod").apps) == ["config"]
+
+
+def test_an_app_enabled_on_one_cluster_only_deploys_there_in_its_namespace(
+    shop_prod_project: DeployProject, fake_kube: FakeKube
+) -> None:
+    shop_prod_project.app("config", [config_map("settings")], enabled=False)
+    shop_prod_project.cluster_fields["prod"] = {
+        "apps": {"config": {"enabled": True, "namespace": "shop-prod"}}
+    }
+
+    report, _ = shop_prod_project.deploy()
+
+    assert [(r.app, r.action, r.result) for r in report.results] == [
+        ("config", "create", "succeeded")
+    ]
+    assert fake_kube.get("ConfigMap", "shop-prod", "settings") is not None
+    assert fake_kube.get("ConfigMap", "shop", "settings") is None
+
+
+def test_an_exec_app_disabled_on_a_cluster_does_not_run_there(
+    shop_prod_project: DeployProject, fake_kube: FakeKube
+) -> None:
+    # a second cluster, same server
+    shop_prod_project.kubeconfigs["staging"] = fake_kube.kubeconfig_path
+    shop_prod_project.apps["hello"] = {"type": "exec", "commands": ["true"]}
+    shop_prod_project.cluster_fields["prod"] = {"apps": {"hello": {"enabled": False}}}
+
+    report, _ = shop_prod_project.deploy()
+
+    assert report.exit_code == 0, report.text()
+    assert [(r.cluster, r.app, r.result) for r in report.results] == [
+        ("staging", "hello", "succeeded")
+    ]

@@ -10,6 +10,7 @@ import pytest
 from sbkube_ci.cli import main
 from sbkube_ci.commands.migrate import plan_migration
 from sbkube_ci.config.loader import check_document, load_project, read_document
+from tests.support.projects import write_files
 
 
 def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -17,13 +18,6 @@ def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]
         main(["migrate", *args])
     out, err = capsys.readouterr()
     return int(exit_info.value.code or 0), out, err
-
-
-def _write(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
-    return root
 
 
 @pytest.fixture
@@ -82,7 +76,7 @@ clusters:
 def test_legacy_pair_becomes_one_canonical_file(
     root: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _write(root, LEGACY)
+    write_files(root, LEGACY)
     code, out, _ = _run(capsys)
     assert code == 0
     assert (root / "sbkube.yaml").read_text() == LEGACY_MIGRATED
@@ -120,7 +114,7 @@ def test_older_shapes_in_sbkube_yaml_keep_comments_and_layout(
         "    set_values:\n"
         "    - a=1\n"
     )
-    _write(root, {"sbkube.yaml": original, "m.yaml": "kind: ConfigMap\n"})
+    write_files(root, {"sbkube.yaml": original, "m.yaml": "kind: ConfigMap\n"})
     code, out, _ = _run(capsys, "--dry-run")
     assert code == 0
     assert (root / "sbkube.yaml").read_text() == original  # --dry-run writes nothing
@@ -150,7 +144,7 @@ def test_older_shapes_in_sbkube_yaml_keep_comments_and_layout(
 
 def test_a_canonical_file_is_left_byte_for_byte(root: Path) -> None:
     text = "apiVersion: sbkube/v1   # v1\napps:\n    cm:   {type: yaml, manifests: [m.yaml]}\n"
-    _write(root, {"sbkube.yaml": text, "m.yaml": "kind: ConfigMap\n"})
+    write_files(root, {"sbkube.yaml": text, "m.yaml": "kind: ConfigMap\n"})
     migration = plan_migration(root)
     assert not migration.changed
     assert migration.new_text == text
@@ -162,7 +156,7 @@ def test_undeclared_repository_from_helm_list_is_declared(
     helm = root / "repositories.yaml"
     helm.write_text("repositories:\n- name: r\n  url: https://charts.r.example\n")
     monkeypatch.setenv("HELM_REPOSITORY_CONFIG", str(helm))
-    _write(
+    write_files(
         root, {"sbkube.yaml": "apiVersion: sbkube/v1\napps:\n  web: {type: helm, chart: r/web}\n"}
     )
     code, out, _ = _run(capsys)
@@ -176,7 +170,7 @@ def test_undeclared_repository_from_helm_list_is_declared(
 def test_what_migrate_cannot_fix_is_reported(
     root: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _write(root, {"sbkube.yaml": "apps:\n  web: {type: yaml, path: gone.yaml}\n"})
+    write_files(root, {"sbkube.yaml": "apps:\n  web: {type: yaml, path: gone.yaml}\n"})
     code, out, err = _run(capsys)
     assert code == 1
     assert "wrote sbkube.yaml" in out
@@ -213,7 +207,7 @@ LIST_STYLE = {
 def test_migrated_file_means_what_the_legacy_files_meant(
     root: Path, layout: dict[str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _write(root, layout)
+    write_files(root, layout)
     before = load_project(root).config
     code, _, err = _run(capsys)
     assert code == 0, err
@@ -223,7 +217,9 @@ def test_migrated_file_means_what_the_legacy_files_meant(
 
 
 def test_json_report(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    _write(root, {"sbkube.yaml": "apps:\n  cm: {type: yaml, path: m.yaml}\n", "m.yaml": "k: v\n"})
+    write_files(
+        root, {"sbkube.yaml": "apps:\n  cm: {type: yaml, path: m.yaml}\n", "m.yaml": "k: v\n"}
+    )
     code, out, _ = _run(capsys, "--format", "json", "--dry-run")
     assert code == 0
     assert json.loads(out) == {
@@ -242,7 +238,7 @@ def test_a_refused_shape_stops_migrate_before_anything_is_dropped(
     root: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     text = "apps:\n  web: {type: noop}\nclusters:\n  prod:\n    apps:\n      web: {path: x}\n"
-    _write(root, {"sbkube.yaml": text})
+    write_files(root, {"sbkube.yaml": text})
     code, out, err = _run(capsys)
     assert code == 1
     assert out == ""
@@ -253,8 +249,8 @@ def test_a_refused_shape_stops_migrate_before_anything_is_dropped(
 def test_an_existing_sbkube_yaml_is_never_overwritten_from_legacy_files(
     root: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _write(root, LEGACY)
-    _write(root, {"sbkube.yaml": "apiVersion: sbkube/v1\napps: {}\n"})
+    write_files(root, LEGACY)
+    write_files(root, {"sbkube.yaml": "apiVersion: sbkube/v1\napps: {}\n"})
     code, _, err = _run(capsys, "-f", "sources.yaml")
     assert code == 1
     assert err == (

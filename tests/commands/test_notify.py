@@ -12,7 +12,7 @@ from pytest_httpserver import HTTPServer
 
 from sbkube_ci.commands.notify import SAMPLE_DETAIL
 from sbkube_ci.notify.text import TEST_NOTE
-from tests.notify.receivers import DiscordWebhook, SlackWebhook
+from tests.support.receivers import DiscordWebhook, SlackWebhook
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = """\
@@ -44,9 +44,10 @@ def _run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_sends_a_sample_to_every_notifier(tmp_path: Path, httpserver: HTTPServer) -> None:
-    slack = SlackWebhook(httpserver).install()
-    discord = DiscordWebhook(httpserver).install()
+def test_sends_a_sample_to_every_notifier(
+    tmp_path: Path, slack_webhook: SlackWebhook, discord: DiscordWebhook
+) -> None:
+    slack = slack_webhook
     result = _run(
         "-C",
         str(_project(tmp_path)),
@@ -103,8 +104,8 @@ def test_a_failed_delivery_exits_1_with_one_clear_line(
     assert result.stderr == "error: notify.slack: HTTP 404 no_service after 1 attempt(s)\n"
 
 
-def test_json_output(tmp_path: Path, httpserver: HTTPServer) -> None:
-    slack = SlackWebhook(httpserver).install()
+def test_json_output(tmp_path: Path, slack_webhook: SlackWebhook) -> None:
+    slack = slack_webhook
     result = _run("-C", str(_project(tmp_path)), "--format", "json", SLACK_WEBHOOK_URL=slack.url)
     assert result.returncode == 1
     document = json.loads(result.stdout)
@@ -133,9 +134,9 @@ def test_no_notify_section(tmp_path: Path) -> None:
     assert "no notify section" in result.stderr
 
 
-def test_masks_every_credential_as_deploy_does(tmp_path: Path, httpserver: HTTPServer) -> None:
+def test_masks_every_credential_as_deploy_does(tmp_path: Path, slack_webhook: SlackWebhook) -> None:
     # A credential that is not in diff.mask_env, pasted by accident into a commit message.
-    slack = SlackWebhook(httpserver).install()
+    slack = slack_webhook
     config = CONFIG.replace(
         "apps:",
         "settings:\n  helm_repos:\n    private:\n      url: https://charts.example.com\n"

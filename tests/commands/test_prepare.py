@@ -11,7 +11,7 @@ import yaml
 from sbkube_ci.cli import main
 from tests.fixtures.chart_repo import ChartRepo
 from tests.fixtures.net import free_port
-from tests.sources.conftest import write_project
+from tests.support.projects import write_project
 
 
 def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

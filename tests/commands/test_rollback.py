@@ -14,17 +14,13 @@ from sbkube_ci.cli import cli
 from sbkube_ci.commands.ci import run_ci
 from sbkube_ci.commands.rollback import Target, choose, revisions
 from sbkube_ci.errors import CIError, StateError
-from tests.deploy.project import DeployProject, config_map, kube_apply, namespace
 from tests.fakekube.fixture import FakeKube
+from tests.support.objects import config_map
+from tests.support.projects import DeployProject
 
 
 @pytest.fixture
-def project(tmp_path: Path, fake_kube: FakeKube) -> DeployProject:
-    fake_kube.auto_ready()
-    kube_apply(fake_kube.kubeconfig_path, namespace("shop"))
-    root = tmp_path / "repo"
-    root.mkdir()
-    project = DeployProject(root, {"prod": fake_kube.kubeconfig_path})
+def project(project: DeployProject) -> DeployProject:
     project.app("web", [config_map("settings", color="blue")])
     project.deploy()
     project.app("web", [config_map("settings", color="green"), config_map("extra")])
@@ -92,18 +88,14 @@ def test_list_shows_the_revisions(project: DeployProject) -> None:
     assert [entry["revision"] for entry in json.loads(output)] == [2, 1]
 
 
-def test_rollback_is_notified(
-    project: DeployProject, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("HOOK_URL", httpserver.url_for("/hook"))
-    httpserver.expect_request("/hook", method="POST").respond_with_json({})
-    project.extra["notify"] = {"hook": {"type": "webhook", "url_env": "HOOK_URL"}}
+def test_rollback_is_notified(project: DeployProject, webhook: HTTPServer) -> None:
+    project.notify_webhook()
     project.write()
 
     code, output = run(project, "rollback", "web", "--to", "1")
 
     assert code == 0, output
-    [(request, _)] = httpserver.log
+    [(request, _)] = webhook.log
     sent = json.loads(request.get_data())
     assert sent["event"] == "rollback"
     assert [(a["name"], a["old_revision"], a["new_revision"]) for a in sent["apps"]] == [

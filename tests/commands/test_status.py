@@ -3,30 +3,20 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
 from sbkube_ci.cli import cli
-from tests.deploy.project import (
-    DeployProject,
-    config_map,
-    kube_apply,
-    kube_delete,
-    namespace,
-)
 from tests.fakekube.fixture import FakeKube
+from tests.support.cluster import kube_apply, kube_delete
+from tests.support.objects import config_map
+from tests.support.projects import DeployProject
 
 
 @pytest.fixture
-def project(tmp_path: Path, fake_kube: FakeKube) -> DeployProject:
-    fake_kube.auto_ready()
-    kube_apply(fake_kube.kubeconfig_path, namespace("shop"))
-    root = tmp_path / "repo"
-    root.mkdir()
-    project = DeployProject(root, {"prod": fake_kube.kubeconfig_path})
+def project(project: DeployProject) -> DeployProject:
     project.app("web", [config_map("settings", color="blue"), config_map("extra")])
     project.deploy()
     return project
@@ -44,8 +34,7 @@ def test_no_drift_right_after_a_deploy(project: DeployProject) -> None:
 def test_changed_by_another_manager_and_missing_is_drift(
     project: DeployProject, fake_kube: FakeKube
 ) -> None:
-    changed = config_map("settings", color="red")
-    changed["metadata"]["namespace"] = "shop"
+    changed = config_map("settings", namespace="shop", color="red")
     kube_apply(fake_kube.kubeconfig_path, changed, manager="kubectl-edit")
     kube_delete(fake_kube.kubeconfig_path, "v1", "ConfigMap", "shop", "extra")
 
@@ -67,21 +56,18 @@ def test_changed_by_another_manager_and_missing_is_drift(
 def test_drift_is_notified(
     project: DeployProject,
     fake_kube: FakeKube,
-    httpserver: HTTPServer,
-    monkeypatch: pytest.MonkeyPatch,
+    webhook: HTTPServer,
 ) -> None:
-    monkeypatch.setenv("HOOK_URL", httpserver.url_for("/hook"))
-    httpserver.expect_request("/hook", method="POST").respond_with_json({})
-    project.extra["notify"] = {"hook": {"type": "webhook", "url_env": "HOOK_URL"}}
+    project.notify_webhook()
     project.write()
     assert run(project)[0] == 0
-    assert httpserver.log == []
+    assert webhook.log == []
     kube_delete(fake_kube.kubeconfig_path, "v1", "ConfigMap", "shop", "extra")
 
     code, _ = run(project)
 
     assert code == 2
-    [(request, _)] = httpserver.log
+    [(request, _)] = webhook.log
     sent = json.loads(request.get_data())
     assert sent["event"] == "drift_detected"
     assert [(a["name"], a["cluster"]) for a in sent["apps"]] == [("web", "prod")]

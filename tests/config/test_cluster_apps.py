@@ -6,14 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from sbkube_ci.config.loader import check_document, load_project, read_document
+from sbkube_ci.config.loader import load_project
+from tests.support.projects import problem_lines
 
 
 def _lines(root: Path, text: str) -> list[str]:
     (root / "sbkube.yaml").write_text(text)
-    doc, base_dir, _ = read_document(root)
-    _, problems = check_document(doc, base_dir)
-    return [str(p) for p in problems]
+    return problem_lines(root)
 
 
 @pytest.fixture

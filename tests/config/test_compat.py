@@ -7,21 +7,9 @@ from pathlib import Path
 import pytest
 
 from sbkube_ci.config.apps import HelmApp, YamlApp
-from sbkube_ci.config.loader import check_document, load_project, read_document
+from sbkube_ci.config.loader import load_project
 from sbkube_ci.errors import ConfigProblems
-
-
-def _write(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
-    return root
-
-
-def _lines(root: Path) -> list[str]:
-    doc, base_dir, _ = read_document(root)
-    _, problems = check_document(doc, base_dir)
-    return [str(p) for p in problems]
+from tests.support.projects import problem_lines, write_files
 
 
 @pytest.fixture
@@ -34,8 +22,8 @@ HEAD = "apiVersion: sbkube/v1\nsettings:\n  helm_repos:\n    grafana: https://g.
 
 
 def test_values_mix_files_and_inline_mappings(project: Path) -> None:
-    _write(project, {"v.yaml": "a: 1\n"})
-    _write(
+    write_files(project, {"v.yaml": "a: 1\n"})
+    write_files(
         project,
         {
             "sbkube.yaml": HEAD + "apps:\n  web:\n    type: helm\n    chart: grafana/web\n"
@@ -43,7 +31,7 @@ def test_values_mix_files_and_inline_mappings(project: Path) -> None:
         },
     )
     # Only the file that is missing is reported; the inline mapping is values, not a file.
-    assert _lines(project) == [
+    assert problem_lines(project) == [
         "sbkube.yaml:12:9: apps.web.values[2]: gone.yaml does not exist (paths are relative to .)"
     ]
     (project / "gone.yaml").write_text("b: 2\n")
@@ -54,14 +42,14 @@ def test_values_mix_files_and_inline_mappings(project: Path) -> None:
 
 
 def test_a_values_entry_of_another_shape_is_one_clear_error(project: Path) -> None:
-    _write(
+    write_files(
         project,
         {
             "sbkube.yaml": HEAD + "apps:\n  web:\n    type: helm\n    chart: grafana/web\n"
             "    values: [5]\n"
         },
     )
-    assert _lines(project) == [
+    assert problem_lines(project) == [
         "sbkube.yaml:9:14: apps.web.values[0]: must be a values file path or a mapping of values, "
         "found a number"
     ]
@@ -69,15 +57,15 @@ def test_a_values_entry_of_another_shape_is_one_clear_error(project: Path) -> No
 
 @pytest.mark.parametrize("key", ["path", "files"])
 def test_yaml_app_given_by_an_older_key(project: Path, key: str) -> None:
-    _write(project, {"m.yaml": "kind: ConfigMap\n"})
-    _write(
+    write_files(project, {"m.yaml": "kind: ConfigMap\n"})
+    write_files(
         project,
         {
             "sbkube.yaml": "apiVersion: sbkube/v1\napps:\n  cm:\n    type: yaml\n"
             f"    {key}: m.yaml\n"
         },
     )
-    assert _lines(project) == [
+    assert problem_lines(project) == [
         f"sbkube.yaml:5:5: warning: apps.cm.{key}: SBKube's older {key}: read as manifests; "
         "`sbkube-ci migrate` rewrites it"
     ]
@@ -87,28 +75,28 @@ def test_yaml_app_given_by_an_older_key(project: Path, key: str) -> None:
 
 
 def test_rewritten_yaml_path_errors_point_at_the_written_value(project: Path) -> None:
-    _write(
+    write_files(
         project,
         {
             "sbkube.yaml": "apiVersion: sbkube/v1\napps:\n  cm:\n    type: yaml\n"
             "    path: [a.yaml, b.yaml]\n"
         },
     )
-    _write(project, {"a.yaml": "kind: ConfigMap\n"})
-    assert _lines(project)[1] == (
+    write_files(project, {"a.yaml": "kind: ConfigMap\n"})
+    assert problem_lines(project)[1] == (
         "sbkube.yaml:5:20: apps.cm.manifests[1]: b.yaml does not exist (paths are relative to .)"
     )
 
 
 def test_helm_app_with_separate_repo_and_chart(project: Path) -> None:
-    _write(
+    write_files(
         project,
         {
             "sbkube.yaml": HEAD
             + "apps:\n  web:\n    type: helm\n    repo: grafana\n    chart: grafana\n"
         },
     )
-    assert _lines(project) == [
+    assert problem_lines(project) == [
         "sbkube.yaml:8:5: warning: apps.web.repo: SBKube's older repo + chart: read as chart: "
         "grafana/grafana; `sbkube-ci migrate` rewrites it"
     ]
@@ -118,8 +106,8 @@ def test_helm_app_with_separate_repo_and_chart(project: Path) -> None:
 
 
 def test_missing_api_version_is_read_as_v1_with_a_warning(project: Path) -> None:
-    _write(project, {"sbkube.yaml": "apps:\n  web:\n    type: noop\n"})
-    assert _lines(project) == [
+    write_files(project, {"sbkube.yaml": "apps:\n  web:\n    type: noop\n"})
+    assert problem_lines(project) == [
         "sbkube.yaml:1:1: warning: apiVersion: missing; read as sbkube/v1, as SBKube does; "
         "add apiVersion: sbkube/v1"
     ]
@@ -127,7 +115,7 @@ def test_missing_api_version_is_read_as_v1_with_a_warning(project: Path) -> None
 
 
 def test_overrides_as_a_mapping_of_chart_file_to_file(project: Path) -> None:
-    _write(
+    write_files(
         project,
         {
             "sbkube.yaml": HEAD + "apps:\n  web:\n    type: helm\n    chart: grafana/web\n"
@@ -140,14 +128,14 @@ def test_overrides_as_a_mapping_of_chart_file_to_file(project: Path) -> None:
 
 
 def test_plain_text_repository_password_is_refused_with_the_fix(project: Path) -> None:
-    _write(
+    write_files(
         project,
         {
             "sbkube.yaml": "apiVersion: sbkube/v1\nsettings:\n  helm_repos:\n    private:\n"
             "      url: https://charts.example\n      username: ci\n      password: hunter2\n"
         },
     )
-    lines = _lines(project)
+    lines = problem_lines(project)
     assert len(lines) == 1
     assert lines[0].startswith("sbkube.yaml:7:17: settings.helm_repos.private.password: ")
     assert "${VARIABLE_NAME}" in lines[0]
@@ -157,7 +145,7 @@ def test_plain_text_repository_password_is_refused_with_the_fix(project: Path) -
 
 
 def test_legacy_sources_repos_section(project: Path) -> None:
-    _write(
+    write_files(
         project,
         {
             "sources.yaml": "cluster: dev\nrepos:\n  grafana: https://g.example\n"
@@ -166,7 +154,7 @@ def test_legacy_sources_repos_section(project: Path) -> None:
             "shop/config.yaml": "namespace: shop\napps:\n  web: {type: helm, chart: grafana/web}\n",
         },
     )
-    lines = _lines(project)
+    lines = problem_lines(project)
     assert lines[0] == (
         "sources.yaml:3:3: warning: settings.repos.grafana: SBKube's repos section: read as "
         "settings.helm_repos.grafana; `sbkube-ci migrate` rewrites it"
@@ -180,7 +168,7 @@ def test_legacy_sources_repos_section(project: Path) -> None:
 
 
 def test_legacy_group_older_shapes_get_the_group_prefix(project: Path) -> None:
-    _write(
+    write_files(
         project,
         {
             "sources.yaml": "cluster: dev\nhelm_repos:\n  grafana: https://g.example\n",
@@ -201,20 +189,20 @@ def test_legacy_group_older_shapes_get_the_group_prefix(project: Path) -> None:
 
 
 def test_top_level_deps_of_a_phase_file_is_dropped_with_a_warning(project: Path) -> None:
-    _write(project, {"sbkube.yaml": "apiVersion: sbkube/v1\ndeps: [infra]\napps: {}\n"})
-    assert _lines(project) == [
+    write_files(project, {"sbkube.yaml": "apiVersion: sbkube/v1\ndeps: [infra]\napps: {}\n"})
+    assert problem_lines(project) == [
         "sbkube.yaml:2:1: warning: deps: SBKube orders phases' files by it; within one "
         "sbkube.yaml it has no effect and is dropped: order apps with depends_on"
     ]
-    _write(project, {"sbkube.yaml": "apiVersion: sbkube/v1\ndeps: 5\n"})
-    assert _lines(project) == [
+    write_files(project, {"sbkube.yaml": "apiVersion: sbkube/v1\ndeps: 5\n"})
+    assert problem_lines(project) == [
         "sbkube.yaml:2:1: deps: unknown key; allowed keys: apiVersion, "
         "apps, checks, clusters, diff, hooks, metadata, notify, settings, state"
     ]
 
 
 def test_legacy_oci_repos_chart_map_with_a_named_pull(project: Path) -> None:
-    _write(
+    write_files(
         project,
         {
             "sources.yaml": "cluster: dev\noci_repos:\n  dockerhub:\n"
@@ -225,7 +213,7 @@ def test_legacy_oci_repos_chart_map_with_a_named_pull(project: Path) -> None:
             "  - {name: nginx, type: install-helm, specs: {path: nginx}}\n",
         },
     )
-    assert _lines(project) == [
+    assert problem_lines(project) == [
         "sources.yaml:3:3: warning: settings.oci_registries.dockerhub: SBKube's older oci_repos "
         "shape (chart: URL): read as registry: registry-1.docker.io/bitnamicharts; "
         "`sbkube-ci migrate` rewrites it"
@@ -240,7 +228,7 @@ def test_legacy_oci_repos_chart_map_with_a_named_pull(project: Path) -> None:
 
 
 def test_oci_repos_across_registries_is_left_to_the_schema(project: Path) -> None:
-    _write(
+    write_files(
         project,
         {
             "sources.yaml": "cluster: dev\noci_repos:\n  mixed:\n"
@@ -248,7 +236,7 @@ def test_oci_repos_across_registries_is_left_to_the_schema(project: Path) -> Non
             "web/config.yaml": "namespace: web\napps: {}\n",
         },
     )
-    assert [line.split(": ")[1] for line in _lines(project)] == [
+    assert [line.split(": ")[1] for line in problem_lines(project)] == [
         "settings.oci_registries.mixed.registry",
         "settings.oci_registries.mixed.a",
         "settings.oci_registries.mixed.b",

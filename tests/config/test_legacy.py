@@ -6,13 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from sbkube_ci.config.loader import check_document, read_document
-
-
-def _lines(root: Path) -> list[str]:
-    doc, base_dir, _ = read_document(root)
-    _, problems = check_document(doc, base_dir)
-    return [str(p) for p in problems]
+from sbkube_ci.config.loader import read_document
+from tests.support.projects import problem_lines
 
 
 @pytest.fixture
@@ -37,7 +32,7 @@ def test_pulled_chart_errors_point_at_the_pull_specs(layout: Path) -> None:
         "    specs:\n"
         "      path: loki\n"
     )
-    assert _lines(layout) == [
+    assert problem_lines(layout) == [
         "shop/config.yaml:6:13: apps.loki.chart: repository 'bitnami' is not declared; add it "
         "under settings.helm_repos (bitnami: https://...) or settings.oci_registries (a "
         "repository added with `helm repo add` is used on that machine only; in CI it must be "
@@ -57,7 +52,7 @@ def test_install_yaml_paths_point_at_each_action(layout: Path) -> None:
         "        - {type: apply, path: b.yaml}\n"
     )
     (layout / "shop" / "a.yaml").write_text("kind: ConfigMap\n")
-    assert _lines(layout) == [
+    assert problem_lines(layout) == [
         "shop/config.yaml:8:31: apps.crds.manifests[1]: shop/b.yaml does not exist "
         "(paths are relative to .)"
     ]
@@ -67,7 +62,7 @@ def test_mapping_style_errors_point_into_the_group_file(layout: Path) -> None:
     (layout / "shop" / "config.yaml").write_text(
         "namespace: shop\napps:\n  web:\n    type: helm\n    chart: grafana/web\n    versoin: 1\n"
     )
-    assert _lines(layout) == [
+    assert problem_lines(layout) == [
         "shop/config.yaml:6:5: apps.web.versoin: unknown key; did you mean 'version'? "
         "allowed keys: annotations, "
         "atomic, chart, context, create_namespace, depends_on, deploy_mode, enabled, "
@@ -83,4 +78,4 @@ def test_sources_yaml_may_carry_ci_sections(layout: Path) -> None:
     (layout / "shop" / "config.yaml").write_text("namespace: shop\napps: {}\n")
     doc, _, _ = read_document(layout)
     assert doc.data["state"] == {"backend": "git"}
-    assert _lines(layout) == []
+    assert problem_lines(layout) == []

@@ -20,6 +20,7 @@ from click.testing import CliRunner
 
 from sbkube_ci import cli as cli_module
 from sbkube_ci.config.loader import check_document, read_document
+from tests.support.projects import write_files
 
 TOOLS = Path(sys.executable).parent
 CHART = {
@@ -28,13 +29,6 @@ CHART = {
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {a: {{ .Values.a | quote }}}\n"
     ),
 }
-
-
-def _write(root: Path, files: dict[str, str]) -> None:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
 
 
 def _config(body: str) -> str:
@@ -50,7 +44,7 @@ def _errors(root: Path) -> list[str]:
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     root = tmp_path / "project"
-    _write(root, CHART)
+    write_files(root, CHART)
     (tmp_path / "outside").mkdir()
     (tmp_path / "outside" / "secret.yaml").write_text("a: stolen-runner-secret\n")
     return root
@@ -228,7 +222,7 @@ INJECTIONS = [
 def test_a_flag_or_command_in_a_value_is_refused_at_its_line(
     project: Path, body: str, where: str, words: str
 ) -> None:
-    _write(project, {"sbkube.yaml": _config(body)})
+    write_files(project, {"sbkube.yaml": _config(body)})
     errors = [e for e in _errors(project) if "does not exist" not in e]
     assert errors, "the value was accepted"
     line, field = where.split()
@@ -254,7 +248,7 @@ def test_a_path_out_of_the_project_is_refused_at_its_line(
     project: Path, field: str, where: str, words: str
 ) -> None:
     (project / "values").mkdir()
-    _write(
+    write_files(
         project,
         {
             "sbkube.yaml": _config(
@@ -271,7 +265,7 @@ def test_a_path_out_of_the_project_is_refused_at_its_line(
 
 def test_a_symlinked_values_file_pointing_outside_is_refused(project: Path) -> None:
     (project / "values.yaml").symlink_to(project.parent / "outside" / "secret.yaml")
-    _write(
+    write_files(
         project,
         {
             "sbkube.yaml": _config(
@@ -286,7 +280,9 @@ def test_a_symlinked_values_file_pointing_outside_is_refused(project: Path) -> N
 def test_a_symlink_inside_a_local_chart_pointing_outside_is_refused(project: Path) -> None:
     link = project / "charts" / "app" / "templates" / "stolen.yaml"
     link.symlink_to(project.parent / "outside" / "secret.yaml")
-    _write(project, {"sbkube.yaml": _config("apps:\n  web: {type: helm, chart: ./charts/app}\n")})
+    write_files(
+        project, {"sbkube.yaml": _config("apps:\n  web: {type: helm, chart: ./charts/app}\n")}
+    )
     [error] = _errors(project)
     assert (
         "sbkube.yaml:3:28: apps.web.chart: ./charts/app holds a symlink templates/stolen.yaml"
@@ -299,7 +295,7 @@ def test_a_symlinked_manifest_directory_and_kustomize_dir_are_refused(project: P
     (project / "manifests").mkdir()
     (project / "manifests" / "leak.yaml").symlink_to(project.parent / "outside" / "secret.yaml")
     (project / "kust").symlink_to(project.parent / "outside", target_is_directory=True)
-    _write(
+    write_files(
         project,
         {
             "sbkube.yaml": _config(
@@ -317,25 +313,27 @@ def test_a_symlinked_manifest_directory_and_kustomize_dir_are_refused(project: P
 def test_a_symlink_that_stays_inside_the_project_is_fine(project: Path) -> None:
     (project / "shared.yaml").write_text("a: 1\n")
     (project / "charts" / "app" / "values.yaml").symlink_to(project / "shared.yaml")
-    _write(project, {"sbkube.yaml": _config("apps:\n  web: {type: helm, chart: ./charts/app}\n")})
+    write_files(
+        project, {"sbkube.yaml": _config("apps:\n  web: {type: helm, chart: ./charts/app}\n")}
+    )
     assert _errors(project) == []
 
 
 @pytest.mark.parametrize("name", ["../../outside", "a/b", ".hidden", "-x"])
 def test_a_cluster_name_that_would_be_a_path_is_refused(project: Path, name: str) -> None:
-    _write(project, {"sbkube.yaml": _config(f'clusters:\n  "{name}": {{context: x}}\n')})
+    write_files(project, {"sbkube.yaml": _config(f'clusters:\n  "{name}": {{context: x}}\n')})
     [error] = _errors(project)
     assert f"sbkube.yaml:3:3: clusters.{name}: cluster name" in error
 
 
 def test_local_state_outside_the_project_is_refused(project: Path) -> None:
-    _write(project, {"sbkube.yaml": _config("state: {local: {path: ../outside/state}}\n")})
+    write_files(project, {"sbkube.yaml": _config("state: {local: {path: ../outside/state}}\n")})
     [error] = _errors(project)
     assert "sbkube.yaml:2:23: state.local.path: ../outside/state is outside the project" in error
 
 
 def test_ordinary_values_are_accepted(project: Path) -> None:
-    _write(
+    write_files(
         project,
         {
             "sbkube.yaml": _config(
@@ -390,7 +388,7 @@ def test_an_injected_post_renderer_runs_nothing(
     script.write_text(f"#!/bin/sh\ntouch {marker}\ncat\n")
     script.chmod(0o755)
     recorder = _Recorder(tmp_path, monkeypatch)
-    _write(
+    write_files(
         project,
         {
             "sbkube.yaml": _config(
@@ -417,7 +415,7 @@ def test_an_injected_post_renderer_runs_nothing(
     ],
 )
 def test_a_token_as_the_user_of_a_url_is_refused_like_a_password(project: Path, url: str) -> None:
-    _write(project, {"sbkube.yaml": _config(f'settings:\n  git_repos:\n    c: "{url}"\n')})
+    write_files(project, {"sbkube.yaml": _config(f'settings:\n  git_repos:\n    c: "{url}"\n')})
     [error] = _errors(project)
     assert "sbkube.yaml:4:8: settings.git_repos.c: the URL contains a token as its user" in error
     token = url.split("//")[1].split("@", maxsplit=1)[0]
@@ -434,7 +432,7 @@ def test_a_token_as_the_user_of_a_url_is_refused_like_a_password(project: Path, 
     ],
 )
 def test_a_user_name_in_a_url_is_fine(project: Path, url: str) -> None:
-    _write(project, {"sbkube.yaml": _config(f'settings:\n  git_repos:\n    c: "{url}"\n')})
+    write_files(project, {"sbkube.yaml": _config(f'settings:\n  git_repos:\n    c: "{url}"\n')})
     assert _errors(project) == []
 
 
@@ -446,7 +444,9 @@ def test_a_committed_work_dir_symlink_makes_every_command_refuse(project: Path) 
     victim.write_text("kept: true\n")
     (project / ".sbkube").mkdir()
     (project / ".sbkube" / "rendered").symlink_to(outside, target_is_directory=True)
-    _write(project, {"sbkube.yaml": _config("apps:\n  web: {type: helm, chart: ./charts/app}\n")})
+    write_files(
+        project, {"sbkube.yaml": _config("apps:\n  web: {type: helm, chart: ./charts/app}\n")}
+    )
 
     result = CliRunner().invoke(cli_module.cli, ["template", "-C", str(project)])
 
@@ -461,7 +461,7 @@ def test_a_committed_work_dir_symlink_makes_every_command_refuse(project: Path) 
 
 
 def test_set_values_that_reference_variables_get_no_plain_text_warning(project: Path) -> None:
-    _write(
+    write_files(
         project,
         {
             "sbkube.yaml": _config(

@@ -1,139 +1,59 @@
-"""Builders of Kubernetes objects as rendered manifests, for the diff tests."""
+"""The shared object builders preset as the diff scenarios render them: namespace ``shop``."""
 
 from __future__ import annotations
 
-import base64
 from typing import Any
+
+from tests.support import objects
+from tests.support.objects import b64, object_schema
+
+__all__ = ["b64", "config_map", "crd", "deployment", "hook_job", "secret", "service"]
+
+SHOP = "shop"
 
 
 def deployment(
     name: str = "api",
     *,
-    namespace: str = "shop",
+    namespace: str = SHOP,
     image: str = "ghcr.io/acme/api:1.4.0",
-    replicas: int = 2,
-    env: dict[str, str] | None = None,
-    api_version: str = "apps/v1",
+    **options: Any,
 ) -> dict[str, Any]:
-    container: dict[str, Any] = {
-        "name": name,
-        "image": image,
-        "ports": [{"containerPort": 8080, "name": "http"}],
-    }
-    if env:
-        container["env"] = [{"name": k, "value": v} for k, v in env.items()]
-    return {
-        "apiVersion": api_version,
-        "kind": "Deployment",
-        "metadata": {"name": name, "namespace": namespace, "labels": {"app": name}},
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": {"app": name}},
-            "template": {
-                "metadata": {"labels": {"app": name}},
-                "spec": {"containers": [container]},
-            },
-        },
-    }
+    http = {"containerPort": 8080, "name": "http"}
+    labels = {"app": name}
+    return objects.deployment(
+        name,
+        namespace=namespace,
+        image=image,
+        labels=labels,
+        container=name,
+        ports=[http],
+        **options,
+    )
 
 
-def service(name: str = "api", namespace: str = "shop", port: int = 80) -> dict[str, Any]:
-    return {
-        "apiVersion": "v1",
-        "kind": "Service",
-        "metadata": {"name": name, "namespace": namespace},
-        "spec": {
-            "selector": {"app": name},
-            "ports": [{"name": "http", "port": port, "targetPort": "http"}],
-        },
-    }
+def service(name: str = "api", namespace: str = SHOP, port: int = 80) -> dict[str, Any]:
+    ports = [{"name": "http", "port": port, "targetPort": "http"}]
+    return objects.service(name, namespace=namespace, ports=ports)
 
 
-def config_map(name: str, namespace: str = "shop", **data: str) -> dict[str, Any]:
-    return {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {"name": name, "namespace": namespace},
-        "data": dict(data),
-    }
+def config_map(name: str, namespace: str = SHOP, **data: str) -> dict[str, Any]:
+    return objects.config_map(name, namespace=namespace, **data)
 
 
-def secret(
-    name: str,
-    namespace: str = "shop",
-    data: dict[str, str] | None = None,
-    string_data: dict[str, str] | None = None,
-) -> dict[str, Any]:
-    obj: dict[str, Any] = {
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "metadata": {"name": name, "namespace": namespace},
-        "type": "Opaque",
-    }
-    if data is not None:
-        obj["data"] = {k: b64(v) for k, v in data.items()}
-    if string_data is not None:
-        obj["stringData"] = dict(string_data)
-    return obj
+def secret(name: str, namespace: str = SHOP, **options: Any) -> dict[str, Any]:
+    return objects.secret(name, namespace=namespace, **options)
 
 
-def b64(value: str) -> str:
-    return base64.b64encode(value.encode("utf-8")).decode("ascii")
+def crd() -> dict[str, Any]:
+    schema = object_schema(
+        cronSpec={"type": "string"}, image={"type": "string"}, replicas={"type": "integer"}
+    )
+    return objects.crd("CronTab", "stable.example.com", schema=schema)
 
 
-def crd(group: str = "stable.example.com", kind: str = "CronTab") -> dict[str, Any]:
-    plural = kind.lower() + "s"
-    return {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": f"{plural}.{group}"},
-        "spec": {
-            "group": group,
-            "names": {"kind": kind, "plural": plural, "singular": kind.lower()},
-            "scope": "Namespaced",
-            "versions": [
-                {
-                    "name": "v1",
-                    "served": True,
-                    "storage": True,
-                    "schema": {
-                        "openAPIV3Schema": {
-                            "type": "object",
-                            "properties": {
-                                "spec": {
-                                    "type": "object",
-                                    "properties": {
-                                        "cronSpec": {"type": "string"},
-                                        "image": {"type": "string"},
-                                        "replicas": {"type": "integer"},
-                                    },
-                                }
-                            },
-                        }
-                    },
-                }
-            ],
-        },
-    }
-
-
-def hook_job(
-    name: str = "migrate", namespace: str = "shop", image: str = "api:1"
-) -> dict[str, Any]:
-    return {
-        "apiVersion": "batch/v1",
-        "kind": "Job",
-        "metadata": {
-            "name": name,
-            "namespace": namespace,
-            "annotations": {"helm.sh/hook": "pre-upgrade", "helm.sh/hook-weight": "-5"},
-        },
-        "spec": {
-            "template": {
-                "spec": {
-                    "restartPolicy": "Never",
-                    "containers": [{"name": "migrate", "image": image, "args": ["migrate"]}],
-                }
-            }
-        },
-    }
+def hook_job(name: str = "migrate", namespace: str = SHOP, image: str = "api:1") -> dict[str, Any]:
+    container = {"name": "migrate", "image": image, "args": ["migrate"]}
+    return objects.hook_job(
+        name, namespace=namespace, weight="-5", container=container, restart_policy="Never"
+    )

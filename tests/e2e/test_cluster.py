@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,53 +27,28 @@ from sbkube_ci.deploy.kube.connection import connect
 from sbkube_ci.deploy.kube.live import LiveObjects
 from sbkube_ci.k8s import ObjectRef
 from tests.e2e.conftest import delete_and_wait, unique
+from tests.support import objects
+from tests.support.objects import config_map, custom_resource, object_schema
 
 pytestmark = pytest.mark.cluster
 
 PAUSE_IMAGE = "registry.k8s.io/pause:3.10"
 BUSYBOX_IMAGE = "busybox:1.36"
 
-
-def config_map(name: str, **data: str) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": data}
-
-
-def deployment(name: str, image: str = PAUSE_IMAGE, replicas: int = 1) -> dict[str, Any]:
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": name},
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": {"app": name}},
-            "template": {
-                "metadata": {"labels": {"app": name}},
-                "spec": {"containers": [{"name": "main", "image": image}]},
-            },
-        },
-    }
+# a Deployment of the pause image: ready in seconds on a fresh cluster
+deployment = partial(objects.deployment, image=PAUSE_IMAGE, replicas=1)
 
 
 def hook_job(name: str, hook: str) -> dict[str, Any]:
-    return {
-        "apiVersion": "batch/v1",
-        "kind": "Job",
-        "metadata": {
-            "name": name,
-            "annotations": {"helm.sh/hook": hook, "helm.sh/hook-delete-policy": "hook-succeeded"},
-        },
-        "spec": {
-            "backoffLimit": 0,
-            "template": {
-                "spec": {
-                    "restartPolicy": "Never",
-                    "containers": [
-                        {"name": "run", "image": BUSYBOX_IMAGE, "command": ["sh", "-c", "true"]}
-                    ],
-                }
-            },
-        },
-    }
+    container = {"name": "run", "image": BUSYBOX_IMAGE, "command": ["sh", "-c", "true"]}
+    return objects.hook_job(
+        name,
+        hook,
+        policy="hook-succeeded",
+        container=container,
+        restart_policy="Never",
+        backoff_limit=0,
+    )
 
 
 def apply(
@@ -183,35 +159,8 @@ def test_apply_mode_applies_then_prunes(kube: KubeClient, namespace: str) -> Non
 
 def test_crd_and_its_custom_resource_in_one_app(kube: KubeClient, namespace: str) -> None:
     group = f"{unique('e2e')}.sbkube.io"
-    crd = {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": f"widgets.{group}"},
-        "spec": {
-            "group": group,
-            "scope": "Namespaced",
-            "names": {"plural": "widgets", "singular": "widget", "kind": "Widget"},
-            "versions": [
-                {
-                    "name": "v1",
-                    "served": True,
-                    "storage": True,
-                    "schema": {
-                        "openAPIV3Schema": {
-                            "type": "object",
-                            "properties": {
-                                "spec": {
-                                    "type": "object",
-                                    "properties": {"size": {"type": "integer"}},
-                                }
-                            },
-                        }
-                    },
-                }
-            ],
-        },
-    }
-    widget = {"apiVersion": f"{group}/v1", "kind": "Widget", "metadata": {"name": "w1"}}
+    crd = objects.crd("Widget", group, schema=object_schema(size={"type": "integer"}))
+    widget = custom_resource("Widget", "w1", group)
     widget["spec"] = {"size": 3}
     crd_ref = ObjectRef(
         "apiextensions.k8s.io/v1", "CustomResourceDefinition", None, f"widgets.{group}"

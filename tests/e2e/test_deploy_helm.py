@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from sbkube_ci.cli import cli
 from sbkube_ci.deploy.kube.client import KubeClient
-from tests.deploy.project import DeployProject
+from tests.support.projects import DeployProject
 
 CHART = {
     "Chart.yaml": "apiVersion: v2\nname: web\nversion: 1.0.0\n",

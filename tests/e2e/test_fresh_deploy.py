@@ -22,9 +22,9 @@ from sbkube_ci import _proc
 from sbkube_ci.cli import cli
 from sbkube_ci.deploy.kube.client import KubeClient
 from sbkube_ci.deploy.kube.live import LiveObjects
-from tests.deploy.charts import copy_chart
-from tests.deploy.project import DeployProject, kube_apply
 from tests.e2e.conftest import delete_and_wait, unique
+from tests.support.cluster import kube_apply
+from tests.support.projects import DeployProject, copy_chart
 
 pytestmark = pytest.mark.cluster
 

@@ -17,8 +17,8 @@ import yaml
 
 from sbkube_ci.deploy.apply.hooks import hook_sort_key
 from sbkube_ci.deploy.kube.client import KubeClient
-from tests.deploy.project import DeployProject
 from tests.e2e.conftest import unique
+from tests.support.projects import DeployProject
 
 pytestmark = pytest.mark.cluster
 

@@ -14,6 +14,8 @@ from kubernetes.dynamic import DynamicClient
 from kubernetes.dynamic.exceptions import ApiException
 
 from tests.fakekube.fixture import FakeKube
+from tests.support import objects
+from tests.support.objects import crd, deployment
 
 MANAGER = "test"
 
@@ -30,43 +32,16 @@ def _res(dyn: DynamicClient, api_version: str, kind: str) -> Any:
 
 
 def _ns(dyn: DynamicClient, name: str = "shop") -> None:
-    body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
-    _res(dyn, "v1", "Namespace").create(body=body)
+    _res(dyn, "v1", "Namespace").create(body=objects.namespace(name))
 
 
-def _deployment(name: str = "api", replicas: int = 2, **labels: str) -> dict[str, Any]:
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": name, "namespace": "shop", "labels": labels},
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": {"app": name}},
-            "template": {
-                "metadata": {"labels": {"app": name}},
-                "spec": {"containers": [{"name": "main", "image": "nginx"}]},
-            },
-        },
-    }
+def _deployment(**labels: str) -> dict[str, Any]:
+    return deployment(namespace="shop", image="nginx", labels=labels)
 
 
 def _status(error: ApiException) -> dict[str, Any]:
     body: dict[str, Any] = json.loads(error.body)
     return body
-
-
-def _crd(group: str = "example.com") -> dict[str, Any]:
-    return {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": f"widgets.{group}"},
-        "spec": {
-            "group": group,
-            "scope": "Namespaced",
-            "names": {"plural": "widgets", "singular": "widget", "kind": "Widget"},
-            "versions": [{"name": "v1", "served": True, "storage": True}],
-        },
-    }
 
 
 def test_discovery_describes_core_and_group_types(dyn: DynamicClient) -> None:
@@ -229,7 +204,7 @@ def test_crd_serves_custom_resources_once_established(
     _ns(dyn)
     fake_kube.set_crd_established_delay(0.5)
     crds = _res(dyn, "apiextensions.k8s.io/v1", "CustomResourceDefinition")
-    crds.create(body=_crd())
+    crds.create(body=crd())
     established = crds.get(name="widgets.example.com").status.conditions[1]
     assert (established.type, established.status) == ("Established", "False")
     with pytest.raises(ApiException) as early:
@@ -315,7 +290,7 @@ def test_list_across_namespaces_and_bad_selector(dyn: DynamicClient) -> None:
 
 def test_invalid_causes_carry_field_reasons(dyn: DynamicClient) -> None:
     crds = _res(dyn, "apiextensions.k8s.io/v1", "CustomResourceDefinition")
-    wrong_name = _crd()
+    wrong_name = crd()
     wrong_name["metadata"]["name"] = "widgets"
     with pytest.raises(ApiException) as error:
         crds.create(body=wrong_name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sbkube_ci.notify import AppChange, Commit, Event, Failure
 
@@ -16,6 +17,12 @@ COMMIT = Commit(
 )
 DB_PASSWORD = "Hunter2-s3cret-pw"
 SLACK_WEBHOOK = "https://hooks.slack.com/services/T000/B000/s3cr3tw3bh00k"
+
+
+def event(**changes: Any) -> Event:
+    """A bare ``deploy_succeeded`` on prod at WHEN, with ``changes`` to its fields."""
+    base: dict[str, Any] = {"kind": "deploy_succeeded", "clusters": ("prod",), "time": WHEN}
+    return Event(**{**base, **changes})
 
 
 def success() -> Event:

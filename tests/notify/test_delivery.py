@@ -11,7 +11,7 @@ import requests
 
 from sbkube_ci.errors import NotifyError
 from sbkube_ci.notify.delivery import DELIVERY, Reply, deliver, retry_after_header, secret_masker
-from tests.notify.conftest import VirtualClock
+from tests.support.clocks import VirtualClock
 
 
 def _replies(*replies: Reply) -> tuple[list[float], Callable[[float], Reply]]:

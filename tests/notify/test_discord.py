@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import pytest
 from pytest_httpserver import HTTPServer
+from werkzeug import Response
 
 from sbkube_ci.config.sections import DiscordNotifier
 from sbkube_ci.errors import NotifyError
@@ -13,8 +14,8 @@ from sbkube_ci.notify import MessageRef, NotifyContext
 from sbkube_ci.notify.discord import Discord, _with_path
 from sbkube_ci.notify.discord_embed import message
 from tests.notify import samples
-from tests.notify.conftest import VirtualClock
-from tests.notify.receivers import DiscordWebhook, rate_limited_discord
+from tests.support.clocks import VirtualClock
+from tests.support.receivers import DiscordWebhook, rate_limited_discord
 
 MakeCtx = Callable[..., NotifyContext]
 CONFIG = DiscordNotifier(type="discord", webhook_url_env="DISCORD_WEBHOOK_URL")
@@ -47,11 +48,7 @@ def test_update_of_a_deleted_message_is_reported(
 def test_429_honours_the_json_retry_after_then_delivers(
     httpserver: HTTPServer, make_ctx: MakeCtx, virtual_clock: VirtualClock
 ) -> None:
-    receiver = DiscordWebhook(httpserver)
-    httpserver.expect_oneshot_request(receiver.path).respond_with_response(
-        rate_limited_discord(0.25)
-    )
-    receiver.install()
+    receiver = DiscordWebhook(httpserver).install(rate_limited_discord(0.25))
     assert _discord(receiver.url, make_ctx).send(samples.success()) is not None
     assert virtual_clock.slept == [0.25]  # the JSON's fraction, finer than the header's "1"
     assert len(receiver.messages) == 1
@@ -60,9 +57,7 @@ def test_429_honours_the_json_retry_after_then_delivers(
 def test_500_then_success(
     httpserver: HTTPServer, make_ctx: MakeCtx, virtual_clock: VirtualClock
 ) -> None:
-    receiver = DiscordWebhook(httpserver)
-    httpserver.expect_oneshot_request(receiver.path).respond_with_data("bad gateway", status=502)
-    receiver.install()
+    receiver = DiscordWebhook(httpserver).install(Response("bad gateway", status=502))
     assert _discord(receiver.url, make_ctx).send(samples.success()) is not None
     assert virtual_clock.slept == [1.0]
 

@@ -20,12 +20,7 @@ from sbkube_ci.notify.discord_embed import (
 )
 from sbkube_ci.notify.text import summary, title
 from tests.notify import samples
-from tests.notify.receivers import discord_limit_problem
-
-
-def _event(**changes: Any) -> Event:
-    base: dict[str, Any] = {"kind": "deploy_succeeded", "clusters": ("prod",), "time": samples.WHEN}
-    return Event(**{**base, **changes})
+from tests.support.receivers import discord_limit_problem
 
 
 def _embed(event: Event) -> dict[str, Any]:
@@ -34,29 +29,29 @@ def _embed(event: Event) -> dict[str, Any]:
 
 
 def _project_for_title(length: int) -> str:
-    return "p" * (length - (len(title(_event(project="p"))) - 1))
+    return "p" * (length - (len(title(samples.event(project="p"))) - 1))
 
 
 def test_title_at_limit_is_unchanged_and_one_over_is_cut() -> None:
-    exact = _event(project=_project_for_title(TITLE))
+    exact = samples.event(project=_project_for_title(TITLE))
     assert _embed(exact)["title"] == title(exact)
     assert len(title(exact)) == TITLE
-    over = _event(project=_project_for_title(TITLE + 1))
+    over = samples.event(project=_project_for_title(TITLE + 1))
     assert _embed(over)["title"] == title(over)[: TITLE - 1] + "…"
 
 
 def test_content_at_limit_is_unchanged_and_one_over_is_cut() -> None:
-    exact = _event(project=_project_for_title(CONTENT))
+    exact = samples.event(project=_project_for_title(CONTENT))
     assert message(exact)["content"] == summary(exact) == title(exact)
-    cut = message(_event(project=_project_for_title(CONTENT + 1)))["content"]
+    cut = message(samples.event(project=_project_for_title(CONTENT + 1)))["content"]
     assert len(cut) == CONTENT
     assert cut.endswith("…")
 
 
 def test_description_at_limit_is_unchanged_and_one_over_is_cut() -> None:
     room = DESCRIPTION - len("**By** ")
-    assert _embed(_event(actor="a" * room))["description"] == "**By** " + "a" * room
-    cut = _embed(_event(actor="a" * (room + 1)))["description"]
+    assert _embed(samples.event(actor="a" * room))["description"] == "**By** " + "a" * room
+    cut = _embed(samples.event(actor="a" * (room + 1)))["description"]
     assert len(cut) == DESCRIPTION
     assert cut.endswith("a…")
 
@@ -66,12 +61,12 @@ def _apps(count: int, **fields: Any) -> tuple[AppChange, ...]:
 
 
 def test_field_count_at_limit_shows_every_app() -> None:
-    fields = _embed(_event(apps=_apps(FIELDS), run_url=samples.RUN))["fields"]
+    fields = _embed(samples.event(apps=_apps(FIELDS), run_url=samples.RUN))["fields"]
     assert [f["name"] for f in fields] == [f"app-{i:02d}" for i in range(FIELDS)]
 
 
 def test_one_field_over_cuts_with_a_more_field_linking_the_run() -> None:
-    fields = _embed(_event(apps=_apps(FIELDS + 1), run_url=samples.RUN))["fields"]
+    fields = _embed(samples.event(apps=_apps(FIELDS + 1), run_url=samples.RUN))["fields"]
     assert len(fields) == FIELDS
     assert fields[-1] == {
         "name": "… and 2 more apps",
@@ -84,11 +79,11 @@ def test_field_name_and_value_at_limit_and_one_over() -> None:
     name = "n" * FIELD_NAME
     value_room = FIELD_VALUE - len("`1 → `\n+0 ~0 -0")
     app = AppChange(name, "prod", "1", "v" * value_room)
-    (field,) = _embed(_event(apps=(app,)))["fields"]
+    (field,) = _embed(samples.event(apps=(app,)))["fields"]
     assert field["name"] == name
     assert field["value"] == f"`1 → {'v' * value_room}`\n+0 ~0 -0"
     longer = AppChange(name + "n", "prod", "1", "v" * (value_room + 1))
-    (cut,) = _embed(_event(apps=(longer,)))["fields"]
+    (cut,) = _embed(samples.event(apps=(longer,)))["fields"]
     assert len(cut["name"]) == FIELD_NAME
     assert cut["name"].endswith("n…")
     assert len(cut["value"]) == FIELD_VALUE
@@ -97,9 +92,9 @@ def test_field_name_and_value_at_limit_and_one_over() -> None:
 
 def test_footer_at_limit_is_unchanged_and_one_over_is_cut() -> None:
     room = FOOTER - len("sbkube-ci · ")
-    exact = _embed(_event(clusters=("c" * room,)))["footer"]["text"]
+    exact = _embed(samples.event(clusters=("c" * room,)))["footer"]["text"]
     assert exact == "sbkube-ci · " + "c" * room
-    cut = _embed(_event(clusters=("c" * (room + 1),)))["footer"]["text"]
+    cut = _embed(samples.event(clusters=("c" * (room + 1),)))["footer"]["text"]
     assert len(cut) == FOOTER
     assert cut.endswith("c…")
 
@@ -107,7 +102,7 @@ def test_footer_at_limit_is_unchanged_and_one_over_is_cut() -> None:
 def _padded_to(total: int) -> Event:
     """25 wide app fields and an actor long enough that the embed is exactly ``total``."""
     apps = tuple(dataclasses.replace(a, new_revision="v" * 150) for a in _apps(FIELDS))
-    event = _event(apps=apps, actor="a", run_url=samples.RUN)
+    event = samples.event(apps=apps, actor="a", run_url=samples.RUN)
     padding = total - embed_size(_embed(event))
     assert 0 <= padding < DESCRIPTION - 100
     return dataclasses.replace(event, actor="a" * (1 + padding))
@@ -129,7 +124,7 @@ def test_one_character_over_total_limit_drops_fields_into_a_more_field() -> None
 
 
 def test_title_footer_and_description_alone_stay_under_the_total() -> None:
-    event = _event(
+    event = samples.event(
         project="p" * 500,
         clusters=("c" * 3000,),
         actor="a" * 5000,
@@ -142,14 +137,16 @@ def test_title_footer_and_description_alone_stay_under_the_total() -> None:
 
 
 def test_failure_error_stays_inside_a_closed_code_block() -> None:
-    event = _event(kind="deploy_failed", failure=Failure("api", "x" * 5000 + "\nnext", "prod"))
+    event = samples.event(
+        kind="deploy_failed", failure=Failure("api", "x" * 5000 + "\nnext", "prod")
+    )
     description = _embed(event)["description"]
     assert description.startswith("**Failed:** `api` on prod\n```\nxxx")
     assert description.endswith("x…\n```")
 
 
 def test_markdown_in_user_text_is_escaped_and_mentions_are_disabled() -> None:
-    event = _event(actor="*bold* @everyone", commit=samples.COMMIT)
+    event = samples.event(actor="*bold* @everyone", commit=samples.COMMIT)
     body = message(event)
     assert r"**By** \*bold\* @everyone" in body["embeds"][0]["description"]
     assert body["allowed_mentions"] == {"parse": []}

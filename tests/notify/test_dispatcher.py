@@ -16,8 +16,8 @@ from sbkube_ci.errors import NotifyError
 from sbkube_ci.notify import AppChange, Failure, Handle, Notifications
 from sbkube_ci.notify.dispatcher import NotifierConfig
 from tests.notify import samples
-from tests.notify.conftest import VirtualClock
-from tests.notify.receivers import DiscordWebhook, SlackApi, SlackWebhook
+from tests.support.clocks import VirtualClock
+from tests.support.receivers import DiscordWebhook, SlackApi, SlackWebhook
 
 
 class Documents:

@@ -18,7 +18,7 @@ from sbkube_ci.notify import Event, Notifications
 from sbkube_ci.notify.delivery import secret_masker
 from sbkube_ci.notify.dispatcher import NotifierConfig
 from tests.notify import samples
-from tests.notify.receivers import discord_limit_problem, slack_limit_problem
+from tests.support.receivers import discord_limit_problem, slack_limit_problem
 
 GOLDEN = Path(__file__).resolve().parent.parent / "data" / "notify"
 ENVIRON = {

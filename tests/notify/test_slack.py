@@ -14,8 +14,8 @@ from sbkube_ci.notify import NotifyContext
 from sbkube_ci.notify.slack import Slack
 from sbkube_ci.notify.slack_blocks import message
 from tests.notify import samples
-from tests.notify.conftest import VirtualClock
-from tests.notify.receivers import SlackApi, SlackWebhook
+from tests.support.clocks import VirtualClock
+from tests.support.receivers import SlackApi, SlackWebhook
 
 MakeCtx = Callable[..., NotifyContext]
 WEBHOOK = SlackNotifier(type="slack", webhook_url_env="SLACK_WEBHOOK_URL")
@@ -59,11 +59,8 @@ def test_webhook_no_text_answer_is_reported(httpserver: HTTPServer, make_ctx: Ma
 def test_webhook_429_waits_retry_after_then_delivers(
     httpserver: HTTPServer, make_ctx: MakeCtx, virtual_clock: VirtualClock
 ) -> None:
-    receiver = SlackWebhook(httpserver)
-    httpserver.expect_oneshot_request(receiver.path).respond_with_response(
-        Response("rate_limited", status=429, headers={"Retry-After": "2"})
-    )
-    receiver.install()
+    rate_limited = Response("rate_limited", status=429, headers={"Retry-After": "2"})
+    receiver = SlackWebhook(httpserver).install(rate_limited)
     _webhook(receiver.url, make_ctx).send(samples.success())
     assert virtual_clock.slept == [2.0]
     assert len(receiver.received) == 1
@@ -73,9 +70,7 @@ def test_webhook_429_waits_retry_after_then_delivers(
 def test_webhook_500_is_retried_with_backoff(
     httpserver: HTTPServer, make_ctx: MakeCtx, virtual_clock: VirtualClock
 ) -> None:
-    receiver = SlackWebhook(httpserver)
-    httpserver.expect_oneshot_request(receiver.path).respond_with_data("oops", status=500)
-    receiver.install()
+    receiver = SlackWebhook(httpserver).install(Response("oops", status=500))
     _webhook(receiver.url, make_ctx).send(samples.success())
     assert virtual_clock.slept == [1.0]
     assert len(receiver.received) == 1
@@ -112,11 +107,10 @@ def test_bot_unknown_channel_is_reported_without_retry(
 def test_bot_429_from_the_web_api_honours_retry_after(
     httpserver: HTTPServer, make_ctx: MakeCtx, virtual_clock: VirtualClock
 ) -> None:
-    api = SlackApi(httpserver)
-    httpserver.expect_oneshot_request("/api/chat.postMessage").respond_with_response(
-        Response('{"ok": false, "error": "ratelimited"}', status=429, headers={"Retry-After": "3"})
+    ratelimited = '{"ok": false, "error": "ratelimited"}'
+    api = SlackApi(httpserver).install(
+        Response(ratelimited, status=429, headers={"Retry-After": "3"})
     )
-    api.install()
     ref = _bot(api, make_ctx).send(samples.success())
     assert ref is not None
     assert virtual_clock.slept == [3.0]

@@ -16,12 +16,7 @@ from sbkube_ci.notify.slack_blocks import (
 )
 from sbkube_ci.notify.text import title
 from tests.notify import samples
-from tests.notify.receivers import slack_limit_problem
-
-
-def _event(**changes: Any) -> Event:
-    base: dict[str, Any] = {"kind": "deploy_succeeded", "clusters": ("prod",), "time": samples.WHEN}
-    return Event(**{**base, **changes})
+from tests.support.receivers import slack_limit_problem
 
 
 def _texts(payload: dict[str, Any], block_type: str = "section") -> list[str]:
@@ -33,18 +28,18 @@ def _size(payload: dict[str, Any]) -> int:
 
 
 def _project_for_title(length: int) -> str:
-    base = len(title(_event(project="p"))) - 1
+    base = len(title(samples.event(project="p"))) - 1
     return "p" * (length - base)
 
 
 def test_header_at_limit_is_unchanged() -> None:
-    event = _event(project=_project_for_title(HEADER_TEXT))
+    event = samples.event(project=_project_for_title(HEADER_TEXT))
     assert len(title(event)) == HEADER_TEXT
     assert _texts(message(event), "header") == [title(event)]
 
 
 def test_header_one_over_is_cut() -> None:
-    event = _event(project=_project_for_title(HEADER_TEXT + 1))
+    event = samples.event(project=_project_for_title(HEADER_TEXT + 1))
     (header,) = _texts(message(event), "header")
     assert len(header) == HEADER_TEXT
     assert header.endswith("…")
@@ -53,8 +48,8 @@ def test_header_one_over_is_cut() -> None:
 
 def test_section_at_limit_is_unchanged_and_one_over_is_cut() -> None:
     exact = "d" * SECTION_TEXT
-    assert exact in _texts(message(_event(detail=exact)))
-    (cut,) = [t for t in _texts(message(_event(detail=exact + "d"))) if t.startswith("ddd")]
+    assert exact in _texts(message(samples.event(detail=exact)))
+    (cut,) = [t for t in _texts(message(samples.event(detail=exact + "d"))) if t.startswith("ddd")]
     assert len(cut) == SECTION_TEXT
     assert cut.endswith("d…")
 
@@ -62,9 +57,9 @@ def test_section_at_limit_is_unchanged_and_one_over_is_cut() -> None:
 def test_error_line_fills_its_section_and_keeps_the_code_fence_closed() -> None:
     prefix = "*Failed:* `api` on prod\n```"
     room = SECTION_TEXT - len(prefix) - len("```")
-    exact = _event(kind="deploy_failed", failure=Failure("api", "e" * room, "prod"))
+    exact = samples.event(kind="deploy_failed", failure=Failure("api", "e" * room, "prod"))
     assert f"{prefix}{'e' * room}```" in _texts(message(exact))
-    over = _event(kind="deploy_failed", failure=Failure("api", "e" * (room + 1), "prod"))
+    over = samples.event(kind="deploy_failed", failure=Failure("api", "e" * (room + 1), "prod"))
     (text,) = [t for t in _texts(message(over)) if t.startswith("*Failed:*")]
     assert len(text) == SECTION_TEXT
     assert text.endswith("e…```")
@@ -73,7 +68,7 @@ def test_error_line_fills_its_section_and_keeps_the_code_fence_closed() -> None:
 def _one_app_per_cluster(count: int) -> Event:
     clusters = tuple(f"c{i:02d}" for i in range(count))
     apps = tuple(AppChange("api", c, "1", "2", changed=1) for c in clusters)
-    return _event(clusters=clusters, apps=apps, run_url=samples.RUN)
+    return samples.event(clusters=clusters, apps=apps, run_url=samples.RUN)
 
 
 def test_block_count_at_limit_shows_every_app() -> None:
@@ -99,11 +94,11 @@ def _long_apps(count: int) -> tuple[AppChange, ...]:
 def _padded_to(total: int) -> tuple[Event, int]:
     """An event whose message is exactly ``total`` characters (padding its detail)."""
     for count in range(100, 200, 2):
-        event = _event(apps=_long_apps(count), detail="x")
+        event = samples.event(apps=_long_apps(count), detail="x")
         payload = message(event)
         padding = total - _size(payload)
         if 0 <= padding < SECTION_TEXT - 1 and "more app" not in json.dumps(payload):
-            return _event(apps=event.apps, detail="x" * (1 + padding)), count
+            return samples.event(apps=event.apps, detail="x" * (1 + padding)), count
     raise AssertionError("no app count brings the message near the limit")
 
 
@@ -131,14 +126,14 @@ def test_user_text_is_escaped_for_mrkdwn() -> None:
 
 
 def test_buttons_only_for_known_links() -> None:
-    payload = message(_event(run_url=samples.RUN))
+    payload = message(samples.event(run_url=samples.RUN))
     (actions,) = [b for b in payload["blocks"] if b["type"] == "actions"]
     assert [e["url"] for e in actions["elements"]] == [samples.RUN]
-    assert not [b for b in message(_event())["blocks"] if b["type"] == "actions"]
+    assert not [b for b in message(samples.event())["blocks"] if b["type"] == "actions"]
 
 
 def test_an_event_without_apps_shows_no_app_counts() -> None:
-    event = _event(kind="lock_taken_over", detail="lock held by bob since 09:02 expired")
+    event = samples.event(kind="lock_taken_over", detail="lock held by bob since 09:02 expired")
     payload = message(event)
     assert payload["text"] == "🔓 Lock taken over on prod"
     (fields,) = [b["fields"] for b in payload["blocks"] if "fields" in b]

@@ -17,7 +17,7 @@ from sbkube_ci.errors import NotifyError
 from sbkube_ci.notify import NotifyContext
 from sbkube_ci.notify.webhook import SCHEMA_VERSION, Webhook, document
 from tests.notify import samples
-from tests.notify.conftest import VirtualClock
+from tests.support.clocks import VirtualClock
 
 MakeCtx = Callable[..., NotifyContext]
 SECRET = "whsec-0123456789abcdef"

@@ -6,13 +6,13 @@ import os
 import shutil
 import stat
 import sys
-import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from sbkube_ci.config import Project, load_project
+from tests.support.projects import write_files
 
 TOOLS = Path(sys.executable).parent  # the venv's bin holds helm and kubectl
 
@@ -60,13 +60,6 @@ CHART_FILES = {
 }
 
 
-def write_files(root: Path, files: dict[str, str]) -> None:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-
-
 @pytest.fixture(autouse=True)
 def _tools_on_path(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", f"{TOOLS}{os.pathsep}{os.environ.get('PATH', '')}")
@@ -79,7 +72,7 @@ def make_project(tmp_path: Path) -> Callable[[dict[str, str]], Project]:
     root = tmp_path / "project"
 
     def make(files: dict[str, str]) -> Project:
-        write_files(root, files)
+        write_files(root, files, dedent=True)
         return load_project(root)
 
     return make

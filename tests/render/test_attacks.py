@@ -19,7 +19,8 @@ from sbkube_ci.errors import DeployError, RenderError, SbkubeError
 from sbkube_ci.render import render_project
 from sbkube_ci.render.helm import Helm, TemplateRequest
 from sbkube_ci.render.tools import ToolVersions
-from tests.render.conftest import CHART_FILES, write_files
+from tests.render.conftest import CHART_FILES
+from tests.support.projects import write_files
 
 MakeProject = Callable[[dict[str, str]], Project]
 STOLEN = "stolen-runner-secret-0451"
@@ -193,7 +194,7 @@ def _evil_script(tmp_path: Path) -> tuple[Path, Path]:
 def test_helm_template_reads_no_release_name_as_a_flag(tmp_path: Path) -> None:
     """Unvalidated (a plan from elsewhere): after `--` helm refuses it as a release name."""
     script, marker = _evil_script(tmp_path)
-    write_files(tmp_path / "p", CHART_FILES)
+    write_files(tmp_path / "p", CHART_FILES, dedent=True)
     (tmp_path / "values.yaml").write_text("{}\n")
     helm = Helm(tmp_path / "helm", ToolVersions(tmp_path / "cache"), timeout=60)
     request = TemplateRequest(
@@ -212,7 +213,7 @@ def test_helm_template_reads_no_release_name_as_a_flag(tmp_path: Path) -> None:
 
 def test_helm_upgrade_reads_no_release_name_as_a_flag(tmp_path: Path) -> None:
     script, marker = _evil_script(tmp_path)
-    write_files(tmp_path / "p", CHART_FILES)
+    write_files(tmp_path / "p", CHART_FILES, dedent=True)
     releases = HelmReleases(tmp_path / "helm", kubeconfig=tmp_path / "no-kubeconfig")
     request = UpgradeRequest(
         "web", f"--post-renderer={script}", tmp_path / "p" / "charts" / "app", "shop"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sbkube_ci.render.kustomize import kustomize_inputs
-from tests.render.conftest import write_files
+from tests.support.projects import write_files
 
 
 def test_inputs_follow_bases_and_files_outside_the_directory(tmp_path: Path) -> None:
@@ -21,6 +21,7 @@ def test_inputs_follow_bases_and_files_outside_the_directory(tmp_path: Path) -> 
                 patches: [{path: ../shared/patch.yaml}]
             """,
         },
+        dedent=True,
     )
     found = kustomize_inputs(tmp_path / "overlay", root=tmp_path)
     inputs = {p.relative_to(tmp_path).as_posix() for p in found}
@@ -39,6 +40,7 @@ def test_cycles_and_missing_references_are_harmless(tmp_path: Path) -> None:
             "a/kustomization.yaml": "resources: [../b, ../missing]\n",
             "b/kustomization.yaml": "resources: [../a]\n",
         },
+        dedent=True,
     )
     found = kustomize_inputs(tmp_path / "a", root=tmp_path)
     inputs = {p.relative_to(tmp_path).as_posix() for p in found}
@@ -57,6 +59,7 @@ def test_references_out_of_the_project_are_not_read(tmp_path: Path) -> None:
                 "patches: [{path: /etc/passwd}]\n"
             ),
         },
+        dedent=True,
     )
     project = tmp_path / "project"
     found = kustomize_inputs(project / "overlay", root=project)

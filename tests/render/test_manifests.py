@@ -9,7 +9,7 @@ import pytest
 from sbkube_ci.config.apps import GitApp, HttpApp, YamlApp
 from sbkube_ci.errors import RenderError
 from sbkube_ci.render.manifests import manifest_files
-from tests.render.conftest import write_files
+from tests.support.projects import write_files
 
 FILES = {
     "deploy/a.yaml": "kind: A\n",
@@ -24,7 +24,7 @@ def _names(files: list[Path], root: Path) -> list[str]:
 
 
 def test_yaml_app_files_globs_and_directories(tmp_path: Path) -> None:
-    write_files(tmp_path, FILES)
+    write_files(tmp_path, FILES, dedent=True)
     app = YamlApp(type="yaml", manifests=["other/c.yaml", "deploy", "deploy/*.yaml"])
     assert _names(manifest_files("m", app, tmp_path), tmp_path) == [
         "other/c.yaml",
@@ -37,7 +37,7 @@ def test_yaml_app_files_globs_and_directories(tmp_path: Path) -> None:
 
 
 def test_git_app_renders_the_yaml_under_its_path(tmp_path: Path) -> None:
-    write_files(tmp_path, FILES)
+    write_files(tmp_path, FILES, dedent=True)
     app = GitApp(type="git", repo="https://git.example/x.git", path="deploy")
     assert _names(manifest_files("g", app, tmp_path), tmp_path) == [
         "deploy/a.yaml",
@@ -46,7 +46,7 @@ def test_git_app_renders_the_yaml_under_its_path(tmp_path: Path) -> None:
 
 
 def test_http_app_renders_the_downloaded_file(tmp_path: Path) -> None:
-    write_files(tmp_path, FILES)
+    write_files(tmp_path, FILES, dedent=True)
     app = HttpApp(type="http", url="https://example.com/c.yaml", dest="other/c.yaml")
     assert _names(manifest_files("h", app, tmp_path), tmp_path) == ["other/c.yaml"]
     assert _names(manifest_files("h", app, tmp_path / "deploy/a.yaml"), tmp_path) == [

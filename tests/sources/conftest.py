@@ -7,30 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from sbkube_ci.commands.prepare import make_context
 from sbkube_ci.config.loader import load_project
 from sbkube_ci.sources.base import SourceContext
 from tests.sources.git_http import git_http_server
+from tests.support.projects import write_project
 
 MakeContext = Callable[..., SourceContext]
 __all__ = ["git_http_server"]  # a fixture for the tests here
-
-
-def write_project(
-    root: Path,
-    apps: dict[str, Any],
-    settings: dict[str, Any] | None = None,
-    files: dict[str, str] | None = None,
-) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    for rel, content in (files or {}).items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(content)
-    config = {"apiVersion": "sbkube/v1", "settings": settings or {}, "apps": apps}
-    (root / "sbkube.yaml").write_text(yaml.safe_dump(config))
-    return root
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import tarfile
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +12,7 @@ import yaml
 
 from sbkube_ci.errors import SourceError
 from sbkube_ci.sources import prepare_app
-from tests.fixtures.chart_repo import TLS, ChartRepo, package_chart, self_signed
+from tests.fixtures.chart_repo import TLS, ChartRepo, index_entry, package_chart, self_signed
 from tests.fixtures.net import free_port
 from tests.sources.conftest import MakeContext
 
@@ -187,13 +186,7 @@ def test_https_with_custom_ca_and_client_certificate(
 def _index_pointing_at(repo: ChartRepo, mirror: ChartRepo, name: str, version: str) -> None:
     """``repo``'s index lists ``name`` with its archive on ``mirror`` (another host:port)."""
     archive = mirror.add(name, version)
-    entry = {
-        "apiVersion": "v2",
-        "name": name,
-        "version": version,
-        "digest": hashlib.sha256(archive.read_bytes()).hexdigest(),
-        "urls": [f"{mirror.url}/{archive.name}"],
-    }
+    entry = index_entry(name, version, archive, f"{mirror.url}/{archive.name}")
     index = {"apiVersion": "v1", "entries": {name: [entry]}}
     (repo.root / "charts" / "index.yaml").write_text(yaml.safe_dump(index))
 

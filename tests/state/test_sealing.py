@@ -25,28 +25,21 @@ from sbkube_ci.diff.credentials import masked_values
 from sbkube_ci.errors import StateError
 from sbkube_ci.planning import make_plan
 from sbkube_ci.state import keys, sealing
-from tests.deploy.project import DeployProject, kube_apply, namespace
 from tests.fakekube.fixture import FakeKube
 from tests.fixtures.git_server import GitServer
 from tests.fixtures.s3_server import S3Server
 from tests.state.raw import git_objects, local_objects, s3_objects
+from tests.support import objects
+from tests.support.cluster import kube_apply
+from tests.support.objects import b64
+from tests.support.projects import DeployProject
 
 OLD = "hunter2-Old-Pa55word!"
 NEW = "correct-horse-New-battery"
 
 
-def b64(text: str) -> str:
-    return base64.b64encode(text.encode()).decode()
-
-
 def secret(value: str) -> dict[str, Any]:
-    return {
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "metadata": {"name": "db"},
-        "type": "Opaque",
-        "data": {"password": b64(value)},
-    }
+    return objects.secret("db", data={"password": value})
 
 
 def forms(value: str) -> list[bytes]:
@@ -76,11 +69,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, Any]:
 
 
 @pytest.fixture
-def project(tmp_path: Path, fake_kube: FakeKube, store: dict[str, Any]) -> DeployProject:
-    fake_kube.auto_ready()
-    kube_apply(fake_kube.kubeconfig_path, namespace("shop"))
-    project = DeployProject(tmp_path / "repo", {"prod": fake_kube.kubeconfig_path})
-    project.root.mkdir()
+def project(project: DeployProject, store: dict[str, Any]) -> DeployProject:
     project.extra["state"] = {**store["state"], "lock": {"wait": "0s"}}
     return project
 

@@ -2,92 +2,27 @@
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Iterator
-from typing import Any
-
 import pytest
 
-from sbkube_ci.deploy.apply.applier import Applier, ApplyError, ApplyResult, ObjectOutcome
-from sbkube_ci.deploy.apply.readiness import ReadinessWaiter
+from sbkube_ci.deploy.apply.applier import (
+    Applier,
+    ApplyError,
+    ApplyResult,
+    ObjectOutcome,
+)
 from sbkube_ci.deploy.kube.client import KubeClient
 from sbkube_ci.errors import DeployError
 from sbkube_ci.k8s import APP_LABEL, MANAGED_BY_LABEL, ObjectRef
 from tests.fakekube.fixture import FakeKube
-
-
-@pytest.fixture
-def kube(fake_kube: FakeKube) -> Iterator[KubeClient]:
-    with KubeClient.from_kubeconfig(fake_kube.kubeconfig_path, "fake") as client:
-        yield client
+from tests.support.cluster import apply_app as apply
+from tests.support.cluster import fast_applier
+from tests.support.objects import config_map, crd, custom_resource, deployment, hook_job, namespace
 
 
 @pytest.fixture
 def applier(kube: KubeClient, fake_kube: FakeKube) -> Applier:
     fake_kube.auto_ready()
-    waiter = ReadinessWaiter(kube, first_interval=0.01, max_interval=0.1)
-    return Applier(kube, cluster="test", waiter=waiter)
-
-
-def namespace(name: str = "shop") -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
-
-
-def config_map(name: str = "settings", **data: str) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": data}
-
-
-def deployment(name: str = "api", replicas: int = 2) -> dict[str, Any]:
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": name},
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": {"app": name}},
-            "template": {
-                "metadata": {"labels": {"app": name}},
-                "spec": {"containers": [{"name": "main", "image": "nginx:1.27"}]},
-            },
-        },
-    }
-
-
-def job(name: str, hook: str, policy: str | None = None) -> dict[str, Any]:
-    annotations = {"helm.sh/hook": hook}
-    if policy:
-        annotations["helm.sh/hook-delete-policy"] = policy
-    return {
-        "apiVersion": "batch/v1",
-        "kind": "Job",
-        "metadata": {"name": name, "annotations": annotations},
-        "spec": {"template": {"spec": {"containers": [{"name": "j", "image": "busybox"}]}}},
-    }
-
-
-def crd() -> dict[str, Any]:
-    return {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": "widgets.example.com"},
-        "spec": {
-            "group": "example.com",
-            "scope": "Namespaced",
-            "names": {"plural": "widgets", "singular": "widget", "kind": "Widget"},
-            "versions": [{"name": "v1", "served": True, "storage": True}],
-        },
-    }
-
-
-def widget(name: str = "w1") -> dict[str, Any]:
-    return {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": name}}
-
-
-def apply(applier: Applier, objects: list[dict[str, Any]], **options: Any) -> ApplyResult:
-    options.setdefault("namespace", "shop")
-    options.setdefault("timeout", 10.0)
-    previous = options.pop("previous", [])
-    return applier.apply_app("shop", copy.deepcopy(objects), previous, **options)
+    return fast_applier(kube)
 
 
 def actions(result: ApplyResult) -> dict[str, str]:
@@ -179,7 +114,7 @@ def test_crd_is_established_before_its_custom_resources(
     applier: Applier, fake_kube: FakeKube
 ) -> None:
     fake_kube.set_crd_established_delay(0.5)
-    result = apply(applier, [widget(), crd(), namespace()])
+    result = apply(applier, [custom_resource(), crd(), namespace()])
     assert actions(result)["Widget shop/w1"] == "created"
     assert [str(r) for r in result.inventory] == [
         "Namespace shop",
@@ -190,7 +125,7 @@ def test_crd_is_established_before_its_custom_resources(
 
 
 def test_dry_run_with_a_new_crd_reports_its_resources(applier: Applier) -> None:
-    result = apply(applier, [widget(), crd(), namespace()], dry_run=True)
+    result = apply(applier, [custom_resource(), crd(), namespace()], dry_run=True)
     assert actions(result)["Widget shop/w1"] == "created"
     assert "not validated" in next(r.note for r in result.results if r.ref.kind == "Widget")
 
@@ -203,9 +138,9 @@ def test_hooks_run_in_their_phases(applier: Applier, fake_kube: FakeKube) -> Non
     objects = [
         deployment(),
         namespace(),
-        job("migrate", "pre-install,pre-upgrade", "hook-succeeded"),
-        job("notify", "post-install"),
-        job("smoke", "test"),
+        hook_job("migrate", "pre-install,pre-upgrade", policy="hook-succeeded"),
+        hook_job("notify", "post-install"),
+        hook_job("smoke", "test"),
     ]
     result = apply(applier, objects)
     writes = _writes(fake_kube)
@@ -225,7 +160,7 @@ def test_hooks_run_in_their_phases(applier: Applier, fake_kube: FakeKube) -> Non
 def test_before_hook_creation_replaces_the_previous_hook(
     applier: Applier, fake_kube: FakeKube
 ) -> None:
-    objects = [namespace(), deployment(), job("migrate", "pre-install,pre-upgrade")]
+    objects = [namespace(), deployment(), hook_job("migrate", "pre-install,pre-upgrade")]
     first = apply(applier, objects)
     uid = fake_kube.require("Job", "shop", "migrate")["metadata"]["uid"]
     apply(applier, objects, previous=first.inventory)
@@ -237,7 +172,7 @@ def test_failed_hook_job_stops_the_deploy(
 ) -> None:
     apply(applier, [namespace()])
     fake_kube.auto_ready(False)
-    pre = job("migrate", "pre-install", "hook-succeeded")
+    pre = hook_job("migrate", "pre-install", policy="hook-succeeded")
     existing = pre | {"metadata": {"name": "migrate"}}
     kube.resource("batch/v1", "Job").create(body=existing, namespace="shop")
     failed = {"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded"}

@@ -8,23 +8,22 @@ helm 4 by weight, kind, then name. tests/e2e/test_hook_order.py compares the ord
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from sbkube_ci import _proc
-from sbkube_ci.deploy.apply.applier import Applier, ApplyResult
+from sbkube_ci.deploy.apply.applier import Applier
 from sbkube_ci.deploy.apply.hooks import event_hooks, hook_sort_key
-from sbkube_ci.deploy.apply.readiness import ReadinessWaiter
 from sbkube_ci.deploy.kube.client import KubeClient
 from sbkube_ci.errors import DeployError
 from sbkube_ci.render.normalize import normalize_rendered, split_helm_output
-from tests.deploy.charts import CHARTS
-from tests.deploy.project import DeployProject, config_map, kube_apply, namespace
 from tests.fakekube.fixture import FakeKube
+from tests.support.cluster import apply_app as apply
+from tests.support.cluster import fast_applier, kube_apply
+from tests.support.objects import config_map, namespace
+from tests.support.projects import CHARTS, deploy_project
 
 
 def helm_template(chart: str, release: str = "r", namespace: str = "shop") -> list[dict[str, Any]]:
@@ -124,24 +123,10 @@ def test_events_of_helm_rendered_charts() -> None:
 
 
 @pytest.fixture
-def kube(fake_kube: FakeKube) -> Iterator[KubeClient]:
-    with KubeClient.from_kubeconfig(fake_kube.kubeconfig_path, "fake") as client:
-        yield client
-
-
-@pytest.fixture
 def applier(kube: KubeClient, fake_kube: FakeKube) -> Applier:
     fake_kube.auto_ready()
     kube_apply(fake_kube.kubeconfig_path, namespace("shop"))
-    waiter = ReadinessWaiter(kube, first_interval=0.01, max_interval=0.05)
-    return Applier(kube, cluster="test", waiter=waiter)
-
-
-def apply(applier: Applier, objects: list[dict[str, Any]], **options: Any) -> ApplyResult:
-    options.setdefault("namespace", "shop")
-    options.setdefault("timeout", 10.0)
-    previous = options.pop("previous", [])
-    return applier.apply_app("shop", copy.deepcopy(objects), previous, **options)
+    return fast_applier(kube, max_interval=0.05)
 
 
 def _hook_writes(fake_kube: FakeKube, start: int = 0) -> list[str]:
@@ -291,9 +276,7 @@ def test_dry_run_sends_every_hook_of_the_event_and_deletes_nothing(
 def test_removing_an_app_runs_its_delete_hooks_around_the_prune(
     tmp_path: Path, fake_kube: FakeKube
 ) -> None:
-    fake_kube.auto_ready()
-    kube_apply(fake_kube.kubeconfig_path, namespace("shop"))
-    project = DeployProject(tmp_path, {"prod": fake_kube.kubeconfig_path})
+    project = deploy_project(tmp_path, fake_kube, root=".")
     main = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "main"}, "data": {}}
     cleanup = hook("Job", "cleanup", "pre-delete", policy="before-hook-creation")
     project.app("old", [main, cleanup])

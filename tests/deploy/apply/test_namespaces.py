@@ -7,14 +7,14 @@ from pathlib import Path
 import pytest
 
 from sbkube_ci.k8s import APP_LABEL
-from tests.deploy.project import DeployProject, config_map, namespace
 from tests.fakekube.fixture import FakeKube
+from tests.support.objects import config_map, namespace
+from tests.support.projects import DeployProject, deploy_project
 
 
 @pytest.fixture
 def project(tmp_path: Path, fake_kube: FakeKube) -> DeployProject:
-    fake_kube.auto_ready()
-    project = DeployProject(tmp_path, {"prod": fake_kube.kubeconfig_path})
+    project = deploy_project(tmp_path, fake_kube, namespaces=(), root=".")
     project.settings["namespace"] = "fresh"
     return project
 

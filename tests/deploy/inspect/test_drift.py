@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from sbkube_ci.deploy.apply.applier import Applier
-from sbkube_ci.deploy.apply.readiness import ReadinessWaiter
 from sbkube_ci.deploy.inspect.drift import (
     MASKED,
     DeployedApp,
@@ -20,31 +17,25 @@ from sbkube_ci.deploy.inspect.drift import (
 )
 from sbkube_ci.deploy.kube.client import KubeClient
 from sbkube_ci.k8s import ObjectRef
-from tests.deploy.apply.test_applier import config_map, deployment, namespace
 from tests.fakekube.fixture import FakeKube
+from tests.support import objects
+from tests.support.cluster import apply_app, fast_applier
+from tests.support.objects import config_map, deployment, namespace
 
 
 @pytest.fixture
-def kube(fake_kube: FakeKube) -> Iterator[KubeClient]:
+def kube(kube: KubeClient, fake_kube: FakeKube) -> KubeClient:
     fake_kube.auto_ready()
-    with KubeClient.from_kubeconfig(fake_kube.kubeconfig_path, "fake") as client:
-        yield client
+    return kube
 
 
 def secret() -> dict[str, Any]:
-    return {
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "metadata": {"name": "db"},
-        "stringData": {"password": "s3cret-value"},
-    }
+    return objects.secret(string_data={"password": "s3cret-value"}, opaque=False)
 
 
 def deployed(kube: KubeClient, objects: list[dict[str, Any]]) -> DeployedApp:
     """Deploy ``objects`` as app shop and return what the state would record."""
-    waiter = ReadinessWaiter(kube, first_interval=0.01, max_interval=0.1)
-    applier = Applier(kube, cluster="test", waiter=waiter)
-    result = applier.apply_app("shop", copy.deepcopy(objects), [], namespace="shop", timeout=10)
+    result = apply_app(fast_applier(kube), objects)
     return DeployedApp(result.inventory, copy.deepcopy(objects))
 
 

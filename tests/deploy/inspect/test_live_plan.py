@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from sbkube_ci.planning import make_plan
-from tests.deploy.project import DeployProject, config_map
 from tests.fakekube.fixture import FakeKube
+from tests.support.objects import config_map
+from tests.support.projects import DeployProject
 
 
 def test_live_plan_says_per_app_when_the_cluster_cannot_be_reached(

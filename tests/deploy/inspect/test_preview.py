@@ -3,26 +3,24 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from sbkube_ci.deploy.apply.applier import Applier, ApplyResult
-from sbkube_ci.deploy.apply.readiness import ReadinessWaiter
+from sbkube_ci.deploy.apply.applier import ApplyResult
 from sbkube_ci.deploy.inspect.preview import AppPreview, Change, Previewer
 from sbkube_ci.deploy.kube.client import KubeClient
 from sbkube_ci.errors import DeployError
 from sbkube_ci.k8s import ObjectRef
-from tests.deploy.apply.test_applier import config_map, crd, deployment, job, namespace, widget
 from tests.fakekube.fixture import FakeKube
+from tests.support.cluster import apply_app, fast_applier, server_side_apply
+from tests.support.objects import config_map, crd, custom_resource, deployment, hook_job, namespace
 
 
 @pytest.fixture
-def kube(fake_kube: FakeKube) -> Iterator[KubeClient]:
+def kube(kube: KubeClient, fake_kube: FakeKube) -> KubeClient:
     fake_kube.auto_ready()
-    with KubeClient.from_kubeconfig(fake_kube.kubeconfig_path, "fake") as client:
-        yield client
+    return kube
 
 
 @pytest.fixture
@@ -31,12 +29,7 @@ def previewer(kube: KubeClient) -> Previewer:
 
 
 def deploy(kube: KubeClient, objects: list[dict[str, Any]], **options: Any) -> ApplyResult:
-    waiter = ReadinessWaiter(kube, first_interval=0.01, max_interval=0.1)
-    applier = Applier(kube, cluster="test", waiter=waiter)
-    previous = options.pop("previous", [])
-    return applier.apply_app(
-        "shop", copy.deepcopy(objects), previous, namespace="shop", timeout=10.0, **options
-    )
+    return apply_app(fast_applier(kube), objects, **options)
 
 
 def preview(previewer: Previewer, objects: list[dict[str, Any]], **options: Any) -> AppPreview:
@@ -48,19 +41,6 @@ def preview(previewer: Previewer, objects: list[dict[str, Any]], **options: Any)
 
 def changes(result: AppPreview) -> dict[str, str]:
     return {str(item.ref): item.change.value for item in result.items}
-
-
-def kubectl_apply(kube: KubeClient, obj: dict[str, Any]) -> None:
-    """What `kubectl apply --server-side --force-conflicts` sends."""
-    resource = kube.resource(obj["apiVersion"], obj["kind"])
-    kube.dynamic.server_side_apply(
-        resource,
-        body=obj,
-        name=obj["metadata"]["name"],
-        namespace=obj["metadata"].get("namespace"),
-        field_manager="kubectl",
-        force_conflicts=True,
-    )
 
 
 def test_empty_cluster_previews_creates_and_writes_nothing(
@@ -118,7 +98,7 @@ def test_objects_no_longer_rendered_are_previewed_as_pruned(
 ) -> None:
     first = deploy(kube, [namespace(), config_map("old", a="1"), config_map("kept", a="1")])
     relabel = {"name": "kept", "namespace": "shop", "labels": {"sbkube.io/app": "someone-else"}}
-    kubectl_apply(kube, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": relabel})
+    server_side_apply(kube, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": relabel})
     result = preview(previewer, [namespace()], previous=first.inventory)
     assert changes(result) == {"Namespace shop": "unchanged", "ConfigMap shop/old": "delete"}
     pruned = result.items[1]
@@ -132,7 +112,7 @@ def test_custom_resources_of_a_new_crd_are_creates_without_validation(
     previewer: Previewer, kube: KubeClient
 ) -> None:
     deploy(kube, [namespace()])
-    result = preview(previewer, [crd(), widget()])
+    result = preview(previewer, [crd(), custom_resource()])
     assert changes(result) == {
         "CustomResourceDefinition widgets.example.com": "create",
         "Widget shop/w1": "create",
@@ -168,7 +148,7 @@ def test_a_namespace_another_app_of_the_run_creates_is_understood(kube: KubeClie
 
 def test_hooks_are_listed_but_not_dry_run(previewer: Previewer, kube: KubeClient) -> None:
     deploy(kube, [namespace()])
-    result = preview(previewer, [job("migrate", "pre-upgrade")])
+    result = preview(previewer, [hook_job("migrate", "pre-upgrade")])
     (item,) = result.items
     assert (item.change, item.validated) == (Change.CREATE, False)
     assert item.note.startswith("helm hook")
@@ -180,7 +160,7 @@ def test_a_field_owned_by_another_manager_fails_unless_forced(
     deploy(kube, [namespace(), config_map(a="1")])
     edited = config_map(a="edited")
     edited["metadata"]["namespace"] = "shop"
-    kubectl_apply(kube, edited)
+    server_side_apply(kube, edited)
     with pytest.raises(DeployError) as error:
         preview(previewer, [namespace(), config_map(a="2")])
     assert str(error.value) == (

@@ -10,8 +10,10 @@ import yaml
 from sbkube_ci.config import Project
 from sbkube_ci.deploy.kube.client import KubeClient
 from sbkube_ci.errors import ConfigProblems
-from tests.deploy.project import DeployProject, config_map, kube_apply, namespace
 from tests.fakekube.fixture import FakeKube
+from tests.support.cluster import kube_apply
+from tests.support.objects import config_map
+from tests.support.projects import DeployProject
 
 
 def _live(kubeconfig: Path, name: str) -> dict[str, object] | None:
@@ -25,14 +27,12 @@ def _live(kubeconfig: Path, name: str) -> dict[str, object] | None:
 
 
 @pytest.fixture
-def project(tmp_path: Path, fake_kube: FakeKube) -> DeployProject:
-    fake_kube.auto_ready()
-    kube_apply(fake_kube.kubeconfig_path, namespace("shop"))
+def project(project: DeployProject, fake_kube: FakeKube) -> DeployProject:
     kube_apply(
         fake_kube.kubeconfig_path,
-        {**config_map("legacy"), "metadata": {"name": "legacy", "namespace": "shop"}},
+        config_map("legacy", namespace="shop"),
     )
-    root = tmp_path / "repo"
+    root = project.root
     (root / "actions" / "setup").mkdir(parents=True)
     (root / "actions" / "setup" / "a.yaml").write_text(
         yaml.safe_dump_all([config_map("first", x="1"), config_map("second")])
@@ -41,7 +41,6 @@ def project(tmp_path: Path, fake_kube: FakeKube) -> DeployProject:
     (root / "actions" / "old.yml").write_text(
         yaml.safe_dump_all([config_map("legacy"), config_map("never-existed")])
     )
-    project = DeployProject(root, {"prod": fake_kube.kubeconfig_path})
     project.apps["setup"] = {
         "type": "action",
         "actions": [
@@ -74,7 +73,7 @@ def test_action_app_runs_again_only_when_a_file_changes(
     project.deploy()
     kube_apply(
         fake_kube.kubeconfig_path,
-        {**config_map("legacy"), "metadata": {"name": "legacy", "namespace": "shop"}},
+        config_map("legacy", namespace="shop"),
     )
 
     report, _ = project.deploy()

@@ -8,15 +8,15 @@ import pytest
 from click.testing import CliRunner
 
 from sbkube_ci.cli import cli
-from tests.deploy.project import DeployProject, config_map, kube_apply, kube_delete, namespace
 from tests.fakekube.fixture import FakeKube
+from tests.support.cluster import kube_apply, kube_delete
+from tests.support.objects import config_map
+from tests.support.projects import DeployProject, deploy_project
 
 
 @pytest.fixture
 def project(tmp_path: Path, fake_kube: FakeKube) -> DeployProject:
-    fake_kube.auto_ready()
-    kube_apply(fake_kube.kubeconfig_path, namespace("shop"))
-    project = DeployProject(tmp_path, {"prod": fake_kube.kubeconfig_path})
+    project = deploy_project(tmp_path, fake_kube, root=".")
     project.app("api", [config_map("api", color="blue"), config_map("api-extra")])
     project.app("web", [config_map("web", color="blue")])
     return project

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from sbkube_ci.render.pipeline import render_project
-from tests.deploy.project import DeployProject, config_map, kube_apply, namespace
 from tests.fakekube.fixture import FakeKube
+from tests.support.objects import config_map
+from tests.support.projects import DeployProject
 
 SECRET = "hunter2-very-secret"
 
 
 @pytest.fixture
-def project(tmp_path: Path, fake_kube: FakeKube, monkeypatch: pytest.MonkeyPatch) -> DeployProject:
-    fake_kube.auto_ready()
-    kube_apply(fake_kube.kubeconfig_path, namespace("shop"))
+def project(project: DeployProject, monkeypatch: pytest.MonkeyPatch) -> DeployProject:
     monkeypatch.setenv("DB_PASSWORD", SECRET)
-    root = tmp_path / "repo"
-    root.mkdir()
-    project = DeployProject(root, {"prod": fake_kube.kubeconfig_path})
     project.extra["diff"] = {"mask_env": ["DB_PASSWORD"]}
     project.app(
         "config",

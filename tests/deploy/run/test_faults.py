@@ -7,16 +7,15 @@ from pathlib import Path
 import pytest
 
 from sbkube_ci.commands.deploy import DeployReport
-from tests.deploy.project import DeployProject, config_map, deployment, kube_apply, namespace
 from tests.fakekube.fixture import FakeKube
+from tests.support.cluster import kube_apply
+from tests.support.objects import config_map, deployment
+from tests.support.projects import DeployProject, deploy_project
 
 
 @pytest.fixture
 def project(tmp_path: Path, fake_kube: FakeKube) -> DeployProject:
-    kube_apply(fake_kube.kubeconfig_path, namespace("shop"))
-    root = tmp_path / "repo"
-    root.mkdir()
-    return DeployProject(root, {"prod": fake_kube.kubeconfig_path})
+    return deploy_project(tmp_path, fake_kube, ready=False)
 
 
 def failed_line(project: DeployProject, report: DeployReport) -> str:
@@ -67,7 +66,7 @@ def test_rbac_forbidden_names_verb_resource_and_namespace(
 
 def test_object_rejected_by_the_server(project: DeployProject, fake_kube: FakeKube) -> None:
     fake_kube.auto_ready()
-    bad = deployment("web")
+    bad = deployment("web", replicas=1)
     bad["spec"]["replicas"] = -1
     project.app("web", [bad])
 
@@ -80,8 +79,7 @@ def test_object_rejected_by_the_server(project: DeployProject, fake_kube: FakeKu
 def test_field_manager_conflict_explains_force_conflicts(
     project: DeployProject, fake_kube: FakeKube
 ) -> None:
-    taken = config_map("settings", color="red")
-    taken["metadata"]["namespace"] = "shop"
+    taken = config_map("settings", namespace="shop", color="red")
     kube_apply(fake_kube.kubeconfig_path, taken, manager="helm")
     project.app("config", [config_map("settings", color="blue")])
 
@@ -95,7 +93,7 @@ def test_readiness_timeout_names_the_object_and_why(
     project: DeployProject, fake_kube: FakeKube
 ) -> None:
     project.settings["timeout"] = "1s"
-    project.app("web", [deployment("web")])
+    project.app("web", [deployment("web", replicas=1)])
 
     line = failed_line(project, project.deploy()[0])
 

@@ -15,8 +15,8 @@ from sbkube_ci.deploy.run.helm_apps import helm_request
 from sbkube_ci.deploy.run.jobs import AppTask
 from sbkube_ci.render.pipeline import render_project
 from sbkube_ci.state import AppState, HelmReleaseRef, StateDocument
-from tests.deploy.project import DeployProject
 from tests.fakekube.fixture import FakeKube
+from tests.support.projects import DeployProject, deploy_project, write_files
 
 CHART = {
     "Chart.yaml": "apiVersion: v2\nname: web\nversion: 1.0.0\n",
@@ -30,11 +30,8 @@ CHART = {
 
 @pytest.fixture
 def project(tmp_path: Path, fake_kube: FakeKube) -> DeployProject:
-    for name, text in CHART.items():
-        path = tmp_path / "charts" / "web" / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    project = DeployProject(tmp_path, {"prod": fake_kube.kubeconfig_path})
+    project = deploy_project(tmp_path, fake_kube, ready=False, namespaces=(), root=".")
+    write_files(tmp_path / "charts" / "web", CHART)
     project.apps["web"] = {
         "type": "helm",
         "chart": "./charts/web",

@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from sbkube_ci.render.pipeline import render_project
-from tests.deploy.project import DeployProject, config_map, kube_apply, namespace
-from tests.fakekube.fixture import FakeKube
+from tests.support.objects import config_map
+from tests.support.projects import DeployProject, write_files
 
 KUBECTL = shutil.which("kubectl") or str(Path(sys.executable).parent / "kubectl")
 
@@ -25,13 +25,9 @@ def _seen(*names: str) -> str:
 
 
 @pytest.fixture
-def project(tmp_path: Path, fake_kube: FakeKube) -> DeployProject:
-    fake_kube.auto_ready()
-    kube_apply(fake_kube.kubeconfig_path, namespace("shop"))
-    root = tmp_path / "repo"
-    (root / "hooks").mkdir(parents=True)
-    (root / "hooks" / "smoke.yaml").write_text(yaml.safe_dump(config_map("from-file")))
-    project = DeployProject(root, {"prod": fake_kube.kubeconfig_path})
+def project(project: DeployProject) -> DeployProject:
+    smoke = yaml.safe_dump(config_map("from-file"))
+    write_files(project.root, {"hooks/smoke.yaml": smoke})
     project.apps["warmup"] = {
         "type": "hook",
         "tasks": [

@@ -15,17 +15,13 @@ from sbkube_ci.commands.deploy import deploy_for_ci
 from sbkube_ci.errors import DeployError
 from sbkube_ci.plan_model import AppPlan, ClusterPlan, Plan
 from sbkube_ci.render.pipeline import render_project
-from tests.deploy.project import DeployProject, config_map, kube_apply, namespace
 from tests.fakekube.fixture import FakeKube
+from tests.support.objects import config_map
+from tests.support.projects import DeployProject
 
 
 @pytest.fixture
-def project(tmp_path: Path, fake_kube: FakeKube) -> DeployProject:
-    fake_kube.auto_ready()
-    kube_apply(fake_kube.kubeconfig_path, namespace("shop"))
-    root = tmp_path / "repo"
-    root.mkdir()
-    project = DeployProject(root, {"prod": fake_kube.kubeconfig_path})
+def project(project: DeployProject) -> DeployProject:
     project.app("api", [config_map("api", color="blue")])
     project.app("web", [config_map("web", color="blue")])
     return project

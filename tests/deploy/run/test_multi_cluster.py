@@ -8,14 +8,17 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.deploy.project import DeployProject, config_map, deployment, kube_apply, namespace
 from tests.fakekube.fixture import FakeKube, kubeconfig
 from tests.fakekube.server import FakeKubeServer
+from tests.support.cluster import kube_apply
+from tests.support.objects import config_map, deployment, namespace
+from tests.support.projects import DeployProject, deploy_project
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -81,23 +84,31 @@ def _wait_for(condition: object, timeout: float = 30.0) -> None:
         time.sleep(0.05)
 
 
-def test_sigterm_finishes_the_running_app_and_releases_the_lock(
-    tmp_path: Path, fake_kube: FakeKube
-) -> None:
-    kube_apply(fake_kube.kubeconfig_path, namespace("shop"))
-    project = DeployProject(tmp_path, {"prod": fake_kube.kubeconfig_path})
-    project.app("a-slow", [deployment("slow")])
-    project.app("b-after", [config_map("after")], depends_on=["a-slow"])
-    project.write()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+@contextmanager
+def _deploy_process(root: Path) -> Iterator[subprocess.Popen[str]]:
+    """``sbkube-ci deploy -C root`` in a child process for signals; killed if left running."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "sbkube_ci", "deploy", "-C", str(tmp_path)],
-        env=env,
+        [sys.executable, "-m", "sbkube_ci", "deploy", "-C", str(root)],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
+def test_sigterm_finishes_the_running_app_and_releases_the_lock(
+    tmp_path: Path, fake_kube: FakeKube
+) -> None:
+    project = deploy_project(tmp_path, fake_kube, ready=False, root=".")
+    project.app("a-slow", [deployment("slow", replicas=1)])
+    project.app("b-after", [config_map("after")], depends_on=["a-slow"])
+    project.write()
+    with _deploy_process(tmp_path) as process:
         _wait_for(lambda: fake_kube.get("Deployment", "shop", "slow") is not None)
         process.send_signal(signal.SIGTERM)
         time.sleep(0.5)
@@ -109,9 +120,6 @@ def test_sigterm_finishes_the_running_app_and_releases_the_lock(
              "availableReplicas": 1},
         )  # fmt: skip
         stdout, stderr = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
     assert process.returncode == 130, stderr
     assert "SIGTERM received" in stderr
     assert fake_kube.get("ConfigMap", "shop", "after") is None
@@ -124,29 +132,17 @@ def test_sigterm_finishes_the_running_app_and_releases_the_lock(
 def test_sigterm_while_waiting_for_a_held_lock_stops_the_wait(
     tmp_path: Path, fake_kube: FakeKube
 ) -> None:
-    kube_apply(fake_kube.kubeconfig_path, namespace("shop"))
-    project = DeployProject(tmp_path, {"prod": fake_kube.kubeconfig_path})
-    project.extra["state"] = {"backend": "local", "lock": {"wait": "10m"}}
+    project = deploy_project(tmp_path, fake_kube, ready=False, root=".")
+    project.extra["state"]["lock"]["wait"] = "10m"
     project.app("config", [config_map("settings")])
     other = project.backend(actor="bob")
     handle = other.acquire_lock("prod", reason="manual fix")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sbkube_ci", "deploy", "-C", str(tmp_path)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
+    with _deploy_process(tmp_path) as process:
         assert process.stderr is not None
         waiting = process.stderr.readline()
         assert waiting.startswith("prod: waiting up to 10m 0s for the lock held by bob (pid 1)")
         process.send_signal(signal.SIGTERM)
         stdout, stderr = process.communicate(timeout=60)  # the lock wait alone is 10 minutes
-    finally:
-        if process.poll() is None:
-            process.kill()
     assert process.returncode == 130, stderr
     assert "cluster prod is locked by bob" in stdout
     assert fake_kube.get("ConfigMap", "shop", "settings") is None

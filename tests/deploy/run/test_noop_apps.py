@@ -8,8 +8,10 @@ from pathlib import Path
 
 from sbkube_ci.config.loader import load_project
 from sbkube_ci.deploy.run.jobs import depends_on, mode_of
-from tests.deploy.project import DeployProject, config_map, kube_apply, namespace
 from tests.fakekube.fixture import FakeKube
+from tests.support.cluster import kube_apply
+from tests.support.objects import config_map, namespace
+from tests.support.projects import DeployProject
 
 KUBECTL = shutil.which("kubectl") or str(Path(sys.executable).parent / "kubectl")
 

@@ -11,8 +11,9 @@ from sbkube_ci.commands.deploy import DeployRequest, run_deploy
 from sbkube_ci.progress import Outcome, Progress
 from sbkube_ci.state import open_backend
 from sbkube_ci.state.identity import Identity
-from tests.deploy.project import DeployProject, config_map, kube_apply, namespace
 from tests.fakekube.fixture import FakeKube
+from tests.support.objects import config_map
+from tests.support.projects import DeployProject, deploy_project
 
 
 class Recording(Progress):
@@ -38,9 +39,8 @@ class Recording(Progress):
 def test_deploy_reports_each_app_and_the_lock_countdown(
     tmp_path: Path, fake_kube: FakeKube
 ) -> None:
-    kube_apply(fake_kube.kubeconfig_path, namespace("shop"))
-    project = DeployProject(tmp_path, {"prod": fake_kube.kubeconfig_path})
-    project.extra["state"] = {"backend": "local", "lock": {"wait": "3s"}}
+    project = deploy_project(tmp_path, fake_kube, ready=False, root=".")
+    project.extra["state"]["lock"]["wait"] = "3s"
     project.app("config", [config_map("settings")])
     other = project.backend(actor="bob")
     handle = other.acquire_lock("prod", reason="manual fix")
@@ -70,8 +70,7 @@ def test_deploy_reports_each_app_and_the_lock_countdown(
 
 
 def test_history_names_the_app_that_failed(tmp_path: Path, fake_kube: FakeKube) -> None:
-    kube_apply(fake_kube.kubeconfig_path, namespace("shop"))
-    project = DeployProject(tmp_path, {"prod": fake_kube.kubeconfig_path})
+    project = deploy_project(tmp_path, fake_kube, ready=False, root=".")
     project.app("config", [config_map("settings")])
     project.app(
         "widget", [{"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}]
@@ -105,9 +104,7 @@ def test_a_cluster_wide_failure_is_said_once(
 
 def test_deploy_works_under_the_lock_its_job_took(tmp_path: Path, fake_kube: FakeKube) -> None:
     """lock acquire → migrate → deploy → lock release: deploy must not wait on itself."""
-    kube_apply(fake_kube.kubeconfig_path, namespace("shop"))
-    project = DeployProject(tmp_path, {"prod": fake_kube.kubeconfig_path})
-    project.extra["state"] = {"backend": "local", "lock": {"wait": "0s"}}
+    project = deploy_project(tmp_path, fake_kube, ready=False, root=".")
     project.app("config", [config_map("settings")])
     job = open_backend(project.load(), identity=Identity("alice", "github run 5.1", ""))
     job.acquire_lock("prod", reason="migrate the database")
@@ -126,9 +123,7 @@ def test_lock_held_uses_the_acquisition_lock_acquire_remembered(
     tmp_path: Path, fake_kube: FakeKube
 ) -> None:
     """A shell: lock acquire, then deploy --lock-held from another process, then release."""
-    kube_apply(fake_kube.kubeconfig_path, namespace("shop"))
-    project = DeployProject(tmp_path, {"prod": fake_kube.kubeconfig_path})
-    project.extra["state"] = {"backend": "local", "lock": {"wait": "0s"}}
+    project = deploy_project(tmp_path, fake_kube, ready=False, root=".")
     project.app("config", [config_map("settings")])
     later = open_backend(project.load(), identity=Identity("alice@laptop", "pid 200", ""))
 

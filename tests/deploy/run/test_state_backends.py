@@ -10,10 +10,12 @@ import pytest
 from click.testing import CliRunner
 
 from sbkube_ci.cli import cli
-from tests.deploy.project import DeployProject, config_map, kube_apply, namespace
 from tests.fakekube.fixture import FakeKube
 from tests.fixtures.git_server import GitServer
 from tests.fixtures.s3_server import S3Server
+from tests.support.cluster import kube_apply
+from tests.support.objects import config_map, namespace
+from tests.support.projects import DeployProject
 
 
 def _state(request: pytest.FixtureRequest) -> dict[str, Any]:
@@ -27,11 +29,7 @@ def _state(request: pytest.FixtureRequest) -> dict[str, Any]:
 
 
 @pytest.fixture(params=["git", "s3"])
-def project(request: pytest.FixtureRequest, tmp_path: Path, fake_kube: FakeKube) -> DeployProject:
-    fake_kube.auto_ready()
-    kube_apply(fake_kube.kubeconfig_path, namespace("shop"))
-    project = DeployProject(tmp_path / "repo", {"prod": fake_kube.kubeconfig_path})
-    project.root.mkdir()
+def project(request: pytest.FixtureRequest, project: DeployProject) -> DeployProject:
     project.extra["state"] = {**_state(request), "lock": {"wait": "0s"}}
     return project
 

@@ -10,7 +10,7 @@ import yaml
 from sbkube_ci.cli import main
 from sbkube_ci.config.loader import check_document, read_document
 from tests.fixtures.chart_repo import ChartRepo
-from tests.sources.conftest import write_project
+from tests.support.projects import problem_lines, write_project
 
 
 def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -27,12 +27,6 @@ def _helm_list(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **repos: str) ->
     path.write_text(yaml.safe_dump({"apiVersion": "", "repositories": entries}))
     monkeypatch.setenv("HELM_REPOSITORY_CONFIG", str(path))
     return path
-
-
-def _lines(root: Path) -> list[str]:
-    doc, base_dir, _ = read_document(root)
-    _, problems = check_document(doc, base_dir)
-    return [str(p) for p in problems]
 
 
 @pytest.fixture
@@ -52,7 +46,7 @@ def test_helm_repo_add_list_is_used_with_a_warning_then_pinned(
 ) -> None:
     chart_repo.add("web", "1.0.0")
     helm_list = _helm_list(tmp_path, monkeypatch, r=chart_repo.url)
-    assert _lines(root) == [
+    assert problem_lines(root) == [
         f"p/sbkube.yaml:4:12: warning: apps.web.chart: repository 'r' is not declared; using "
         f"{chart_repo.url} from your helm repositories ({helm_list}); declare it under "
         "settings.helm_repos so that every machine resolves it the same (`sbkube-ci migrate` does)"
@@ -107,7 +101,7 @@ def test_a_helm_list_url_with_credentials_is_not_taken(
     root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _helm_list(tmp_path, monkeypatch, r="https://u:s3cret@charts.example")
-    lines = _lines(root)
+    lines = problem_lines(root)
     assert len(lines) == 1
     assert "repository 'r' is not declared; add it under settings.helm_repos" in lines[0]
     assert "s3cret" not in lines[0]

@@ -9,16 +9,13 @@ import itertools
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from sbkube_ci.notify import discord_embed, slack_blocks
-
-
-def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(json.dumps(data), status=status, headers=headers, mimetype="application/json")
+from tests.support.receivers.http import json_response as _json
 
 
 def slack_limit_problem(body: dict[str, Any]) -> str | None:
@@ -59,20 +56,36 @@ def discord_limit_problem(body: dict[str, Any]) -> str | None:
 
 
 @dataclass
-class SlackWebhook:
-    """An incoming webhook: 200 ``ok``; 400 ``invalid_payload``, ``no_text``, ``invalid_blocks``."""
+class _Webhook:
+    """A webhook URL on ``server``: its path is the secret."""
 
     server: HTTPServer
-    path: str = "/services/T000/B000/s3cr3tw3bh00k"
-    received: list[dict[str, Any]] = field(default_factory=list)
+    path: str = ""
 
     @property
     def url(self) -> str:
         return self.server.url_for(self.path)
 
-    def install(self) -> SlackWebhook:
-        self.server.expect_request(self.path, method="POST").respond_with_handler(self.handle)
+    def install(self, *first: Response) -> Self:
+        """Serve the webhook; the first requests get the ``first`` answers, one each."""
+        for answer in first:
+            self.server.expect_oneshot_request(self.path).respond_with_response(answer)
+        self._route()
         return self
+
+    def _route(self) -> None:
+        raise NotImplementedError
+
+
+@dataclass
+class SlackWebhook(_Webhook):
+    """An incoming webhook: 200 ``ok``; 400 ``invalid_payload``, ``no_text``, ``invalid_blocks``."""
+
+    path: str = "/services/T000/B000/s3cr3tw3bh00k"
+    received: list[dict[str, Any]] = field(default_factory=list)
+
+    def _route(self) -> None:
+        self.server.expect_request(self.path, method="POST").respond_with_handler(self.handle)
 
     def handle(self, request: Request) -> Response:
         try:
@@ -102,7 +115,11 @@ class SlackApi:
     def base_url(self) -> str:
         return self.server.url_for("/api/")
 
-    def install(self) -> SlackApi:
+    def install(self, *first: Response) -> SlackApi:
+        """Serve the API; the first ``chat.postMessage`` calls get the ``first`` answers."""
+        for answer in first:
+            post = self.server.expect_oneshot_request("/api/chat.postMessage")
+            post.respond_with_response(answer)
         for method in ("chat.postMessage", "chat.update"):
             self.server.expect_request(f"/api/{method}", method="POST").respond_with_handler(
                 self.handle
@@ -131,23 +148,17 @@ class SlackApi:
 
 
 @dataclass
-class DiscordWebhook:
+class DiscordWebhook(_Webhook):
     """An execute-webhook endpoint: 204, or the message with ``?wait=true``; PATCH edits it."""
 
-    server: HTTPServer
     path: str = "/api/webhooks/1234567890/d1sc0rdT0ken-secret"
     messages: dict[str, dict[str, Any]] = field(default_factory=dict)
     _ids: Any = field(default_factory=lambda: itertools.count(1_100_000_000_000_000_000))
 
-    @property
-    def url(self) -> str:
-        return self.server.url_for(self.path)
-
-    def install(self) -> DiscordWebhook:
+    def _route(self) -> None:
         self.server.expect_request(self.path, method="POST").respond_with_handler(self.post)
         messages = re.compile(re.escape(self.path) + r"/messages/[0-9]+")
         self.server.expect_request(messages, method="PATCH").respond_with_handler(self.patch)
-        return self
 
     def post(self, request: Request) -> Response:
         body = json.loads(request.get_data(as_text=True))

@@ -9,45 +9,23 @@ Every request is recorded as (method, path, query, headers, json body) for contr
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs
 
-from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
+
+from tests.support.receivers.http import RestApi
+from tests.support.receivers.http import json_response as _json
 
 GITHUB_BODY_LIMIT = 65_536
 GITLAB_BODY_LIMIT = 1_000_000
 
 
 @dataclass
-class Recorded:
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-    body: Any
-
-
-def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(
-        json.dumps(data), status=status, headers=headers or {}, content_type="application/json"
-    )
-
-
-def _record(request: Request) -> Recorded:
-    query = {k: v[0] for k, v in parse_qs(request.query_string.decode()).items()}
-    body = json.loads(request.get_data(as_text=True)) if request.get_data() else None
-    return Recorded(request.method, request.path, query, dict(request.headers), body)
-
-
-@dataclass
-class FakeGitHub:
+class FakeGitHub(RestApi):
     """The issue-comments part of GitHub's REST API for one repository."""
 
-    server: HTTPServer
     prefix: str = ""  # "/api/v3" for GitHub Enterprise Server
     repo: str = "acme/shop-deploy"
     repo_id: int = 101
@@ -57,15 +35,9 @@ class FakeGitHub:
     user_login: str | None = None
     read_only: bool = False
     comments: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
-    failures: list[Response] = field(default_factory=list)
     #: answers given to POSTs *after* the comment was stored (a gateway timing out late)
     late_failures: list[Response] = field(default_factory=list)
-    requests: list[Recorded] = field(default_factory=list)
     next_id: int = 1000
-
-    def install(self) -> FakeGitHub:
-        self.server.expect_request(re.compile(".*")).respond_with_handler(self.handle)
-        return self
 
     @property
     def api_url(self) -> str:
@@ -79,13 +51,7 @@ class FakeGitHub:
         )
         return self.next_id
 
-    def calls(self, method: str) -> list[Recorded]:
-        return [r for r in self.requests if r.method == method]
-
     def handle(self, request: Request) -> Response:  # noqa: PLR0911 - a router: one return per route
-        self.requests.append(_record(request))
-        if self.failures:
-            return self.failures.pop(0)
         if request.headers.get("Authorization") != f"Bearer {self.token}":
             return _json({"message": "Bad credentials"}, 401)
         path = request.path.removeprefix(self.prefix)
@@ -139,23 +105,25 @@ class FakeGitHub:
         }
         return _json({"message": "Validation Failed", "errors": [error]}, 422)
 
-    def _create(self, request: Request, number: int) -> Response:
+    def _refused(self, request: Request) -> Response | None:
+        """GitHub's answer to a write it refuses (read-only token, body too long), or None."""
         if self.read_only:
             return self._forbidden()
+        return self._too_long(request.get_json()["body"])
+
+    def _create(self, request: Request, number: int) -> Response:
+        if refused := self._refused(request):
+            return refused
         body = request.get_json()["body"]
-        if too_long := self._too_long(body):
-            return too_long
         comment_id = self.add_comment(number, body)
         if self.late_failures:
             return self.late_failures.pop(0)
         return _json(self.comments[number][-1] | {"id": comment_id}, 201)
 
     def _update(self, request: Request, comment_id: int) -> Response:
-        if self.read_only:
-            return self._forbidden()
+        if refused := self._refused(request):
+            return refused
         body = request.get_json()["body"]
-        if too_long := self._too_long(body):
-            return too_long
         for comments in self.comments.values():
             for comment in comments:
                 if comment["id"] == comment_id:
@@ -165,25 +133,18 @@ class FakeGitHub:
 
 
 @dataclass
-class FakeGitLab:
+class FakeGitLab(RestApi):
     """The merge request notes part of GitLab's REST API v4 for one project."""
 
-    server: HTTPServer
     project_id: str = "4711"
     private_token: str = "glpat-test"
     job_token: str = "job-token-test"
     notes: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
-    failures: list[Response] = field(default_factory=list)
-    requests: list[Recorded] = field(default_factory=list)
     next_id: int = 500
     job_token_may_write: bool = False
     #: the user of the private token, and the one who started the pipeline (the job token's)
     token_user: dict[str, Any] = field(default_factory=lambda: {"id": 31, "username": "deploy-bot"})
     pipeline_user: dict[str, Any] = field(default_factory=lambda: {"id": 77, "username": "alice"})
-
-    def install(self) -> FakeGitLab:
-        self.server.expect_request(re.compile(".*")).respond_with_handler(self.handle)
-        return self
 
     @property
     def api_url(self) -> str:
@@ -195,13 +156,7 @@ class FakeGitLab:
         self.notes.setdefault(iid, []).append(note | {"author": author or self.token_user})
         return self.next_id
 
-    def calls(self, method: str) -> list[Recorded]:
-        return [r for r in self.requests if r.method == method]
-
     def handle(self, request: Request) -> Response:  # noqa: PLR0911 - a router: one return per route
-        self.requests.append(_record(request))
-        if self.failures:
-            return self.failures.pop(0)
         private = request.headers.get("PRIVATE-TOKEN") == self.private_token
         job = request.headers.get("JOB-TOKEN") == self.job_token
         if not (private or job):

@@ -1,0 +1,1 @@
+"""Shared test support: object builders, projects, clocks and HTTP receivers."""

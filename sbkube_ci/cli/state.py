@@ -135,6 +135,6 @@ def state_seal(location: options.Location, output_format: str, cluster: str | No
 )
 def state_migrate(location: options.Location, target: str) -> None:
     """Copy state, history and snapshots to another backend (then switch state.backend)."""
-    from sbkube_ci.commands import state_migrate as migrate_command
+    from sbkube_ci.commands import state as state_command
 
-    run(migrate_command.migrate, *location, target)
+    run(state_command.migrate, *location, target)

@@ -1,14 +1,22 @@
-"""``sbkube-ci state show``: what the state backend records as deployed, per cluster."""
+"""``sbkube-ci state show|seal|migrate``: read, seal or move what the state backend records.
+
+``state migrate --to <backend>`` copies to a target configured in the same ``state:`` section
+(``state.s3``, ``state.git``, ``state.local``); only ``state.backend`` says which one is in use.
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
 from sbkube_ci.commands._common import open_state, pick_cluster
-from sbkube_ci.state import StateDocument
+from sbkube_ci.config.loader import Project, load_project
+from sbkube_ci.errors import ConfigError
+from sbkube_ci.state import BACKENDS, StateDocument
+from sbkube_ci.state.transfer import copy_state
 from sbkube_ci.terminal import table
 
 
@@ -47,6 +55,28 @@ def seal(chdir: Path, file: Path | None, cluster: str | None, output_format: str
             err=True,
         )
     return 0
+
+
+def migrate(chdir: Path, file: Path | None, target: str) -> int:
+    """The CLI verb: copy everything, then say which line of sbkube.yaml to change."""
+    project = load_project(chdir, file)
+    source_name = project.config.state.backend
+    if target == source_name:
+        raise ConfigError(f"--to {target}: the state is already there (state.backend: {target})")
+    if target == "s3" and project.config.state.s3 is None:
+        raise ConfigError("--to s3: add state.s3 (at least a bucket) to sbkube.yaml first")
+    source = BACKENDS[source_name].from_project(project)
+    destination = BACKENDS[target].from_project(_with_backend(project, target))
+    copied = copy_state(source, destination)
+    click.echo(f"copied {copied.text()} from {source.description} to {destination.description}")
+    click.echo(f"now set state.backend: {target} in sbkube.yaml")
+    return 0
+
+
+def _with_backend(project: Project, backend: str) -> Project:
+    state = project.config.state.model_copy(update={"backend": backend})
+    config = project.config.model_copy(update={"state": state})
+    return replace(project, config=config)
 
 
 def describe(document: StateDocument) -> str:

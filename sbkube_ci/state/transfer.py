@@ -1,23 +1,17 @@
-"""``sbkube-ci state migrate --to <backend>``: copy state, history and snapshots elsewhere.
+"""Copy a state store into another: state documents, history and snapshots, never locks.
 
-The target is configured in the same ``state:`` section (``state.s3``, ``state.git``,
-``state.local``); only ``state.backend`` says which one is in use. Locks are not copied: the
-migration refuses while any cluster is locked, and the target starts unlocked. Snapshots and
-history are copied before the state documents that refer to them (on Git, all in one commit),
-so an interrupted migration can simply be run again.
+Locks are not copied: the copy refuses while any cluster is locked, and the target starts
+unlocked. Snapshots and history are copied before the state documents that refer to them (on
+Git, all in one commit), so an interrupted copy can simply be run again.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import dataclass
 
-import click
-
-from sbkube_ci.config.loader import Project, load_project
-from sbkube_ci.errors import ConfigError, StateError
-from sbkube_ci.state import BACKENDS, keys
+from sbkube_ci.errors import StateError
+from sbkube_ci.state import keys
 from sbkube_ci.state.base import ObjectStore, create_once
 from sbkube_ci.state.models import LockInfo
 
@@ -33,28 +27,6 @@ class Copied:
             f"{self.states} state document(s), {self.history} history record(s), "
             f"{self.snapshots} snapshot(s)"
         )
-
-
-def migrate(chdir: Path, file: Path | None, target: str) -> int:
-    """The CLI verb: copy everything, then say which line of sbkube.yaml to change."""
-    project = load_project(chdir, file)
-    source_name = project.config.state.backend
-    if target == source_name:
-        raise ConfigError(f"--to {target}: the state is already there (state.backend: {target})")
-    if target == "s3" and project.config.state.s3 is None:
-        raise ConfigError("--to s3: add state.s3 (at least a bucket) to sbkube.yaml first")
-    source = BACKENDS[source_name].from_project(project)
-    destination = BACKENDS[target].from_project(_with_backend(project, target))
-    copied = copy_state(source, destination)
-    click.echo(f"copied {copied.text()} from {source.description} to {destination.description}")
-    click.echo(f"now set state.backend: {target} in sbkube.yaml")
-    return 0
-
-
-def _with_backend(project: Project, backend: str) -> Project:
-    state = project.config.state.model_copy(update={"backend": backend})
-    config = project.config.model_copy(update={"state": state})
-    return replace(project, config=config)
 
 
 def copy_state(source: ObjectStore, target: ObjectStore) -> Copied:

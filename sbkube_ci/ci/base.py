@@ -12,17 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TextIO
 
-from sbkube_ci.diff.markdown import comment_marker
 from sbkube_ci.errors import CIError
 
 EventKind = Literal["pull_request", "push", "manual", "schedule", "other"]
 CommentAction = Literal["created", "updated", "unchanged", "skipped", "degraded"]
 Level = Literal["error", "warning", "notice"]
-
-
-def marker(cluster: str) -> str:
-    """The hidden first line that identifies the one plan comment of ``cluster``."""
-    return comment_marker(cluster)
 
 
 def no_changes_body(cluster: str) -> str:

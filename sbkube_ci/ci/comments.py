@@ -14,9 +14,9 @@ from abc import abstractmethod
 from collections.abc import Iterator
 from typing import Any
 
-from sbkube_ci.ci.base import CIAdapter, CommentOutcome, marker, no_changes_body
+from sbkube_ci.ci.base import CIAdapter, CommentOutcome, no_changes_body
 from sbkube_ci.ci.http import APIError, ForbiddenError
-from sbkube_ci.diff.markdown import marked_cluster, with_marker
+from sbkube_ci.ci.marker import comment_marker, marked_cluster, with_marker
 
 
 class CommentingAdapter(CIAdapter):
@@ -76,7 +76,7 @@ class CommentingAdapter(CIAdapter):
             return self._degrade(cluster, full, str(exc))
 
     def _find(self, cluster: str) -> dict[str, Any] | None:
-        tag = marker(cluster) + "\n"
+        tag = comment_marker(cluster) + "\n"
         return next(
             (
                 c

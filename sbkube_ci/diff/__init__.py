@@ -16,7 +16,6 @@ from sbkube_ci.diff.markdown import (
     GITHUB_COMMENT,
     GITLAB_NOTE,
     STEP_SUMMARY,
-    comment_marker,
     render_comment,
     render_markdown,
 )
@@ -31,7 +30,6 @@ __all__ = [
     "AppSnapshot",
     "DiffOptions",
     "Masker",
-    "comment_marker",
     "diff_objects",
     "plan_app",
     "plan_cluster",

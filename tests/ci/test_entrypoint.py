@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from sbkube_ci.ci.base import Annotation, marker
+from sbkube_ci.ci.base import Annotation
 from sbkube_ci.ci.decide import Invocation
 from sbkube_ci.ci.junit import AppOutcome
+from sbkube_ci.ci.marker import comment_marker
 from sbkube_ci.ci.result import ClusterPlan, CommandResult
 from sbkube_ci.commands.ci import COMMANDS, CommandFunction, run_ci
 from sbkube_ci.errors import CIError, ConfigProblems
@@ -111,7 +112,7 @@ def test_pull_request_plan_comments_per_cluster_and_sets_outputs(
 
     assert code == 0  # changes are an output, not a failed job
     (post,) = github.calls("POST")
-    assert post.body == {"body": f"{marker('prod')}\n### prod\napi ~1"}
+    assert post.body == {"body": f"{comment_marker('prod')}\n### prod\napi ~1"}
     outputs = parse_github_output(Path(github_env["GITHUB_OUTPUT"]).read_text())
     assert outputs == {
         "has_changes": "true",
@@ -196,7 +197,7 @@ def test_gitlab_merge_request_plan_writes_the_note_and_the_dotenv(
     assert code == 0
     (post,) = gitlab.calls("POST")
     assert post.path == "/api/v4/projects/4711/merge_requests/7/notes"
-    assert post.body == {"body": f"{marker('prod')}\n### prod\napi ~1"}
+    assert post.body == {"body": f"{comment_marker('prod')}\n### prod\napi ~1"}
     assert (tmp_path / "sbkube-ci.env").read_text() == (
         "SBKUBE_HAS_CHANGES=true\n"
         "SBKUBE_PLAN_PATH=.sbkube/plan.json\n"

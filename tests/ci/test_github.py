@@ -10,8 +10,9 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
-from sbkube_ci.ci.base import marker, no_changes_body
+from sbkube_ci.ci.base import no_changes_body
 from sbkube_ci.ci.github import GitHubAdapter, parse_event
+from sbkube_ci.ci.marker import comment_marker
 from sbkube_ci.errors import CIError
 from tests.ci.conftest import EVENTS
 from tests.support.clocks import Sleeps
@@ -58,8 +59,8 @@ def test_updates_its_own_comment_in_place_and_leaves_others(
     github: FakeGitHub, github_env: dict[str, str]
 ) -> None:
     github.add_comment(42, "LGTM", login="octocat")
-    github.add_comment(42, f"{marker('staging')}\nstaging plan")
-    mine = github.add_comment(42, f"{marker('prod')}\nold plan")
+    github.add_comment(42, f"{comment_marker('staging')}\nstaging plan")
+    mine = github.add_comment(42, f"{comment_marker('prod')}\nold plan")
 
     outcome = adapter(github_env).publish_comment("prod", BODY, has_changes=True)
 
@@ -67,15 +68,15 @@ def test_updates_its_own_comment_in_place_and_leaves_others(
     assert not github.calls("POST")
     (patch,) = github.calls("PATCH")
     assert patch.path == f"/repos/acme/shop-deploy/issues/comments/{mine}"
-    assert patch.body == {"body": f"{marker('prod')}\n{BODY}"}
+    assert patch.body == {"body": f"{comment_marker('prod')}\n{BODY}"}
     assert [c["body"] for c in github.comments[42]][:2] == [
         "LGTM",
-        f"{marker('staging')}\nstaging plan",
+        f"{comment_marker('staging')}\nstaging plan",
     ]
 
 
 def test_an_identical_rerun_sends_no_write(github: FakeGitHub, github_env: dict[str, str]) -> None:
-    github.add_comment(42, f"{marker('prod')}\n{BODY}")
+    github.add_comment(42, f"{comment_marker('prod')}\n{BODY}")
 
     outcome = adapter(github_env).publish_comment("prod", BODY, has_changes=True)
 
@@ -90,13 +91,13 @@ def test_an_identical_rerun_sends_no_write(github: FakeGitHub, github_env: dict[
 def test_no_changes_replaces_an_existing_comment_and_creates_none(
     github: FakeGitHub, github_env: dict[str, str]
 ) -> None:
-    comment = github.add_comment(42, f"{marker('prod')}\nold plan")
+    comment = github.add_comment(42, f"{comment_marker('prod')}\nold plan")
 
     replaced = adapter(github_env).publish_comment("prod", "", has_changes=False)
     untouched = adapter(github_env).publish_comment("staging", "", has_changes=False)
 
     assert (replaced.action, replaced.comment_id) == ("updated", comment)
-    assert github.comments[42][0]["body"] == f"{marker('prod')}\n{no_changes_body('prod')}"
+    assert github.comments[42][0]["body"] == f"{comment_marker('prod')}\n{no_changes_body('prod')}"
     assert untouched.action == "skipped"
     assert not github.calls("POST")
 
@@ -124,7 +125,7 @@ def test_pagination_follows_link_next_across_pages(
 ) -> None:
     for i in range(230):
         github.add_comment(42, f"comment {i}", login="octocat")
-    mine = github.add_comment(42, f"{marker('prod')}\nold plan")
+    mine = github.add_comment(42, f"{comment_marker('prod')}\nold plan")
 
     outcome = adapter(github_env).publish_comment("prod", BODY, has_changes=True)
 
@@ -255,7 +256,7 @@ def test_github_enterprise_server_base_url(httpserver: HTTPServer, tmp_path: Pat
 def test_body_at_the_limit_is_sent_and_over_it_fails_before_sending(
     github: FakeGitHub, github_env: dict[str, str]
 ) -> None:
-    room = 65_536 - len(marker("prod")) - 1
+    room = 65_536 - len(comment_marker("prod")) - 1
     assert adapter(github_env).publish_comment("prod", "x" * room, has_changes=True).action == (
         "created"
     )

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from werkzeug import Response
 
-from sbkube_ci.ci.base import marker
 from sbkube_ci.ci.gitlab import GitLabAdapter, parse_event
+from sbkube_ci.ci.marker import comment_marker
 from sbkube_ci.errors import CIError
 from tests.support.clocks import Sleeps
 from tests.support.receivers import FakeGitLab
@@ -31,7 +31,7 @@ def test_creates_the_note_with_the_private_token(
     assert get.path == "/api/v4/projects/4711/merge_requests/7/notes"
     assert get.query == {"per_page": "100", "sort": "asc", "page": "1"}
     assert (post.method, post.path) == ("POST", "/api/v4/projects/4711/merge_requests/7/notes")
-    assert post.body == {"body": f"{marker('prod')}\n{BODY}"}
+    assert post.body == {"body": f"{comment_marker('prod')}\n{BODY}"}
     assert post.headers["Private-Token"] == gitlab.private_token
     assert "Job-Token" not in post.headers
 
@@ -41,7 +41,7 @@ def test_updates_the_note_found_on_a_later_page(
 ) -> None:
     for i in range(150):
         gitlab.add_note(7, f"review remark {i}")
-    mine = gitlab.add_note(7, f"{marker('prod')}\nold")
+    mine = gitlab.add_note(7, f"{comment_marker('prod')}\nold")
 
     outcome = adapter(gitlab_env).publish_comment("prod", BODY, has_changes=True)
 
@@ -49,7 +49,7 @@ def test_updates_the_note_found_on_a_later_page(
     assert [r.query["page"] for r in gitlab.calls("GET") if r.path.endswith("/notes")] == ["1", "2"]
     (put,) = gitlab.calls("PUT")
     assert put.path == f"/api/v4/projects/4711/merge_requests/7/notes/{mine}"
-    assert put.body == {"body": f"{marker('prod')}\n{BODY}"}
+    assert put.body == {"body": f"{comment_marker('prod')}\n{BODY}"}
 
 
 def test_job_token_header_when_no_private_token_and_degrade_on_403(
@@ -79,7 +79,7 @@ def test_retries_a_502(gitlab: FakeGitLab, gitlab_env: dict[str, str], sleeps: S
 
 
 def test_note_budget_is_one_million(gitlab: FakeGitLab, gitlab_env: dict[str, str]) -> None:
-    room = 1_000_000 - len(marker("prod")) - 1
+    room = 1_000_000 - len(comment_marker("prod")) - 1
     assert adapter(gitlab_env).publish_comment("prod", "y" * room, has_changes=True).action == (
         "created"
     )

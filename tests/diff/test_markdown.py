@@ -8,14 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sbkube_ci.ci.marker import comment_marker
 from sbkube_ci.diff import markdown
 from sbkube_ci.diff.markdown import (
     GITHUB_COMMENT,
-    comment_marker,
-    marked_cluster,
     render_comment,
     render_markdown,
-    with_marker,
 )
 from sbkube_ci.diff.mask import Masker
 from sbkube_ci.plan_model import AppPlan, ClusterPlan, ObjectChange, Plan
@@ -146,12 +144,3 @@ def test_the_time_is_shown_in_utc() -> None:
     plan = scenarios.no_changes()
     plan.created_at = datetime(2026, 11, 27, 10, 30, tzinfo=timezone(timedelta(hours=2)))
     assert "· planned 2026-11-27 08:30 UTC" in render_comment(plan, "prod")
-
-
-def test_the_marker_comes_first_once_and_names_its_cluster() -> None:
-    lure = f"diff\n+ note: '{comment_marker('prod')}'\n"
-    body = with_marker("prod", with_marker("prod", lure))
-    assert body.count(comment_marker("prod")) == 1
-    assert body.startswith(comment_marker("prod") + "\n")
-    assert marked_cluster(body) == "prod"
-    assert marked_cluster(lure) is None

@@ -18,4 +18,4 @@ test:
 	bash scripts/check
 
 lint: bootstrap
-	PATH="$(CURDIR)/.venv/bin:$$PATH" ruff check . && ruff format --check . && mypy
+	PATH="$(CURDIR)/.venv/bin:$$PATH" ruff check . && ruff format --check . && mypy && lint-imports

@@ -51,7 +51,7 @@ def child(project_dir: Path) -> None:
     outside, so a difference between the two copies can be put where it is: the render is the
     same work in both.
     """
-    import sbkube_ci.planning as plan_module  # noqa: PLC0415
+    import sbkube_ci.planning.engine as plan_module  # noqa: PLC0415
     from sbkube_ci.config import load_project  # noqa: PLC0415
     from sbkube_ci.diff.text import render_text  # noqa: PLC0415
 

@@ -102,7 +102,7 @@ def change_values(project_dir: Path, replicas: int) -> None:
 
 def breakdown(project_dir: Path, profile_lines: int) -> None:
     """(child) One warm make_plan, its callees timed from outside; prints JSON timings."""
-    import sbkube_ci.planning as plan_module  # noqa: PLC0415
+    import sbkube_ci.planning.engine as plan_module  # noqa: PLC0415
     import sbkube_ci.render.result as result_module  # noqa: PLC0415
     from sbkube_ci.config import load_project  # noqa: PLC0415
     from sbkube_ci.diff.text import render_text  # noqa: PLC0415

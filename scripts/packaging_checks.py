@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 import sys
 import zipfile
 from collections.abc import Iterator
@@ -65,7 +66,10 @@ def docker_context(outdir: Path) -> int:
 def wheel_contents(wheel: Path) -> int:
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
-    wanted = {p.as_posix() for p in Path("sbkube_ci").rglob("*.py")} | {"sbkube_ci/py.typed"}
+    tracked = subprocess.run(
+        ["git", "ls-files", "sbkube_ci"], capture_output=True, text=True, check=True
+    ).stdout.split()
+    wanted = set(tracked)  # every module and data file the package is made of
     missing = sorted(wanted - names)
     if missing:
         print(f"{wheel.name}: missing {', '.join(missing)}", file=sys.stderr)

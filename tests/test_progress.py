@@ -11,7 +11,7 @@ import pytest
 from rich.console import Console
 
 from sbkube_ci.config import load_project
-from sbkube_ci.planning import make_plan
+from sbkube_ci.planning.engine import make_plan
 from sbkube_ci.progress import MaskedProgress, PlainProgress, Progress, progress_for
 from sbkube_ci.progress.live import LiveProgress
 from tests.support.clocks import SteppingClock

@@ -34,7 +34,7 @@ from sbkube_ci.errors import DeployError
 from sbkube_ci.notify import AppChange, Event, Failure, Notifications, event_from_ci_env
 from sbkube_ci.notify.ci_env import ci_context
 from sbkube_ci.notify.events import EventKind
-from sbkube_ci.planning import current_commit, make_plan
+from sbkube_ci.planning.engine import current_commit, make_plan
 from sbkube_ci.progress import MaskedProgress, Progress
 from sbkube_ci.state import StateBackend, held_locks, open_backend
 

@@ -26,7 +26,7 @@ from sbkube_ci.diff.review_header import Review, error_comment, plural
 from sbkube_ci.diff.text import render_text
 from sbkube_ci.errors import ConfigProblems, SbkubeError
 from sbkube_ci.plan_model import Plan
-from sbkube_ci.planning import DEFAULT_PLAN, make_plan, summary_markdown, write_plan
+from sbkube_ci.planning.engine import DEFAULT_PLAN, make_plan, summary_markdown, write_plan
 from sbkube_ci.progress import Progress
 from sbkube_ci.state.identity import current_identity
 

@@ -19,7 +19,9 @@ from sbkube_ci._yaml import Document, read_file
 from sbkube_ci.config.problems import Problem
 from sbkube_ci.errors import YamlError
 
-LOCK_NAME = "sbkube.lock"  # as sbkube_ci.lockfile; not imported: that module imports sources
+LOCK_NAME = (
+    "sbkube.lock"  # as sbkube_ci.sources.lockfile, which config (a lower layer) does not import
+)
 UNDECLARED_HINT = (
     "a repository added with `helm repo add` is used on that machine only; in CI it must be "
     "pinned in sbkube.lock"

@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 
 from sbkube_ci.config.apps import App
 from sbkube_ci.errors import SbkubeError, SourceError
-from sbkube_ci.lockfile import Lockfile
 from sbkube_ci.progress import first_line
 from sbkube_ci.sources import SOURCES, source_kind
 from sbkube_ci.sources.base import Pin, PreparedSource, Request, Source, SourceContext
+from sbkube_ci.sources.lockfile import Lockfile
 
 UNLOCKED_KINDS = frozenset({"local"})  # versioned with the repository itself
 

@@ -6,8 +6,8 @@ import os
 from collections.abc import Collection, Iterable
 
 from sbkube_ci.config.loader import Project
-from sbkube_ci.lockfile import LOCK_NAME, read_lock, write_lock
 from sbkube_ci.sources.base import SourceContext
+from sbkube_ci.sources.lockfile import LOCK_NAME, read_lock, write_lock
 from sbkube_ci.sources.prepare import PrepareResult, prepare_apps
 from sbkube_ci.workdir import WorkDir
 

@@ -12,7 +12,7 @@ from sbkube_ci.ci.junit import check_outcomes
 from sbkube_ci.commands.plan import plan
 from sbkube_ci.config import load_project
 from sbkube_ci.plan_model import CheckFinding
-from sbkube_ci.planning import make_plan
+from sbkube_ci.planning.engine import make_plan
 from tests.commands.test_plan import record_deployed
 
 SECRET_TEMPLATE = """\

@@ -16,7 +16,7 @@ from sbkube_ci.deploy.apply.applier import Applier
 from sbkube_ci.deploy.kube.client import KubeClient
 from sbkube_ci.diff.text import render_text
 from sbkube_ci.plan_model import Plan
-from sbkube_ci.planning import make_plan
+from sbkube_ci.planning.engine import make_plan
 from sbkube_ci.render import render_project
 from sbkube_ci.state import open_backend
 from sbkube_ci.state.models import AppState, StateDocument

@@ -10,7 +10,7 @@ import pytest
 from sbkube_ci.config.loader import Project, load_project
 from sbkube_ci.diff.markdown import render_markdown
 from sbkube_ci.diff.text import render_text
-from sbkube_ci.planning import make_plan
+from sbkube_ci.planning.engine import make_plan
 from sbkube_ci.render import render_project
 from sbkube_ci.render.normalize import load_objects
 

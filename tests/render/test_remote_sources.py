@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from sbkube_ci.config import load_project
-from sbkube_ci.lockfile import LOCK_NAME, read_lock
 from sbkube_ci.render import render_project
+from sbkube_ci.sources.lockfile import LOCK_NAME, read_lock
 from sbkube_ci.sources.prepare import LockDrift
 from tests.fixtures.chart_repo import ChartRepo
 

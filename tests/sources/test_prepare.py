@@ -9,8 +9,8 @@ from pytest_httpserver import HTTPServer
 
 from sbkube_ci.commands.prepare import prepare
 from sbkube_ci.errors import SourceError
-from sbkube_ci.lockfile import read_lock
 from sbkube_ci.sources.base import SourceContext
+from sbkube_ci.sources.lockfile import read_lock
 from sbkube_ci.sources.prepare import LockDrift, prepare_apps
 from tests.fixtures.chart_repo import ChartRepo, package_chart
 from tests.fixtures.git_server import GitServer

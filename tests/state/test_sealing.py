@@ -23,7 +23,7 @@ from sbkube_ci.cli import cli
 from sbkube_ci.config.loader import load_project
 from sbkube_ci.diff.credentials import masked_values
 from sbkube_ci.errors import StateError
-from sbkube_ci.planning import make_plan
+from sbkube_ci.planning.engine import make_plan
 from sbkube_ci.state import keys, sealing
 from tests.fakekube.fixture import FakeKube
 from tests.fixtures.git_server import GitServer

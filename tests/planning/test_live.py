@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sbkube_ci.planning import make_plan
+from sbkube_ci.planning.engine import make_plan
 from tests.fakekube.fixture import FakeKube
 from tests.support.objects import config_map
 from tests.support.projects import DeployProject

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from sbkube_ci.errors import ConfigError
-from sbkube_ci.lockfile import HEADER, Lockfile, read_lock, write_lock
 from sbkube_ci.sources.base import Pin
+from sbkube_ci.sources.lockfile import HEADER, Lockfile, read_lock, write_lock
 
 WEB = Pin(
     kind="helm_repo",

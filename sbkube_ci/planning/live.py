@@ -138,7 +138,7 @@ class _LiveRun:
     def _entry(
         self, app: str, new: AppRender, old: AppSnapshot | None
     ) -> tuple[AppRender, AppSnapshot | None]:
-        from sbkube_ci.diff.live_helm import helm_live_entry  # noqa: PLC0415
+        from sbkube_ci.planning.live_helm import helm_live_entry  # noqa: PLC0415
 
         project, cluster, state = self.project, self.cluster, self.state
         config = project.config

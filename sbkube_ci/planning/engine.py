@@ -28,11 +28,11 @@ from sbkube_ci.diff.engine import (
     plan_cluster,
 )
 from sbkube_ci.diff.ignore import CompiledRule, apply_rules
-from sbkube_ci.diff.live import live_entries
 from sbkube_ci.diff.markdown import STEP_SUMMARY, render_markdown
 from sbkube_ci.diff.mask import Masker
 from sbkube_ci.errors import SbkubeError
 from sbkube_ci.plan_model import ClusterPlan, Plan, write_atomic
+from sbkube_ci.planning.live import live_entries
 from sbkube_ci.progress import MaskedProgress, Progress
 from sbkube_ci.render import RenderedApp, RenderResult, render_project
 from sbkube_ci.render.layers import values_layers

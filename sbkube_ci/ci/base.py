@@ -25,7 +25,7 @@ def no_changes_body(cluster: str) -> str:
 
 
 @dataclass(frozen=True)
-class Event:
+class CIEvent:
     """Why the pipeline runs, in platform-neutral terms."""
 
     kind: EventKind
@@ -76,7 +76,7 @@ class CIAdapter(ABC):
 
     @property
     @abstractmethod
-    def event(self) -> Event:
+    def event(self) -> CIEvent:
         """The event that started this run."""
 
     @abstractmethod

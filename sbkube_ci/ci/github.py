@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from sbkube_ci import __version__
-from sbkube_ci.ci.base import Annotation, Event, EventKind, append_text
+from sbkube_ci.ci.base import Annotation, CIEvent, EventKind, append_text
 from sbkube_ci.ci.comments import CommentingAdapter
 from sbkube_ci.ci.context import CIContext
 from sbkube_ci.ci.http import ForbiddenError, RestClient
@@ -73,7 +73,7 @@ class GitHubAdapter(CommentingAdapter):
         self._login: str | None = None
 
     @property
-    def event(self) -> Event:
+    def event(self) -> CIEvent:
         return self._event
 
     # --- the plan comment -------------------------------------------------------------------
@@ -150,12 +150,12 @@ class GitHubAdapter(CommentingAdapter):
             self.log(line)
 
 
-def parse_event(environ: Mapping[str, str]) -> Event:
+def parse_event(environ: Mapping[str, str]) -> CIEvent:
     """The run's event from ``GITHUB_EVENT_NAME`` and the payload at ``GITHUB_EVENT_PATH``."""
     name = environ.get("GITHUB_EVENT_NAME", "")
     payload = _payload(environ.get("GITHUB_EVENT_PATH", ""))
     job = CIContext.from_env(environ, platform="github", payload=payload)
-    event = Event(
+    event = CIEvent(
         kind=_KINDS.get(name, "other"),
         name=name,
         repository=str(job.repository or _dig(payload, "repository", "full_name") or ""),

@@ -12,7 +12,7 @@ from typing import Any, TextIO
 
 from sbkube_ci import __version__
 from sbkube_ci._files import write_atomic
-from sbkube_ci.ci.base import Annotation, Event, EventKind
+from sbkube_ci.ci.base import Annotation, CIEvent, EventKind
 from sbkube_ci.ci.comments import CommentingAdapter
 from sbkube_ci.ci.context import CIContext
 from sbkube_ci.ci.http import RestClient
@@ -69,7 +69,7 @@ class GitLabAdapter(CommentingAdapter):
         self.dotenv = Path(self.environ.get("SBKUBE_DOTENV") or "sbkube-ci.env")
 
     @property
-    def event(self) -> Event:
+    def event(self) -> CIEvent:
         return self._event
 
     @property
@@ -151,7 +151,7 @@ class GitLabAdapter(CommentingAdapter):
         return None
 
 
-def parse_event(environ: Mapping[str, str]) -> Event:
+def parse_event(environ: Mapping[str, str]) -> CIEvent:
     """The pipeline's event from ``CI_PIPELINE_SOURCE`` and the merge request variables."""
     source = environ.get("CI_PIPELINE_SOURCE", "")
     kind = _KINDS.get(source, "other")
@@ -159,7 +159,7 @@ def parse_event(environ: Mapping[str, str]) -> Event:
     source_project = environ.get("CI_MERGE_REQUEST_SOURCE_PROJECT_ID", "")
     target_project = environ.get("CI_MERGE_REQUEST_PROJECT_ID", "")
     job = CIContext.from_env(environ, platform="gitlab")
-    return Event(
+    return CIEvent(
         kind=kind,
         name=source,
         number=int(iid) if kind == "pull_request" and iid.isdigit() else None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sbkube_ci.ci.base import Annotation, CIAdapter, CommentOutcome, Event
+from sbkube_ci.ci.base import Annotation, CIAdapter, CIEvent, CommentOutcome
 
 
 class LocalAdapter(CIAdapter):
@@ -14,8 +14,8 @@ class LocalAdapter(CIAdapter):
     comment_budget = 1_000_000
 
     @property
-    def event(self) -> Event:
-        return Event(kind="manual", name="local")
+    def event(self) -> CIEvent:
+        return CIEvent(kind="manual", name="local")
 
     def publish_comment(self, cluster: str, body: str, *, has_changes: bool) -> CommentOutcome:
         return CommentOutcome(cluster, "skipped", reason="no CI platform detected")

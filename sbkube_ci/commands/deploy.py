@@ -31,9 +31,9 @@ from sbkube_ci.deploy.run.signals import run_in_worker, stop_on_signals
 from sbkube_ci.diff.credentials import build_masker, masked_values
 from sbkube_ci.diff.mask import Masker
 from sbkube_ci.errors import DeployError
-from sbkube_ci.notify import AppChange, Event, Failure, Notifications, event_from_ci_env
+from sbkube_ci.notify import AppChange, Dispatcher, Failure, Notification, notification_from_ci_env
 from sbkube_ci.notify.ci_env import ci_context
-from sbkube_ci.notify.events import EventKind
+from sbkube_ci.notify.events import EventName
 from sbkube_ci.planning.engine import current_commit, make_plan
 from sbkube_ci.progress import MaskedProgress, Progress
 from sbkube_ci.state import StateBackend, held_locks, open_backend
@@ -110,7 +110,7 @@ def run_deploy(
     report = DeployReport([job.name for job in jobs], mask=masker.mask)
     if not any(job.tasks for job in jobs):
         return report
-    notifications = Notifications.from_config(project.config, mask=masker.mask)
+    notifications = Dispatcher.from_config(project.config, mask=masker.mask)
     started = _event(project, jobs, "deploy_started", [])
     handle = None if request.dry_run else notifications.send(started)
     cancel = threading.Event()
@@ -178,7 +178,7 @@ def _command_hooks(
 def _options(
     project: Project,
     request: DeployRequest,
-    notifications: Notifications,
+    notifications: Dispatcher,
     cancel: threading.Event,
     echo: Callable[[str], None],
 ) -> RunOptions:
@@ -192,7 +192,7 @@ def _options(
         echo=echo,
         commit=_commit(project),
         on_takeover=lambda cluster, owner: notifications.send(
-            event_from_ci_env(
+            notification_from_ci_env(
                 "lock_taken_over",
                 clusters=[cluster],
                 project=project.config.metadata.name or "",
@@ -230,8 +230,8 @@ def _commit(project: Project) -> str:
 
 
 def _event(
-    project: Project, jobs: Sequence[ClusterJob], kind: EventKind, results: Sequence[AppResult]
-) -> Event:
+    project: Project, jobs: Sequence[ClusterJob], kind: EventName, results: Sequence[AppResult]
+) -> Notification:
     by_key = {(r.cluster, r.app): r for r in results}
     changes = []
     for job in jobs:
@@ -253,7 +253,7 @@ def _event(
             )
     failed = next((r for r in results if not r.ok and r.result != "skipped"), None)
     failure = Failure(failed.app, failed.detail, failed.cluster) if failed else None
-    return event_from_ci_env(
+    return notification_from_ci_env(
         kind,
         clusters=[job.name for job in jobs],
         apps=changes,

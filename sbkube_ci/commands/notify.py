@@ -12,7 +12,7 @@ from sbkube_ci.config.loader import load_project
 from sbkube_ci.config.models import Config
 from sbkube_ci.diff.credentials import build_masker
 from sbkube_ci.errors import ConfigError
-from sbkube_ci.notify import AppChange, Event, Notifications, event_from_ci_env
+from sbkube_ci.notify import AppChange, Dispatcher, Notification, notification_from_ci_env
 
 SAMPLE_DETAIL = (
     "Test message from `sbkube-ci notify test`: if you can read this, notifications work."
@@ -29,8 +29,8 @@ def send_sample(chdir: Path, file: Path | None, notifier: str | None, output_for
             "notify: {slack: {webhook_url_env: SLACK_WEBHOOK_URL}} (see docs/notifications.md)"
         )
     # The masker deploy uses: every credential variable of the config and diff.mask_env.
-    notifications = Notifications.from_config(config, mask=build_masker(project).mask)
-    results = notifications.check(sample_event(config, project.base_dir), only=notifier)
+    notifications = Dispatcher.from_config(config, mask=build_masker(project).mask)
+    results = notifications.check(sample_notification(config, project.base_dir), only=notifier)
     if output_format == "json":
         document = {
             "ok": not any(results.values()),
@@ -46,14 +46,14 @@ def send_sample(chdir: Path, file: Path | None, notifier: str | None, output_for
     return 1 if any(results.values()) else 0
 
 
-def sample_event(config: Config, base_dir: Path) -> Event:
+def sample_notification(config: Config, base_dir: Path) -> Notification:
     """A realistic deploy_succeeded for this project: its clusters and (up to 3 of) its apps."""
     clusters = list(config.effective_clusters())
     apps = [
         AppChange(name, cluster=clusters[0], old_revision="1", new_revision="2", changed=1)
         for name in list(config.enabled_apps())[:3]
     ]
-    event = event_from_ci_env(
+    event = notification_from_ci_env(
         "deploy_succeeded",
         clusters=clusters,
         apps=apps,

@@ -22,7 +22,7 @@ from sbkube_ci.config.loader import Project
 from sbkube_ci.deploy.run.restore import RestorePoint, roll_back_app
 from sbkube_ci.diff.credentials import build_masker, masked_values
 from sbkube_ci.errors import CIError, StateError
-from sbkube_ci.notify import AppChange, Notifications, event_from_ci_env
+from sbkube_ci.notify import AppChange, Dispatcher, notification_from_ci_env
 from sbkube_ci.state import AppState, StateBackend
 from sbkube_ci.terminal import table
 
@@ -114,14 +114,14 @@ def roll_back_and_notify(
     state = roll_back_app(project, backend, cluster, app, chosen)
     line = f"{cluster}/{app}: rolled back to r{chosen.revision}'s content as r{state.revision}"
     old = f"r{current.revision}" if current is not None else ""
-    event = event_from_ci_env(
+    event = notification_from_ci_env(
         "rollback",
         clusters=[cluster],
         apps=[AppChange(app, cluster, old, f"r{state.revision}")],
         project=project.config.metadata.name or "",
         detail=f"back to r{chosen.revision}",
     )
-    Notifications.from_config(project.config, mask=masker.mask).send(event)
+    Dispatcher.from_config(project.config, mask=masker.mask).send(event)
     return masker.mask(line)
 
 

@@ -18,7 +18,7 @@ from sbkube_ci.config.loader import Project, load_project
 from sbkube_ci.deploy.inspect.drift import AppDrift, DriftReport
 from sbkube_ci.deploy.run.drift import drift_reports
 from sbkube_ci.diff.credentials import build_masker
-from sbkube_ci.notify import AppChange, Notifications, event_from_ci_env
+from sbkube_ci.notify import AppChange, Dispatcher, notification_from_ci_env
 from sbkube_ci.state import open_backend
 
 EXIT_DRIFT = 2
@@ -102,8 +102,8 @@ def _notify(project: Project, reports: Sequence[DriftReport]) -> int:
     drifted = [r for r in reports if r.has_drift]
     if not drifted:
         return 0
-    notifications = Notifications.from_config(project.config, mask=masker.mask)
-    event = event_from_ci_env(
+    notifications = Dispatcher.from_config(project.config, mask=masker.mask)
+    event = notification_from_ci_env(
         "drift_detected",
         clusters=[r.cluster for r in drifted],
         apps=[AppChange(a.app, r.cluster) for r in drifted for a in r.apps if a.has_drift],

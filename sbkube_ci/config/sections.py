@@ -196,7 +196,7 @@ class State(Model):
         return self
 
 
-Event = Literal[
+EventName = Literal[
     "plan",
     "deploy_started",
     "deploy_succeeded",
@@ -206,7 +206,7 @@ Event = Literal[
     "drift_detected",
 ]
 #: Every event but ``plan``, which would post on every push to every PR.
-DEFAULT_EVENTS: list[Event] = [event for event in get_args(Event) if event != "plan"]
+DEFAULT_EVENTS: list[EventName] = [event for event in get_args(EventName) if event != "plan"]
 
 
 _SLACK_CHANNEL = re.compile(r"^([#@]?[a-z0-9][a-z0-9._-]{0,79}|[CGD][A-Z0-9]{6,})$")
@@ -229,7 +229,7 @@ SlackChannel = Annotated[
 
 
 class NotifierBase(Model):
-    on: list[Event] = Field(default_factory=lambda: list(DEFAULT_EVENTS))
+    on: list[EventName] = Field(default_factory=lambda: list(DEFAULT_EVENTS))
     clusters: list[str] = Field(default=[], description="Only these clusters (empty: all)")
 
     @model_validator(mode="before")
@@ -244,7 +244,7 @@ class NotifierBase(Model):
     @field_validator("on", mode="before")
     @classmethod
     def _known_events(cls, value: Any) -> Any:
-        known = get_args(Event)
+        known = get_args(EventName)
         for item in value if isinstance(value, list) else []:
             if isinstance(item, str) and item not in known:
                 raise ValueError(f"unknown event {item!r}; events are: {', '.join(known)}")

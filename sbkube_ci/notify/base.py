@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from sbkube_ci.errors import NotifyError
 from sbkube_ci.notify.delivery import CONNECT_TIMEOUT, DELIVERY, Clock, RetryPolicy
-from sbkube_ci.notify.events import Event
+from sbkube_ci.notify.events import Notification
 
 
 @dataclass(frozen=True)
@@ -45,14 +45,14 @@ class Notifier(Protocol):
 
     name: str
 
-    def payload(self, event: Event) -> dict[str, Any]:
+    def payload(self, event: Notification) -> dict[str, Any]:
         """The document this notifier would send for ``event`` (already masked, within limits)."""
         ...
 
-    def send(self, event: Event) -> MessageRef | None:
+    def send(self, event: Notification) -> MessageRef | None:
         """Post a new message; a reference when the platform lets it be edited later."""
         ...
 
-    def update(self, ref: MessageRef, event: Event) -> MessageRef | None:
+    def update(self, ref: MessageRef, event: Notification) -> MessageRef | None:
         """Replace the message at ``ref`` with one for ``event``."""
         ...

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from sbkube_ci.ci.context import CIContext
-from sbkube_ci.notify.events import AppChange, Event, EventKind, Failure
+from sbkube_ci.notify.events import AppChange, EventName, Failure, Notification
 
-__all__ = ["CIContext", "ci_context", "event_from_ci_env"]
+__all__ = ["CIContext", "ci_context", "notification_from_ci_env"]
 
 
 def ci_context(environ: Mapping[str, str] | None = None) -> CIContext:
@@ -15,8 +15,8 @@ def ci_context(environ: Mapping[str, str] | None = None) -> CIContext:
     return CIContext.from_env(environ)
 
 
-def event_from_ci_env(
-    kind: EventKind,
+def notification_from_ci_env(
+    kind: EventName,
     *,
     clusters: Iterable[str],
     apps: Iterable[AppChange] = (),
@@ -25,10 +25,10 @@ def event_from_ci_env(
     failure: Failure | None = None,
     detail: str = "",
     environ: Mapping[str, str] | None = None,
-) -> Event:
-    """An ``Event`` whose actor, commit, PR and run links come from the CI variables."""
+) -> Notification:
+    """An ``Notification`` whose actor, commit, PR and run links come from the CI variables."""
     ctx = CIContext.from_env(environ)
-    return Event(
+    return Notification(
         kind=kind,
         clusters=tuple(clusters),
         apps=tuple(apps),

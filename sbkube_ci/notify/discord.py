@@ -11,7 +11,7 @@ from sbkube_ci.config.sections import DiscordNotifier
 from sbkube_ci.notify.base import MessageRef, NotifyContext
 from sbkube_ci.notify.delivery import Reply, deliver, retry_after_header
 from sbkube_ci.notify.discord_embed import message
-from sbkube_ci.notify.events import Event
+from sbkube_ci.notify.events import Notification
 
 
 class Discord:
@@ -22,16 +22,16 @@ class Discord:
         self._ctx = ctx
         self._url = ctx.secret(name, "webhook_url_env", config.webhook_url_env)
 
-    def payload(self, event: Event) -> dict[str, Any]:
+    def payload(self, event: Notification) -> dict[str, Any]:
         return message(event)
 
-    def send(self, event: Event) -> MessageRef | None:
+    def send(self, event: Notification) -> MessageRef | None:
         url = _with_path(self._url, "", {"wait": "true"})
         reply = self._request("POST", url, message(event))
         message_id = reply.body.get("id") if isinstance(reply.body, dict) else None
         return MessageRef(self.name, str(message_id)) if message_id else None
 
-    def update(self, ref: MessageRef, event: Event) -> MessageRef | None:
+    def update(self, ref: MessageRef, event: Notification) -> MessageRef | None:
         url = _with_path(self._url, f"/messages/{ref.message_id}", {})
         self._request("PATCH", url, message(event))
         return ref

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from sbkube_ci.notify.events import Event, EventKind, format_duration
+from sbkube_ci.notify.events import EventName, Notification, format_duration
 from sbkube_ci.notify.text import (
     COMMIT_TITLE,
     TEST_NOTE,
@@ -40,7 +40,7 @@ EMBEDS_TOTAL = 6000
 ERROR_LINE = 1024
 DETAIL = 1024
 
-COLOURS: dict[EventKind, int] = {
+COLOURS: dict[EventName, int] = {
     "plan": 0x5865F2,
     "deploy_started": 0x3498DB,
     "deploy_succeeded": 0x2ECC71,
@@ -70,7 +70,7 @@ def link(url: str | None, label: str) -> str:
     return f"[{escape(label)}]({url})" if url else escape(label)
 
 
-def message(event: Event) -> dict[str, Any]:
+def message(event: Notification) -> dict[str, Any]:
     """The webhook body for ``event``: ``content`` + one embed; every limit above holds."""
     embed: dict[str, Any] = {
         "title": cut_text(title(event), TITLE),
@@ -107,7 +107,7 @@ def embed_size(embed: dict[str, Any]) -> int:
     return size + sum(len(f["name"]) + len(f["value"]) for f in embed.get("fields", []))
 
 
-def _description(event: Event, limit: int) -> str:
+def _description(event: Notification, limit: int) -> str:
     """Commit, actor and PR, then the failure (its error line cut to fit), then the detail."""
     lines = []
     if event.commit:
@@ -133,7 +133,7 @@ def _description(event: Event, limit: int) -> str:
     return text.strip("\n")
 
 
-def _footer(event: Event) -> str:
+def _footer(event: Notification) -> str:
     parts = ["sbkube-ci test message" if event.test else "sbkube-ci"]
     if event.duration is not None:
         parts.append(format_duration(event.duration))
@@ -142,7 +142,7 @@ def _footer(event: Event) -> str:
     return " · ".join(parts)
 
 
-def _app_fields(event: Event) -> Iterator[dict[str, Any]]:
+def _app_fields(event: Notification) -> Iterator[dict[str, Any]]:
     multi = len(event.clusters) > 1
     for app in event.apps:
         name = f"{app.name} · {app.cluster}" if multi else app.name
@@ -154,7 +154,7 @@ def _app_fields(event: Event) -> Iterator[dict[str, Any]]:
         }
 
 
-def _with_more(event: Event, kept: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _with_more(event: Notification, kept: list[dict[str, Any]]) -> list[dict[str, Any]]:
     hidden = len(event.apps) - len(kept)
     if hidden <= 0:
         return kept

@@ -1,4 +1,4 @@
-"""``Notifications``: send an event to every configured notifier that wants it, masked, bounded.
+"""``Dispatcher``: send an event to every configured notifier that wants it, masked, bounded.
 
 Deploy calls ``send(started)`` and keeps the returned ``Handle``; at the end it calls
 ``update(handle, succeeded_or_failed)`` so Slack (bot token) and Discord edit the first message
@@ -22,7 +22,7 @@ from sbkube_ci.config.sections import DiscordNotifier, SlackNotifier, WebhookNot
 from sbkube_ci.errors import NotifyError
 from sbkube_ci.notify.base import MessageRef, Notifier, NotifyContext
 from sbkube_ci.notify.delivery import DELIVERY, Clock, DeliveryError, RetryPolicy, secret_masker
-from sbkube_ci.notify.events import Event, mask_event
+from sbkube_ci.notify.events import Notification, mask_notification
 from sbkube_ci.notify.registry import NOTIFIERS, SECRET_FIELDS
 
 NotifierConfig = SlackNotifier | DiscordNotifier | WebhookNotifier
@@ -44,7 +44,7 @@ def _stderr(line: str) -> None:
     print(line, file=sys.stderr)
 
 
-class Notifications:
+class Dispatcher:
     """Every notifier of one configuration, and the mask every outgoing string goes through."""
 
     def __init__(
@@ -72,8 +72,8 @@ class Notifications:
         warn: Callable[[str], None] | None = None,
         policy: RetryPolicy | None = None,
         clock: Clock | None = None,
-    ) -> Notifications:
-        """Notifications for ``config.notify`` (or a mapping name → notifier config)."""
+    ) -> Dispatcher:
+        """The dispatcher for ``config.notify`` (or a mapping name → notifier config)."""
         configs = config.notify if isinstance(config, Config) else config
         ctx = NotifyContext(
             environ=dict(os.environ if environ is None else environ),
@@ -86,7 +86,7 @@ class Notifications:
     def names(self) -> list[str]:
         return list(self._configs)
 
-    def wants(self, name: str, event: Event) -> bool:
+    def wants(self, name: str, event: Notification) -> bool:
         """Whether notifier ``name`` subscribes to this event on one of its clusters."""
         config = self._configs[name]
         if event.kind not in config.on:
@@ -95,11 +95,11 @@ class Notifications:
             return False  # a plan without changes is not news
         return not config.clusters or any(c in config.clusters for c in event.clusters)
 
-    def send(self, event: Event) -> Handle:
+    def send(self, event: Notification) -> Handle:
         """Post ``event`` to every notifier that wants it; never raises for delivery problems."""
         return self.update(Handle(), event)
 
-    def update(self, handle: Handle, event: Event) -> Handle:
+    def update(self, handle: Handle, event: Notification) -> Handle:
         """Edit the messages in ``handle`` to show ``event``; post to the other notifiers."""
         names = [n for n in self._configs if n in handle.refs or self.wants(n, event)]
         results = self._run(names, lambda name: self._deliver(name, handle.refs.get(name), event))
@@ -111,7 +111,7 @@ class Notifications:
                 refs[name] = ref
         return Handle(refs)
 
-    def check(self, event: Event, only: str | None = None) -> dict[str, str]:
+    def check(self, event: Notification, only: str | None = None) -> dict[str, str]:
         """Send ``event`` to every notifier (or ``only``) regardless of filters.
 
         Returns notifier name → "" when delivered, else the masked one-line error.
@@ -123,7 +123,7 @@ class Notifications:
         results = self._run(names, lambda name: self._deliver(name, None, event))
         return {name: error for name, (_, error) in zip(names, results, strict=True)}
 
-    def payload(self, name: str, event: Event) -> dict[str, Any]:
+    def payload(self, name: str, event: Notification) -> dict[str, Any]:
         """What notifier ``name`` would send for ``event``, masked (for previews and tests)."""
         return self._notifier(name).payload(self._prepare(name, event))
 
@@ -136,7 +136,7 @@ class Notifications:
             return list(pool.map(job, names))
 
     def _deliver(
-        self, name: str, ref: MessageRef | None, event: Event
+        self, name: str, ref: MessageRef | None, event: Notification
     ) -> tuple[MessageRef | None, str]:
         """(new reference, "") on success, (None, masked one-line error) otherwise."""
         try:
@@ -151,7 +151,7 @@ class Notifications:
             return None, self.mask(f"notify.{name}: internal error {type(exc).__name__}: {exc}")
 
     def _update_or_repost(
-        self, notifier: Notifier, ref: MessageRef, event: Event
+        self, notifier: Notifier, ref: MessageRef, event: Notification
     ) -> MessageRef | None:
         try:
             return notifier.update(ref, event)
@@ -167,7 +167,7 @@ class Notifications:
             self._notifiers[name] = NOTIFIERS[config.type](name, config, self._ctx)
         return self._notifiers[name]
 
-    def _prepare(self, name: str, event: Event) -> Event:
+    def _prepare(self, name: str, event: Notification) -> Notification:
         """``event`` limited to the notifier's clusters, with every string masked."""
         clusters = self._configs[name].clusters
         if clusters:
@@ -176,7 +176,7 @@ class Notifications:
                 clusters=tuple(c for c in event.clusters if c in clusters),
                 apps=tuple(a for a in event.apps if a.cluster in clusters),
             )
-        return mask_event(event, self.mask)
+        return mask_notification(event, self.mask)
 
     def _secret_values(self) -> list[str]:
         values = []

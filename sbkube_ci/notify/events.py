@@ -1,8 +1,9 @@
-"""What a notification says: one ``Event`` dataclass per occurrence, independent of any platform.
+"""What a notification says: one ``Notification`` per occurrence, independent of any platform.
 
-Deploy, plan, rollback, lock and status build an ``Event`` (usually through
-``event_from_ci_env`` so actor, commit and links come from the CI job) and hand it to
-``Notifications``; every platform renders the same fields.
+Its ``kind`` is an ``EventName`` (``deploy_started``, ``deploy_failed``, ...). Deploy, plan,
+rollback, lock and status build a ``Notification`` (usually through
+``notification_from_ci_env`` so actor, commit and links come from the CI job) and hand it to
+``Dispatcher``; every platform renders the same fields.
 """
 
 from __future__ import annotations
@@ -14,20 +15,20 @@ from datetime import UTC, datetime
 from typing import TypeVar, get_args
 
 from sbkube_ci.ci.context import Commit
-from sbkube_ci.config.sections import Event as EventKind
+from sbkube_ci.config.sections import EventName
 
 __all__ = [
     "EVENT_KINDS",
     "AppChange",
     "Commit",
-    "Event",
-    "EventKind",
+    "EventName",
     "Failure",
+    "Notification",
     "format_duration",
-    "mask_event",
+    "mask_notification",
 ]
 
-EVENT_KINDS: tuple[EventKind, ...] = get_args(EventKind)
+EVENT_KINDS: tuple[EventName, ...] = get_args(EventName)
 
 
 @dataclass(frozen=True)
@@ -53,10 +54,10 @@ class Failure:
 
 
 @dataclass(frozen=True)
-class Event:
+class Notification:
     """One thing that happened to one or more clusters, as every notifier renders it."""
 
-    kind: EventKind
+    kind: EventName
     clusters: tuple[str, ...]
     apps: tuple[AppChange, ...] = ()
     project: str = ""
@@ -84,7 +85,7 @@ class Event:
             sum(a.deleted for a in self.apps),
         )
 
-    def with_kind(self, kind: EventKind, **changes: object) -> Event:
+    def with_kind(self, kind: EventName, **changes: object) -> Notification:
         """The same deployment at a later moment (``deploy_started`` → ``deploy_succeeded``)."""
         return dataclasses.replace(self, kind=kind, **changes)  # type: ignore[arg-type]
 
@@ -92,7 +93,7 @@ class Event:
 T = TypeVar("T")
 
 
-def mask_event(event: Event, mask: Callable[[str], str]) -> Event:
+def mask_notification(event: Notification, mask: Callable[[str], str]) -> Notification:
     """``event`` with ``mask`` applied to every string it carries (names, links, errors, ...)."""
     return _mask(event, mask)
 
@@ -104,7 +105,7 @@ def _mask(value: T, mask: Callable[[str], str]) -> T:
         return tuple(_mask(item, mask) for item in value)  # type: ignore[return-value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         changes = {f.name: _mask(getattr(value, f.name), mask) for f in dataclasses.fields(value)}
-        if isinstance(value, Event):
+        if isinstance(value, Notification):
             changes.pop("kind")  # the kind is a fixed word, never user data
         return dataclasses.replace(value, **changes)
     return value

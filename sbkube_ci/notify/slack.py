@@ -17,7 +17,7 @@ from sbkube_ci.config.sections import SlackNotifier
 from sbkube_ci.errors import NotifyError
 from sbkube_ci.notify.base import MessageRef, NotifyContext
 from sbkube_ci.notify.delivery import Reply, deliver, retry_after_header
-from sbkube_ci.notify.events import Event
+from sbkube_ci.notify.events import Notification
 from sbkube_ci.notify.slack_blocks import message
 
 # What to do about the Web API errors a misconfigured notifier meets.
@@ -50,10 +50,10 @@ class Slack:
         # slack-sdk appends the method name to the base URL as is: it must end with a slash.
         self._api_url = (ctx.environ.get(API_URL_ENV) or DEFAULT_API_URL).rstrip("/") + "/"
 
-    def payload(self, event: Event) -> dict[str, Any]:
+    def payload(self, event: Notification) -> dict[str, Any]:
         return message(event)
 
-    def send(self, event: Event) -> MessageRef | None:
+    def send(self, event: Notification) -> MessageRef | None:
         body = message(event)
         if self._webhook_url is not None:
             self._deliver(lambda timeout: self._post_webhook(body, timeout))
@@ -61,7 +61,7 @@ class Slack:
         reply = self._deliver(lambda timeout: self._call("chat_postMessage", body, None, timeout))
         return MessageRef(self.name, str(reply.body["ts"]), str(reply.body["channel"]))
 
-    def update(self, ref: MessageRef, event: Event) -> MessageRef | None:
+    def update(self, ref: MessageRef, event: Notification) -> MessageRef | None:
         if self._webhook_url is not None:
             return self.send(event)
         body = message(event)

@@ -23,7 +23,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from sbkube_ci.notify.events import Event, format_duration
+from sbkube_ci.notify.events import Notification, format_duration
 from sbkube_ci.notify.text import (
     COMMIT_TITLE,
     RESULT_WORDS,
@@ -61,7 +61,7 @@ def link(url: str | None, label: str) -> str:
     return f"<{url}|{escape(label)}>" if url else escape(label)
 
 
-def message(event: Event) -> dict[str, Any]:
+def message(event: Notification) -> dict[str, Any]:
     """``{"text": fallback, "blocks": [...]}`` for ``event``; every limit above holds."""
     head = _head_blocks(event)
     tail = _buttons(event)
@@ -87,7 +87,7 @@ def _size(payload: dict[str, Any]) -> int:
     return len(json.dumps(payload, ensure_ascii=False))
 
 
-def _head_blocks(event: Event) -> list[Block]:
+def _head_blocks(event: Notification) -> list[Block]:
     blocks: list[Block] = [
         HeaderBlock(text=PlainTextObject(text=cut_text(title(event), HEADER_TEXT), emoji=True))
     ]
@@ -103,7 +103,7 @@ def _head_blocks(event: Event) -> list[Block]:
     return blocks
 
 
-def _context_texts(event: Event) -> Iterator[str]:
+def _context_texts(event: Notification) -> Iterator[str]:
     if event.clusters:
         label = "Cluster" if len(event.clusters) == 1 else "Clusters"
         yield f"*{label}:* {escape(clusters_text(event.clusters))}"
@@ -115,7 +115,7 @@ def _context_texts(event: Event) -> Iterator[str]:
         yield f"*Commit:* {link(commit.url, commit.short_sha)} {subject}".rstrip()
 
 
-def _fields(event: Event) -> list[MarkdownTextObject]:
+def _fields(event: Notification) -> list[MarkdownTextObject]:
     added, changed, deleted = event.totals
     pairs = [("Test", TEST_NOTE)] if event.test else []
     pairs.append(("Result", RESULT_WORDS[event.kind]))
@@ -129,7 +129,7 @@ def _fields(event: Event) -> list[MarkdownTextObject]:
     ]
 
 
-def _failure_text(event: Event) -> str:
+def _failure_text(event: Notification) -> str:
     assert event.failure is not None  # noqa: S101 - only called when there is one
     failure = event.failure
     where = f" on {escape(failure.cluster)}" if failure.cluster else ""
@@ -139,7 +139,7 @@ def _failure_text(event: Event) -> str:
     return f"{prefix}{cut_text(error, room)}```"
 
 
-def _app_sections(event: Event) -> Iterator[tuple[SectionBlock, int]]:
+def _app_sections(event: Notification) -> Iterator[tuple[SectionBlock, int]]:
     """Sections of at most SECTION_TEXT characters, each with the number of apps it lists."""
     for cluster in dict.fromkeys(a.cluster for a in event.apps):
         lines = [f"*{escape(cluster)}*"]
@@ -157,14 +157,14 @@ def _app_sections(event: Event) -> Iterator[tuple[SectionBlock, int]]:
         yield SectionBlock(text=MarkdownTextObject(text="\n".join(lines))), apps
 
 
-def _more_section(event: Event, hidden: int) -> SectionBlock:
+def _more_section(event: Notification, hidden: int) -> SectionBlock:
     text = more_apps(hidden)
     if event.run_url and len(event.run_url) < BUTTON_URL:
         text += f" — {link(event.run_url, 'see the run')}"
     return SectionBlock(text=MarkdownTextObject(text=text))
 
 
-def _buttons(event: Event) -> list[Block]:
+def _buttons(event: Notification) -> list[Block]:
     links = [("View run", event.run_url), ("Pull request", event.pr_url)]
     if event.commit:
         links.append((f"Commit {event.commit.short_sha}", event.commit.url))

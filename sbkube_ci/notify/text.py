@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sbkube_ci.notify.events import AppChange, Event, EventKind
+from sbkube_ci.notify.events import AppChange, EventName, Notification
 
 ELLIPSIS = "…"
 # Beyond this many clusters, messages say "12 clusters" instead of listing them.
@@ -13,7 +13,7 @@ COMMIT_TITLE = 200
 TEST_TITLE = "[TEST] "
 TEST_NOTE = "yes: a sample from `sbkube-ci notify test`, not a real deploy"
 
-_TITLES: dict[EventKind, tuple[str, str]] = {
+_TITLES: dict[EventName, tuple[str, str]] = {
     "plan": ("📋", "Plan for {subject}{where}"),
     "deploy_started": ("🚀", "Deploying {subject}{where}…"),
     "deploy_succeeded": ("✅", "Deployed {subject}{where}"),
@@ -23,7 +23,7 @@ _TITLES: dict[EventKind, tuple[str, str]] = {
     "drift_detected": ("⚠️", "Drift detected{where}"),
 }
 
-RESULT_WORDS: dict[EventKind, str] = {
+RESULT_WORDS: dict[EventName, str] = {
     "plan": "changes planned",
     "deploy_started": "in progress",
     "deploy_succeeded": "succeeded",
@@ -34,7 +34,7 @@ RESULT_WORDS: dict[EventKind, str] = {
 }
 
 
-def title(event: Event) -> str:
+def title(event: Notification) -> str:
     """``✅ Deployed shop to prod`` — one line, no markup."""
     icon, template = _TITLES[event.kind]
     subject = event.project or "apps"
@@ -52,7 +52,7 @@ def clusters_text(clusters: tuple[str, ...]) -> str:
     return ", ".join(clusters)
 
 
-def summary(event: Event) -> str:
+def summary(event: Notification) -> str:
     """One plain line for notification previews and chat fallbacks."""
     line = title(event)
     if event.apps:

@@ -19,13 +19,13 @@ from sbkube_ci import __version__
 from sbkube_ci.config.sections import WebhookNotifier
 from sbkube_ci.notify.base import MessageRef, NotifyContext
 from sbkube_ci.notify.delivery import Reply, deliver, retry_after_header
-from sbkube_ci.notify.events import Event
+from sbkube_ci.notify.events import Notification
 
 SCHEMA_VERSION = 1
 SIGNATURE_HEADER = "X-Sbkube-Signature-256"
 
 
-def document(event: Event) -> dict[str, Any]:
+def document(event: Notification) -> dict[str, Any]:
     """The JSON document of ``event`` (schema_version 1)."""
     commit = event.commit
     added, changed, deleted = event.totals
@@ -88,10 +88,10 @@ class Webhook:
             ctx.secret(name, "secret_env", config.secret_env) if config.secret_env else None
         )
 
-    def payload(self, event: Event) -> dict[str, Any]:
+    def payload(self, event: Notification) -> dict[str, Any]:
         return document(event)
 
-    def send(self, event: Event) -> MessageRef | None:
+    def send(self, event: Notification) -> MessageRef | None:
         body = json.dumps(document(event), ensure_ascii=False, separators=(",", ":")).encode()
         headers = {
             "Content-Type": "application/json",
@@ -124,5 +124,5 @@ class Webhook:
         deliver(attempt, what=f"notify.{self.name}", policy=self._ctx.policy, clock=self._ctx.clock)
         return None  # a webhook receives documents; there is no message to edit
 
-    def update(self, ref: MessageRef, event: Event) -> MessageRef | None:
+    def update(self, ref: MessageRef, event: Notification) -> MessageRef | None:
         return self.send(event)

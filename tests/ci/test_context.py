@@ -10,7 +10,7 @@ import pytest
 from sbkube_ci.ci.context import CIContext
 from sbkube_ci.ci.github import parse_event as github_event
 from sbkube_ci.ci.gitlab import parse_event as gitlab_event
-from sbkube_ci.notify import event_from_ci_env
+from sbkube_ci.notify import notification_from_ci_env
 from sbkube_ci.state.identity import current_identity
 
 GITHUB = {
@@ -43,7 +43,7 @@ def test_history_and_notifications_name_the_same_actor_and_run(
     environ: dict[str, str],
 ) -> None:
     identity = current_identity(environ)
-    event = event_from_ci_env("deploy_succeeded", clusters=["prod"], environ=environ)
+    event = notification_from_ci_env("deploy_succeeded", clusters=["prod"], environ=environ)
     adapter_event = (github_event if "GITHUB_ACTIONS" in environ else gitlab_event)(environ)
     assert identity.actor == event.actor == adapter_event.actor
     assert identity.run_url == event.run_url

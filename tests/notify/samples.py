@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sbkube_ci.notify import AppChange, Commit, Event, Failure
+from sbkube_ci.notify import AppChange, Commit, Failure, Notification
 
 WHEN = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
 RUN = "https://github.com/acme/shop/actions/runs/4242424242"
@@ -19,14 +19,14 @@ DB_PASSWORD = "Hunter2-s3cret-pw"
 SLACK_WEBHOOK = "https://hooks.slack.com/services/T000/B000/s3cr3tw3bh00k"
 
 
-def event(**changes: Any) -> Event:
+def event(**changes: Any) -> Notification:
     """A bare ``deploy_succeeded`` on prod at WHEN, with ``changes`` to its fields."""
     base: dict[str, Any] = {"kind": "deploy_succeeded", "clusters": ("prod",), "time": WHEN}
-    return Event(**{**base, **changes})
+    return Notification(**{**base, **changes})
 
 
-def success() -> Event:
-    return Event(
+def success() -> Notification:
+    return Notification(
         kind="deploy_succeeded",
         clusters=("prod",),
         apps=(
@@ -44,7 +44,7 @@ def success() -> Event:
     )
 
 
-def failure() -> Event:
+def failure() -> Notification:
     """A failed deploy whose error line leaks a database password and the Slack webhook."""
     error = (
         'Error: UPGRADE FAILED: cannot patch "api-db" with kind Secret: '
@@ -58,7 +58,7 @@ def failure() -> Event:
     )
 
 
-def many_apps(count: int = 300) -> Event:
+def many_apps(count: int = 300) -> Notification:
     """``count`` apps over 60 clusters, long names, a long error: every limit bites."""
     clusters = tuple(f"eu-west-{i % 3 + 1}-prod-shard-{i:02d}" for i in range(60))
     apps = tuple(
@@ -73,7 +73,7 @@ def many_apps(count: int = 300) -> Event:
         )
         for i in range(count)
     )
-    return Event(
+    return Notification(
         kind="deploy_failed",
         clusters=clusters,
         apps=apps,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from sbkube_ci.notify import ci_context, event_from_ci_env
+from sbkube_ci.notify import ci_context, notification_from_ci_env
 
 
 def test_github_push(tmp_path: Path) -> None:
@@ -22,7 +22,7 @@ def test_github_push(tmp_path: Path) -> None:
         "GITHUB_REF": "refs/heads/main",
         "GITHUB_EVENT_PATH": str(payload),
     }
-    event = event_from_ci_env("deploy_succeeded", clusters=["prod"], environ=env)
+    event = notification_from_ci_env("deploy_succeeded", clusters=["prod"], environ=env)
     assert event.actor == "alice"
     assert event.commit is not None
     assert event.commit.short_sha == "abcdef0"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from sbkube_ci.notify import AppChange, Event, Failure
+from sbkube_ci.notify import AppChange, Failure, Notification
 from sbkube_ci.notify.discord_embed import (
     CONTENT,
     DESCRIPTION,
@@ -23,7 +23,7 @@ from tests.notify import samples
 from tests.support.receivers import discord_limit_problem
 
 
-def _embed(event: Event) -> dict[str, Any]:
+def _embed(event: Notification) -> dict[str, Any]:
     embed: dict[str, Any] = message(event)["embeds"][0]
     return embed
 
@@ -99,7 +99,7 @@ def test_footer_at_limit_is_unchanged_and_one_over_is_cut() -> None:
     assert cut.endswith("c…")
 
 
-def _padded_to(total: int) -> Event:
+def _padded_to(total: int) -> Notification:
     """25 wide app fields and an actor long enough that the embed is exactly ``total``."""
     apps = tuple(dataclasses.replace(a, new_revision="v" * 150) for a in _apps(FIELDS))
     event = samples.event(apps=apps, actor="a", run_url=samples.RUN)

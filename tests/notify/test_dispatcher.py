@@ -1,4 +1,4 @@
-"""Notifications: who gets which event, one message per deploy, masking, and outages."""
+"""Dispatcher: who gets which event, one message per deploy, masking, and outages."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from werkzeug import Request, Response
 from sbkube_ci.config.models import Config
 from sbkube_ci.config.sections import SlackNotifier, WebhookNotifier
 from sbkube_ci.errors import NotifyError
-from sbkube_ci.notify import AppChange, Failure, Handle, Notifications
+from sbkube_ci.notify import AppChange, Dispatcher, Failure, Handle
 from sbkube_ci.notify.dispatcher import NotifierConfig
 from tests.notify import samples
 from tests.support.clocks import VirtualClock
@@ -36,8 +36,8 @@ def _notifications(
     environ: dict[str, str],
     clock: VirtualClock,
     warnings: list[str],
-) -> Notifications:
-    return Notifications.from_config(
+) -> Dispatcher:
+    return Dispatcher.from_config(
         configs, environ=environ, clock=clock.clock(), warn=warnings.append
     )
 
@@ -128,7 +128,7 @@ def test_secrets_of_the_notifiers_and_the_mask_never_leave(
         "slack": SlackNotifier(type="slack", webhook_url_env="SLACK_WEBHOOK_URL")
     }
     environ = {"SLACK_WEBHOOK_URL": slack_webhook.url}
-    notifications = Notifications.from_config(
+    notifications = Dispatcher.from_config(
         configs,
         environ=environ,
         clock=virtual_clock.clock(),
@@ -195,7 +195,7 @@ def test_check_reports_each_notifier(
         "audit": WebhookNotifier(type="webhook", url_env="X")
     }
     with pytest.raises(NotifyError) as caught:
-        Notifications.from_config(configs_only, environ={}).check(samples.success(), only="nope")
+        Dispatcher.from_config(configs_only, environ={}).check(samples.success(), only="nope")
     assert str(caught.value) == "notify.nope: no such notifier in sbkube.yaml; known: audit"
 
 

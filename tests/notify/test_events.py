@@ -6,18 +6,18 @@ import dataclasses
 
 import pytest
 
-from sbkube_ci.notify import Event, mask_event
+from sbkube_ci.notify import Notification, mask_notification
 from sbkube_ci.notify.events import format_duration
 from tests.notify import samples
 
 
 def test_unknown_kind_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown event kind 'deployed'"):
-        Event("deployed", ("prod",))  # type: ignore[arg-type]
+        Notification("deployed", ("prod",))  # type: ignore[arg-type]
 
 
 def test_mask_reaches_every_string_but_the_kind() -> None:
-    masked = mask_event(samples.failure(), lambda text: text.replace("a", "#"))
+    masked = mask_notification(samples.failure(), lambda text: text.replace("a", "#"))
     assert masked.kind == "deploy_failed"
     assert masked.actor == "#lice"
     assert masked.apps[0].name == "#pi"

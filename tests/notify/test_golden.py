@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from sbkube_ci.config.sections import DiscordNotifier, SlackNotifier, WebhookNotifier
-from sbkube_ci.notify import Event, Notifications
+from sbkube_ci.notify import Dispatcher, Notification
 from sbkube_ci.notify.delivery import secret_masker
 from sbkube_ci.notify.dispatcher import NotifierConfig
 from tests.notify import samples
@@ -26,7 +26,7 @@ ENVIRON = {
     "DISCORD_WEBHOOK_URL": "https://discord.com/api/webhooks/1234567890/d1sc0rdT0ken-secret",
     "HOOK_URL": "https://deploys.example.com/hooks/sbkube",
 }
-CASES: list[tuple[str, str, Callable[[], Event]]] = [
+CASES: list[tuple[str, str, Callable[[], Notification]]] = [
     ("slack", "success", samples.success),
     ("slack", "failure", samples.failure),
     ("slack", "300_apps", samples.many_apps),
@@ -37,20 +37,20 @@ CASES: list[tuple[str, str, Callable[[], Event]]] = [
 ]
 
 
-def notifications() -> Notifications:
+def notifications() -> Dispatcher:
     configs: dict[str, NotifierConfig] = {
         "slack": SlackNotifier(type="slack", webhook_url_env="SLACK_WEBHOOK_URL"),
         "discord": DiscordNotifier(type="discord", webhook_url_env="DISCORD_WEBHOOK_URL"),
         "webhook": WebhookNotifier(type="webhook", url_env="HOOK_URL"),
     }
     # The diff engine's masker stands behind `mask`; here it knows the database password.
-    return Notifications.from_config(
+    return Dispatcher.from_config(
         configs, mask=secret_masker([samples.DB_PASSWORD]), environ=ENVIRON
     )
 
 
 @pytest.mark.parametrize(("platform", "case", "make"), CASES, ids=[f"{p}_{c}" for p, c, _ in CASES])
-def test_payload_matches_golden(platform: str, case: str, make: Callable[[], Event]) -> None:
+def test_payload_matches_golden(platform: str, case: str, make: Callable[[], Notification]) -> None:
     payload = notifications().payload(platform, make())
     path = GOLDEN / f"{platform}_{case}.json"
     text = json.dumps(payload, indent=2, ensure_ascii=False, sort_keys=True) + "\n"

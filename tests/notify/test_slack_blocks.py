@@ -6,7 +6,7 @@ import dataclasses
 import json
 from typing import Any
 
-from sbkube_ci.notify import AppChange, Event, Failure
+from sbkube_ci.notify import AppChange, Failure, Notification
 from sbkube_ci.notify.slack_blocks import (
     HEADER_TEXT,
     MAX_BLOCKS,
@@ -65,7 +65,7 @@ def test_error_line_fills_its_section_and_keeps_the_code_fence_closed() -> None:
     assert text.endswith("e…```")
 
 
-def _one_app_per_cluster(count: int) -> Event:
+def _one_app_per_cluster(count: int) -> Notification:
     clusters = tuple(f"c{i:02d}" for i in range(count))
     apps = tuple(AppChange("api", c, "1", "2", changed=1) for c in clusters)
     return samples.event(clusters=clusters, apps=apps, run_url=samples.RUN)
@@ -91,7 +91,7 @@ def _long_apps(count: int) -> tuple[AppChange, ...]:
     return tuple(AppChange(f"app-{i:03d}", "prod", revision, revision) for i in range(count))
 
 
-def _padded_to(total: int) -> tuple[Event, int]:
+def _padded_to(total: int) -> tuple[Notification, int]:
     """An event whose message is exactly ``total`` characters (padding its detail)."""
     for count in range(100, 200, 2):
         event = samples.event(apps=_long_apps(count), detail="x")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sbkube_ci.notify import AppChange, Event
+from sbkube_ci.notify import AppChange, Notification
 from sbkube_ci.notify.text import clusters_text, cut_text, more_apps, revision_change, title
 from tests.notify import samples
 
@@ -18,7 +18,7 @@ def test_titles_say_what_happened_where() -> None:
     assert title(samples.failure()) == "❌ Deploy of shop to prod failed"
     started = samples.success().with_kind("deploy_started")
     assert title(started) == "🚀 Deploying shop to prod…"
-    drift = Event("drift_detected", ("staging", "prod"), time=samples.WHEN)
+    drift = Notification("drift_detected", ("staging", "prod"), time=samples.WHEN)
     assert title(drift) == "⚠️ Drift detected on staging, prod"
 
 

@@ -26,7 +26,7 @@ class Record(BaseModel):
         return (text + "\n").encode()
 
 
-class ObjectRef(Record):
+class InventoryEntry(Record):
     """``k8s.ObjectRef`` as the state stores it (an inventory row, used for pruning)."""
 
     api_version: str = Field(alias="apiVersion")
@@ -35,7 +35,7 @@ class ObjectRef(Record):
     name: str
 
     @classmethod
-    def of(cls, ref: k8s.ObjectRef) -> ObjectRef:
+    def of(cls, ref: k8s.ObjectRef) -> InventoryEntry:
         namespace = ref.namespace or None  # "" and None both mean cluster-scoped
         return cls(api_version=ref.api_version, kind=ref.kind, namespace=namespace, name=ref.name)
 
@@ -69,7 +69,7 @@ class AppState(Record):
     render_digest: str = ""
     input_digest: str = ""
     sources: list[SourcePin] = []
-    inventory: list[ObjectRef] = []
+    inventory: list[InventoryEntry] = []
     commit: str = ""
     actor: str = ""
     deployed_at: str = ""
@@ -93,7 +93,7 @@ class StateDocument(Record):
 HistoryKind = Literal["deploy", "rollback", "lock_takeover", "lock_break"]
 
 
-class AppChange(Record):
+class HistoryChange(Record):
     """One app in a history record; ``snapshot``/``helm_revision`` are what rollback returns to."""
 
     app: str
@@ -114,7 +114,7 @@ class HistoryRecord(Record):
     run_url: str = ""
     commit: str = ""
     cluster: str
-    apps: list[AppChange] = []
+    apps: list[HistoryChange] = []
     result: str = "succeeded"
     duration: float = 0.0
     detail: str = ""

@@ -14,7 +14,7 @@ from sbkube_ci.ci.inputs import KNOWN_COMMANDS
 from sbkube_ci.ci.junit import AppOutcome
 from sbkube_ci.commands.ci import COMMANDS, run_ci
 from sbkube_ci.config.loader import load_project
-from sbkube_ci.state import AppChange, open_backend
+from sbkube_ci.state import HistoryChange, open_backend
 
 ROOT = Path(__file__).resolve().parents[2]
 QUICKSTART = ROOT / "examples" / "quickstart"
@@ -55,7 +55,7 @@ def test_template_from_ci(tmp_path: Path, github_env: dict[str, str]) -> None:
 def test_history_from_ci(tmp_path: Path, github_env: dict[str, str]) -> None:
     project, env = project_env(tmp_path, github_env, "history")
     backend = open_backend(load_project(project))
-    record = backend.new_record("deploy", "prod", apps=[AppChange(app="web", new_revision=1)])
+    record = backend.new_record("deploy", "prod", apps=[HistoryChange(app="web", new_revision=1)])
     backend.append_history(record.model_copy(update={"result": "failed", "detail": "web: boom"}))
     assert run_ci(env, stream=io.StringIO()) == 0
     summary = Path(github_env["GITHUB_STEP_SUMMARY"]).read_text()

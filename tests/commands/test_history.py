@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from sbkube_ci.config.loader import load_project
-from sbkube_ci.state import AppChange, AppState, ObjectRef, StateDocument, open_backend
+from sbkube_ci.state import AppState, HistoryChange, InventoryEntry, StateDocument, open_backend
 from sbkube_ci.state.identity import Identity
 from tests.commands.test_lock import CONFIG, ROOT, sbkube
 
@@ -29,14 +29,14 @@ def project(tmp_path: Path) -> Path:
                 revision=new,
                 commit="abc1234def",
                 render_digest="sha256:" + "ab" * 32,
-                inventory=[ObjectRef(api_version="v1", kind="Service", name=app)],
+                inventory=[InventoryEntry(api_version="v1", kind="Service", name=app)],
             )
             return doc
 
         record = backend.new_record(
             "deploy",
             cluster,
-            apps=[AppChange(app=app, old_revision=old, new_revision=new)],
+            apps=[HistoryChange(app=app, old_revision=old, new_revision=new)],
             commit="abc1234def",
             duration=12.4,
         )
@@ -94,7 +94,7 @@ def add_failed_deploy(project: Path) -> None:
     record = backend.new_record(
         "deploy",
         "prod",
-        apps=[AppChange(app="api", old_revision=1)],
+        apps=[HistoryChange(app="api", old_revision=1)],
         result="failed",
         detail="api: Deployment shop/api not ready after 5m: 0/3 replicas\nmore detail",
     )

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from sbkube_ci.cli import cli
 from sbkube_ci.config.loader import load_project
-from sbkube_ci.state import AppChange, AppState, StateDocument, open_backend
+from sbkube_ci.state import AppState, HistoryChange, StateDocument, open_backend
 from sbkube_ci.state.identity import Identity
 from tests.fixtures.git_server import GitServer
 
@@ -37,7 +37,7 @@ def deployed(root: Path) -> str:
         doc.apps["web"] = AppState(revision=1, snapshot=snapshot)
         return doc
 
-    record = backend.new_record("deploy", "prod", apps=[AppChange(app="web", new_revision=1)])
+    record = backend.new_record("deploy", "prod", apps=[HistoryChange(app="web", new_revision=1)])
     backend.update("prod", mutate, record=record)
     return snapshot
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from sbkube_ci.errors import StateError
-from sbkube_ci.state import AppChange, AppState, ObjectRef, StateBackend, StateDocument
+from sbkube_ci.state import AppState, HistoryChange, InventoryEntry, StateBackend, StateDocument
 from sbkube_ci.state.base import CAS_RETRY, Conflict
 from tests.state.workers import StoreSpec
 
@@ -18,7 +18,7 @@ def _deploy_api(doc: StateDocument) -> StateDocument:
         revision=(doc.apps["api"].revision + 1) if "api" in doc.apps else 1,
         render_digest="sha256:aa",
         inventory=[
-            ObjectRef(api_version="apps/v1", kind="Deployment", namespace="web", name="api")
+            InventoryEntry(api_version="apps/v1", kind="Deployment", namespace="web", name="api")
         ],
         commit="abc1234",
     )
@@ -96,7 +96,9 @@ def test_history_is_newest_first_and_filtered(spec: StoreSpec) -> None:
     times = iter([1000.0, 2000.0, 3000.0, 4000.0])
     backend.clock = lambda: next(times)
     for cluster, app in [("prod", "api"), ("staging", "api"), ("prod", "web"), ("prod", "api")]:
-        record = backend.new_record("deploy", cluster, apps=[AppChange(app=app, new_revision=1)])
+        record = backend.new_record(
+            "deploy", cluster, apps=[HistoryChange(app=app, new_revision=1)]
+        )
         backend.append_history(record)
     every = backend.list_history()
     assert [r.time[:19] for r in every] == [
@@ -113,7 +115,7 @@ def test_history_is_newest_first_and_filtered(spec: StoreSpec) -> None:
 
 def test_record_is_appended_after_the_state(spec: StoreSpec) -> None:
     backend = spec.backend()
-    record = backend.new_record("deploy", "prod", apps=[AppChange(app="api", new_revision=1)])
+    record = backend.new_record("deploy", "prod", apps=[HistoryChange(app="api", new_revision=1)])
     backend.update("prod", _deploy_api, record=record)
     assert backend.list_history(cluster="prod") == [record]
     backend.append_history(record)  # appending the same record twice stores it once

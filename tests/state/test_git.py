@@ -12,7 +12,7 @@ from pytest_httpserver import HTTPServer
 
 from sbkube_ci.config.loader import load_project
 from sbkube_ci.errors import StateError
-from sbkube_ci.state import AppChange, AppState, StateDocument, open_backend
+from sbkube_ci.state import AppState, HistoryChange, StateDocument, open_backend
 from sbkube_ci.state.git import GitStore
 from sbkube_ci.state.identity import Identity
 from tests.fixtures.git_server import GitServer, git
@@ -57,7 +57,7 @@ def test_shallow_checkout_stays_untouched(checkout: Path, git_server: GitServer)
     before = _snapshot(checkout)
     backend = open_backend(load_project(checkout), identity=Identity("alice", "pid 1", ""))
     record = backend.new_record(
-        "deploy", "prod", apps=[AppChange(app="api", old_revision=41, new_revision=42)],
+        "deploy", "prod", apps=[HistoryChange(app="api", old_revision=41, new_revision=42)],
         commit="abc1234def0",
     )  # fmt: skip
     backend.update("prod", _deploy, record=record)

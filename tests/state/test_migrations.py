@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from sbkube_ci.state import SCHEMA_VERSION, AppState, ObjectRef, StateDocument
+from sbkube_ci.state import SCHEMA_VERSION, AppState, InventoryEntry, StateDocument
 from sbkube_ci.state.migrations import MIGRATIONS, parse_state
 from tests.state.workers import StoreSpec
 
@@ -28,9 +28,9 @@ def test_v0_fixture_migrates() -> None:
         "sha256:9e1d",
     )
     assert api.inventory == [
-        ObjectRef(api_version="apps/v1", kind="Deployment", namespace="web", name="api"),
-        ObjectRef(api_version="v1", kind="Service", namespace="web", name="api"),
-        ObjectRef(
+        InventoryEntry(api_version="apps/v1", kind="Deployment", namespace="web", name="api"),
+        InventoryEntry(api_version="v1", kind="Service", namespace="web", name="api"),
+        InventoryEntry(
             api_version="rbac.authorization.k8s.io/v1",
             kind="ClusterRole",
             namespace=None,

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from sbkube_ci.config.sections import GitState, S3State
-from sbkube_ci.state import AppChange, AppState, Mutation, StateBackend, StateDocument
+from sbkube_ci.state import AppState, HistoryChange, Mutation, StateBackend, StateDocument
 from sbkube_ci.state.base import ObjectStore
 from sbkube_ci.state.git import GitStore
 from sbkube_ci.state.identity import Identity
@@ -61,7 +61,7 @@ def update_worker(spec: StoreSpec, worker: str, count: int) -> int:
     backend = spec.backend(worker)
     for i in range(count):
         record = backend.new_record(
-            "deploy", CLUSTER, apps=[AppChange(app=f"w{worker}", new_revision=i + 1)]
+            "deploy", CLUSTER, apps=[HistoryChange(app=f"w{worker}", new_revision=i + 1)]
         )
         backend.update(CLUSTER, bump(worker), record=record)
     return count

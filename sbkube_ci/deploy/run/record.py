@@ -12,16 +12,16 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sbkube_ci import k8s as inventory
+from sbkube_ci import k8s
 from sbkube_ci.errors import StateError
 from sbkube_ci.sources.base import Pin
 from sbkube_ci.state import (
-    AppChange,
     AppState,
     HeldLock,
     HelmReleaseRef,
+    HistoryChange,
     HistoryRecord,
-    ObjectRef,
+    InventoryEntry,
     SourcePin,
     StateBackend,
     StateDocument,
@@ -37,17 +37,17 @@ class Deployed:
     render_digest: str = ""
     input_digest: str = ""
     pin: Pin | None = None
-    inventory: Sequence[inventory.ObjectRef] = ()
+    inventory: Sequence[k8s.ObjectRef] = ()
     manifests: str = ""  # normalized rendered text; stored as the snapshot
     helm: HelmReleaseRef | None = None
     helm_version: str = ""
 
 
-def to_state_refs(refs: Sequence[inventory.ObjectRef]) -> list[ObjectRef]:
-    return [ObjectRef.of(ref) for ref in refs]
+def to_state_refs(refs: Sequence[k8s.ObjectRef]) -> list[InventoryEntry]:
+    return [InventoryEntry.of(ref) for ref in refs]
 
 
-def from_state_refs(refs: Sequence[ObjectRef]) -> list[inventory.ObjectRef]:
+def from_state_refs(refs: Sequence[InventoryEntry]) -> list[k8s.ObjectRef]:
     return [ref.ref() for ref in refs]
 
 
@@ -68,7 +68,7 @@ class Recorder:
     record: HistoryRecord  # its id is the deployment id; apps and result are filled at the end
     expected_revision: int
     held: HeldLock | None = None
-    changes: list[AppChange] = field(default_factory=list)
+    changes: list[HistoryChange] = field(default_factory=list)
     _guard: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -109,7 +109,7 @@ class Recorder:
 
             new = self.backend.update(self.cluster, mutate, message=self._message(app))
             self.expected_revision = new.revision
-            self.changes.append(AppChange(app=app, old_revision=old.revision))
+            self.changes.append(HistoryChange(app=app, old_revision=old.revision))
 
     def finish(self, result: str, duration: float, detail: str = "") -> HistoryRecord:
         """Append the run's history record (once, after every app)."""
@@ -140,7 +140,7 @@ class Recorder:
 
     def _change(self, app: str, state: AppState) -> None:
         self.changes.append(
-            AppChange(
+            HistoryChange(
                 app=app,
                 old_revision=state.revision - 1 or None,
                 new_revision=state.revision,

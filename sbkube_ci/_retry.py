@@ -64,19 +64,26 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
     return None
 
 
+#: Told of each wait before something is tried again: (what, attempt, seconds). Progress
+#: reporters' ``retrying`` is one, so a wait is shown instead of passing in silence.
+RetryReport = Callable[[str, int, float], None]
+
+
 def retrying(
     attempt: Callable[[float], T],
     wait: Callable[[T, int], float | None],
     *,
     policy: RetryPolicy,
     clock: Clock,
+    before_wait: Callable[[T, int, float], None] | None = None,
 ) -> tuple[T, int]:
     """Call ``attempt(timeout)`` until ``wait(outcome, tries)`` says None, the attempts are
     used up or the next wait would overrun the budget: the last outcome and the number of tries.
 
     ``wait`` judges an outcome: None when it is final (a success, or a failure that trying
     again cannot cure), else the seconds to wait (the server's Retry-After or
-    ``policy.delay(tries - 1)``).
+    ``policy.delay(tries - 1)``). ``before_wait(outcome, tries, seconds)`` hears of each wait
+    that is taken.
     """
     deadline = clock.monotonic() + policy.budget
     tries = 0
@@ -89,4 +96,6 @@ def retrying(
             return outcome, tries
         if clock.monotonic() + seconds + policy.min_attempt > deadline:
             return outcome, tries
+        if before_wait is not None:
+            before_wait(outcome, tries, seconds)
         clock.sleep(seconds)

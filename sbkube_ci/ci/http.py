@@ -8,6 +8,7 @@ Sleep and clock are injectable so tests stay fast.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from urllib.parse import urljoin, urlparse
 
 import requests
 
-from sbkube_ci._retry import Clock, RetryPolicy, retry_after, retrying
+from sbkube_ci._retry import Clock, RetryPolicy, RetryReport, retry_after, retrying
 from sbkube_ci.errors import CIError
 
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
@@ -37,6 +38,10 @@ class ForbiddenError(APIError):
     """401/403 that is not a rate limit: the token may not do this (fork PRs, job tokens)."""
 
 
+def _to_stderr(what: str, attempt: int, seconds: float) -> None:
+    print(f"{what}: retry {attempt} in {seconds:.0f}s", file=sys.stderr)
+
+
 @dataclass
 class RestClient:
     """JSON over HTTPS against one API base URL, with the platform's auth headers."""
@@ -49,6 +54,8 @@ class RestClient:
     retry: RetryPolicy = API_RETRY
     max_wait: float = 120.0
     session: requests.Session = field(default_factory=requests.Session)
+    #: each wait before a request is sent again goes to the job log, not into silence
+    on_retry: RetryReport = _to_stderr
 
     def url(self, path: str) -> str:
         return urljoin(self.base_url.rstrip("/") + "/", path.lstrip("/"))
@@ -93,11 +100,22 @@ class RestClient:
             seconds = self._retry_wait(outcome, tries)
             return None if outcome.status_code >= 500 and not retry_server_errors else seconds
 
+        def before_wait(
+            outcome: requests.Response | requests.RequestException, tries: int, seconds: float
+        ) -> None:
+            why = (
+                type(outcome).__name__
+                if isinstance(outcome, requests.RequestException)
+                else f"HTTP {outcome.status_code}"
+            )
+            self.on_retry(f"{self.platform} API: {why} on {method} {_path(url)}", tries, seconds)
+
         outcome, tries = retrying(
             attempt,
             wait,
             policy=self.retry,
             clock=Clock(monotonic=time.monotonic, sleep=self.sleep),
+            before_wait=before_wait,
         )
         if isinstance(outcome, requests.RequestException):
             raise CIError(

@@ -125,7 +125,9 @@ def make_plan(
             random=checks.random,
         )
         if live:
-            entries = live_entries(project, cluster, entries, render, states[cluster])
+            entries = live_entries(
+                project, cluster, entries, render, states[cluster], on_retry=progress.retrying
+            )
         per_cluster[cluster], cluster_checks[cluster] = entries, checks
     progress.stage("plan", sum(len(e) for e in per_cluster.values()))
     cluster_plans: list[ClusterPlan] = []

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from sbkube_ci._retry import RetryReport
 from sbkube_ci.config.apps import HelmApp
 from sbkube_ci.config.loader import Project
 from sbkube_ci.diff.engine import AppRender, AppSnapshot
@@ -35,8 +36,11 @@ def live_entries(
     entries: Mapping[str, tuple[AppRender | None, AppSnapshot | None]],
     render: RenderResult,
     state: StateDocument,
+    *,
+    on_retry: RetryReport | None = None,
 ) -> Entries:
-    """``entries`` with each rendered app's old side replaced by what is live on ``cluster``."""
+    """``entries`` with each rendered app's old side replaced by what is live on ``cluster``;
+    ``on_retry`` hears of each request the API server asked to send again later."""
     # Imported here: the Kubernetes client takes ~0.5 s to import, and every CLI run imports
     # this module through the plan command while only ``--live`` needs a cluster.
     from sbkube_ci.deploy.inspect.preview import Previewer  # noqa: PLC0415
@@ -48,7 +52,9 @@ def live_entries(
     wanted = [app for app, (new, _) in entries.items() if new and not new.error and app in rendered]
     result: Entries = dict(entries)
     try:
-        with connect(cluster, cluster_config, config.settings, base_dir=project.base_dir) as conn:
+        with connect(
+            cluster, cluster_config, config.settings, base_dir=project.base_dir, on_retry=on_retry
+        ) as conn:
             conn.client.dynamic  # noqa: B018  # one discovery call: is the cluster reachable?
             previewer = Previewer(
                 conn.client, cluster=cluster, created_namespaces=_created(project, cluster, render)

@@ -191,7 +191,10 @@ def test_gives_up_after_bounded_retries(
 
 
 def test_secondary_rate_limit_waits_retry_after(
-    github: FakeGitHub, github_env: dict[str, str], sleeps: Sleeps
+    github: FakeGitHub,
+    github_env: dict[str, str],
+    sleeps: Sleeps,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     github.failures = [
         Response(
@@ -206,6 +209,12 @@ def test_secondary_rate_limit_waits_retry_after(
 
     assert outcome.action == "created"
     assert sleeps == [3.0]
+    # the wait is in the job log: a minute of silence looks like a hung job
+    log = capsys.readouterr().err
+    assert (
+        "GitHub API: HTTP 403 on GET /repos/acme/shop-deploy/issues/42/comments: retry 1 in 3s"
+        in log
+    )
 
 
 def test_primary_rate_limit_waits_until_reset(

@@ -84,6 +84,10 @@ class FakeKube:
         """Accept connections but never answer (until ``hang(False)``)."""
         self.server.hang(enabled)
 
+    def throttle(self, times: int, *, code: int = 429, retry_after: str | None = "1") -> None:
+        """The next ``times`` requests are answered ``code`` with this Retry-After."""
+        self.server.throttle(times, code=code, retry_after=retry_after)
+
     def auto_ready(self, enabled: bool = True) -> None:
         """Workloads report rolled out, and Jobs complete, right after every write."""
         self.server.store.auto_ready = enabled

@@ -55,6 +55,7 @@ class FakeKubeServer:
         self.user = user
         self._denials: list[_Denial] = []
         self._requests: list[tuple[str, str]] = []
+        self._throttled: list[tuple[int, str | None]] = []
         self._lock = threading.Lock()
         self._responsive = threading.Event()
         self._responsive.set()
@@ -127,6 +128,12 @@ class FakeKubeServer:
         else:
             self._responsive.set()
 
+    def throttle(self, times: int, *, code: int = 429, retry_after: str | None = "1") -> None:
+        """Answer the next ``times`` requests with ``code`` and this Retry-After header, as API
+        Priority and Fairness (429) or an API server between etcd leaders (503) does."""
+        with self._lock:
+            self._throttled.extend([(code, retry_after)] * times)
+
     def track(self, connection: socket.socket, *, open_: bool) -> None:
         with self._lock:
             if open_:
@@ -140,14 +147,20 @@ class FakeKubeServer:
         with self._lock:
             return list(self._requests)
 
-    def handle(self, request: Request) -> tuple[int, dict[str, Any]]:
+    def handle(self, request: Request) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """The status code, body and extra headers of the answer to ``request``."""
         self._responsive.wait()
         with self._lock:
             self._requests.append((request.method, _with_query(request)))
+            throttled = self._throttled.pop(0) if self._throttled else None
+        if throttled is not None:
+            code, retry_after = throttled
+            busy = ApiError(code, "TooManyRequests", "too many requests, please try again later")
+            return code, busy.status(), {"Retry-After": retry_after} if retry_after else {}
         try:
-            return self._route(request)
+            return *self._route(request), {}
         except ApiError as error:
-            return error.code, error.status()
+            return error.code, error.status(), {}
 
     def _route(self, request: Request) -> tuple[int, dict[str, Any]]:
         parts = [p for p in request.path.split("/") if p]
@@ -280,9 +293,11 @@ class _Handler(BaseHTTPRequestHandler):
             user_agent=self.headers.get("User-Agent") or "",
             body=self.rfile.read(length) if length else b"",
         )
-        code, answer = self.fake.handle(request)
+        code, answer, headers = self.fake.handle(request)
         payload = json.dumps(answer).encode()
         self.send_response(code)
+        for name, value in headers.items():
+            self.send_header(name, value)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()

@@ -12,9 +12,11 @@ import contextlib
 import os
 import tempfile
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import urllib3
 import yaml
@@ -25,6 +27,7 @@ from kubernetes.dynamic import DynamicClient
 from kubernetes.dynamic.exceptions import ResourceNotFoundError
 
 from sbkube_ci._proc import redact
+from sbkube_ci._retry import RetryReport, retry_after
 from sbkube_ci.deploy.kube.errors import (
     Operation,
     UnknownKindError,
@@ -37,17 +40,59 @@ DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_READ_TIMEOUT = 60.0
 
 
-class _TimeoutRESTClient(rest.RESTClientObject):  # type: ignore[misc]  # untyped library
-    """Gives every request a (connect, read) timeout; discovery requests carry none of their own."""
+#: How often one request is sent again when the API server asks for it: client-go's default.
+SERVER_RETRIES = 10
+#: The longest Retry-After honoured; a server asking for more is answered with an error.
+MAX_RETRY_AFTER = 30.0
 
-    def __init__(self, configuration: Any, timeout: tuple[float, float]) -> None:
+
+class _RESTClient(rest.RESTClientObject):  # type: ignore[misc]  # untyped library
+    """Gives every request a (connect, read) timeout, and sends it again when the API server
+    says when to: a 429 or 5xx answer with a Retry-After header (API Priority and Fairness
+    throttling, an API server between etcd leaders), as client-go does. Each wait is
+    reported, so a throttled deploy is never silent.
+    """
+
+    def __init__(
+        self,
+        configuration: Any,
+        timeout: tuple[float, float],
+        *,
+        server: str,
+        on_retry: RetryReport | None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         super().__init__(configuration)
         self._timeout = timeout
+        self._server = server
+        self._on_retry = on_retry
+        self._sleep = sleep
 
-    def request(self, *args: Any, **kwargs: Any) -> Any:
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
         if not kwargs.get("_request_timeout"):
             kwargs["_request_timeout"] = self._timeout
-        return super().request(*args, **kwargs)
+        attempt = 0
+        while True:
+            try:
+                return super().request(method, url, *args, **kwargs)
+            except rest.ApiException as exc:
+                attempt += 1
+                wait = _server_wait(exc)
+                if wait is None or attempt > SERVER_RETRIES:
+                    raise
+                if self._on_retry is not None:
+                    what = f"API server {self._server}: HTTP {exc.status} on {method} "
+                    self._on_retry(what + urlsplit(url).path, attempt, wait)
+                self._sleep(wait)
+
+
+def _server_wait(exc: rest.ApiException) -> float | None:
+    """The seconds the server asked to wait before the request is sent again, if it did."""
+    status = exc.status or 0
+    if status != 429 and not 500 <= status <= 599:
+        return None
+    seconds = retry_after(dict(exc.headers or {}))
+    return None if seconds is None or seconds > MAX_RETRY_AFTER else seconds
 
 
 def _kubeconfig_paths(kubeconfig: Path | None) -> list[Path]:
@@ -190,15 +235,21 @@ class KubeClient:
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         read_timeout: float = DEFAULT_READ_TIMEOUT,
         max_connections: int = 16,
+        on_retry: RetryReport | None = None,
     ) -> None:
         # One quick reconnect for a kept-alive connection the server closed; no read retries,
-        # so a slow server costs one timeout, not four.
-        configuration.retries = urllib3.Retry(total=1, connect=1, read=0, redirect=0, status=0)
+        # so a slow server costs one timeout, not four. Retry-After is _RESTClient's to honour:
+        # urllib3 would turn a 429 carrying one into a transport error.
+        configuration.retries = urllib3.Retry(
+            total=1, connect=1, read=0, redirect=0, status=0, respect_retry_after_header=False
+        )
         configuration.connection_pool_maxsize = max_connections
         self.api_client = k8s_client.ApiClient(configuration)
         self.timeout = (connect_timeout, read_timeout)
-        self.api_client.rest_client = _TimeoutRESTClient(configuration, self.timeout)
         self.server = server_address(configuration.host)
+        self.api_client.rest_client = _RESTClient(
+            configuration, self.timeout, server=self.server, on_retry=on_retry
+        )
         self._cache_dir = tempfile.TemporaryDirectory(prefix="sbkube-discovery-")
         self._dynamic: DynamicClient | None = None
         self._resources: dict[tuple[str, str], Any] = {}
@@ -212,9 +263,15 @@ class KubeClient:
         *,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         read_timeout: float = DEFAULT_READ_TIMEOUT,
+        on_retry: RetryReport | None = None,
     ) -> KubeClient:
         configuration = load_configuration(kubeconfig, context)
-        return cls(configuration, connect_timeout=connect_timeout, read_timeout=read_timeout)
+        return cls(
+            configuration,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            on_retry=on_retry,
+        )
 
     @property
     def dynamic(self) -> DynamicClient:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Protocol
 
 from sbkube_ci._proc import ALLOW_ENV, exec_allowed
+from sbkube_ci._retry import RetryReport
 from sbkube_ci.deploy.kube.client import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_READ_TIMEOUT,
@@ -99,9 +100,11 @@ def connect(
     environ: Mapping[str, str] | None = None,
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
     read_timeout: float = DEFAULT_READ_TIMEOUT,
+    on_retry: RetryReport | None = None,
 ) -> Iterator[ClusterConnection]:
     """Connect to ``cluster_name``; a kubeconfig from an env var lives in a 0600 temp file
-    for the duration of the block and is removed after, also on error."""
+    for the duration of the block and is removed after, also on error. ``on_retry`` hears of
+    every request the API server asked to send again later."""
     source = kubeconfig_source(cluster, settings, base_dir=base_dir)
     with contextlib.ExitStack() as stack:
         path = source.path
@@ -110,7 +113,8 @@ def connect(
             path = stack.enter_context(kubeconfig_file(content))
         if not exec_allowed():
             _refuse_credential_commands(cluster_name, path, source.context)
-        client = _client(cluster_name, source, path, connect_timeout, read_timeout)
+        timeouts = (connect_timeout, read_timeout)
+        client = _client(cluster_name, source, path, timeouts, on_retry)
         stack.callback(client.close)
         yield ClusterConnection(cluster_name, client, path, source.context)
 
@@ -131,12 +135,17 @@ def _client(
     cluster_name: str,
     source: KubeconfigSource,
     path: Path | None,
-    connect_timeout: float,
-    read_timeout: float,
+    timeouts: tuple[float, float],
+    on_retry: RetryReport | None,
 ) -> KubeClient:
+    connect_timeout, read_timeout = timeouts
     try:
         return KubeClient.from_kubeconfig(
-            path, source.context, connect_timeout=connect_timeout, read_timeout=read_timeout
+            path,
+            source.context,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            on_retry=on_retry,
         )
     except DeployError as exc:
         message = str(exc)

@@ -176,6 +176,7 @@ def _locked_run(
         project.config.settings,
         base_dir=project.base_dir,
         connect_timeout=options.connect_timeout,
+        on_retry=options.progress.retrying,
     ) as connection:
         session = open_session(
             project,

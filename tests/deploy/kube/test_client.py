@@ -10,8 +10,14 @@ from pathlib import Path
 import pytest
 import yaml
 from kubernetes import config as k8s_config
+from kubernetes.client.exceptions import ApiException
 
-from sbkube_ci.deploy.kube.client import KubeClient, kubeconfig_file, load_configuration
+from sbkube_ci.deploy.kube.client import (
+    SERVER_RETRIES,
+    KubeClient,
+    kubeconfig_file,
+    load_configuration,
+)
 from sbkube_ci.errors import DeployError
 from tests.fakekube.fixture import FakeKube, kubeconfig
 
@@ -114,6 +120,63 @@ def test_silent_server_fails_within_the_timeout(fake_kube: FakeKube) -> None:
     assert "did not answer in time" in str(error.value)
     assert "check the kubeconfig server address / network" in str(error.value)
     fake_kube.hang(False)
+
+
+def test_a_throttled_request_is_sent_again_when_the_server_says_and_each_wait_is_told(
+    fake_kube: FakeKube,
+) -> None:
+    waits: list[tuple[str, int, float]] = []
+    kube = KubeClient.from_kubeconfig(
+        fake_kube.kubeconfig_path, "fake", on_retry=lambda *wait: waits.append(wait)
+    )
+    with kube:
+        namespaces = kube.resource("v1", "Namespace")
+        fake_kube.throttle(1, retry_after="0")  # API Priority and Fairness: 429, Retry-After
+        fake_kube.throttle(1, code=503, retry_after="0")  # between etcd leaders
+        assert namespaces.get().kind == "NamespaceList"
+    where = f"API server 127.0.0.1:{fake_kube.server.port}"
+    assert waits == [
+        (f"{where}: HTTP 429 on GET /api/v1/namespaces", 1, 0.0),
+        (f"{where}: HTTP 503 on GET /api/v1/namespaces", 2, 0.0),
+    ]
+    assert fake_kube.requests.count(("GET", "/api/v1/namespaces")) == 3
+
+
+@pytest.mark.parametrize(
+    ("code", "retry_after"),
+    [(429, None), (500, None), (503, "600"), (409, "0")],
+    ids=["no-retry-after", "5xx-without-retry-after", "wait-too-long", "not-a-retry-status"],
+)
+def test_only_a_server_that_asks_for_a_short_wait_gets_the_request_again(
+    fake_kube: FakeKube, code: int, retry_after: str | None
+) -> None:
+    waits: list[tuple[str, int, float]] = []
+    kube = KubeClient.from_kubeconfig(
+        fake_kube.kubeconfig_path, "fake", on_retry=lambda *wait: waits.append(wait)
+    )
+    with kube:
+        namespaces = kube.resource("v1", "Namespace")
+        fake_kube.throttle(1, code=code, retry_after=retry_after)
+        with pytest.raises(ApiException) as error:
+            namespaces.get()
+    assert error.value.status == code
+    assert waits == []
+
+
+def test_a_server_that_keeps_throttling_gets_an_answer_after_the_retries(
+    fake_kube: FakeKube,
+) -> None:
+    waits: list[tuple[str, int, float]] = []
+    kube = KubeClient.from_kubeconfig(
+        fake_kube.kubeconfig_path, "fake", on_retry=lambda *wait: waits.append(wait)
+    )
+    with kube:
+        namespaces = kube.resource("v1", "Namespace")
+        fake_kube.throttle(SERVER_RETRIES + 1, retry_after="0")
+        with pytest.raises(ApiException) as error:
+            namespaces.get()
+    assert error.value.status == 429
+    assert [attempt for _, attempt, _ in waits] == list(range(1, SERVER_RETRIES + 1))
 
 
 def test_unknown_kind_asks_about_the_crd(fake_kube: FakeKube) -> None:

@@ -32,6 +32,9 @@ class Recording(Progress):
     def waiting(self, what: str, remaining: float) -> None:
         self.events.append(("waiting", what, str(remaining > 0)))
 
+    def retrying(self, what: str, attempt: int, delay: float) -> None:
+        self.events.append(("retrying", what, str(attempt)))
+
     def end_stage(self) -> None:
         self.events.append(("end",))
 
@@ -66,6 +69,26 @@ def test_deploy_reports_each_app_and_the_lock_countdown(
     )  # fmt: skip
     assert report.exit_code == 0, report.text()
     assert ("started", "prod/config") in progress.events
+    assert ("finished", "prod/config", "ok") in progress.events
+
+
+def test_a_throttling_api_server_is_waited_for_and_the_waits_are_shown(
+    tmp_path: Path, fake_kube: FakeKube
+) -> None:
+    project = deploy_project(tmp_path, fake_kube, ready=False, root=".")
+    project.app("config", [config_map("settings")])
+    fake_kube.throttle(2, retry_after="0")  # the first requests of the deploy get a 429
+    progress = Recording()
+
+    report = run_deploy(
+        project.load(), DeployRequest(), echo=lambda line: None, backend=project.backend(),
+        progress=progress,
+    )  # fmt: skip
+
+    assert report.exit_code == 0, report.text()
+    retries = [e for e in progress.events if e[0] == "retrying"]
+    server = f"API server 127.0.0.1:{fake_kube.server.port}: HTTP 429 on"
+    assert [(e[1].startswith(server), e[2]) for e in retries] == [(True, "1"), (True, "2")]
     assert ("finished", "prod/config", "ok") in progress.events
 
 

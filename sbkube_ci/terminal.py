@@ -34,3 +34,8 @@ def table(rows: Sequence[Sequence[str]]) -> list[str]:
     return [
         "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows
     ]
+
+
+def plural(count: int, word: str) -> str:
+    """``1 app``, ``2 apps``: a count in words, never ``1 apps``."""
+    return f"{count} {word}{'' if count == 1 else 's'}"

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from sbkube_ci.ci.base import Annotation
 from sbkube_ci.ci.junit import AppOutcome
+from sbkube_ci.terminal import plural
 
 
 def failure_annotations(outcomes: Iterable[AppOutcome], *, command: str) -> list[Annotation]:
@@ -24,7 +25,7 @@ def failure_annotations(outcomes: Iterable[AppOutcome], *, command: str) -> list
     for (cluster, error), apps in groups.items():
         total = sum(1 for o in outcomes if o.cluster == cluster)
         if len(apps) > 1 and len(apps) == total:
-            where, detail = cluster, f"all {len(apps)} apps failed: {error}"
+            where, detail = cluster, f"all {plural(len(apps), 'app')} failed: {error}"
         elif len(apps) > 1:
             where, detail = cluster, f"{', '.join(apps)} failed: {error}"
         else:

@@ -8,7 +8,7 @@ import click
 
 from sbkube_ci.cli import options
 from sbkube_ci.cli.help import complete_apps
-from sbkube_ci.cli.runtime import progress_display, run
+from sbkube_ci.cli.runtime import progress_display, run, stdout_color
 
 
 @click.command()
@@ -110,4 +110,10 @@ def status(*, location: options.Location, output_format: str, clusters: tuple[st
     """Compare the live cluster with what was deployed; exit 2 when drift is found."""
     from sbkube_ci.commands import status as status_command
 
-    run(status_command.status, *location, clusters, output_format=output_format)
+    run(
+        status_command.status,
+        *location,
+        clusters,
+        output_format=output_format,
+        color=stdout_color(),
+    )

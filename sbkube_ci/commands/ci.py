@@ -31,6 +31,7 @@ from sbkube_ci.config.loader import check_document, read_document
 from sbkube_ci.diff.credentials import secret_values
 from sbkube_ci.errors import CIError, ConfigProblems, SbkubeError
 from sbkube_ci.progress import PlainProgress, sections_for
+from sbkube_ci.terminal import plural
 
 CommandFunction = Callable[[Invocation], CommandResult]
 
@@ -70,7 +71,11 @@ def validate_for_ci(invocation: Invocation) -> CommandResult:
         )
         for name in apps
     ]
-    summary = f"{len(errors)} error(s) in the configuration" if errors else f"ok: {len(apps)} apps"
+    summary = (
+        f"{len(errors)} error(s) in the configuration"
+        if errors
+        else f"ok: {plural(len(apps), 'app')}"
+    )
     return CommandResult(
         exit_code=1 if errors or config is None else 0,
         summary=summary,

@@ -22,13 +22,14 @@ from sbkube_ci.ci.result import ClusterPlan, CommandResult
 from sbkube_ci.config.loader import Project, load_project, read_document
 from sbkube_ci.diff.credentials import build_masker, masked_values
 from sbkube_ci.diff.markdown import GITHUB_COMMENT, GITLAB_NOTE, render_comment
-from sbkube_ci.diff.review_header import Review, error_comment, plural
+from sbkube_ci.diff.review_header import Review, error_comment
 from sbkube_ci.diff.text import render_text
 from sbkube_ci.errors import ConfigProblems, SbkubeError
 from sbkube_ci.plan_model import Plan
 from sbkube_ci.planning.engine import DEFAULT_PLAN, make_plan, summary_markdown, write_plan
 from sbkube_ci.progress import Progress
 from sbkube_ci.state.identity import current_identity
+from sbkube_ci.terminal import plural
 
 PLAN_ARTIFACT = "sbkube-plan"
 

@@ -20,6 +20,7 @@ from sbkube_ci.deploy.run.drift import drift_reports
 from sbkube_ci.diff.credentials import build_masker
 from sbkube_ci.notify import AppChange, Dispatcher, notification_from_ci_env
 from sbkube_ci.state import open_backend
+from sbkube_ci.terminal import plural
 
 EXIT_DRIFT = 2
 
@@ -30,7 +31,7 @@ def describe(report: DriftReport) -> list[str]:
         state = "DRIFT" if report.has_drift else "unhealthy workloads"
         lines = [f"{report.cluster}: {state}"]
     else:
-        return [f"{report.cluster}: no drift ({len(report.apps)} apps)"]
+        return [f"{report.cluster}: no drift ({plural(len(report.apps), 'app')})"]
     for app in report.apps:
         lines += _app_lines(app)
     return lines + _fixes(report)
@@ -67,7 +68,12 @@ def _app_lines(app: AppDrift) -> list[str]:
 
 
 def status(
-    chdir: Path, file: Path | None, clusters: Sequence[str], *, output_format: str = "text"
+    chdir: Path,
+    file: Path | None,
+    clusters: Sequence[str],
+    *,
+    output_format: str = "text",
+    color: bool = False,
 ) -> int:
     """Print the drift of each cluster; notify ``drift_detected``; exit 2 on drift."""
     project = load_project(chdir, file)
@@ -76,8 +82,31 @@ def status(
     if output_format == "json":
         click.echo(masker.mask(json.dumps([r.to_dict() for r in reports], indent=2)))
     else:
-        click.echo(masker.mask(_text(reports)))
+        text = masker.mask(_text(reports))  # masked first: colour codes would split a secret
+        click.echo(paint(text) if color else text, color=color)
     return _notify(project, reports)
+
+
+#: what a finding looks like on a colour terminal: drift red, the unhealthy yellow, clean green
+_STYLES = {
+    "missing": "red",
+    "modified": "red",
+    "DRIFT": "red",
+    "unhealthy": "yellow",
+    "unhealthy workloads": "yellow",
+    "no drift": "green",
+}
+
+
+def paint(text: str) -> str:
+    """``text`` of ``describe`` with each finding coloured by its kind."""
+    painted = []
+    for line in text.splitlines():
+        head, _, rest = line.strip().partition(": ")
+        kind = rest.split(" ", 1)[0] if line.startswith("  ") else rest.split(" (", 1)[0]
+        style = _STYLES.get(kind) if head != "fix" else None
+        painted.append(click.style(line, fg=style) if style else line)
+    return "\n".join(painted)
 
 
 def status_for_ci(invocation: Invocation) -> CommandResult:

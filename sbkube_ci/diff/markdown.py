@@ -22,12 +22,12 @@ from sbkube_ci.diff.review_header import (
     counts_in_words,
     escape,
     on_merge_lines,
-    plural,
     provenance,
     version_lines,
 )
 from sbkube_ci.diff.text import checks_summary
 from sbkube_ci.plan_model import AppPlan, ClusterPlan, Plan
+from sbkube_ci.terminal import plural
 
 GITHUB_COMMENT = 65_536
 STEP_SUMMARY = 1_048_576

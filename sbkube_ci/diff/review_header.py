@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 from sbkube_ci.config.review import OnMerge
 from sbkube_ci.plan_model import ClusterPlan, Plan
+from sbkube_ci.terminal import plural
 
 MAX_VERSION_LINES = 30
 
@@ -32,10 +33,6 @@ class Review:
 def escape(text: str) -> str:
     """Text safe outside code: no HTML, table breaks or emphasis from names."""
     return re.sub(r"([\\`*_\[\]|<>])", r"\\\1", text)
-
-
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def counts_in_words(clusters: Sequence[ClusterPlan]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import click
 import pytest
 from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
@@ -28,7 +29,7 @@ def run(project: DeployProject, *args: str) -> tuple[int, str]:
 
 
 def test_no_drift_right_after_a_deploy(project: DeployProject) -> None:
-    assert run(project) == (0, "prod: no drift (1 apps)\n")
+    assert run(project) == (0, "prod: no drift (1 app)\n")
 
 
 def test_changed_by_another_manager_and_missing_is_drift(
@@ -51,6 +52,23 @@ def test_changed_by_another_manager_and_missing_is_drift(
     assert code == 2
     [report] = json.loads(output)
     assert report["has_drift"] is True
+
+
+def test_a_colour_terminal_shows_drift_red_and_a_clean_cluster_green(
+    project: DeployProject, fake_kube: FakeKube
+) -> None:
+    clean = CliRunner().invoke(cli, ["--color", "always", "status", "-C", str(project.root)])
+    assert clean.output == click.style("prod: no drift (1 app)", fg="green") + "\n"
+    kube_delete(fake_kube.kubeconfig_path, "v1", "ConfigMap", "shop", "extra")
+
+    result = CliRunner().invoke(cli, ["--color", "always", "status", "-C", str(project.root)])
+
+    lines = result.output.splitlines()
+    assert lines[0] == click.style("prod: DRIFT", fg="red")
+    assert lines[1] == click.style("  web: missing ConfigMap shop/extra", fg="red")
+    assert lines[2].startswith("  fix: `sbkube-ci deploy --force")  # advice stays plain
+    plain = CliRunner().invoke(cli, ["--color", "never", "status", "-C", str(project.root)])
+    assert "\x1b[" not in plain.output
 
 
 def test_drift_is_notified(

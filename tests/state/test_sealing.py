@@ -260,7 +260,7 @@ def test_status_against_a_sealed_snapshot_needs_no_key_and_sees_a_changed_secret
     kube_apply(fake_kube.kubeconfig_path, edited, manager="kubectl-edit")
     drift = CliRunner().invoke(cli, status)
 
-    assert (quiet.exit_code, quiet.output) == (0, "prod: no drift (1 apps)\n")
+    assert (quiet.exit_code, quiet.output) == (0, "prod: no drift (1 app)\n")
     assert drift.exit_code == 2, drift.output
     assert "web: modified Secret shop/db: data.password" in drift.output
     for text in (quiet.output, drift.output):

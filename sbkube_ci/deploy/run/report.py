@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from sbkube_ci.terminal import table
+from sbkube_ci.terminal import plural, table
 
 AppStatus = Literal["succeeded", "failed", "skipped", "rolled back", "dry run"]
 OK_RESULTS = ("succeeded", "dry run")
@@ -98,7 +98,7 @@ def cluster_lines(results: Sequence[AppResult], clusters: Sequence[str]) -> list
         skipped = [r for r in mine if r.result == "skipped"]
         if shared := cluster_failure(results, cluster):
             first = shared.splitlines()[0]
-            lines.append(f"{cluster}: FAILED (all {len(mine)} apps): {first}")
+            lines.append(f"{cluster}: FAILED (all {plural(len(mine), 'app')}): {first}")
         elif failed:
             lines.append(f"{cluster}: FAILED ({len(failed)} of {_apps(len(mine))} failed)")
         elif skipped:

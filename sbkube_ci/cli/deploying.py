@@ -12,10 +12,7 @@ from sbkube_ci.cli.runtime import progress_display, run
 
 
 @click.command()
-@options.pass_location
-@options.output_format
-@options.only_clusters
-@options.only_apps
+@options.on_clusters_and_apps
 @click.option(
     "--plan",
     "plan_path",
@@ -70,10 +67,8 @@ def deploy(
 
 
 @click.command()
-@options.pass_location
-@options.output_format
+@options.on_target_cluster
 @click.argument("app", shell_complete=complete_apps)
-@options.target_cluster
 @click.option("--to", "to_revision", type=click.IntRange(min=1), help="Revision to return to.")
 @click.option("--deployment", help="Return to what this deployment (history id) applied.")
 @click.option("--list", "list_only", is_flag=True, help="List the revisions available.")
@@ -103,8 +98,7 @@ def rollback(
 
 
 @click.command()
-@options.pass_location
-@options.output_format
+@options.location_and_format
 @options.only_clusters
 def status(*, location: options.Location, output_format: str, clusters: tuple[str, ...]) -> None:
     """Compare the live cluster with what was deployed; exit 2 when drift is found."""

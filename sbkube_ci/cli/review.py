@@ -11,10 +11,7 @@ from sbkube_ci.cli.runtime import progress_display, run, stdout_color
 
 
 @click.command()
-@options.pass_location
-@options.output_format
-@options.only_clusters
-@options.only_apps
+@options.on_clusters_and_apps
 @click.option("--live", is_flag=True, help="Diff against the cluster (server-side dry run).")
 @click.option(
     "--out",

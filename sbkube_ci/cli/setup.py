@@ -9,8 +9,7 @@ from sbkube_ci.cli.runtime import progress_display, run
 
 
 @click.command()
-@options.pass_location
-@options.output_format
+@options.location_and_format
 @click.option(
     "--online",
     is_flag=True,
@@ -24,8 +23,7 @@ def validate(location: options.Location, output_format: str, online: bool) -> No
 
 
 @click.command()
-@options.pass_location
-@options.output_format
+@options.location_and_format
 @click.option("--dry-run", is_flag=True, help="Print the changes as a diff; write nothing.")
 def migrate(location: options.Location, output_format: str, dry_run: bool) -> None:
     """Rewrite legacy sources.yaml + config.yaml, or SBKube's older shapes, as sbkube.yaml."""
@@ -43,8 +41,7 @@ def schema() -> None:
 
 
 @click.command()
-@options.pass_location
-@options.output_format
+@options.location_and_format
 @options.only_apps
 @click.option(
     "--frozen/--no-frozen",

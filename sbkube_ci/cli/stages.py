@@ -21,7 +21,7 @@ def _render_options(func: Callable[..., None]) -> Callable[..., None]:
     """Where, what and how to render: the options build and template share, in --help order."""
     func = options.keep_going(_max_workers(func))
     func = options.only_apps(options.only_clusters(func))
-    return options.pass_location(options.output_format(func))
+    return options.location_and_format(func)
 
 
 @click.command()

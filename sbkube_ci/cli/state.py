@@ -42,9 +42,7 @@ def lock() -> None:
 
 
 @lock.command("status")
-@options.pass_location
-@options.output_format
-@options.target_cluster
+@options.on_target_cluster
 def lock_status(location: options.Location, output_format: str, cluster: str | None) -> None:
     """Who holds the cluster lock, and until when."""
     from sbkube_ci.commands import lock as lock_command
@@ -53,9 +51,7 @@ def lock_status(location: options.Location, output_format: str, cluster: str | N
 
 
 @lock.command("acquire")
-@options.pass_location
-@options.output_format
-@options.target_cluster
+@options.on_target_cluster
 @click.option("--reason", default="", help="Shown to whoever waits for the lock.")
 @click.option(
     "--wait", help="How long to wait for a held lock (0: fail at once; default lock.wait)."
@@ -103,9 +99,7 @@ def state() -> None:
 
 
 @state.command("show")
-@options.pass_location
-@options.output_format
-@options.only_cluster
+@options.on_only_cluster
 def state_show(location: options.Location, output_format: str, cluster: str | None) -> None:
     """Print what is deployed on each cluster (or one, with --cluster)."""
     from sbkube_ci.commands import state as state_command
@@ -114,9 +108,7 @@ def state_show(location: options.Location, output_format: str, cluster: str | No
 
 
 @state.command("seal")
-@options.pass_location
-@options.output_format
-@options.only_cluster
+@options.on_only_cluster
 def state_seal(location: options.Location, output_format: str, cluster: str | None) -> None:
     """Re-store snapshots that hold Secret values in clear, or are sealed for an old key."""
     from sbkube_ci.commands import state as state_command

@@ -8,7 +8,7 @@ import click
 
 from sbkube_ci.cli import options
 from sbkube_ci.cli.help import complete_apps
-from sbkube_ci.cli.runtime import progress_display, run
+from sbkube_ci.cli.runtime import run, run_with_progress
 
 
 @click.command()
@@ -57,12 +57,11 @@ def deploy(
     request = deploy_command.DeployRequest(
         clusters, apps, plan_path, dry_run, max_clusters, force=force, lock_held=lock_held
     )
-    run(
+    run_with_progress(
         deploy_command.deploy,
         *location,
         request,
         output_format=output_format,
-        progress=progress_display(),
     )
 
 

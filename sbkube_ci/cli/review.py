@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from sbkube_ci.cli import options
-from sbkube_ci.cli.runtime import progress_display, run, stdout_color
+from sbkube_ci.cli.runtime import run_with_progress, stdout_color
 
 
 @click.command()
@@ -37,7 +37,7 @@ def plan(
     """Show what a deploy would change, per cluster and app; exit 2 when something changes."""
     from sbkube_ci.commands import plan as plan_command
 
-    run(
+    run_with_progress(
         plan_command.plan,
         *location,
         clusters=clusters,
@@ -46,6 +46,5 @@ def plan(
         out=out,
         output_format=output_format,
         color=stdout_color(),
-        progress=progress_display(),
         strict=strict,
     )

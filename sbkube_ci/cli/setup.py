@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from sbkube_ci.cli import options
-from sbkube_ci.cli.runtime import progress_display, run
+from sbkube_ci.cli.runtime import run, run_with_progress
 
 
 @click.command()
@@ -69,7 +69,7 @@ def prepare(
     """Resolve and fetch every app's source into the cache; write sbkube.lock."""
     from sbkube_ci.commands import prepare as prepare_command
 
-    run(
+    run_with_progress(
         prepare_command.run,
         *location,
         apps=apps,
@@ -77,5 +77,4 @@ def prepare(
         update=update,
         keep_going=keep_going,
         output_format=output_format,
-        progress=progress_display(),
     )

@@ -6,7 +6,7 @@ import click
 
 from sbkube_ci.cli import options
 from sbkube_ci.cli.help import complete_apps
-from sbkube_ci.cli.runtime import InOrderGroup, progress_display, run
+from sbkube_ci.cli.runtime import InOrderGroup, run, run_with_progress
 
 
 @click.command()
@@ -69,7 +69,7 @@ def lock_acquire(
     """Take the cluster lock; it stays held until `lock release` or the lease ends."""
     from sbkube_ci.commands import lock as lock_command
 
-    run(
+    run_with_progress(
         lock_command.acquire,
         *location,
         cluster,
@@ -77,7 +77,6 @@ def lock_acquire(
         wait=wait,
         lease=lease,
         output_format=output_format,
-        progress=progress_display(),
     )
 
 

@@ -57,12 +57,7 @@ def deploy(
     request = deploy_command.DeployRequest(
         clusters, apps, plan_path, dry_run, max_clusters, force=force, lock_held=lock_held
     )
-    run_with_progress(
-        deploy_command.deploy,
-        *location,
-        request,
-        output_format=output_format,
-    )
+    run_with_progress(deploy_command.deploy, *location, request, output_format=output_format)
 
 
 @click.command()

@@ -3,6 +3,8 @@
 -C/--chdir, -f/--file and --format read ``SBKUBE_CHDIR``, ``SBKUBE_FILE`` and
 ``SBKUBE_FORMAT``; every other option reads ``SBKUBE_<COMMAND>_<OPTION>`` (the root
 group's ``auto_envvar_prefix``), so an option's name is part of the interface.
+
+The stacks that several commands open with are bundled at the end, one decorator each.
 """
 
 from __future__ import annotations

@@ -17,8 +17,7 @@ def cache() -> None:
 
 
 @cache.command()
-@options.pass_location
-@options.output_format
+@options.location_and_format
 @click.option("--max-age", default="30d", show_default=True, help="Remove entries unused longer.")
 @click.option("--all", "everything", is_flag=True, help="Remove every entry.")
 def prune(location: options.Location, output_format: str, max_age: str, everything: bool) -> None:
@@ -40,8 +39,7 @@ def notify() -> None:
 
 
 @notify.command("test")
-@options.pass_location
-@options.output_format
+@options.location_and_format
 @click.option(
     "--notifier", metavar="NAME", help="Only this notifier (a key under notify:); default: all."
 )

@@ -8,14 +8,11 @@ import click
 
 from sbkube_ci.cli import options
 from sbkube_ci.cli.help import complete_apps
-from sbkube_ci.cli.runtime import progress_display, run, stdout_color
+from sbkube_ci.cli.runtime import run, run_with_progress, stdout_color
 
 
 @click.command()
-@options.pass_location
-@options.output_format
-@options.only_clusters
-@options.only_apps
+@options.on_clusters_and_apps
 @click.option(
     "--plan",
     "plan_path",
@@ -60,20 +57,12 @@ def deploy(
     request = deploy_command.DeployRequest(
         clusters, apps, plan_path, dry_run, max_clusters, force=force, lock_held=lock_held
     )
-    run(
-        deploy_command.deploy,
-        *location,
-        request,
-        output_format=output_format,
-        progress=progress_display(),
-    )
+    run_with_progress(deploy_command.deploy, *location, request, output_format=output_format)
 
 
 @click.command()
-@options.pass_location
-@options.output_format
+@options.on_target_cluster
 @click.argument("app", shell_complete=complete_apps)
-@options.target_cluster
 @click.option("--to", "to_revision", type=click.IntRange(min=1), help="Revision to return to.")
 @click.option("--deployment", help="Return to what this deployment (history id) applied.")
 @click.option("--list", "list_only", is_flag=True, help="List the revisions available.")
@@ -103,8 +92,7 @@ def rollback(
 
 
 @click.command()
-@options.pass_location
-@options.output_format
+@options.location_and_format
 @options.only_clusters
 def status(*, location: options.Location, output_format: str, clusters: tuple[str, ...]) -> None:
     """Compare the live cluster with what was deployed; exit 2 when drift is found."""

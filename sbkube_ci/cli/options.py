@@ -3,6 +3,8 @@
 -C/--chdir, -f/--file and --format read ``SBKUBE_CHDIR``, ``SBKUBE_FILE`` and
 ``SBKUBE_FORMAT``; every other option reads ``SBKUBE_<COMMAND>_<OPTION>`` (the root
 group's ``auto_envvar_prefix``), so an option's name is part of the interface.
+
+The stacks that several commands open with are bundled at the end, one decorator each.
 """
 
 from __future__ import annotations
@@ -104,3 +106,26 @@ keep_going = click.option(
     is_flag=True,
     help="Go on with the other apps after a failure (the exit code is still 1).",
 )
+
+
+# The stacks several commands open with, each in the order --help lists its options.
+
+
+def location_and_format(func: Callable[..., R]) -> Callable[..., R]:
+    """-C, -f and --format: every command with a text/json report (history has its own)."""
+    return pass_location(output_format(func))
+
+
+def on_target_cluster(func: Callable[..., R]) -> Callable[..., R]:
+    """Location, format and the one cluster acted on: lock status, lock acquire, rollback."""
+    return location_and_format(target_cluster(func))
+
+
+def on_only_cluster(func: Callable[..., R]) -> Callable[..., R]:
+    """Location, format and an optional one-cluster filter: state show, state seal."""
+    return location_and_format(only_cluster(func))
+
+
+def on_clusters_and_apps(func: Callable[..., R]) -> Callable[..., R]:
+    """Location, format, then the cluster and app filters: plan, deploy."""
+    return location_and_format(only_clusters(only_apps(func)))

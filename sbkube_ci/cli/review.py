@@ -7,14 +7,11 @@ from pathlib import Path
 import click
 
 from sbkube_ci.cli import options
-from sbkube_ci.cli.runtime import progress_display, run, stdout_color
+from sbkube_ci.cli.runtime import run_with_progress, stdout_color
 
 
 @click.command()
-@options.pass_location
-@options.output_format
-@options.only_clusters
-@options.only_apps
+@options.on_clusters_and_apps
 @click.option("--live", is_flag=True, help="Diff against the cluster (server-side dry run).")
 @click.option(
     "--out",
@@ -40,7 +37,7 @@ def plan(
     """Show what a deploy would change, per cluster and app; exit 2 when something changes."""
     from sbkube_ci.commands import plan as plan_command
 
-    run(
+    run_with_progress(
         plan_command.plan,
         *location,
         clusters=clusters,
@@ -49,6 +46,5 @@ def plan(
         out=out,
         output_format=output_format,
         color=stdout_color(),
-        progress=progress_display(),
         strict=strict,
     )

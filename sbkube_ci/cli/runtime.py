@@ -1,7 +1,8 @@
 """What the command modules share at run time: the group class, the terminal, the exit.
 
 Each command body imports its ``sbkube_ci.commands`` module and hands the function to
-``run``: the CLI parses options, ``commands`` does the work and returns the exit code.
+``run`` (or ``run_with_progress``, for the ones that draw progress): the CLI parses options,
+``commands`` does the work and returns the exit code.
 """
 
 from __future__ import annotations
@@ -32,17 +33,21 @@ class Session:
 
 
 def run(command: Callable[..., int], /, *args: Any, **kwargs: Any) -> NoReturn:
-    """Call a ``commands`` function and exit with the code it returns.
+    """Call a ``commands`` function and exit with the code it returns."""
+    sys.exit(command(*args, **kwargs))
 
-    A progress display passed as ``progress=`` is closed whatever happens, so that the
-    error line of a failure is not drawn over.
+
+def run_with_progress(command: Callable[..., int], /, *args: Any, **kwargs: Any) -> NoReturn:
+    """``run``, handing the command a progress display on stderr as ``progress=``.
+
+    The display is closed here, where it is made, whatever happens: so the error line of a
+    failure is not drawn over.
     """
+    progress = progress_display()
     try:
-        code = command(*args, **kwargs)
+        code = command(*args, progress=progress, **kwargs)
     finally:
-        progress = kwargs.get("progress")
-        if isinstance(progress, Progress):
-            progress.close()
+        progress.close()
     sys.exit(code)
 
 

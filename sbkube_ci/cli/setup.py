@@ -5,12 +5,11 @@ from __future__ import annotations
 import click
 
 from sbkube_ci.cli import options
-from sbkube_ci.cli.runtime import progress_display, run
+from sbkube_ci.cli.runtime import run, run_with_progress
 
 
 @click.command()
-@options.pass_location
-@options.output_format
+@options.location_and_format
 @click.option(
     "--online",
     is_flag=True,
@@ -24,8 +23,7 @@ def validate(location: options.Location, output_format: str, online: bool) -> No
 
 
 @click.command()
-@options.pass_location
-@options.output_format
+@options.location_and_format
 @click.option("--dry-run", is_flag=True, help="Print the changes as a diff; write nothing.")
 def migrate(location: options.Location, output_format: str, dry_run: bool) -> None:
     """Rewrite legacy sources.yaml + config.yaml, or SBKube's older shapes, as sbkube.yaml."""
@@ -43,8 +41,7 @@ def schema() -> None:
 
 
 @click.command()
-@options.pass_location
-@options.output_format
+@options.location_and_format
 @options.only_apps
 @click.option(
     "--frozen/--no-frozen",
@@ -72,7 +69,7 @@ def prepare(
     """Resolve and fetch every app's source into the cache; write sbkube.lock."""
     from sbkube_ci.commands import prepare as prepare_command
 
-    run(
+    run_with_progress(
         prepare_command.run,
         *location,
         apps=apps,
@@ -80,5 +77,4 @@ def prepare(
         update=update,
         keep_going=keep_going,
         output_format=output_format,
-        progress=progress_display(),
     )

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import click
 
 from sbkube_ci.cli import options
-from sbkube_ci.cli.runtime import progress_display, run
+from sbkube_ci.cli.runtime import run, run_with_progress
 
 _max_workers = click.option(
     "--max-workers",
@@ -21,7 +21,7 @@ def _render_options(func: Callable[..., None]) -> Callable[..., None]:
     """Where, what and how to render: the options build and template share, in --help order."""
     func = options.keep_going(_max_workers(func))
     func = options.only_apps(options.only_clusters(func))
-    return options.pass_location(options.output_format(func))
+    return options.location_and_format(func)
 
 
 @click.command()
@@ -70,7 +70,7 @@ def template(
     """Render apps to .sbkube/rendered/<cluster>/<app>.yaml (cached by input digest)."""
     from sbkube_ci.commands import template as template_command
 
-    run(
+    run_with_progress(
         template_command.template,
         *location,
         output_format,
@@ -79,5 +79,4 @@ def template(
         changed_since=changed_since,
         keep_going=keep_going,
         max_workers=max_workers,
-        progress=progress_display(),
     )

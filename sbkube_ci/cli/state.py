@@ -6,7 +6,7 @@ import click
 
 from sbkube_ci.cli import options
 from sbkube_ci.cli.help import complete_apps
-from sbkube_ci.cli.runtime import InOrderGroup, progress_display, run
+from sbkube_ci.cli.runtime import InOrderGroup, run, run_with_progress
 
 
 @click.command()
@@ -42,9 +42,7 @@ def lock() -> None:
 
 
 @lock.command("status")
-@options.pass_location
-@options.output_format
-@options.target_cluster
+@options.on_target_cluster
 def lock_status(location: options.Location, output_format: str, cluster: str | None) -> None:
     """Who holds the cluster lock, and until when."""
     from sbkube_ci.commands import lock as lock_command
@@ -53,9 +51,7 @@ def lock_status(location: options.Location, output_format: str, cluster: str | N
 
 
 @lock.command("acquire")
-@options.pass_location
-@options.output_format
-@options.target_cluster
+@options.on_target_cluster
 @click.option("--reason", default="", help="Shown to whoever waits for the lock.")
 @click.option(
     "--wait", help="How long to wait for a held lock (0: fail at once; default lock.wait)."
@@ -73,7 +69,7 @@ def lock_acquire(
     """Take the cluster lock; it stays held until `lock release` or the lease ends."""
     from sbkube_ci.commands import lock as lock_command
 
-    run(
+    run_with_progress(
         lock_command.acquire,
         *location,
         cluster,
@@ -81,7 +77,6 @@ def lock_acquire(
         wait=wait,
         lease=lease,
         output_format=output_format,
-        progress=progress_display(),
     )
 
 
@@ -103,9 +98,7 @@ def state() -> None:
 
 
 @state.command("show")
-@options.pass_location
-@options.output_format
-@options.only_cluster
+@options.on_only_cluster
 def state_show(location: options.Location, output_format: str, cluster: str | None) -> None:
     """Print what is deployed on each cluster (or one, with --cluster)."""
     from sbkube_ci.commands import state as state_command
@@ -114,9 +107,7 @@ def state_show(location: options.Location, output_format: str, cluster: str | No
 
 
 @state.command("seal")
-@options.pass_location
-@options.output_format
-@options.only_cluster
+@options.on_only_cluster
 def state_seal(location: options.Location, output_format: str, cluster: str | None) -> None:
     """Re-store snapshots that hold Secret values in clear, or are sealed for an old key."""
     from sbkube_ci.commands import state as state_command

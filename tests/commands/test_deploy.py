@@ -92,10 +92,8 @@ def test_lock_held_by_another_owner_fails_naming_the_holder(
     project: DeployProject, fake_kube: FakeKube
 ) -> None:
     project.app("config", [config_map("settings")])
-    other = project.backend(actor="bob")
-    handle = other.acquire_lock("prod", reason="manual fix")
-
-    report, _ = project.deploy()
+    with project.lock_held_by("bob"):
+        report, _ = project.deploy()
 
     assert report.exit_code == 1
     [result] = report.results
@@ -103,7 +101,6 @@ def test_lock_held_by_another_owner_fails_naming_the_holder(
     assert "cluster prod is locked by bob" in result.detail
     assert fake_kube.get("ConfigMap", "shop", "settings") is None
     assert project.backend().read_state("prod").revision == 0
-    other.release_lock(handle)
 
 
 def _deploy_after_a_failing_first_app(

@@ -9,20 +9,14 @@ from pathlib import Path
 import pytest
 
 from sbkube_ci.errors import ConfigError
-from sbkube_ci.plan_model import AppPlan, ClusterPlan, ObjectChange, Plan
+from sbkube_ci.plan_model import AppPlan, ClusterPlan, Plan, PlanAction
 from tests.diff import scenarios
+from tests.support.plans import object_change
 
 
-def _app(name: str, *actions: str, error: str | None = None) -> AppPlan:
+def _app(name: str, *actions: PlanAction, error: str | None = None) -> AppPlan:
     objects = [
-        ObjectChange(
-            group="apps",
-            version="v1",
-            kind="Deployment",
-            namespace="shop",
-            name=f"{name}-{i}",
-            action=action,
-        )  # type: ignore[arg-type]
+        object_change("Deployment", f"{name}-{i}", action, group="apps", namespace="shop")
         for i, action in enumerate(actions)
     ]
     changed = any(a != "unchanged" for a in actions)
@@ -74,36 +68,16 @@ def test_write_is_atomic_and_leaves_no_temp_file(tmp_path: Path) -> None:
 
 
 def test_object_title_names_kind_namespace_name_and_hook() -> None:
-    job = ObjectChange(
-        group="batch",
-        version="v1",
-        kind="Job",
-        namespace="shop",
-        name="migrate",
-        action="create",
-        hook="pre-upgrade",
+    job = object_change(
+        "Job", "migrate", "create", group="batch", namespace="shop", hook="pre-upgrade"
     )
     assert job.title == "Job shop/migrate (helm.sh/hook: pre-upgrade)"
     assert job.api_version == "batch/v1"
-    crd = ObjectChange(
-        group="stable.example.com", version="v1", kind="CronTab", name="x", action="create"
-    )
+    crd = object_change("CronTab", "x", "create", group="stable.example.com")
     assert crd.title == "CronTab.stable.example.com x"
-    ingress = ObjectChange(
-        group="networking.k8s.io",
-        version="v1",
-        kind="Ingress",
-        namespace="shop",
-        name="web",
-        action="update",
-    )
+    ingress = object_change("Ingress", "web", "update", group="networking.k8s.io", namespace="shop")
     assert ingress.title == "Ingress shop/web"
-    assert (
-        ObjectChange(
-            group="", version="v1", kind="Namespace", name="shop", action="delete"
-        ).api_version
-        == "v1"
-    )
+    assert object_change("Namespace", "shop", "delete", group="").api_version == "v1"
 
 
 @pytest.mark.parametrize(

@@ -17,17 +17,26 @@ ROOT = Path(__file__).resolve().parents[2]
 QUICKSTART = ROOT / "examples" / "quickstart"
 
 
-def test_pull_request_plan_upserts_one_comment_per_cluster(
-    tmp_path: Path, github_env: dict[str, str], github: FakeGitHub, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def copy_quickstart(tmp_path: Path) -> Path:
     project = tmp_path / "repo"
     shutil.copytree(QUICKSTART, project, ignore=shutil.ignore_patterns(".sbkube"))
-    env = github_env | {
-        "INPUT_COMMAND": "plan",
-        "INPUT_WORKING-DIRECTORY": str(project),
-        "INPUT_COMMENT": "true",
-        "INPUT_JUNIT-PATH": str(tmp_path / "junit.xml"),
-    }
+    return project
+
+
+def plan_step(github_env: dict[str, str], project: Path, inputs: dict[str, str]) -> dict[str, str]:
+    """The environment of the action's step running ``plan`` in ``project`` with ``inputs``,
+    named as in action.yml."""
+    named = {"command": "plan", "working-directory": str(project), **inputs}
+    return github_env | {f"INPUT_{name.upper()}": value for name, value in named.items()}
+
+
+def test_pull_request_plan_upserts_one_comment_per_cluster(
+    tmp_path: Path, github_env: dict[str, str], github: FakeGitHub
+) -> None:
+    project = copy_quickstart(tmp_path)
+    env = plan_step(
+        github_env, project, {"comment": "true", "junit-path": str(tmp_path / "junit.xml")}
+    )
     stream = io.StringIO()
     assert run_ci(env, stream=stream) == 0
 
@@ -50,12 +59,6 @@ def test_pull_request_plan_upserts_one_comment_per_cluster(
     assert len(github.calls("POST")) == 2
 
 
-def copy_quickstart(tmp_path: Path) -> Path:
-    project = tmp_path / "repo"
-    shutil.copytree(QUICKSTART, project, ignore=shutil.ignore_patterns(".sbkube"))
-    return project
-
-
 def test_a_config_error_replaces_the_stale_plan_comment(
     tmp_path: Path, github_env: dict[str, str], github: FakeGitHub
 ) -> None:
@@ -63,10 +66,7 @@ def test_a_config_error_replaces_the_stale_plan_comment(
     stale = github.add_comment(42, "<!-- sbkube-ci:plan:prod -->\nold plan of an earlier commit")
     config = project / "sbkube.yaml"
     config.write_text(config.read_text().replace("type: helm", "type: helmm"))
-    env = github_env | {
-        "INPUT_COMMAND": "plan",
-        "INPUT_WORKING-DIRECTORY": str(project),
-        "INPUT_COMMENT": "true",
+    env = plan_step(github_env, project, {"comment": "true"}) | {
         "GITHUB_RUN_ID": "77",
         "GITHUB_SERVER_URL": "https://github.com",
     }
@@ -91,11 +91,7 @@ def test_without_comment_permission_the_plan_is_in_the_summary_once(
     tmp_path: Path, github_env: dict[str, str], github: FakeGitHub
 ) -> None:
     github.read_only = True
-    env = github_env | {
-        "INPUT_COMMAND": "plan",
-        "INPUT_WORKING-DIRECTORY": str(copy_quickstart(tmp_path)),
-        "INPUT_COMMENT": "true",
-    }
+    env = plan_step(github_env, copy_quickstart(tmp_path), {"comment": "true"})
     assert run_ci(env, stream=io.StringIO()) == 0
     summary = Path(github_env["GITHUB_STEP_SUMMARY"]).read_text()
     assert summary.count("| prod | web | create |") == 1
@@ -105,11 +101,7 @@ def test_without_comment_permission_the_plan_is_in_the_summary_once(
 def test_the_summary_output_has_its_documented_form(
     tmp_path: Path, github_env: dict[str, str]
 ) -> None:
-    env = github_env | {
-        "INPUT_COMMAND": "plan",
-        "INPUT_WORKING-DIRECTORY": str(copy_quickstart(tmp_path)),
-        "INPUT_COMMENT": "false",
-    }
+    env = plan_step(github_env, copy_quickstart(tmp_path), {"comment": "false"})
     assert run_ci(env, stream=io.StringIO()) == 0
     outputs = Path(github_env["GITHUB_OUTPUT"]).read_text()
     line = "2 apps change on staging (+3 ~0 -0), 2 apps change on prod (+3 ~0 -0)"
@@ -129,17 +121,13 @@ def test_check_errors_fail_the_job_only_with_the_strict_input(
     strict: str,
     expected: int,
 ) -> None:
-    project = tmp_path / "repo"
-    shutil.copytree(QUICKSTART, project, ignore=shutil.ignore_patterns(".sbkube"))
+    project = copy_quickstart(tmp_path)
     with (project / "manifests" / "configmap.yaml").open("a") as manifest:
         manifest.write("---\napiVersion: v1\nkind: Service\nmetadata: {name: bad}\n")
         manifest.write("spec: {ports: [{port: http}]}\n")
-    env = github_env | {
-        "INPUT_COMMAND": "plan",
-        "INPUT_WORKING-DIRECTORY": str(project),
-        "INPUT_STRICT": strict,
-        "INPUT_JUNIT-PATH": str(tmp_path / "junit.xml"),
-    }
+    env = plan_step(
+        github_env, project, {"strict": strict, "junit-path": str(tmp_path / "junit.xml")}
+    )
 
     assert run_ci(env, stream=io.StringIO()) == expected
 

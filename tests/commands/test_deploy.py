@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -12,7 +13,7 @@ from pytest_httpserver import HTTPServer
 
 from sbkube_ci.cli import cli
 from sbkube_ci.commands.ci import COMMANDS
-from sbkube_ci.commands.deploy import deploy_for_ci
+from sbkube_ci.commands.deploy import DeployReport, deploy_for_ci
 from sbkube_ci.commands.status import status_for_ci
 from tests.fakekube.fixture import FakeKube
 from tests.support.objects import config_map, deployment, service
@@ -91,10 +92,8 @@ def test_lock_held_by_another_owner_fails_naming_the_holder(
     project: DeployProject, fake_kube: FakeKube
 ) -> None:
     project.app("config", [config_map("settings")])
-    other = project.backend(actor="bob")
-    handle = other.acquire_lock("prod", reason="manual fix")
-
-    report, _ = project.deploy()
+    with project.lock_held_by("bob"):
+        report, _ = project.deploy()
 
     assert report.exit_code == 1
     [result] = report.results
@@ -102,19 +101,26 @@ def test_lock_held_by_another_owner_fails_naming_the_holder(
     assert "cluster prod is locked by bob" in result.detail
     assert fake_kube.get("ConfigMap", "shop", "settings") is None
     assert project.backend().read_state("prod").revision == 0
-    other.release_lock(handle)
+
+
+def _deploy_after_a_failing_first_app(
+    project: DeployProject, fake_kube: FakeKube, **settings: Any
+) -> DeployReport:
+    """One worker deploys a-web first, which fails (services are forbidden), then b-config,
+    which does not need it, and c-after, which depends on it."""
+    project.settings.update(max_workers=1, **settings)
+    project.app("a-web", [service("web")])
+    project.app("b-config", [config_map("settings")])
+    project.app("c-after", [config_map("after")], depends_on=["a-web"])
+    fake_kube.forbid("patch", "services")
+    report, _ = project.deploy()
+    return report
 
 
 def test_stop_policy_starts_nothing_after_a_failure(
     project: DeployProject, fake_kube: FakeKube
 ) -> None:
-    project.settings["max_workers"] = 1
-    project.app("a-web", [service("web")])
-    project.app("b-config", [config_map("settings")])
-    project.app("c-after", [config_map("after")], depends_on=["a-web"])
-    fake_kube.forbid("patch", "services")
-
-    report, _ = project.deploy()
+    report = _deploy_after_a_failing_first_app(project, fake_kube)  # stop: the default
 
     assert report.exit_code == 1
     outcome = {r.app: (r.result, r.detail) for r in report.results}
@@ -133,13 +139,7 @@ def test_stop_policy_starts_nothing_after_a_failure(
 def test_continue_policy_deploys_the_independent_rest(
     project: DeployProject, fake_kube: FakeKube
 ) -> None:
-    project.settings.update(max_workers=1, on_failure="continue")
-    project.app("a-web", [service("web")])
-    project.app("b-config", [config_map("settings")])
-    project.app("c-after", [config_map("after")], depends_on=["a-web"])
-    fake_kube.forbid("patch", "services")
-
-    report, _ = project.deploy()
+    report = _deploy_after_a_failing_first_app(project, fake_kube, on_failure="continue")
 
     assert report.exit_code == 1
     outcome = {r.app: r.result for r in report.results}

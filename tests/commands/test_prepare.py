@@ -35,12 +35,17 @@ def _project(tmp_path: Path, repo: ChartRepo, version: str = "^1") -> Path:
     return write_project(tmp_path / "p", apps, {"helm_repos": {"r": repo.url}})
 
 
-def test_prepare_writes_lock_then_frozen_passes(
-    chart_repo: ChartRepo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+@pytest.fixture
+def root(chart_repo: ChartRepo, tmp_path: Path) -> Path:
+    """The project of web (^1) and api, with web 1.1.0 and api 0.2.0 in ``chart_repo``."""
     chart_repo.add("web", "1.1.0")
     chart_repo.add("api", "0.2.0")
-    root = _project(tmp_path, chart_repo)
+    return _project(tmp_path, chart_repo)
+
+
+def test_prepare_writes_lock_then_frozen_passes(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, _ = _run(capsys, "-C", str(root))
     assert code == 0
     assert "web: helm_repo " in out
@@ -54,14 +59,12 @@ def test_prepare_writes_lock_then_frozen_passes(
 
 def test_frozen_drift_one_line_per_app(
     chart_repo: ChartRepo,
+    root: Path,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    chart_repo.add("web", "1.1.0")
     chart_repo.add("web", "2.0.0")
-    chart_repo.add("api", "0.2.0")
-    root = _project(tmp_path, chart_repo)
     assert _run(capsys, "-C", str(root))[0] == 0
     _project(tmp_path, chart_repo, version="^2")
     monkeypatch.setenv("CI", "true")
@@ -110,12 +113,7 @@ def test_without_keep_going_the_first_error_stops(
     assert len(err.splitlines()) == 1
 
 
-def test_json_output(
-    chart_repo: ChartRepo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    chart_repo.add("web", "1.1.0")
-    chart_repo.add("api", "0.2.0")
-    root = _project(tmp_path, chart_repo)
+def test_json_output(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = _run(capsys, "-C", str(root), "--format", "json", "--app", "web")
     document = json.loads(out)
     assert code == 0

@@ -406,6 +406,12 @@ def test_an_injected_post_renderer_runs_nothing(
     assert recorder.calls() == []
 
 
+def _git_repo_errors(project: Path, url: str) -> list[str]:
+    """The errors of an sbkube.yaml declaring git repository ``c`` at ``url`` (line 4, col 8)."""
+    write_files(project, {"sbkube.yaml": _config(f'settings:\n  git_repos:\n    c: "{url}"\n')})
+    return _errors(project)
+
+
 @pytest.mark.parametrize(
     "url",
     [
@@ -415,8 +421,7 @@ def test_an_injected_post_renderer_runs_nothing(
     ],
 )
 def test_a_token_as_the_user_of_a_url_is_refused_like_a_password(project: Path, url: str) -> None:
-    write_files(project, {"sbkube.yaml": _config(f'settings:\n  git_repos:\n    c: "{url}"\n')})
-    [error] = _errors(project)
+    [error] = _git_repo_errors(project, url)
     assert "sbkube.yaml:4:8: settings.git_repos.c: the URL contains a token as its user" in error
     token = url.split("//")[1].split("@", maxsplit=1)[0]
     assert token not in error
@@ -432,8 +437,7 @@ def test_a_token_as_the_user_of_a_url_is_refused_like_a_password(project: Path, 
     ],
 )
 def test_a_user_name_in_a_url_is_fine(project: Path, url: str) -> None:
-    write_files(project, {"sbkube.yaml": _config(f'settings:\n  git_repos:\n    c: "{url}"\n')})
-    assert _errors(project) == []
+    assert _git_repo_errors(project, url) == []
 
 
 def test_a_committed_work_dir_symlink_makes_every_command_refuse(project: Path) -> None:

@@ -37,15 +37,20 @@ def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return write_project(tmp_path / "p", {"web": {"type": "helm", "chart": "r/web"}})
 
 
+@pytest.fixture
+def helm_list(chart_repo: ChartRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The user's `helm repo add` list, in which ``r`` is ``chart_repo``."""
+    return _helm_list(tmp_path, monkeypatch, r=chart_repo.url)
+
+
 def test_helm_repo_add_list_is_used_with_a_warning_then_pinned(
     chart_repo: ChartRepo,
     root: Path,
-    tmp_path: Path,
+    helm_list: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     chart_repo.add("web", "1.0.0")
-    helm_list = _helm_list(tmp_path, monkeypatch, r=chart_repo.url)
     assert problem_lines(root) == [
         f"p/sbkube.yaml:4:12: warning: apps.web.chart: repository 'r' is not declared; using "
         f"{chart_repo.url} from your helm repositories ({helm_list}); declare it under "
@@ -62,14 +67,10 @@ def test_helm_repo_add_list_is_used_with_a_warning_then_pinned(
     assert "from sbkube.lock" in err
 
 
+@pytest.mark.usefixtures("helm_list")
 def test_in_ci_an_unpinned_undeclared_repository_is_an_error_naming_the_fix(
-    chart_repo: ChartRepo,
-    root: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    root: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _helm_list(tmp_path, monkeypatch, r=chart_repo.url)
     monkeypatch.setenv("CI", "true")
     code, _, err = _run(capsys, "-C", str(root), "--frozen")
     assert code == 1

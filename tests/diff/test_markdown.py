@@ -16,10 +16,11 @@ from sbkube_ci.diff.markdown import (
     render_markdown,
 )
 from sbkube_ci.diff.mask import Masker
-from sbkube_ci.plan_model import AppPlan, ClusterPlan, ObjectChange, Plan
+from sbkube_ci.plan_model import AppPlan, ClusterPlan, Plan, PlanAction
 from tests.diff import scenarios
 from tests.diff.fences import fenced_contents, open_fence_at_end
 from tests.diff.golden import assert_golden
+from tests.support.plans import object_change
 
 HINT = "the `sbkube-plan` artifact of https://github.com/acme/shop/actions/runs/42"
 
@@ -40,20 +41,12 @@ def test_plan_md_of_two_clusters_matches_golden() -> None:
     assert_golden("plan_two_clusters.md", render_markdown(scenarios.two_clusters()))
 
 
-def _app(name: str, *diffs: str, action: str = "update") -> AppPlan:
+def _app(name: str, *diffs: str, action: PlanAction = "update") -> AppPlan:
     objects = [
-        ObjectChange(
-            group="",
-            version="v1",
-            kind="ConfigMap",
-            namespace="shop",
-            name=f"{name}-{i}",
-            action=action,
-            diff=diff,
-        )  # type: ignore[arg-type]
+        object_change("ConfigMap", f"{name}-{i}", action, namespace="shop", diff=diff)
         for i, diff in enumerate(diffs)
     ]
-    return AppPlan(name=name, action=action, objects=objects)  # type: ignore[arg-type]
+    return AppPlan(name=name, action=action, objects=objects)
 
 
 def _plan(*apps: AppPlan) -> Plan:

@@ -11,7 +11,7 @@ Job's pod when that account is gone, so a hook deleted too early fails the deplo
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,17 +45,26 @@ def _ns_ref(name: str) -> Any:
     return ObjectRef("v1", "Namespace", None, name)
 
 
-def _project(root: Path, kubeconfig: Path, namespace: str, mode: str) -> DeployProject:
-    project = DeployProject(root, {"e2e": kubeconfig})
-    project.settings["namespace"] = namespace
-    project.settings["timeout"] = "120s"
-    project.apps["certs"] = {
-        "type": "helm",
-        "chart": copy_chart("cert-manager", root),
-        "deploy_mode": mode,
-        "set_values": {"crds": {"enabled": False}, "clusterIssuer": {"enabled": False}},
-    }
-    return project
+@pytest.fixture
+def certs(
+    tmp_path: Path, e2e_kubeconfig: Path, fresh_namespace: str
+) -> Callable[[str], DeployProject]:
+    """``certs(mode)``: a project of cluster ``e2e`` whose app ``certs`` is the cert-manager
+    chart in ``fresh_namespace``, with ``deploy_mode: mode``."""
+
+    def make(mode: str) -> DeployProject:
+        project = DeployProject(tmp_path, {"e2e": e2e_kubeconfig})
+        project.settings["namespace"] = fresh_namespace
+        project.settings["timeout"] = "120s"
+        project.apps["certs"] = {
+            "type": "helm",
+            "chart": copy_chart("cert-manager", tmp_path),
+            "deploy_mode": mode,
+            "set_values": {"crds": {"enabled": False}, "clusterIssuer": {"enabled": False}},
+        }
+        return project
+
+    return make
 
 
 def _get(kube: KubeClient, api_version: str, kind: str, namespace: str, name: str) -> Any:
@@ -73,9 +82,9 @@ def _cli(project: DeployProject, *args: str) -> tuple[int, str]:
 
 @pytest.mark.parametrize("mode", ["apply", "helm"])
 def test_fresh_namespace_deploy_with_hook_accounts_redeploy_status_and_rollback(
-    mode: str, kube: KubeClient, fresh_namespace: str, e2e_kubeconfig: Path, tmp_path: Path
+    mode: str, kube: KubeClient, fresh_namespace: str, certs: Callable[[str], DeployProject]
 ) -> None:
-    project = _project(tmp_path, e2e_kubeconfig, fresh_namespace, mode)
+    project = certs(mode)
 
     code, output = _cli(project, "deploy")
 
@@ -92,8 +101,7 @@ def test_fresh_namespace_deploy_with_hook_accounts_redeploy_status_and_rollback(
     project.apps["certs"]["set_values"]["image"] = "quay.io/jetstack/cert-manager-controller:v2"
     code, output = _cli(project, "deploy")
     assert code == 0, output
-    image = _get(kube, "apps/v1", "Deployment", fresh_namespace, "certs")["spec"]["template"]
-    assert image["spec"]["containers"][0]["image"].endswith(":v2")
+    assert _container_image(kube, fresh_namespace).endswith(":v2")
 
     code, output = _cli(project, "status")
     assert code == 0, output
@@ -101,8 +109,7 @@ def test_fresh_namespace_deploy_with_hook_accounts_redeploy_status_and_rollback(
 
     code, output = _cli(project, "rollback", "certs")
     assert code == 0, output
-    image = _get(kube, "apps/v1", "Deployment", fresh_namespace, "certs")["spec"]["template"]
-    assert image["spec"]["containers"][0]["image"].endswith(":v1.16.1")
+    assert _container_image(kube, fresh_namespace).endswith(":v1.16.1")
     code, output = _cli(project, "status", "--format", "json")
     assert code == 0, output
     assert json.loads(output)[0]["has_drift"] is False
@@ -110,9 +117,13 @@ def test_fresh_namespace_deploy_with_hook_accounts_redeploy_status_and_rollback(
 
 @pytest.mark.parametrize("mode", ["apply", "helm"])
 def test_drift_is_reported_with_its_fix_and_repaired_by_force(
-    mode: str, kube: KubeClient, fresh_namespace: str, e2e_kubeconfig: Path, tmp_path: Path
+    mode: str,
+    kube: KubeClient,
+    fresh_namespace: str,
+    e2e_kubeconfig: Path,
+    certs: Callable[[str], DeployProject],
 ) -> None:
-    project = _project(tmp_path, e2e_kubeconfig, fresh_namespace, mode)
+    project = certs(mode)
     code, output = _cli(project, "deploy")
     assert code == 0, output
     edited = {
@@ -155,9 +166,12 @@ def _helm_history(kubeconfig: Path, namespace: str) -> list[Any]:
 
 
 def test_switching_deploy_mode_adopts_the_live_objects(
-    kube: KubeClient, fresh_namespace: str, e2e_kubeconfig: Path, tmp_path: Path
+    kube: KubeClient,
+    fresh_namespace: str,
+    e2e_kubeconfig: Path,
+    certs: Callable[[str], DeployProject],
 ) -> None:
-    project = _project(tmp_path, e2e_kubeconfig, fresh_namespace, "helm")
+    project = certs("helm")
     code, output = _cli(project, "deploy")
     assert code == 0, output
     uid = _get(kube, "apps/v1", "Deployment", fresh_namespace, "certs")["metadata"]["uid"]
@@ -196,9 +210,9 @@ def test_switching_deploy_mode_adopts_the_live_objects(
 
 
 def test_live_plan_of_a_helm_release_diffs_as_helm_would_upgrade(
-    kube: KubeClient, fresh_namespace: str, e2e_kubeconfig: Path, tmp_path: Path
+    certs: Callable[[str], DeployProject],
 ) -> None:
-    project = _project(tmp_path, e2e_kubeconfig, fresh_namespace, "helm")
+    project = certs("helm")
     code, output = _cli(project, "plan", "--live")  # nothing installed, no namespace yet
     assert code == 2, output
     code, output = _cli(project, "deploy")
@@ -298,9 +312,9 @@ def test_kube_prometheus_stack_crds_with_the_value_type_and_a_huge_crd(
 
 
 def test_dry_run_and_live_plan_understand_a_namespace_another_app_creates(
-    kube: KubeClient, fresh_namespace: str, e2e_kubeconfig: Path, tmp_path: Path
+    kube: KubeClient, fresh_namespace: str, certs: Callable[[str], DeployProject]
 ) -> None:
-    project = _project(tmp_path, e2e_kubeconfig, fresh_namespace, "helm")
+    project = certs("helm")
     project.apps["certs"]["depends_on"] = ["base"]
     project.app("base", [{"apiVersion": "v1", "kind": "Namespace",
                           "metadata": {"name": fresh_namespace}}])  # fmt: skip

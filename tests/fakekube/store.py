@@ -127,11 +127,8 @@ class ObjectStore:
         with self._lock:
             live = self._existing(rtype, namespace, name)
             objects.check_resource_version(rtype, obj, live.obj)
-            obj = objects.scope_to(subresource, rtype, live.obj, obj)
-            managers = copy.deepcopy(live.managers)
-            fields.update(live.obj, obj, managers, self._manager(write, "Update", rtype))
             key = self._key(rtype, namespace, name)
-            return self._store(key, Stored(rtype, obj, managers), live, write)
+            return self._update(rtype, key, live, obj, write, subresource=subresource)
 
     def merge_patch(
         self,
@@ -150,11 +147,8 @@ class ObjectStore:
             merged = objects.merge_patch(self._render(live, rtype), patch)
             obj = objects.check_body(rtype, namespace, merged, name)
             objects.check_resource_version(rtype, patch, live.obj)
-            obj = objects.scope_to(subresource, rtype, live.obj, obj)
-            managers = copy.deepcopy(live.managers)
-            fields.update(live.obj, obj, managers, self._manager(write, "Update", rtype))
             key = self._key(rtype, namespace, name)
-            return self._store(key, Stored(rtype, obj, managers), live, write)
+            return self._update(rtype, key, live, obj, write, subresource=subresource)
 
     def apply(
         self, rtype: ResourceType, namespace: str | None, name: str, body: Any, write: Write
@@ -221,6 +215,23 @@ class ObjectStore:
 
     def _manager(self, write: Write, operation: str, rtype: ResourceType) -> fields.Manager:
         return fields.Manager(write.manager, operation, rtype.api_version, now_rfc3339())
+
+    def _update(
+        self,
+        rtype: ResourceType,
+        key: Key,
+        live: Stored,
+        obj: dict[str, Any],
+        write: Write,
+        *,
+        subresource: str,
+    ) -> dict[str, Any]:
+        """Store ``obj`` over ``live`` as an Update (PUT, merge PATCH) by ``write.manager``;
+        a ``status`` subresource write changes only the status, a main write all but it."""
+        obj = objects.scope_to(subresource, rtype, live.obj, obj)
+        managers = copy.deepcopy(live.managers)
+        fields.update(live.obj, obj, managers, self._manager(write, "Update", rtype))
+        return self._store(key, Stored(rtype, obj, managers), live, write)
 
     def _store(self, key: Key, new: Stored, old: Stored | None, write: Write) -> dict[str, Any]:
         rtype = new.rtype

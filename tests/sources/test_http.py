@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -16,6 +17,11 @@ from tests.sources.conftest import MakeContext
 BODY = b"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: fetched\n"
 
 
+def http_app(server: HTTPServer, path: str, dest: str, **fields: Any) -> dict[str, Any]:
+    """A ``type: http`` app that downloads ``path`` of ``server`` to ``dest``."""
+    return {"type": "http", "url": server.url_for(path), "dest": dest, **fields}
+
+
 def test_download_to_dest_with_expanded_header(
     httpserver: HTTPServer, make_ctx: MakeContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -23,12 +29,9 @@ def test_download_to_dest_with_expanded_header(
     httpserver.expect_request(
         "/ns.yaml", headers={"Authorization": "Bearer tok-123"}
     ).respond_with_data(BODY)
-    app = {
-        "type": "http",
-        "url": httpserver.url_for("/ns.yaml"),
-        "dest": "manifests/ns.yaml",
-        "headers": {"Authorization": "Bearer ${DL_TOKEN}"},
-    }
+    app = http_app(
+        httpserver, "/ns.yaml", "manifests/ns.yaml", headers={"Authorization": "Bearer ${DL_TOKEN}"}
+    )
     ctx = make_ctx({"ns": app})
     prepared = prepare_app("ns", ctx.project.config.apps["ns"], ctx)
     assert (prepared.path / "manifests" / "ns.yaml").read_bytes() == BODY
@@ -38,7 +41,7 @@ def test_download_to_dest_with_expanded_header(
 
 def test_size_limit_refuses_bigger_files(httpserver: HTTPServer, make_ctx: MakeContext) -> None:
     httpserver.expect_request("/big").respond_with_data(b"x" * 4096)
-    ctx = make_ctx({"big": {"type": "http", "url": httpserver.url_for("/big"), "dest": "b"}})
+    ctx = make_ctx({"big": http_app(httpserver, "/big", "b")})
     ctx.max_download_bytes = 1024
     with pytest.raises(
         SourceError,
@@ -56,26 +59,21 @@ def test_size_limit_while_streaming_without_length(
             yield b"y" * 512
 
     httpserver.expect_request("/stream").respond_with_response(Response(chunks()))
-    ctx = make_ctx({"s": {"type": "http", "url": httpserver.url_for("/stream"), "dest": "s"}})
+    ctx = make_ctx({"s": http_app(httpserver, "/stream", "s")})
     ctx.max_download_bytes = 1024
     with pytest.raises(SourceError, match=r"larger than the .* download limit; refused"):
         prepare_app("s", ctx.project.config.apps["s"], ctx)
 
 
 def test_missing_header_variable(httpserver: HTTPServer, make_ctx: MakeContext) -> None:
-    app = {
-        "type": "http",
-        "url": httpserver.url_for("/x"),
-        "dest": "x",
-        "headers": {"X-Token": "${SBKUBE_TEST_UNSET_VAR}"},
-    }
+    app = http_app(httpserver, "/x", "x", headers={"X-Token": "${SBKUBE_TEST_UNSET_VAR}"})
     ctx = make_ctx({"x": app})
     with pytest.raises(SourceError, match=r"apps\.x\.headers: .*SBKUBE_TEST_UNSET_VAR is not set"):
         prepare_app("x", ctx.project.config.apps["x"], ctx)
 
 
 def test_dest_must_stay_inside(httpserver: HTTPServer, make_ctx: MakeContext) -> None:
-    app = {"type": "http", "url": httpserver.url_for("/x"), "dest": "../x"}
+    app = http_app(httpserver, "/x", "../x")
     with pytest.raises(ConfigProblems) as refused:  # validate refuses it at its line
         make_ctx({"x": app})
     [line] = refused.value.problems
@@ -88,7 +86,7 @@ def test_dest_must_stay_inside(httpserver: HTTPServer, make_ctx: MakeContext) ->
 
 def test_not_found(httpserver: HTTPServer, make_ctx: MakeContext) -> None:
     httpserver.expect_request("/none").respond_with_data(b"no", status=404)
-    ctx = make_ctx({"x": {"type": "http", "url": httpserver.url_for("/none"), "dest": "x"}})
+    ctx = make_ctx({"x": http_app(httpserver, "/none", "x")})
     with pytest.raises(SourceError, match=r"^apps\.x: http://.*/none answered HTTP 404$"):
         prepare_app("x", ctx.project.config.apps["x"], ctx)
 
@@ -127,12 +125,8 @@ def test_credential_headers_are_dropped_on_a_redirect_to_another_host(
         Response(status=307, headers={"Location": "/final.yaml"})
     )
     other_host.expect_request("/final.yaml").respond_with_data(BODY)
-    app = {
-        "type": "http",
-        "url": httpserver.url_for("/ns.yaml"),
-        "dest": "ns.yaml",
-        "headers": {**CREDENTIAL_HEADERS, "Accept": "application/yaml"},
-    }
+    headers = {**CREDENTIAL_HEADERS, "Accept": "application/yaml"}
+    app = http_app(httpserver, "/ns.yaml", "ns.yaml", headers=headers)
     ctx = make_ctx({"ns": app})
 
     prepared = prepare_app("ns", ctx.project.config.apps["ns"], ctx)
@@ -158,11 +152,6 @@ def test_credential_headers_follow_a_redirect_on_the_same_host(
         Response(status=301, headers={"Location": "/new"})
     )
     httpserver.expect_request("/new", headers={"X-Api-Key": "key-77c2"}).respond_with_data(BODY)
-    app = {
-        "type": "http",
-        "url": httpserver.url_for("/old"),
-        "dest": "ns.yaml",
-        "headers": CREDENTIAL_HEADERS,
-    }
+    app = http_app(httpserver, "/old", "ns.yaml", headers=CREDENTIAL_HEADERS)
     ctx = make_ctx({"ns": app})
     assert (prepare_app("ns", ctx.project.config.apps["ns"], ctx).path / "ns.yaml").exists()

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import shutil
 import textwrap
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +84,15 @@ class DeployProject:
 
     def backend(self, actor: str = "alice") -> StateBackend:
         return open_backend(self.load(), identity=Identity(actor, "pid 1", ""))
+
+    @contextmanager
+    def lock_held_by(self, actor: str) -> Iterator[StateBackend]:
+        """Cluster ``prod`` locked by ``actor`` ("manual fix") for the block; yields the state
+        as ``actor`` sees it. The release at the end fails if someone took the lock over."""
+        other = self.backend(actor=actor)
+        handle = other.acquire_lock("prod", reason="manual fix")
+        yield other
+        other.release_lock(handle)
 
     def deploy(self, **options: Any) -> tuple[DeployReport, list[str]]:
         lines: list[str] = []

@@ -135,19 +135,17 @@ def test_sigterm_while_waiting_for_a_held_lock_stops_the_wait(
     project = deploy_project(tmp_path, fake_kube, ready=False, root=".")
     project.extra["state"]["lock"]["wait"] = "10m"
     project.app("config", [config_map("settings")])
-    other = project.backend(actor="bob")
-    handle = other.acquire_lock("prod", reason="manual fix")
-    with _deploy_process(tmp_path) as process:
-        assert process.stderr is not None
-        waiting = process.stderr.readline()
-        assert waiting.startswith("prod: waiting up to 10m 0s for the lock held by bob (pid 1)")
-        process.send_signal(signal.SIGTERM)
-        stdout, stderr = process.communicate(timeout=60)  # the lock wait alone is 10 minutes
-    assert process.returncode == 130, stderr
-    assert "cluster prod is locked by bob" in stdout
-    assert fake_kube.get("ConfigMap", "shop", "settings") is None
-    assert other.lock_status("prod") is not None  # bob's lock is untouched
-    other.release_lock(handle)
+    with project.lock_held_by("bob") as bob:
+        with _deploy_process(tmp_path) as process:
+            assert process.stderr is not None
+            waiting = process.stderr.readline()
+            assert waiting.startswith("prod: waiting up to 10m 0s for the lock held by bob (pid 1)")
+            process.send_signal(signal.SIGTERM)
+            stdout, stderr = process.communicate(timeout=60)  # the lock wait alone is 10 min
+        assert process.returncode == 130, stderr
+        assert "cluster prod is locked by bob" in stdout
+        assert fake_kube.get("ConfigMap", "shop", "settings") is None
+        assert bob.lock_status("prod") is not None  # bob's lock is untouched
 
 
 def test_kubeconfig_content_from_the_environment(

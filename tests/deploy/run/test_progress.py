@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from sbkube_ci.commands import lock as lock_command
-from sbkube_ci.commands.deploy import DeployRequest, run_deploy
+from sbkube_ci.commands.deploy import DeployReport, DeployRequest, run_deploy
 from sbkube_ci.progress import Outcome, Progress
 from sbkube_ci.state import open_backend
 from sbkube_ci.state.identity import Identity
@@ -39,34 +39,33 @@ class Recording(Progress):
         self.events.append(("end",))
 
 
+def _deploy_recording(project: DeployProject) -> tuple[DeployReport, Recording]:
+    """Deploy ``project``, recording what its progress reporter is told."""
+    progress = Recording()
+    report = run_deploy(
+        project.load(), DeployRequest(), echo=lambda line: None, backend=project.backend(),
+        progress=progress,
+    )  # fmt: skip
+    return report, progress
+
+
 def test_deploy_reports_each_app_and_the_lock_countdown(
     tmp_path: Path, fake_kube: FakeKube
 ) -> None:
     project = deploy_project(tmp_path, fake_kube, ready=False, root=".")
     project.extra["state"]["lock"]["wait"] = "3s"
     project.app("config", [config_map("settings")])
-    other = project.backend(actor="bob")
-    handle = other.acquire_lock("prod", reason="manual fix")
-    progress = Recording()
+    with project.lock_held_by("bob"):
+        report, progress = _deploy_recording(project)
 
-    report = run_deploy(
-        project.load(), DeployRequest(), echo=lambda line: None, backend=project.backend(),
-        progress=progress,
-    )  # fmt: skip
+        assert report.exit_code == 1  # bob kept the lock for longer than the 3 s wait
+        assert progress.events[0] == ("stage", "deploy", "1")
+        waits = [e for e in progress.events if e[0] == "waiting"]
+        assert waits
+        assert waits[0] == ("waiting", "prod: lock held by bob (pid 1)", "True")
+        assert progress.events[-1] == ("end",)
 
-    assert report.exit_code == 1  # bob kept the lock for longer than the 3 s wait
-    assert progress.events[0] == ("stage", "deploy", "1")
-    waits = [e for e in progress.events if e[0] == "waiting"]
-    assert waits
-    assert waits[0] == ("waiting", "prod: lock held by bob (pid 1)", "True")
-    assert progress.events[-1] == ("end",)
-    other.release_lock(handle)
-
-    progress = Recording()
-    report = run_deploy(
-        project.load(), DeployRequest(), echo=lambda line: None, backend=project.backend(),
-        progress=progress,
-    )  # fmt: skip
+    report, progress = _deploy_recording(project)
     assert report.exit_code == 0, report.text()
     assert ("started", "prod/config") in progress.events
     assert ("finished", "prod/config", "ok") in progress.events

@@ -131,18 +131,11 @@ class Locks:
             if info is None or not info.held or current is None:
                 return None
             tombstone = info.model_copy(update={"held": False})
-            try:
-                self.store.put(
-                    keys.lock_key(cluster),
-                    tombstone.to_json(),
-                    expect=current.version,
-                    message=f"sbkube-ci: break lock {cluster} held by {info.owner}",
-                )
-            except Conflict:
-                continue
-            detail = f"broke the lock of {_describe(info)}" + (f"; {reason}" if reason else "")
-            self.record("lock_break", cluster, detail)
-            return info
+            message = f"sbkube-ci: break lock {cluster} held by {info.owner}"
+            if self._replace(cluster, tombstone, current.version, message):
+                detail = f"broke the lock of {_describe(info)}"
+                self.record("lock_break", cluster, detail + (f"; {reason}" if reason else ""))
+                return info
         raise LockError(f"cluster {cluster}: the lock keeps changing; retry the break")
 
     def _clear_corrupt(self, cluster: str, reason: str) -> bool:
@@ -165,17 +158,21 @@ class Locks:
             token=secrets.token_hex(8),
             reason="replaced a corrupt lock record",
         )
-        try:
-            self.store.put(
-                keys.lock_key(cluster),
-                tombstone.to_json(),
-                expect=current.version,
-                message=f"sbkube-ci: clear corrupt lock {cluster}",
-            )
-        except Conflict:
+        message = f"sbkube-ci: clear corrupt lock {cluster}"
+        if not self._replace(cluster, tombstone, current.version, message):
             return False
         detail = "cleared a corrupt lock record" + (f"; {reason}" if reason else "")
         self.record("lock_break", cluster, detail)
+        return True
+
+    def _replace(self, cluster: str, record: LockInfo, version: str, message: str) -> bool:
+        """Write ``record`` over the lock record at ``version``; False if it changed meanwhile."""
+        try:
+            self.store.put(
+                keys.lock_key(cluster), record.to_json(), expect=version, message=message
+            )
+        except Conflict:
+            return False
         return True
 
     def _try_take(

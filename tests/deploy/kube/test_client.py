@@ -122,13 +122,19 @@ def test_silent_server_fails_within_the_timeout(fake_kube: FakeKube) -> None:
     fake_kube.hang(False)
 
 
-def test_a_throttled_request_is_sent_again_when_the_server_says_and_each_wait_is_told(
-    fake_kube: FakeKube,
-) -> None:
+def _telling_waits(fake_kube: FakeKube) -> tuple[KubeClient, list[tuple[str, int, float]]]:
+    """A client for the fake server, and the list its waits for the server go to."""
     waits: list[tuple[str, int, float]] = []
     kube = KubeClient.from_kubeconfig(
         fake_kube.kubeconfig_path, "fake", on_retry=lambda *wait: waits.append(wait)
     )
+    return kube, waits
+
+
+def test_a_throttled_request_is_sent_again_when_the_server_says_and_each_wait_is_told(
+    fake_kube: FakeKube,
+) -> None:
+    kube, waits = _telling_waits(fake_kube)
     with kube:
         namespaces = kube.resource("v1", "Namespace")
         fake_kube.throttle(1, retry_after="0")  # API Priority and Fairness: 429, Retry-After
@@ -150,10 +156,7 @@ def test_a_throttled_request_is_sent_again_when_the_server_says_and_each_wait_is
 def test_only_a_server_that_asks_for_a_short_wait_gets_the_request_again(
     fake_kube: FakeKube, code: int, retry_after: str | None
 ) -> None:
-    waits: list[tuple[str, int, float]] = []
-    kube = KubeClient.from_kubeconfig(
-        fake_kube.kubeconfig_path, "fake", on_retry=lambda *wait: waits.append(wait)
-    )
+    kube, waits = _telling_waits(fake_kube)
     with kube:
         namespaces = kube.resource("v1", "Namespace")
         fake_kube.throttle(1, code=code, retry_after=retry_after)
@@ -166,10 +169,7 @@ def test_only_a_server_that_asks_for_a_short_wait_gets_the_request_again(
 def test_a_server_that_keeps_throttling_gets_an_answer_after_the_retries(
     fake_kube: FakeKube,
 ) -> None:
-    waits: list[tuple[str, int, float]] = []
-    kube = KubeClient.from_kubeconfig(
-        fake_kube.kubeconfig_path, "fake", on_retry=lambda *wait: waits.append(wait)
-    )
+    kube, waits = _telling_waits(fake_kube)
     with kube:
         namespaces = kube.resource("v1", "Namespace")
         fake_kube.throttle(SERVER_RETRIES + 1, retry_after="0")

@@ -115,6 +115,11 @@ class StateBackend:
 
     # -- snapshots --------------------------------------------------------------------------
 
+    @property
+    def writes_in_one_commit(self) -> bool:
+        """Whether a write and the keys created with it land together (Git: one commit)."""
+        return callable(getattr(self.store, "stage", None))
+
     def save_snapshot(self, cluster: str, manifests: str, *, with_next_write: bool = False) -> str:
         """Store manifests sealed (``sealing``) and gzip-compressed; returns sha256:<hex>.
 

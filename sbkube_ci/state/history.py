@@ -36,10 +36,15 @@ def commit_message(record: HistoryRecord) -> str:
     return f"sbkube-ci: {record.kind} {record.cluster}{' ' + apps if apps else ''}{commit}"
 
 
+def append_message(record: HistoryRecord) -> str:
+    """The message of the write that stores ``record`` alone."""
+    return f"sbkube-ci: history {record.cluster} {record.kind} {record.id}"
+
+
 def append(store: ObjectStore, record: HistoryRecord) -> None:
     """Store ``record`` once; storing the same record again is a no-op."""
     key, data = entry(record)
-    message = f"sbkube-ci: history {record.cluster} {record.kind} {record.id}"
+    message = append_message(record)
     clash = f"another history record has id {record.id}; use a fresh id (new_record_id)"
     create_once(store, key, data, message=message, clash=clash)
 

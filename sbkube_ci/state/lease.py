@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 from sbkube_ci.errors import LockError, SbkubeError
+from sbkube_ci.state.base import create_once
 from sbkube_ci.state.lock import LockHandle, Locks
 
 
@@ -22,6 +23,7 @@ class HeldLock:
         self._stop = threading.Event()
         self._lost: SbkubeError | None = None
         self._thread: threading.Thread | None = None
+        self._with_release: dict[str, tuple[bytes, str]] = {}
         if renew and handle.info.lease > 0:
             name = f"sbkube-lease-{handle.info.cluster}"
             self._thread = threading.Thread(target=self._renew_loop, name=name, daemon=True)
@@ -37,11 +39,20 @@ class HeldLock:
         if self._lost is not None:
             raise LockError(str(self._lost))
 
+    def write_with_release(self, key: str, data: bytes, message: str) -> None:
+        """Create ``key`` in the same write as the release: on Git, the release commit.
+
+        Whatever happens to the lock, the key is written: on its own when the lock is kept
+        (``keep``) or the release fails.
+        """
+        self._with_release[key] = (data, message)
+
     def keep(self) -> None:
         """Stop renewing but leave the lock held (its owner releases it in a later step)."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
+        self._write_pending()
         self.check()
 
     def release(self) -> None:
@@ -49,8 +60,19 @@ class HeldLock:
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
-        self.check()
-        self._locks.release(self.handle)
+        pending = {key: data for key, (data, _) in self._with_release.items()}
+        try:
+            self.check()
+            self._locks.release(self.handle, with_keys=pending or None)
+        except SbkubeError:
+            self._write_pending()  # what was to ride on the release is not lost with it
+            raise
+        self._with_release.clear()
+
+    def _write_pending(self) -> None:
+        for key, (data, message) in self._with_release.items():
+            create_once(self._locks.store, key, data, message=message)
+        self._with_release.clear()
 
     def _renew_loop(self) -> None:
         interval = max(0.05, self.handle.info.lease / 3)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from pydantic import ValidationError
@@ -101,9 +101,11 @@ class Locks:
         info = info.model_copy(update={"lease": seconds})
         return LockHandle(info, self._write_own(handle, info, "renew"))
 
-    def release(self, handle: LockHandle) -> None:
-        """Free the lock; LockError if it was taken from us meanwhile."""
-        self._write_own(handle, handle.info.model_copy(update={"held": False}), "release")
+    def release(self, handle: LockHandle, *, with_keys: Mapping[str, bytes] | None = None) -> None:
+        """Free the lock; LockError if it was taken from us meanwhile. ``with_keys`` are
+        created in the same write (on Git, the release commit carries them)."""
+        released = handle.info.model_copy(update={"held": False})
+        self._write_own(handle, released, "release", new_keys=with_keys)
 
     def release_own(self, cluster: str) -> LockInfo | None:
         """Free the lock if this identity holds it (CLI: a later step of the same job)."""
@@ -200,7 +202,13 @@ class Locks:
             return None
         return LockHandle(info, version)
 
-    def _write_own(self, handle: LockHandle, info: LockInfo, action: str) -> str:
+    def _write_own(
+        self,
+        handle: LockHandle,
+        info: LockInfo,
+        action: str,
+        new_keys: Mapping[str, bytes] | None = None,
+    ) -> str:
         cluster = handle.info.cluster
         try:
             return self.store.put(
@@ -208,6 +216,7 @@ class Locks:
                 info.to_json(),
                 expect=handle.version,
                 message=f"sbkube-ci: {action} lock {cluster} for {info.owner}",
+                new_keys=new_keys,
             )
         except Conflict:
             now_holder, _ = self._read(cluster)

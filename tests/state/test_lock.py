@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from sbkube_ci.errors import LockError
+from sbkube_ci.state.lease import HeldLock
 from tests.state.workers import StoreSpec
 
 
@@ -105,3 +106,41 @@ def test_held_lock_reports_a_lost_lease(tmp_path: Path) -> None:
     holder = bob.lock_status("prod")
     assert holder is not None
     assert holder.owner.startswith("worker-bob")  # alice did not release bob's lock
+
+
+def test_a_key_written_with_the_release_is_stored_with_it(spec: StoreSpec) -> None:
+    alice = spec.backend("alice")
+    with alice.locked("prod", lease=600) as held:
+        held.write_with_release("prod/history/1-run.json", b"{}\n", "sbkube-ci: history")
+    assert alice.lock_status("prod") is None
+    stored = alice.store.get("prod/history/1-run.json")
+    assert stored is not None
+    assert stored.data == b"{}\n"
+
+
+def test_a_key_written_with_the_release_is_stored_when_the_lock_is_kept(
+    spec: StoreSpec,
+) -> None:
+    alice = spec.backend("alice")
+    handle = alice.acquire_lock("prod", lease=600)
+    kept = HeldLock(alice.locks, handle, renew=False)
+    kept.write_with_release("prod/history/1-run.json", b"{}\n", "sbkube-ci: history")
+    kept.keep()  # lock acquire -> deploy -> lock release: a later step releases it
+    assert alice.lock_status("prod") is not None
+    assert alice.store.get("prod/history/1-run.json") is not None
+    alice.release_lock(handle)
+
+
+def test_a_key_written_with_the_release_survives_a_lost_lock(spec: StoreSpec) -> None:
+    alice, bob = spec.backend("alice"), spec.backend("bob")
+    handle = alice.acquire_lock("prod", lease=600)
+    held = HeldLock(alice.locks, handle, renew=False)
+    held.write_with_release("prod/history/1-run.json", b"{}\n", "sbkube-ci: history")
+    bob.break_lock("prod", reason="test")
+    bob.acquire_lock("prod", wait=0, lease=60)
+    with pytest.raises(LockError, match="no longer ours"):
+        held.release()
+    assert alice.store.get("prod/history/1-run.json") is not None  # the record is not lost
+    holder = bob.lock_status("prod")
+    assert holder is not None
+    assert holder.owner.startswith("worker-bob")

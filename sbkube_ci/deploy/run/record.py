@@ -25,6 +25,7 @@ from sbkube_ci.state import (
     SourcePin,
     StateBackend,
     StateDocument,
+    history,
 )
 from sbkube_ci.state.models import format_time
 
@@ -117,7 +118,14 @@ class Recorder:
         record = self.record.model_copy(
             update={"apps": changes, "result": result, "duration": duration, "detail": detail}
         )
-        self.backend.append_history(HistoryRecord.model_validate(record.model_dump()))
+        final = HistoryRecord.model_validate(record.model_dump())
+        if self.held is not None and self.backend.writes_in_one_commit:
+            # On Git the record rides in the release commit: one commit fewer per run, and
+            # the lock is never seen free without the record of what was done under it.
+            key, data = history.entry(final)
+            self.held.write_with_release(key, data, history.append_message(final))
+        else:
+            self.backend.append_history(final)
         return record
 
     def _app_state(

@@ -57,10 +57,10 @@ def test_deploy_change_and_rollback(project: DeployProject, fake_kube: FakeKube)
     assert backend.lock_status("prod") is None
 
 
-def test_git_state_writes_one_commit_per_app_and_three_per_run(
+def test_git_state_writes_one_commit_per_app_and_two_per_run(
     tmp_path: Path, fake_kube: FakeKube, git_server: GitServer
 ) -> None:
-    """6 apps: lock, one commit per app (snapshot and state together), history, release."""
+    """6 apps: lock, one commit per app (snapshot and state together), history with release."""
     fake_kube.auto_ready()
     kube_apply(fake_kube.kubeconfig_path, namespace("shop"))
     git_server.create("deploys", {"README.md": "state\n"})
@@ -79,10 +79,13 @@ def test_git_state_writes_one_commit_per_app_and_three_per_run(
         cwd=_fetch_branch(tmp_path / "clone", remote, "sbkube-state"),
         capture_output=True, text=True, check=True,
     ).stdout.splitlines()  # fmt: skip
-    assert len(log) == 6 + 3, log
+    assert len(log) == 6 + 2, log
     assert log[-1].startswith("sbkube-ci: lock prod")
     assert log[0].startswith("sbkube-ci: release lock prod")
     backend = project.backend()
+    [record] = backend.list_history(cluster="prod")  # it rode in the release commit
+    assert (record.result, len(record.apps)) == ("succeeded", 6)
+    assert backend.lock_status("prod") is None
     state = backend.read_state("prod")
     for app in state.apps.values():  # every state entry's snapshot is in the branch
         assert backend.load_snapshot("prod", app.snapshot)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import random
+import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -67,6 +68,11 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
 #: Told of each wait before something is tried again: (what, attempt, seconds). Progress
 #: reporters' ``retrying`` is one, so a wait is shown instead of passing in silence.
 RetryReport = Callable[[str, int, float], None]
+
+
+def print_retry(what: str, attempt: int, seconds: float) -> None:
+    """A ``RetryReport`` for commands without a progress display: a line on stderr."""
+    print(f"{what}: retry {attempt} in {seconds:.0f}s", file=sys.stderr)
 
 
 def retrying(

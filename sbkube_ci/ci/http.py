@@ -8,7 +8,6 @@ Sleep and clock are injectable so tests stay fast.
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -17,7 +16,14 @@ from urllib.parse import urljoin, urlparse
 
 import requests
 
-from sbkube_ci._retry import Clock, RetryPolicy, RetryReport, retry_after, retrying
+from sbkube_ci._retry import (
+    Clock,
+    RetryPolicy,
+    RetryReport,
+    print_retry,
+    retry_after,
+    retrying,
+)
 from sbkube_ci.errors import CIError
 
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
@@ -38,10 +44,6 @@ class ForbiddenError(APIError):
     """401/403 that is not a rate limit: the token may not do this (fork PRs, job tokens)."""
 
 
-def _to_stderr(what: str, attempt: int, seconds: float) -> None:
-    print(f"{what}: retry {attempt} in {seconds:.0f}s", file=sys.stderr)
-
-
 @dataclass
 class RestClient:
     """JSON over HTTPS against one API base URL, with the platform's auth headers."""
@@ -55,7 +57,7 @@ class RestClient:
     max_wait: float = 120.0
     session: requests.Session = field(default_factory=requests.Session)
     #: each wait before a request is sent again goes to the job log, not into silence
-    on_retry: RetryReport = _to_stderr
+    on_retry: RetryReport = print_retry
 
     def url(self, path: str) -> str:
         return urljoin(self.base_url.rstrip("/") + "/", path.lstrip("/"))

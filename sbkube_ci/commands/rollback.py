@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from sbkube_ci._retry import print_retry
 from sbkube_ci.ci.decide import Invocation
 from sbkube_ci.ci.junit import AppOutcome
 from sbkube_ci.ci.result import CommandResult
@@ -111,7 +112,7 @@ def roll_back_and_notify(
     """Roll back to ``chosen``, notify, and return the (masked) line saying so."""
     masker = build_masker(project)
     current = backend.read_state(cluster).apps.get(app)
-    state = roll_back_app(project, backend, cluster, app, chosen)
+    state = roll_back_app(project, backend, cluster, app, chosen, on_retry=print_retry)
     line = f"{cluster}/{app}: rolled back to r{chosen.revision}'s content as r{state.revision}"
     old = f"r{current.revision}" if current is not None else ""
     event = notification_from_ci_env(

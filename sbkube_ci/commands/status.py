@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from sbkube_ci._retry import print_retry
 from sbkube_ci.ci.decide import Invocation
 from sbkube_ci.ci.result import CommandResult
 from sbkube_ci.config.loader import Project, load_project
@@ -77,7 +78,7 @@ def status(
 ) -> int:
     """Print the drift of each cluster; notify ``drift_detected``; exit 2 on drift."""
     project = load_project(chdir, file)
-    reports = drift_reports(project, open_backend(project), clusters)
+    reports = drift_reports(project, open_backend(project), clusters, on_retry=print_retry)
     masker = build_masker(project)
     if output_format == "json":
         click.echo(masker.mask(json.dumps([r.to_dict() for r in reports], indent=2)))
@@ -112,7 +113,9 @@ def paint(text: str) -> str:
 def status_for_ci(invocation: Invocation) -> CommandResult:
     """``status`` from the ci entrypoint (a scheduled drift check): exit 2 is drift."""
     project = load_project(invocation.chdir, invocation.config)
-    reports = drift_reports(project, open_backend(project), invocation.clusters)
+    reports = drift_reports(
+        project, open_backend(project), invocation.clusters, on_retry=print_retry
+    )
     text = build_masker(project).mask(_text(reports))
     click.echo(text)
     code = _notify(project, reports)

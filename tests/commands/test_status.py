@@ -71,6 +71,20 @@ def test_a_colour_terminal_shows_drift_red_and_a_clean_cluster_green(
     assert "\x1b[" not in plain.output
 
 
+def test_a_throttling_api_server_is_waited_for_and_said(
+    project: DeployProject, fake_kube: FakeKube
+) -> None:
+    fake_kube.throttle(1, retry_after="0")
+
+    result = CliRunner().invoke(cli, ["status", "-C", str(project.root)])
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "prod: no drift (1 app)\n"
+    server = f"API server 127.0.0.1:{fake_kube.server.port}"
+    assert result.stderr.startswith(f"{server}: HTTP 429 on GET "), result.stderr
+    assert result.stderr.endswith(": retry 1 in 0s\n")
+
+
 def test_drift_is_notified(
     project: DeployProject,
     fake_kube: FakeKube,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
+from sbkube_ci._retry import RetryReport
 from sbkube_ci.config.loader import Project
 from sbkube_ci.deploy.inspect.drift import DeployedApp, DriftReport, detect_drift
 from sbkube_ci.deploy.kube.connection import connect
@@ -20,14 +21,21 @@ HELM_FIELD_MANAGER = "helm"  # helm 3 writes objects as field manager "helm" (it
 
 
 def drift_reports(
-    project: Project, backend: StateBackend, clusters: Sequence[str] = ()
+    project: Project,
+    backend: StateBackend,
+    clusters: Sequence[str] = (),
+    *,
+    on_retry: RetryReport | None = None,
 ) -> list[DriftReport]:
-    """One report per selected cluster: the state's apps compared with the live objects."""
+    """One report per selected cluster: the state's apps compared with the live objects;
+    ``on_retry`` hears of each request the API server asked to send again later."""
     reports = []
     settings = project.config.settings
     for name, cluster in select_clusters(project, clusters or None).items():
         apps = deployed_apps(backend, name, backend.read_state(name))
-        with connect(name, cluster, settings, base_dir=project.base_dir) as connection:
+        with connect(
+            name, cluster, settings, base_dir=project.base_dir, on_retry=on_retry
+        ) as connection:
             reports.append(detect_drift(connection.client, name, apps))
     return reports
 

@@ -14,6 +14,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from sbkube_ci._retry import RetryReport
 from sbkube_ci.config.loader import Project
 from sbkube_ci.deploy.kube.connection import connect
 from sbkube_ci.deploy.run.record import Deployed, Recorder, from_state_refs
@@ -114,7 +115,13 @@ def _with_detail(result: AppResult, status: AppStatus, note: str) -> AppResult:
 
 
 def roll_back_app(
-    project: Project, backend: StateBackend, cluster: str, app: str, chosen: RestorePoint
+    project: Project,
+    backend: StateBackend,
+    cluster: str,
+    app: str,
+    chosen: RestorePoint,
+    *,
+    on_retry: RetryReport | None = None,
 ) -> AppState:
     """Restore ``chosen`` and record it as a new revision; the lock is held throughout."""
     started = time.monotonic()
@@ -125,7 +132,9 @@ def roll_back_app(
             raise StateError(f"app {app}: removed from cluster {cluster} meanwhile")
         settings = project.config.settings
         config = project.config.effective_clusters()[cluster]
-        with connect(cluster, config, settings, base_dir=project.base_dir) as connection:
+        with connect(
+            cluster, config, settings, base_dir=project.base_dir, on_retry=on_retry
+        ) as connection:
             session = open_session(project, connection, backend)
             session.state = state
             deployed = _restore(session, backend, app, current, chosen)

@@ -13,7 +13,7 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -60,13 +60,11 @@ class _RESTClient(rest.RESTClientObject):  # type: ignore[misc]  # untyped libra
         *,
         server: str,
         on_retry: RetryReport | None,
-        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         super().__init__(configuration)
         self._timeout = timeout
         self._server = server
         self._on_retry = on_retry
-        self._sleep = sleep
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
         if not kwargs.get("_request_timeout"):
@@ -83,7 +81,7 @@ class _RESTClient(rest.RESTClientObject):  # type: ignore[misc]  # untyped libra
                 if self._on_retry is not None:
                     what = f"API server {self._server}: HTTP {exc.status} on {method} "
                     self._on_retry(what + urlsplit(url).path, attempt, wait)
-                self._sleep(wait)
+                time.sleep(wait)
 
 
 def _server_wait(exc: rest.ApiException) -> float | None:

@@ -91,6 +91,9 @@ class AppPlan(_PlanModel):
         default=None, description="What else merging does to this app (a deploy_mode switch)"
     )
     versions: list[VersionChange] = Field(default=[], description="Chart and image moves")
+    cluster_source: str | None = Field(
+        default=None, description="The chart version or path this cluster sets for the app"
+    )
     values: list[str] = Field(
         default=[],
         description="The values layers of a helm app on this cluster, lowest first (names only)",

@@ -46,6 +46,20 @@ Overrides = Annotated[
 ]
 
 
+ChartKind = Literal["local", "oci", "git", "repo"]
+
+
+def chart_kind(chart: str) -> ChartKind:
+    """How a chart reference is found; a bare name (no ``/``) is a local chart, as in SBKube."""
+    if chart.startswith("oci://"):
+        return "oci"
+    if chart.startswith("git::"):
+        return "git"  # git::<settings.git_repos key or URL>//<path>; version is the ref
+    if chart.startswith((".", "/", "~")) or "/" not in chart:
+        return "local"
+    return "repo"
+
+
 class AppBase(Model):
     enabled: bool = True
     depends_on: list[str] = []
@@ -97,15 +111,8 @@ class HelmApp(AppBase):
         return dict(item.split("=", 1) for item in self.set_values)
 
     @property
-    def chart_kind(self) -> Literal["local", "oci", "git", "repo"]:
-        """How ``chart`` is found; a bare name (no ``/``) is a local chart, as in SBKube."""
-        if self.chart.startswith("oci://"):
-            return "oci"
-        if self.chart.startswith("git::"):
-            return "git"  # git::<settings.git_repos key or URL>//<path>; version is the ref
-        if self.chart.startswith((".", "/", "~")) or "/" not in self.chart:
-            return "local"
-        return "repo"
+    def chart_kind(self) -> ChartKind:
+        return chart_kind(self.chart)
 
 
 class YamlApp(AppBase):

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sbkube_ci._paths import escape_problem, link_problem
-from sbkube_ci._yaml import Document, PathKey, display_path
+from sbkube_ci._yaml import Document, PathKey
 from sbkube_ci.config.apps import (
     ActionApp,
     App,
@@ -27,6 +27,7 @@ from sbkube_ci.config.apps import (
 )
 from sbkube_ci.config.cluster_apps import cluster_app_problems
 from sbkube_ci.config.credentials import literal_credential_problems, secret_looking_values
+from sbkube_ci.config.files import file_problems
 from sbkube_ci.config.graph import dependency_cycles
 from sbkube_ci.config.kinds import release_problem
 from sbkube_ci.config.models import Config
@@ -151,17 +152,10 @@ def _repositories(doc: Document, apps: dict[str, App]) -> Iterator[Problem]:
             )
 
 
-def _missing_file(
-    doc: Document, path: PathKey, base_dir: Path, rel: str, hint: str = ""
-) -> Problem:
-    where = display_path(base_dir)
-    return problem_at(doc, path, f"{rel} does not exist (paths are relative to {where}){hint}")
-
-
 def _app_files(doc: Document, base_dir: Path, name: str, app: App) -> Iterator[Problem]:
     for field, rel in _file_fields(app):
         path = ("apps", name, *field)
-        yield from _file_problems(doc, path, base_dir, rel, chart=field == ("chart",))
+        yield from file_problems(doc, path, base_dir, rel, chart=field == ("chart",))
     relative: list[tuple[PathKey, str]] = []
     if isinstance(app, HelmApp):
         relative += [(("overrides", i), rel) for i, rel in enumerate(app.overrides)]
@@ -174,21 +168,6 @@ def _app_files(doc: Document, base_dir: Path, name: str, app: App) -> Iterator[P
         if os.path.isabs(rel) or ".." in Path(rel).parts:
             message = f"{rel} must be a relative path without '..' (it names a file of the app)"
             yield problem_at(doc, ("apps", name, *field), message)
-
-
-def _file_problems(
-    doc: Document, path: PathKey, base_dir: Path, rel: str, *, chart: bool = False
-) -> Iterator[Problem]:
-    """A file the config names: inside the project (symlinks too), and existing."""
-    if "://" in rel:
-        return  # a URL (manifests from http) is checked when it is fetched
-    if why := escape_problem(base_dir, rel) or link_problem(base_dir, rel):
-        yield problem_at(doc, path, f"{why}; every file sbkube.yaml names must be inside it")
-    elif not _exists(base_dir, rel):
-        # SBKube reads a bare chart name as a local directory; say how to ask for a repo.
-        bare = chart and "/" not in rel
-        hint = "; a chart from a repository is written repo/chart" if bare else ""
-        yield _missing_file(doc, path, base_dir, rel, hint)
 
 
 def _file_fields(app: App) -> Iterator[tuple[PathKey, str]]:
@@ -221,18 +200,10 @@ def _task_files(where: PathKey, tasks: list[HookTask]) -> Iterator[tuple[PathKey
             yield from (((*where, i, "files", j), f) for j, f in enumerate(task.files))
 
 
-def _exists(base_dir: Path, rel: str) -> bool:
-    if "://" in rel:
-        return True  # a URL (manifests from http) is checked when it is fetched
-    if any(ch in rel for ch in "*?["):
-        return os.path.isabs(rel) or any(base_dir.glob(rel))
-    return (base_dir / os.path.expanduser(rel)).exists()
-
-
 def _cluster_problems(doc: Document, base_dir: Path) -> Iterator[Problem]:
     shared = walk(doc.data, ("settings", "cluster_values_file"))
     if isinstance(shared, str):
-        yield from _file_problems(doc, ("settings", "cluster_values_file"), base_dir, shared)
+        yield from file_problems(doc, ("settings", "cluster_values_file"), base_dir, shared)
     local_state = walk(doc.data, ("state", "local", "path"))
     if isinstance(local_state, str) and (why := escape_problem(base_dir, local_state)):
         yield problem_at(doc, ("state", "local", "path"), f"{why}; keep the state inside it")
@@ -243,7 +214,7 @@ def _cluster_problems(doc: Document, base_dir: Path) -> Iterator[Problem]:
         values = cluster.get("values")
         for i, rel in enumerate(values if isinstance(values, list) else []):
             if isinstance(rel, str):
-                yield from _file_problems(doc, ("clusters", cname, "values", i), base_dir, rel)
+                yield from file_problems(doc, ("clusters", cname, "values", i), base_dir, rel)
         if cluster.get("kubeconfig") and cluster.get("kubeconfig_env"):
             yield problem_at(
                 doc,

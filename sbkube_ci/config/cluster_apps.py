@@ -10,43 +10,40 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sbkube_ci._yaml import Document, PathKey, display_path
+from sbkube_ci._yaml import Document, PathKey
+from sbkube_ci.config.apps import chart_kind
 from sbkube_ci.config.credentials import secret_looking_values
+from sbkube_ci.config.files import file_problems
 from sbkube_ci.config.problems import Problem, problem_at
 from sbkube_ci.config.types import dns_label_problem
 
 _HELM_ONLY = ("values", "set_values")
-_NOT_YET = {
-    "version": "a chart version",
-    "path": "a path",
-    "chart": "a chart",
-}
+_PATH_TYPES = ("kustomize", "git")  # the app types whose `path` a cluster may set
 
 
 def take_unsupported(doc: Document) -> list[Problem]:
-    """Per-cluster keys that would need a second source per app: removed, each one error.
+    """``chart`` per cluster: removed, each one error that says what to write instead.
 
     Taken out before the schema runs so that the error says what to do instead of "unknown
-    key" (one app's source is prepared and pinned once, for every cluster).
+    key". A chart version or a path may differ per cluster; a whole other chart is another
+    app.
     """
     problems = []
     clusters = doc.data.get("clusters")
     for cname, cluster in (clusters if isinstance(clusters, dict) else {}).items():
         overrides = cluster.get("apps") if isinstance(cluster, dict) else None
         for name, override in (overrides if isinstance(overrides, dict) else {}).items():
-            for key, what in _NOT_YET.items():
-                if isinstance(override, dict) and key in override:
-                    del override[key]
-                    problems.append(
-                        problem_at(
-                            doc,
-                            ("clusters", cname, "apps", name, key),
-                            f"{what} per cluster is not supported yet; declare one app per "
-                            f"{key} and enable each on its clusters (clusters.<c>.apps.<app>."
-                            "enabled)",
-                            key=True,
-                        )
+            if isinstance(override, dict) and "chart" in override:
+                del override["chart"]
+                problems.append(
+                    problem_at(
+                        doc,
+                        ("clusters", cname, "apps", name, "chart"),
+                        "a chart per cluster is another app; declare one app per chart and "
+                        "enable each on its clusters (clusters.<c>.apps.<app>.enabled)",
+                        key=True,
                     )
+                )
     return problems
 
 
@@ -113,10 +110,33 @@ def _override_problems(
         yield problem_at(doc, (*where, "namespace"), f"namespace {why}")
     values = override.get("values")
     for i, rel in enumerate(values if isinstance(values, list) else []):
-        if isinstance(rel, str) and not (base_dir / rel).exists():
-            shown = display_path(base_dir)
-            message = f"{rel} does not exist (paths are relative to {shown})"
-            yield problem_at(doc, (*where, "values", i), message)
+        if isinstance(rel, str):
+            yield from file_problems(doc, (*where, "values", i), base_dir, rel)
+    yield from _source_problems(doc, base_dir, where, app, override)
+
+
+def _source_problems(
+    doc: Document, base_dir: Path, where: PathKey, app: Any, override: dict[str, Any]
+) -> Iterator[Problem]:
+    """``version`` on helm apps with a remote chart, ``path`` on kustomize and git apps."""
+    kind = app.get("type") if isinstance(app, dict) else None
+    chart = app.get("chart") if isinstance(app, dict) else None
+    if "version" in override and kind != "helm":
+        message = f"version applies to helm apps only; this app is type {kind}"
+        yield problem_at(doc, (*where, "version"), message, key=True)
+    elif "version" in override and isinstance(chart, str) and chart_kind(chart) == "local":
+        message = (
+            f"{chart} is a local chart: its version is the one in its Chart.yaml; give the app "
+            "a chart from a repository, OCI registry or Git to choose a version per cluster"
+        )
+        yield problem_at(doc, (*where, "version"), message, key=True)
+    path = override.get("path")
+    if "path" in override and kind not in _PATH_TYPES:
+        message = f"path applies to kustomize and git apps only; this app is type {kind}"
+        yield problem_at(doc, (*where, "path"), message, key=True)
+    elif kind == "kustomize" and isinstance(path, str):
+        yield from file_problems(doc, (*where, "path"), base_dir, path)
+    # a git app's path is checked like its own in refusals.py (inside the repository)
 
 
 def _disabled_dependencies(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
-from sbkube_ci.config.apps import App
+from sbkube_ci.config.apps import App, GitApp, HelmApp, KustomizeApp
 from sbkube_ci.config.base import Model
 from sbkube_ci.config.sections import (
     NOTIFIER_TYPES,
@@ -21,6 +22,12 @@ from sbkube_ci.config.sections import (
 )
 
 DEFAULT_CLUSTER = "default"
+CLUSTER_SEP = "@"  # "web@prod": app web's own source on cluster prod (see Config.source_key)
+
+
+def app_of(key: str) -> str:
+    """The app a source key (``Config.source_key``) belongs to."""
+    return key.partition(CLUSTER_SEP)[0]
 
 
 class Metadata(Model):
@@ -84,6 +91,39 @@ class Config(Model):
         override = target.apps.get(name) if target else None
         return name in self.apps and _enabled(self.apps[name], override)
 
+    def app_on(self, name: str, cluster: str) -> App:
+        """App ``name`` as ``cluster`` deploys it: with the chart version or path set there."""
+        target = self.effective_clusters().get(cluster)
+        app = self.apps[name]
+        updates = _source_updates(app, target.apps.get(name) if target else None)
+        return app.model_copy(update=updates) if updates else app
+
+    def source_key(self, name: str, cluster: str) -> str:
+        """How ``sbkube.lock`` and the build stage name the source of ``name`` on ``cluster``.
+
+        The app's name, unless the cluster sets another chart version or path for it:
+        ``<app>@<cluster>`` then, a source of its own, prepared and pinned on its own.
+        """
+        target = self.effective_clusters().get(cluster)
+        if target and _source_updates(self.apps[name], target.apps.get(name)):
+            return f"{name}{CLUSTER_SEP}{cluster}"
+        return name
+
+    def sources_of(self, names: Iterable[str], clusters: Iterable[str] | None = None) -> set[str]:
+        """The source keys apps ``names`` use on ``clusters`` (default: every cluster)."""
+        targets = list(self.effective_clusters() if clusters is None else clusters)
+        return {
+            self.source_key(name, cluster)
+            for name in names
+            for cluster in targets
+            if self.enabled_on(name, cluster)
+        }
+
+    def source_app(self, key: str) -> App:
+        """The app a source key (``source_key``) stands for."""
+        name, _, cluster = key.partition(CLUSTER_SEP)
+        return self.app_on(name, cluster) if cluster else self.apps[name]
+
     def namespace_of(self, name: str, cluster: Cluster | None = None) -> str:
         """Most specific first: the cluster's app override, the app, the cluster, settings."""
         app = self.apps[name]
@@ -94,6 +134,22 @@ class Config(Model):
             or (cluster.namespace if cluster else None)
             or self.settings.namespace
         )
+
+
+def _source_updates(app: App, override: ClusterApp | None) -> dict[str, str]:
+    """The fields of ``app`` that ``override`` changes in what is fetched and rendered."""
+    if override is None:
+        return {}
+    wanted: dict[str, str | None] = {}
+    if isinstance(app, HelmApp):
+        wanted["version"] = override.version
+    elif isinstance(app, KustomizeApp | GitApp):
+        wanted["path"] = override.path
+    return {
+        key: value
+        for key, value in wanted.items()
+        if value is not None and value != getattr(app, key)
+    }
 
 
 def _enabled(app: App, override: ClusterApp | None) -> bool:

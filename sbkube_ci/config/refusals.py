@@ -36,6 +36,10 @@ def command_value_problems(doc: Document, apps: dict[str, App]) -> Iterator[Prob
     git_repos = set(_entries(doc, "settings", "git_repos"))
     for name, app in apps.items():
         yield from _app(doc, name, app, git_repos)
+    for cname in _entries(doc, "clusters"):
+        for name in _entries(doc, "clusters", cname, "apps"):
+            if name in apps:
+                yield from _cluster_app(doc, ("clusters", cname, "apps", name), apps[name])
 
 
 def _check(doc: Document, path: PathKey, check: Check, *, key: bool = False) -> Iterator[Problem]:
@@ -136,6 +140,19 @@ def _helm(doc: Document, here: PathKey, app: HelmApp, git_repos: set[str]) -> It
     else:
         yield from _check(doc, chart, kinds.flag_problem)
     yield from _check(doc, version, kinds.version_problem)
+
+
+def _cluster_app(doc: Document, here: PathKey, app: App) -> Iterator[Problem]:
+    """A chart version or path one cluster sets for ``app``: checked as the app's own are."""
+    if isinstance(app, HelmApp):
+        check = kinds.git_ref_problem if app.chart_kind == "git" else kinds.version_problem
+        yield from _check(doc, (*here, "version"), check)
+    elif isinstance(app, GitApp):
+        path = walk(doc.data, (*here, "path"))
+        if isinstance(path, str):
+            yield from _inside_repository(doc, (*here, "path"), path)
+    elif isinstance(app, KustomizeApp):
+        yield from _check(doc, (*here, "path"), kinds.flag_problem)
 
 
 def _inside_repository(doc: Document, path: PathKey, inner: str) -> Iterator[Problem]:

@@ -131,6 +131,12 @@ class ClusterApp(Model):
 
     enabled: bool | None = Field(default=None, description="Deploy the app on this cluster")
     namespace: str | None = None
+    version: str | None = Field(
+        default=None, description="Chart version or range here (helm apps with a remote chart)"
+    )
+    path: str | None = Field(
+        default=None, description="Kustomize directory, or path in the Git repository, here"
+    )
     values: list[ValuesEntry] = Field(
         default=[], description="Values files or inline values, over the cluster's values"
     )

@@ -51,6 +51,7 @@ class AppRender:
     source: Mapping[str, Any] = field(default_factory=dict)
     error: str | None = None
     values: tuple[str, ...] = ()  # names of the values layers on this cluster (helm apps)
+    cluster_source: str | None = None  # the chart version or path this cluster sets
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,7 @@ def plan_app(
             "input_digest": render.input_digest,
             "source": masker.mask_object(dict(render.source)),  # URLs may carry credentials
             "values": list(render.values),
+            "cluster_source": render.cluster_source,
         }
         if render.error:
             return AppPlan(action="unchanged", error=masker.mask(render.error), **fields)

@@ -138,6 +138,8 @@ def _block(app: AppPlan, label: str, hint: str) -> Block:
     body: list[str] = []
     if app.note:
         body += [f"> **Note:** {_escape(app.note)}", ""]
+    if app.cluster_source:
+        body += [f"Source for this cluster: {_escape(app.cluster_source)}", ""]
     if app.cluster_values:
         layers = _escape(", ".join(app.cluster_values))
         body += [f"Values for this cluster, over the app's own: {layers}", ""]

@@ -71,6 +71,8 @@ def _app(app: AppPlan) -> list[str]:
     lines = [f"{_SIGN[app.action]} {app.name} ({app.action} {counts})"]
     if app.note:
         lines.append(f"    note: {app.note}")
+    if app.cluster_source:
+        lines.append(f"    source for this cluster: {app.cluster_source}")
     if app.cluster_values:
         lines.append(f"    values for this cluster: {', '.join(app.cluster_values)}")
     lines += [f"    {change}" for change in app.versions]  # chart redis 19.6.0 → 19.6.2

@@ -279,7 +279,22 @@ def _render_side(
         input_digest=rendered.input_digest,
         helm_version=helm_version if isinstance(app, HelmApp) else None,
         source=rendered.pin.as_dict() if rendered.pin else {},
+        cluster_source=_cluster_source(project, rendered),
     )
+
+
+def _cluster_source(project: Project, rendered: RenderedApp) -> str | None:
+    """ "chart version 2.x → 2.1.0 (clusters.prod.apps.web.version)", when the cluster sets it."""
+    config, name, cluster = project.config, rendered.app, rendered.cluster
+    if config.source_key(name, cluster) == name:
+        return None
+    override = config.effective_clusters()[cluster].apps[name]
+    where = f"clusters.{cluster}.apps.{name}"
+    if override.version is not None:
+        pinned = rendered.pin.version if rendered.pin else None
+        resolved = f" → {pinned}" if pinned and pinned != override.version else ""
+        return f"chart version {override.version}{resolved} ({where}.version)"
+    return f"path {override.path} ({where}.path)"
 
 
 def _snapshot_loader(cluster: str, digest: str, backend: StateBackend) -> Callable[[], Objects]:

@@ -60,8 +60,14 @@ def values_path(chart_dir: Path, cluster: str) -> Path:
     return chart_dir / f"values.sbkube.{cluster}.yaml"
 
 
-def build_chart(ctx: RenderContext, name: str, app: HelmApp, source: PreparedSource) -> BuiltChart:
-    """Copy the prepared chart, apply overrides and removes; skip when nothing changed."""
+def build_chart(
+    ctx: RenderContext, name: str, app: HelmApp, source: PreparedSource, *, into: str | None = None
+) -> BuiltChart:
+    """Copy the prepared chart, apply overrides and removes; skip when nothing changed.
+
+    The chart goes to ``.sbkube/build/<into>`` (default: the app's name; a source key when a
+    cluster gives the app a chart version of its own).
+    """
     overrides = override_files(ctx, name, app)
     build_input = digest.sha256_text(
         digest.canonical_json(
@@ -73,13 +79,13 @@ def build_chart(ctx: RenderContext, name: str, app: HelmApp, source: PreparedSou
             }
         )
     )
-    dest = ctx.work.build(name)
+    dest = ctx.work.build(into or name)
     stamp = _read_stamp(dest)
     if stamp.get("input") == build_input and isinstance(stamp.get("tree"), str):
         return BuiltChart(name, dest, stamp["tree"], rebuilt=False)
     entry, files, tree = _stored_build(ctx, name, app, source, build_input)
     ctx.work.builds.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=ctx.work.builds, prefix=f".{name}."))
+    tmp = Path(tempfile.mkdtemp(dir=ctx.work.builds, prefix=f".{into or name}."))
     try:
         tmp.chmod(0o755)  # mkdtemp's 0700 would hide the chart from other users (containers)
         _link_tree(entry, files, tmp)

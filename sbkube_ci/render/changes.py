@@ -40,7 +40,7 @@ def changed_apps(project: Project, ref: str) -> set[str]:
         name
         for name, app in apps.items()
         if current.get(name) != old_apps.get(name)
-        or any(_touches(path, files) for path in app_paths(project, name, app))
+        or any(_touches(path, files) for path in _every_app_path(project, name))
         or (LOCK_FILE in files and _remote(app))
     }
     return with_dependants(project, changed)
@@ -106,6 +106,13 @@ def app_paths(project: Project, name: str, app: App) -> Iterator[str]:
                 yield file.relative_to(project.base_dir.resolve()).as_posix()
             except ValueError:
                 continue
+
+
+def _every_app_path(project: Project, name: str) -> Iterator[str]:
+    """``app_paths`` of the app and of each cluster's version of it (another kustomize path)."""
+    config = project.config
+    for key in sorted({name} | config.sources_of([name])):
+        yield from app_paths(project, name, config.source_app(key))
 
 
 def _mapping(value: Any) -> dict[str, Any]:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import threading
 
-from sbkube_ci.config.apps import App, HelmApp
+from sbkube_ci.config.apps import HelmApp
+from sbkube_ci.config.models import app_of
 from sbkube_ci.config.sections import Cluster
 from sbkube_ci.errors import SbkubeError
 from sbkube_ci.render.build import build_chart, merge_values
@@ -19,48 +20,51 @@ from sbkube_ci.sources.base import PreparedSource
 
 
 def build_app(
-    ctx: RenderContext, name: str, app: App, source: PreparedSource, targets: dict[str, Cluster]
+    ctx: RenderContext, key: str, source: PreparedSource, targets: dict[str, Cluster]
 ) -> AppInput:
-    """Build a helm app's chart and write its merged values for each cluster."""
+    """Build the chart of a helm app's source ``key`` and write its merged values per cluster.
+
+    ``key`` is a source key (``Config.source_key``): the app's own source, or the one a
+    cluster gives it (another chart version); values are written for the clusters that use it.
+    """
+    config = ctx.project.config
+    name, app = app_of(key), config.source_app(key)
     if not isinstance(app, HelmApp):
         return AppInput(name, app, source, None)
-    built = build_chart(ctx, name, app, source)
+    built = build_chart(ctx, name, app, source, into=key)
     values = {
         cluster_name: merge_values(
             ctx, name, app, cluster_name=cluster_name, cluster=cluster, chart=built.path
         )
         for cluster_name, cluster in targets.items()
+        if config.source_key(name, cluster_name) == key
     }
     return AppInput(name, app, source, built, values)
 
 
 class BuildOnce:
-    """``get(name)`` builds an app the first time any thread asks, then remembers the outcome."""
+    """``get(key)`` builds a source the first time any thread asks, then remembers the outcome."""
 
     def __init__(
         self,
         ctx: RenderContext,
-        apps: dict[str, App],
         sources: dict[str, PreparedSource],
         targets: dict[str, Cluster],
     ) -> None:
         self._ctx = ctx
-        self._apps = apps
         self._sources = sources
         self._targets = targets
-        self._locks = {name: threading.Lock() for name in sources}
+        self._locks = {key: threading.Lock() for key in sources}
         self._done: dict[str, AppInput | SbkubeError] = {}
 
-    def get(self, name: str) -> AppInput:
-        with self._locks[name]:
-            if name not in self._done:
+    def get(self, key: str) -> AppInput:
+        with self._locks[key]:
+            if key not in self._done:
                 try:
-                    self._done[name] = build_app(
-                        self._ctx, name, self._apps[name], self._sources[name], self._targets
-                    )
+                    self._done[key] = build_app(self._ctx, key, self._sources[key], self._targets)
                 except SbkubeError as exc:
-                    self._done[name] = exc
-        outcome = self._done[name]
+                    self._done[key] = exc
+        outcome = self._done[key]
         if isinstance(outcome, SbkubeError):
             raise outcome
         return outcome

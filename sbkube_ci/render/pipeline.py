@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from sbkube_ci.config.apps import App, GitApp, HelmApp, HttpApp, KustomizeApp, YamlApp
 from sbkube_ci.config.loader import Project
+from sbkube_ci.config.models import CLUSTER_SEP
 from sbkube_ci.config.sections import Cluster
 from sbkube_ci.errors import ConfigError, SbkubeError, SourceError
 from sbkube_ci.progress import Progress, first_line
@@ -78,14 +79,16 @@ def select_clusters(project: Project, names: Iterable[str] | None = None) -> dic
 def prepare_sources(
     ctx: RenderContext,
     apps: dict[str, App],
+    clusters: Iterable[str],
     *,
     keep_going: bool,
     progress: Progress | None = None,
 ) -> dict[str, PreparedSource | SbkubeError]:
-    """Each app's prepared source, or why it could not be prepared (the sources' one call).
+    """Each source the apps use on ``clusters``, prepared, or why it could not be.
 
-    Goes through ``sbkube.lock`` like ``sbkube-ci prepare``: frozen in CI, so a render in a
-    pipeline uses exactly the locked versions and digests.
+    Keyed by source key (``Config.source_key``). Goes through ``sbkube.lock`` like
+    ``sbkube-ci prepare``: frozen in CI, so a render in a pipeline uses exactly the locked
+    versions and digests.
     """
     sources = SourceContext(
         project=ctx.project,
@@ -95,7 +98,9 @@ def prepare_sources(
         progress=progress or Progress(),
     )
     with_source = [name for name, app in apps.items() if source_for(name, app, sources) is not None]
-    result = prepare_project(ctx.project, with_source, keep_going=keep_going, ctx=sources)
+    result = prepare_project(
+        ctx.project, with_source, clusters=clusters, keep_going=keep_going, ctx=sources
+    )
     outcomes: dict[str, PreparedSource | SbkubeError] = dict(result.prepared)
     outcomes.update({name: SourceError(message) for name, message in result.errors.items()})
     return outcomes
@@ -115,13 +120,13 @@ def build_project(
     selected = select_apps(project, apps)
     targets = select_clusters(project, clusters)
     result = BuildResult()
-    prepared = prepare_sources(ctx, selected, keep_going=keep_going)
+    prepared = prepare_sources(ctx, selected, targets, keep_going=keep_going)
     ready = _collect(result.errors, prepared, keep_going)
 
     outcomes = _parallel(
         ctx,
         ready,
-        lambda name, source: build_app(ctx, name, selected[name], source, targets),
+        lambda key, source: build_app(ctx, key, source, targets),
         stop_on_error=not keep_going,
     )
     result.inputs = _collect(result.errors, outcomes, keep_going)
@@ -170,22 +175,25 @@ def _render(
     keep_going: bool,
     progress: Progress,
 ) -> RenderResult:
+    config = project.config
     selected = select_apps(project, apps)
     result = RenderResult()
-    outcomes = prepare_sources(ctx, selected, keep_going=keep_going, progress=progress)
+    outcomes = prepare_sources(ctx, selected, targets, keep_going=keep_going, progress=progress)
     prepared = _collect(result.errors, outcomes, keep_going)
     for failure in result.errors:
-        for output in outputs.values():
-            output.forget(failure.app)
-    builds = BuildOnce(ctx, selected, prepared, targets)
+        for cluster, output in outputs.items():
+            if failure.cluster in (None, cluster):
+                output.forget(failure.app)
+    builds = BuildOnce(ctx, prepared, targets)
     engines = _engines(ctx)
     if any(isinstance(app, HelmApp) for app in selected.values()):
         result.helm_version = engines.helm.version()  # cached per binary: no process when warm
     units = {
         (cluster, name): Target(cluster, targets[cluster], outputs[cluster])
         for cluster in targets
-        for name in prepared
-        if project.config.enabled_on(name, cluster)  # clusters.<c>.apps.<app>.enabled
+        for name in selected
+        if config.enabled_on(name, cluster)  # clusters.<c>.apps.<app>.enabled
+        and config.source_key(name, cluster) in prepared
     }
     many = len(targets) > 1
     progress.stage("template", len(units))
@@ -196,7 +204,9 @@ def _render(
             lambda key, target: _reported(
                 progress,
                 f"{key[0]}/{key[1]}" if many else key[1],
-                lambda: render_unit(ctx, engines, builds.get(key[1]), target),
+                lambda: render_unit(
+                    ctx, engines, builds.get(config.source_key(key[1], key[0])), target
+                ),
             ),
             stop_on_error=not keep_going,
         )
@@ -241,15 +251,17 @@ def _engines(ctx: RenderContext) -> Engines:
 def _collect(
     errors: list[RenderFailure], outcomes: dict[str, V | SbkubeError], keep_going: bool
 ) -> dict[str, V]:
-    """The successful outcomes; failures go to ``errors`` or, without keep_going, raise."""
+    """The successful outcomes by source key; failures go to ``errors`` or, without
+    keep_going, raise. A failed source of one cluster (``<app>@<cluster>``) fails it there."""
     ok: dict[str, V] = {}
-    for name, outcome in outcomes.items():
+    for key, outcome in outcomes.items():
         if isinstance(outcome, SbkubeError):
             if not keep_going:
                 raise outcome
-            errors.append(RenderFailure(None, name, str(outcome)))
+            name, _, cluster = key.partition(CLUSTER_SEP)
+            errors.append(RenderFailure(cluster or None, name, str(outcome)))
         else:
-            ok[name] = outcome
+            ok[key] = outcome
     return ok
 
 

@@ -1,8 +1,10 @@
 """``prepare_apps``: resolve every app's source (or take its pin from the lock) and fetch it.
 
-An app whose lock entry still answers what the config asks is not resolved again: its pin is
-fetched, and a pin whose content is already in the cache needs no network at all. Frozen mode
-(CI) refuses to change the lock: every app that would need a new resolution is one line.
+Sources are keyed as ``sbkube.lock`` keys them: by app name, or ``<app>@<cluster>`` where a
+cluster sets the app's chart version or path (``Config.source_key``). A source whose lock
+entry still answers what the config asks is not resolved again: its pin is fetched, and a pin
+whose content is already in the cache needs no network at all. Frozen mode (CI) refuses to
+change the lock: every source that would need a new resolution is one line.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from sbkube_ci.config.apps import App
+from sbkube_ci.config.models import app_of
 from sbkube_ci.errors import SbkubeError, SourceError
 from sbkube_ci.progress import first_line
 from sbkube_ci.sources import SOURCES, source_kind
@@ -59,7 +62,7 @@ def _now() -> str:
 
 
 def _drift_line(name: str, request: Request, locked: Pin | None) -> str:
-    fix = f"run `sbkube-ci prepare --update {name}` and commit sbkube.lock"
+    fix = f"run `sbkube-ci prepare --update {app_of(name)}` and commit sbkube.lock"
     if locked is None:
         return f"apps.{name}: not in sbkube.lock (--frozen); {fix}"
     asked = f"{request.source} {request.constraint!r}"
@@ -81,7 +84,7 @@ def _plan(
     jobs: list[_Job] = []
     config = ctx.project.config
     for name in names:
-        app = config.apps[name]
+        app = config.source_app(name)
         kind = source_kind(app, config.settings)
         if kind is None:
             continue
@@ -91,7 +94,9 @@ def _plan(
             result.errors[name] = str(exc)
             continue
         locked = lock.get(name)
-        updating = update is True or (not isinstance(update, bool) and name in update)
+        updating = update is True or (
+            not isinstance(update, bool) and (name in update or app_of(name) in update)
+        )
         reuse = locked if locked is not None and locked.answers(request) else None
         if kind not in UNLOCKED_KINDS and reuse is None and frozen and not updating:
             result.errors[name] = _drift_line(name, request, locked)
@@ -156,7 +161,7 @@ def _merge_lock(lock: Lockfile, result: PrepareResult, known: Collection[str]) -
 
 
 def _check_names(apps: Collection[str], names: Iterable[str]) -> None:
-    for name in names:
+    for name in map(app_of, names):
         if name not in apps:
             raise SourceError(f"apps.{name}: no such app; known: {', '.join(sorted(apps))}")
 
@@ -165,6 +170,7 @@ def prepare_apps(
     ctx: SourceContext,
     names: Iterable[str] | None = None,
     *,
+    clusters: Iterable[str] | None = None,
     lock: Lockfile | None = None,
     frozen: bool = False,
     update: Collection[str] | bool = (),
@@ -173,6 +179,9 @@ def prepare_apps(
 ) -> PrepareResult:
     """Resolve and fetch the sources of ``names`` (default: every enabled app) in parallel.
 
+    Each app's source on each of ``clusters`` (default: all) where it is enabled: the results
+    are keyed by source key (``Config.source_key``), one per app unless a cluster changes it.
+
     ``update``: True or app names to re-resolve even when locked. ``frozen``: refuse any
     change to the lock (raises ``LockDrift`` unless ``keep_going``). Without ``keep_going`` the
     first failure stops the run and is raised; with it, ``result.errors`` lists every failure.
@@ -180,11 +189,13 @@ def prepare_apps(
     """
     config = ctx.project.config
     lock = lock or Lockfile()
-    selected = sorted(config.enabled_apps() if names is None else names)
-    _check_names(config.apps, [*selected, *([] if isinstance(update, bool) else update)])
+    apps = sorted(config.enabled_apps() if names is None else names)
+    _check_names(config.apps, [*apps, *([] if isinstance(update, bool) else update)])
+    selected = sorted(config.sources_of(apps, clusters))
+    known = set(config.apps) | config.sources_of(config.apps)
     result = PrepareResult()
     if frozen and names is None:
-        for stale in sorted(set(lock.pins) - set(config.apps)):
+        for stale in sorted(set(lock.pins) - known):
             result.errors[stale] = (
                 f"apps.{stale}: in sbkube.lock but not in sbkube.yaml (--frozen); run "
                 "`sbkube-ci prepare` and commit sbkube.lock"
@@ -200,6 +211,6 @@ def prepare_apps(
     if result.errors and not keep_going:
         first = sorted(result.errors)[0]
         raise SourceError(result.errors[first])
-    result.lock = _merge_lock(lock, result, set(config.apps))
+    result.lock = _merge_lock(lock, result, known)
     result.resolved = sorted(j.name for j in jobs if j.pin is None and j.name in result.prepared)
     return result

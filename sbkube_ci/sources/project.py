@@ -32,12 +32,15 @@ def prepare_project(
     project: Project,
     names: Iterable[str] | None = None,
     *,
+    clusters: Iterable[str] | None = None,
     frozen: bool | None = None,
     update: Collection[str] | bool = (),
     keep_going: bool = False,
     ctx: SourceContext | None = None,
 ) -> PrepareResult:
     """Prepare ``names`` (default: all enabled apps) against ``sbkube.lock`` and update it.
+
+    Only the sources the apps use on ``clusters`` (default: every cluster) are prepared.
 
     ``frozen=None`` means: frozen in CI unless something is being updated. The lock is written
     (atomically, only when changed) unless frozen; with errors, pins of the apps that did
@@ -50,6 +53,7 @@ def prepare_project(
     result = prepare_apps(
         ctx,
         names,
+        clusters=clusters,
         lock=read_lock(lock_path),
         frozen=frozen,
         update=update,

@@ -233,12 +233,12 @@ def test_json_report(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
 def test_a_refused_shape_stops_migrate_before_anything_is_dropped(
     root: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    text = "apps:\n  web: {type: noop}\nclusters:\n  prod:\n    apps:\n      web: {path: x}\n"
+    text = "apps:\n  web: {type: noop}\nclusters:\n  prod:\n    apps:\n      web: {chart: x}\n"
     write_files(root, {"sbkube.yaml": text})
     code, out, err = _run(capsys)
     assert code == 1
     assert out == ""
-    assert err.startswith("sbkube.yaml:6:13: clusters.prod.apps.web.path: a path per cluster")
+    assert err.startswith("sbkube.yaml:6:13: clusters.prod.apps.web.chart: a chart per cluster")
     assert (root / "sbkube.yaml").read_text() == text
 
 

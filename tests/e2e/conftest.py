@@ -15,6 +15,7 @@ import os
 import secrets
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,13 @@ def unique(prefix: str) -> str:
 @pytest.fixture
 def namespace(kube: KubeClient) -> Iterator[str]:
     """A fresh namespace, deleted (without waiting for it to terminate) after the test."""
+    with fresh_namespace(kube) as name:
+        yield name
+
+
+@contextmanager
+def fresh_namespace(kube: KubeClient) -> Iterator[str]:
+    """A new namespace for the block (``namespace`` is one per test; this makes more)."""
     name = unique("sbkube-e2e")
     resource = kube.resource("v1", "Namespace")
     body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}

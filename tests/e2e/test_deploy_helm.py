@@ -9,6 +9,8 @@ from click.testing import CliRunner
 
 from sbkube_ci.cli import cli
 from sbkube_ci.deploy.kube.client import KubeClient
+from tests.e2e.conftest import fresh_namespace
+from tests.fixtures.chart_repo import ChartRepo
 from tests.support.projects import DeployProject
 
 CHART = {
@@ -58,3 +60,41 @@ def test_deploy_helm_mode_end_to_end(
     assert result.exit_code == 0, result.output
     assert _color(kube, namespace) == "green"
     assert project.backend().read_state("e2e").apps["web"].helm.revision == 3  # type: ignore[union-attr]
+
+
+@pytest.fixture
+def two_versions(chart_repo: ChartRepo, monkeypatch: pytest.MonkeyPatch) -> ChartRepo:
+    """Chart ``web`` 1.0.0 and 2.0.0, prepared outside CI (sbkube.lock is written)."""
+    monkeypatch.delenv("CI", raising=False)
+    chart_repo.add("web", "1.0.0", message="one")
+    chart_repo.add("web", "2.0.0", message="two")
+    return chart_repo
+
+
+@pytest.mark.cluster
+def test_each_cluster_deploys_its_own_chart_version(
+    kube: KubeClient, namespace: str, e2e_kubeconfig: Path, two_versions: ChartRepo, tmp_path: Path
+) -> None:
+    """Two clusters of sbkube.yaml on one API server, each in its namespace: ``blue`` gets the
+    app's chart version, ``green`` the one ``clusters.green.apps.web.version`` sets."""
+    with fresh_namespace(kube) as other:
+        project = DeployProject(tmp_path, {"blue": e2e_kubeconfig, "green": e2e_kubeconfig})
+        project.settings = {"namespace": namespace, "helm_repos": {"acme": two_versions.url}}
+        project.apps["web"] = {"type": "helm", "chart": "acme/web", "version": "1.0.0"}
+        project.cluster_fields["green"] = {
+            "namespace": other,
+            "apps": {"web": {"version": "2.0.0"}},
+        }
+
+        report, _ = project.deploy()
+
+        assert report.exit_code == 0, report.text()
+        resource = kube.resource("v1", "ConfigMap")
+        deployed = {
+            ns: resource.get(name="web", namespace=ns).to_dict()["data"]["message"]
+            for ns in (namespace, other)
+        }
+        assert deployed == {namespace: "one", other: "two"}
+        state = {cluster: project.backend().read_state(cluster) for cluster in ("blue", "green")}
+        versions = {name: [p.version for p in s.apps["web"].sources] for name, s in state.items()}
+        assert versions == {"blue": ["1.0.0"], "green": ["2.0.0"]}

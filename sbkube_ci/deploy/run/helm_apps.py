@@ -38,7 +38,7 @@ def helm_request(
     app = project.config.apps[task.name]
     if not isinstance(app, HelmApp):
         raise DeployError(f"app {task.name}: helm mode is only for type: helm apps")
-    chart = WorkDir(project.base_dir).build(task.name)
+    chart = WorkDir(project.base_dir).build(project.config.source_key(task.name, cluster_name))
     if not chart.is_dir():
         raise DeployError(
             f"app {task.name}: built chart {chart} is missing; run `sbkube-ci build` first"

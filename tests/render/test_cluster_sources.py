@@ -1,0 +1,199 @@
+"""A chart version or a path per cluster (``clusters.<c>.apps.<app>.version`` / ``.path``).
+
+The cluster's source is a source of its own: prepared, pinned in ``sbkube.lock`` as
+``<app>@<cluster>``, built and rendered for that cluster only.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sbkube_ci.config import load_project
+from sbkube_ci.diff.markdown import render_markdown
+from sbkube_ci.diff.text import render_text
+from sbkube_ci.planning.engine import make_plan
+from sbkube_ci.render import render_project
+from sbkube_ci.render.changes import changed_apps
+from sbkube_ci.sources.lockfile import LOCK_NAME, read_lock
+from sbkube_ci.sources.prepare import LockDrift
+from sbkube_ci.sources.project import prepare_project
+from tests.fixtures.chart_repo import ChartRepo
+from tests.fixtures.git_server import git
+from tests.support.projects import write_files
+
+
+def _helm_project(root: Path, repo: ChartRepo, prod_version: str = "~2.0") -> Path:
+    write_files(
+        root,
+        {
+            "sbkube.yaml": f"""
+                apiVersion: sbkube/v1
+                settings:
+                  namespace: shop
+                  helm_repos: {{acme: {repo.url}}}
+                apps:
+                  web: {{type: helm, chart: acme/web, version: 1.0.0}}
+                clusters:
+                  staging: {{}}
+                  prod:
+                    apps:
+                      web: {{version: '{prod_version}'}}
+            """
+        },
+        dedent=True,
+    )
+    return root
+
+
+@pytest.fixture
+def repo(chart_repo: ChartRepo, monkeypatch: pytest.MonkeyPatch) -> ChartRepo:
+    monkeypatch.delenv("CI", raising=False)
+    chart_repo.add("web", "1.0.0", message="one")
+    chart_repo.add("web", "2.0.0", message="two")
+    return chart_repo
+
+
+def _message(result: object, cluster: str) -> str:
+    objects = result.apps[(cluster, "web")].objects  # type: ignore[attr-defined]
+    return str(objects[0]["data"]["message"])
+
+
+def test_each_cluster_renders_its_own_chart_version(repo: ChartRepo, tmp_path: Path) -> None:
+    root = _helm_project(tmp_path, repo)
+    result = render_project(load_project(root))
+
+    assert not result.errors
+    assert _message(result, "staging") == "one"
+    assert _message(result, "prod") == "two"
+    pins = read_lock(root / LOCK_NAME).pins
+    assert (pins["web"].version, pins["web@prod"].version) == ("1.0.0", "2.0.0")
+    assert pins["web@prod"].constraint == "~2.0"
+    builds = root / ".sbkube/build"
+    # each build holds the values of the clusters that render it, and only theirs
+    assert sorted(p.name for p in (builds / "web").glob("values.sbkube.*")) == [
+        "values.sbkube.staging.yaml"
+    ]
+    assert sorted(p.name for p in (builds / "web@prod").glob("values.sbkube.*")) == [
+        "values.sbkube.prod.yaml"
+    ]
+
+
+def test_one_cluster_renders_only_the_source_it_uses(repo: ChartRepo, tmp_path: Path) -> None:
+    root = _helm_project(tmp_path, repo)
+    result = render_project(load_project(root), clusters=["prod"])
+    assert _message(result, "prod") == "two"
+    assert set(read_lock(root / LOCK_NAME).pins) == {"web@prod"}
+
+
+def test_ci_refuses_a_cluster_version_the_lock_does_not_answer(
+    repo: ChartRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _helm_project(tmp_path, repo)
+    render_project(load_project(root))
+    _helm_project(tmp_path, repo, prod_version="~3.0")
+    monkeypatch.setenv("CI", "true")
+
+    with pytest.raises(LockDrift) as info:
+        render_project(load_project(root))
+
+    assert info.value.problems == [
+        "apps.web@prod: sbkube.yaml asks for "
+        f"{repo.url}/web '~3.0' but sbkube.lock pins {repo.url}/web '~2.0'; run "
+        "`sbkube-ci prepare --update web` and commit sbkube.lock"
+    ]
+
+
+def test_update_of_an_app_updates_its_cluster_sources_too(repo: ChartRepo, tmp_path: Path) -> None:
+    root = _helm_project(tmp_path, repo)
+    prepare_project(load_project(root))
+    repo.add("web", "2.0.1", message="two and a bit")
+
+    again = prepare_project(load_project(root))
+    assert again.lock.pins["web@prod"].version == "2.0.0"  # locked: no new match sneaks in
+    updated = prepare_project(load_project(root), update={"web"})
+    assert sorted(updated.resolved) == ["web", "web@prod"]
+    assert read_lock(root / LOCK_NAME).pins["web@prod"].version == "2.0.1"
+
+
+def test_a_dropped_cluster_version_is_stale_in_the_lock(
+    repo: ChartRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _helm_project(tmp_path, repo)
+    prepare_project(load_project(root))
+    _helm_project(tmp_path, repo, prod_version="1.0.0")  # the app's own version again
+
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(LockDrift) as info:
+        prepare_project(load_project(root))
+    assert info.value.problems == [
+        "apps.web@prod: in sbkube.lock but not in sbkube.yaml (--frozen); run "
+        "`sbkube-ci prepare` and commit sbkube.lock"
+    ]
+    monkeypatch.delenv("CI")
+    assert set(prepare_project(load_project(root)).lock.pins) == {"web"}
+
+
+def test_the_plan_says_which_cluster_gets_which_version(repo: ChartRepo, tmp_path: Path) -> None:
+    project = load_project(_helm_project(tmp_path, repo))
+    plan = make_plan(project).plan
+
+    prod = next(a for a in plan.cluster("prod").apps if a.name == "web")
+    staging = next(a for a in plan.cluster("staging").apps if a.name == "web")
+    assert prod.cluster_source == "chart version ~2.0 → 2.0.0 (clusters.prod.apps.web.version)"
+    assert prod.source["version"] == "2.0.0"
+    assert staging.cluster_source is None
+    assert staging.source["version"] == "1.0.0"
+    assert (
+        "    source for this cluster: chart version ~2.0 → 2.0.0 (clusters.prod.apps.web.version)"
+    ) in render_text(plan)
+    assert "Source for this cluster: chart version ~2.0 → 2.0.0" in render_markdown(
+        plan, budget=65_536
+    )
+
+
+KUSTOMIZE = {
+    "base/kustomization.yaml": "resources: [cm.yaml]\n",
+    "base/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\n"
+    "data: {size: small}\n",
+    "overlays/prod/kustomization.yaml": "resources: [../../base]\npatches: [{path: size.yaml}]\n",
+    "overlays/prod/size.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\n"
+    "data: {size: large}\n",
+    "sbkube.yaml": """
+        apiVersion: sbkube/v1
+        settings: {namespace: shop}
+        apps:
+          settings: {type: kustomize, path: base}
+        clusters:
+          staging: {}
+          prod:
+            apps:
+              settings: {path: overlays/prod}
+    """,
+}
+
+
+def test_each_cluster_builds_its_own_kustomize_path(tmp_path: Path) -> None:
+    write_files(tmp_path, KUSTOMIZE, dedent=True)
+    project = load_project(tmp_path)
+    result = render_project(project)
+
+    sizes = {cluster: app.objects[0]["data"]["size"] for (cluster, _), app in result.apps.items()}
+    assert sizes == {"staging": "small", "prod": "large"}
+    plan = make_plan(project).plan
+    prod = next(a for a in plan.cluster("prod").apps if a.name == "settings")
+    assert prod.cluster_source == "path overlays/prod (clusters.prod.apps.settings.path)"
+
+
+def test_a_change_under_a_cluster_path_changes_the_app(tmp_path: Path) -> None:
+    write_files(tmp_path, {**KUSTOMIZE, "other/kustomization.yaml": "resources: []\n"}, dedent=True)
+    for command in (["init", "-q", "-b", "main"], ["add", "."], ["commit", "-q", "-m", "start"]):
+        git(*command, cwd=tmp_path)
+    (tmp_path / "overlays/prod/size.yaml").write_text(
+        KUSTOMIZE["overlays/prod/size.yaml"].replace("large", "huge")
+    )
+    assert changed_apps(load_project(tmp_path), "HEAD") == {"settings"}
+    git("checkout", "-q", "--", ".", cwd=tmp_path)
+    (tmp_path / "other/kustomization.yaml").write_text("resources: []  # touched\n")
+    assert changed_apps(load_project(tmp_path), "HEAD") == set()

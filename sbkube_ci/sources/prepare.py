@@ -161,7 +161,7 @@ def _merge_lock(lock: Lockfile, result: PrepareResult, known: Collection[str]) -
 
 
 def _check_names(apps: Collection[str], names: Iterable[str]) -> None:
-    for name in map(app_of, names):
+    for name in names:
         if name not in apps:
             raise SourceError(f"apps.{name}: no such app; known: {', '.join(sorted(apps))}")
 
@@ -190,7 +190,7 @@ def prepare_apps(
     config = ctx.project.config
     lock = lock or Lockfile()
     apps = sorted(config.enabled_apps() if names is None else names)
-    _check_names(config.apps, [*apps, *([] if isinstance(update, bool) else update)])
+    _check_names(config.apps, [*apps, *map(app_of, [] if isinstance(update, bool) else update)])
     selected = sorted(config.sources_of(apps, clusters))
     known = set(config.apps) | config.sources_of(config.apps)
     result = PrepareResult()

@@ -13,6 +13,7 @@ import pytest
 from sbkube_ci.config import load_project
 from sbkube_ci.diff.markdown import render_markdown
 from sbkube_ci.diff.text import render_text
+from sbkube_ci.errors import SourceError
 from sbkube_ci.planning.engine import make_plan
 from sbkube_ci.render import render_project
 from sbkube_ci.render.changes import changed_apps
@@ -20,7 +21,7 @@ from sbkube_ci.sources.lockfile import LOCK_NAME, read_lock
 from sbkube_ci.sources.prepare import LockDrift
 from sbkube_ci.sources.project import prepare_project
 from tests.fixtures.chart_repo import ChartRepo
-from tests.fixtures.git_server import git
+from tests.fixtures.git_server import GitServer, git
 from tests.support.projects import write_files
 
 
@@ -197,3 +198,52 @@ def test_a_change_under_a_cluster_path_changes_the_app(tmp_path: Path) -> None:
     git("checkout", "-q", "--", ".", cwd=tmp_path)
     (tmp_path / "other/kustomization.yaml").write_text("resources: []  # touched\n")
     assert changed_apps(load_project(tmp_path), "HEAD") == set()
+
+
+def test_prepare_takes_app_names_and_updates_by_app_or_source(
+    repo: ChartRepo, tmp_path: Path
+) -> None:
+    root = _helm_project(tmp_path, repo)
+    with pytest.raises(SourceError, match=r"apps\.web@prod: no such app; known: web"):
+        prepare_project(load_project(root), ["web@prod"])
+    prepare_project(load_project(root))
+    updated = prepare_project(load_project(root), update={"web@prod"})
+    assert updated.resolved == ["web@prod"]
+
+
+def test_each_cluster_takes_its_own_path_of_a_git_app(
+    git_server: GitServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CI", raising=False)
+    sha = git_server.create(
+        "infra",
+        {
+            f"envs/{env}/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: env}\n"
+            f"data: {{env: {env}}}\n"
+            for env in ("staging", "prod")
+        },
+    )
+    write_files(
+        tmp_path / "p",
+        {
+            "sbkube.yaml": f"""
+                apiVersion: sbkube/v1
+                settings: {{namespace: shop}}
+                apps:
+                  env: {{type: git, repo: "{git_server.url("infra")}", path: envs/staging}}
+                clusters:
+                  staging: {{}}
+                  prod:
+                    apps:
+                      env: {{path: envs/prod}}
+            """
+        },
+        dedent=True,
+    )
+    result = render_project(load_project(tmp_path / "p"))
+
+    envs = {cluster: app.objects[0]["data"]["env"] for (cluster, _), app in result.apps.items()}
+    assert envs == {"staging": "staging", "prod": "prod"}
+    pins = read_lock(tmp_path / "p" / LOCK_NAME).pins
+    assert pins["env"].digest == pins["env@prod"].digest == sha  # one commit, two paths
+    assert pins["env@prod"].source.endswith("infra.git//envs/prod")

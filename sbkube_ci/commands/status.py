@@ -19,6 +19,7 @@ from sbkube_ci.config.loader import Project, load_project
 from sbkube_ci.deploy.inspect.drift import AppDrift, DriftReport
 from sbkube_ci.deploy.run.drift import drift_reports
 from sbkube_ci.diff.credentials import build_masker
+from sbkube_ci.diff.mask import Masker
 from sbkube_ci.notify import AppChange, Dispatcher, notification_from_ci_env
 from sbkube_ci.state import open_backend
 from sbkube_ci.terminal import plural
@@ -26,16 +27,26 @@ from sbkube_ci.terminal import plural
 EXIT_DRIFT = 2
 
 
+#: a line of the report and its colour on a colour terminal (None: plain)
+Line = tuple[str, str | None]
+_DRIFT, _UNHEALTHY, _CLEAN = "red", "yellow", "green"
+
+
 def describe(report: DriftReport) -> list[str]:
     """Lines for humans: a header per cluster, then one line per finding."""
-    if report.has_drift or report.has_unhealthy:
-        state = "DRIFT" if report.has_drift else "unhealthy workloads"
-        lines = [f"{report.cluster}: {state}"]
-    else:
-        return [f"{report.cluster}: no drift ({plural(len(report.apps), 'app')})"]
-    for app in report.apps:
-        lines += _app_lines(app)
-    return lines + _fixes(report)
+    return [line for line, _ in _lines(report)]
+
+
+def _lines(report: DriftReport) -> list[Line]:
+    if not (report.has_drift or report.has_unhealthy):
+        return [(f"{report.cluster}: no drift ({plural(len(report.apps), 'app')})", _CLEAN)]
+    header = (
+        (f"{report.cluster}: DRIFT", _DRIFT)
+        if report.has_drift
+        else (f"{report.cluster}: unhealthy workloads", _UNHEALTHY)
+    )
+    findings = [line for app in report.apps for line in _app_lines(app)]
+    return [header, *findings, *((fix, None) for fix in _fixes(report))]
 
 
 def _fixes(report: DriftReport) -> list[str]:
@@ -59,12 +70,12 @@ def _fixes(report: DriftReport) -> list[str]:
     return lines
 
 
-def _app_lines(app: AppDrift) -> list[str]:
-    lines = [f"  {app.app}: missing {ref}" for ref in app.missing]
+def _app_lines(app: AppDrift) -> list[Line]:
+    lines: list[Line] = [(f"  {app.app}: missing {ref}", _DRIFT) for ref in app.missing]
     for modified in app.modified:
         for change in modified.fields:
-            lines.append(f"  {app.app}: modified {modified.ref}: {change.describe()}")
-    lines += [f"  {app.app}: unhealthy {u.ref}: {u.reason}" for u in app.unhealthy]
+            lines.append((f"  {app.app}: modified {modified.ref}: {change.describe()}", _DRIFT))
+    lines += [(f"  {app.app}: unhealthy {u.ref}: {u.reason}", _UNHEALTHY) for u in app.unhealthy]
     return lines
 
 
@@ -83,31 +94,17 @@ def status(
     if output_format == "json":
         click.echo(masker.mask(json.dumps([r.to_dict() for r in reports], indent=2)))
     else:
-        text = masker.mask(_text(reports))  # masked first: colour codes would split a secret
-        click.echo(paint(text) if color else text, color=color)
+        click.echo(_painted(reports, masker, color=color), color=color)
     return _notify(project, reports)
 
 
-#: what a finding looks like on a colour terminal: drift red, the unhealthy yellow, clean green
-_STYLES = {
-    "missing": "red",
-    "modified": "red",
-    "DRIFT": "red",
-    "unhealthy": "yellow",
-    "unhealthy workloads": "yellow",
-    "no drift": "green",
-}
-
-
-def paint(text: str) -> str:
-    """``text`` of ``describe`` with each finding coloured by its kind."""
-    painted = []
-    for line in text.splitlines():
-        head, _, rest = line.strip().partition(": ")
-        kind = rest.split(" ", 1)[0] if line.startswith("  ") else rest.split(" (", 1)[0]
-        style = _STYLES.get(kind) if head != "fix" else None
-        painted.append(click.style(line, fg=style) if style else line)
-    return "\n".join(painted)
+def _painted(reports: Sequence[DriftReport], masker: Masker, *, color: bool) -> str:
+    """The report, each line masked, then coloured by what it found (drift red, unhealthy
+    workloads yellow, a clean cluster green; advice plain)."""
+    lines = [(masker.mask(line), style) for r in reports for line, style in _lines(r)]
+    return "\n".join(
+        click.style(line, fg=style) if color and style else line for line, style in lines
+    )
 
 
 def status_for_ci(invocation: Invocation) -> CommandResult:

@@ -71,6 +71,24 @@ def test_a_colour_terminal_shows_drift_red_and_a_clean_cluster_green(
     assert "\x1b[" not in plain.output
 
 
+def test_colour_follows_the_finding_not_the_app_name(
+    project: DeployProject, fake_kube: FakeKube
+) -> None:
+    project.app("fix", [config_map("other")])
+    report, _ = project.deploy()
+    assert report.exit_code == 0, report.text()
+    kube_delete(fake_kube.kubeconfig_path, "v1", "ConfigMap", "shop", "other")
+
+    result = CliRunner().invoke(cli, ["--color", "always", "status", "-C", str(project.root)])
+
+    lines = result.output.splitlines()
+    assert lines[1] == click.style("  fix: missing ConfigMap shop/other", fg="red")
+    assert lines[2] == (  # the advice stays plain
+        "  fix: `sbkube-ci deploy --force --cluster prod --app fix` re-applies what was "
+        "deployed (or change sbkube.yaml to match the cluster and deploy)"
+    )
+
+
 def test_a_throttling_api_server_is_waited_for_and_said(
     project: DeployProject, fake_kube: FakeKube
 ) -> None:

@@ -106,7 +106,9 @@ def run_deploy(
     say = echo or (lambda line: click.echo(line, err=True))
     backend = backend or open_backend(project)
     selection = Selection(request.clusters, request.apps, request.plan_path, request.force)
-    jobs = deploy_jobs(project, backend, selection, masker, _fresh_plan(project, selection, masker))
+    shown = MaskedProgress(progress or Progress(), masker.mask)
+    fresh = _fresh_plan(project, selection, masker)
+    jobs = deploy_jobs(project, backend, selection, masker, fresh, on_retry=shown.retrying)
     report = DeployReport([job.name for job in jobs], mask=masker.mask)
     if not any(job.tasks for job in jobs):
         return report
@@ -115,7 +117,6 @@ def run_deploy(
     handle = None if request.dry_run else notifications.send(started)
     cancel = threading.Event()
     options = _options(project, request, notifications, cancel, lambda line: say(masker.mask(line)))
-    shown = MaskedProgress(progress or Progress(), masker.mask)
     options = replace(
         options,
         progress=shown,

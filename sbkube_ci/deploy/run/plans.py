@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from sbkube_ci._retry import RetryReport
 from sbkube_ci.config.loader import Project
 from sbkube_ci.deploy.inspect.drift import detect_drift
 from sbkube_ci.deploy.kube.connection import connect
@@ -50,10 +51,13 @@ def deploy_jobs(
     selection: Selection,
     masker: Masker,
     fresh: FreshPlan | None = None,
+    *,
+    on_retry: RetryReport | None = None,
 ) -> list[ClusterJob]:
     """One job per selected cluster, with the apps to deploy there.
 
     Without ``selection.plan_path`` the caller plans first and passes the result as ``fresh``.
+    ``on_retry`` hears of the waits the API server asks for while ``--force`` looks for drift.
     """
     if selection.plan_path is not None:
         plan = read_reviewed_plan(selection.plan_path)
@@ -65,7 +69,10 @@ def deploy_jobs(
     else:
         raise DeployError("deploy: neither a reviewed plan nor a fresh plan to deploy from")
     if selection.force:
-        jobs = [_with_repairs(project, backend, job, planned[job.name], masker) for job in jobs]
+        jobs = [
+            _with_repairs(project, backend, job, planned[job.name], masker, on_retry=on_retry)
+            for job in jobs
+        ]
     return jobs
 
 
@@ -128,7 +135,13 @@ def _from_plan(
 
 
 def _with_repairs(
-    project: Project, backend: StateBackend, job: ClusterJob, planned: ClusterPlan, masker: Masker
+    project: Project,
+    backend: StateBackend,
+    job: ClusterJob,
+    planned: ClusterPlan,
+    masker: Masker,
+    *,
+    on_retry: RetryReport | None,
 ) -> ClusterJob:
     """``job`` plus the apps the plan leaves unchanged but whose live objects drifted."""
     state = backend.read_state(job.name)
@@ -145,7 +158,9 @@ def _with_repairs(
         return job
     cluster = project.config.effective_clusters()[job.name]
     settings = project.config.settings
-    with connect(job.name, cluster, settings, base_dir=project.base_dir) as connection:
+    with connect(
+        job.name, cluster, settings, base_dir=project.base_dir, on_retry=on_retry
+    ) as connection:
         apps = deployed_apps(backend, job.name, state, candidates)
         report = detect_drift(connection.client, job.name, apps)
     drifted = [app.app for app in report.apps if app.has_drift]

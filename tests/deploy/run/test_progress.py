@@ -91,6 +91,26 @@ def test_a_throttling_api_server_is_waited_for_and_the_waits_are_shown(
     assert ("finished", "prod/config", "ok") in progress.events
 
 
+def test_the_drift_look_of_force_shows_the_waits_too(tmp_path: Path, fake_kube: FakeKube) -> None:
+    project = deploy_project(tmp_path, fake_kube, root=".")
+    project.app("config", [config_map("settings")])
+    assert project.deploy()[0].exit_code == 0
+    fake_kube.throttle(1, retry_after="0")  # the first request: --force reading live objects
+    progress = Recording()
+
+    report = run_deploy(
+        project.load(), DeployRequest(force=True), echo=lambda line: None,
+        backend=project.backend(), progress=progress,
+    )  # fmt: skip
+
+    assert report.exit_code == 0, report.text()
+    assert report.results == []  # nothing drifted
+    retries = [e for e in progress.events if e[0] == "retrying"]
+    assert [(e[1].split(": HTTP 429 on ")[0], e[2]) for e in retries] == [
+        (f"API server 127.0.0.1:{fake_kube.server.port}", "1")
+    ]
+
+
 def test_history_names_the_app_that_failed(tmp_path: Path, fake_kube: FakeKube) -> None:
     project = deploy_project(tmp_path, fake_kube, ready=False, root=".")
     project.app("config", [config_map("settings")])

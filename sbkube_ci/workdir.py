@@ -80,19 +80,21 @@ class WorkDir:
         if work.is_symlink():
             return f"{WORK_DIR} is a symlink; it is sbkube-ci's working directory, remove the link"
         root = work.resolve()
-        level = [work] if work.is_dir() else []
+        level = [os.fspath(work)] if work.is_dir() else []
         for _ in range(depth):
-            below: list[Path] = []
+            below: list[str] = []
             for directory in level:
-                for entry in directory.iterdir():
-                    if entry.is_symlink() and not entry.resolve().is_relative_to(root):
-                        shown = entry.relative_to(self.project_dir).as_posix()
-                        return (
-                            f"{shown} is a symlink that points outside {WORK_DIR}/; sbkube-ci "
-                            "writes and deletes there, remove the link"
-                        )
-                    if entry.is_dir() and not entry.is_symlink():
-                        below.append(entry)
+                with os.scandir(directory) as entries:  # types from the listing: no stat each
+                    for entry in entries:
+                        link = Path(entry.path) if entry.is_symlink() else None
+                        if link is not None and not link.resolve().is_relative_to(root):
+                            shown = link.relative_to(self.project_dir).as_posix()
+                            return (
+                                f"{shown} is a symlink that points outside {WORK_DIR}/; "
+                                "sbkube-ci writes and deletes there, remove the link"
+                            )
+                        if entry.is_dir(follow_symlinks=False):
+                            below.append(entry.path)
             level = below
         return None
 

@@ -27,7 +27,7 @@ from sbkube_ci.config.apps import (
 )
 from sbkube_ci.config.cluster_apps import cluster_app_problems
 from sbkube_ci.config.credentials import literal_credential_problems, secret_looking_values
-from sbkube_ci.config.files import file_problems
+from sbkube_ci.config.files import FileChecks
 from sbkube_ci.config.graph import dependency_cycles
 from sbkube_ci.config.kinds import release_problem
 from sbkube_ci.config.models import Config
@@ -46,14 +46,15 @@ def semantic_problems(
     problems = list(_names(doc, apps, raw_apps))
     problems += _dependencies(doc, raw_apps)
     problems += _repositories(doc, apps)
-    problems += _cluster_problems(doc, base_dir)
-    problems += cluster_app_problems(doc, base_dir)
+    files = FileChecks(base_dir)
+    problems += _cluster_problems(doc, files)
+    problems += cluster_app_problems(doc, files)
     if config is not None:
         problems += _notifier_environment(doc, config)
     problems += literal_credential_problems(doc, apps)
     problems += command_value_problems(doc, apps)
     for name, app in apps.items():
-        problems += _app_files(doc, base_dir, name, app)
+        problems += _app_files(doc, files, name, app)
     return problems
 
 
@@ -152,10 +153,11 @@ def _repositories(doc: Document, apps: dict[str, App]) -> Iterator[Problem]:
             )
 
 
-def _app_files(doc: Document, base_dir: Path, name: str, app: App) -> Iterator[Problem]:
+def _app_files(doc: Document, files: FileChecks, name: str, app: App) -> Iterator[Problem]:
+    base_dir = files.base_dir
     for field, rel in _file_fields(app):
         path = ("apps", name, *field)
-        yield from file_problems(doc, path, base_dir, rel, chart=field == ("chart",))
+        yield from files.problems(doc, path, rel, chart=field == ("chart",))
     relative: list[tuple[PathKey, str]] = []
     if isinstance(app, HelmApp):
         relative += [(("overrides", i), rel) for i, rel in enumerate(app.overrides)]
@@ -200,10 +202,11 @@ def _task_files(where: PathKey, tasks: list[HookTask]) -> Iterator[tuple[PathKey
             yield from (((*where, i, "files", j), f) for j, f in enumerate(task.files))
 
 
-def _cluster_problems(doc: Document, base_dir: Path) -> Iterator[Problem]:
+def _cluster_problems(doc: Document, files: FileChecks) -> Iterator[Problem]:
+    base_dir = files.base_dir
     shared = walk(doc.data, ("settings", "cluster_values_file"))
     if isinstance(shared, str):
-        yield from file_problems(doc, ("settings", "cluster_values_file"), base_dir, shared)
+        yield from files.problems(doc, ("settings", "cluster_values_file"), shared)
     local_state = walk(doc.data, ("state", "local", "path"))
     if isinstance(local_state, str) and (why := escape_problem(base_dir, local_state)):
         yield problem_at(doc, ("state", "local", "path"), f"{why}; keep the state inside it")
@@ -214,7 +217,7 @@ def _cluster_problems(doc: Document, base_dir: Path) -> Iterator[Problem]:
         values = cluster.get("values")
         for i, rel in enumerate(values if isinstance(values, list) else []):
             if isinstance(rel, str):
-                yield from file_problems(doc, ("clusters", cname, "values", i), base_dir, rel)
+                yield from files.problems(doc, ("clusters", cname, "values", i), rel)
         if cluster.get("kubeconfig") and cluster.get("kubeconfig_env"):
             yield problem_at(
                 doc,

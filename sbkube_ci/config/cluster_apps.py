@@ -7,13 +7,12 @@ not hide the problems of another.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from sbkube_ci._yaml import Document, PathKey
 from sbkube_ci.config.apps import chart_kind
 from sbkube_ci.config.credentials import secret_looking_values
-from sbkube_ci.config.files import file_problems
+from sbkube_ci.config.files import FileChecks
 from sbkube_ci.config.problems import Problem, problem_at
 from sbkube_ci.config.types import dns_label_problem
 
@@ -47,7 +46,7 @@ def take_unsupported(doc: Document) -> list[Problem]:
     return problems
 
 
-def cluster_app_problems(doc: Document, base_dir: Path) -> Iterator[Problem]:
+def cluster_app_problems(doc: Document, files: FileChecks) -> Iterator[Problem]:
     """Overrides of apps that do not exist, helm-only keys on other apps, missing files, and
     secret-looking values written inline."""
     raw_apps = doc.data.get("apps")
@@ -63,7 +62,7 @@ def cluster_app_problems(doc: Document, base_dir: Path) -> Iterator[Problem]:
                 message = f"app {name!r} does not exist; known apps: {known}"
                 yield problem_at(doc, where, message, key=True)
             elif isinstance(override, dict):
-                yield from _override_problems(doc, base_dir, where, apps[name], override)
+                yield from _override_problems(doc, files, where, apps[name], override)
         yield from _disabled_dependencies(doc, cname, apps, overrides)
 
 
@@ -94,7 +93,7 @@ def _inline_secrets(doc: Document, apps: dict[str, Any]) -> Iterator[Problem]:
 
 
 def _override_problems(
-    doc: Document, base_dir: Path, where: PathKey, app: Any, override: dict[str, Any]
+    doc: Document, files: FileChecks, where: PathKey, app: Any, override: dict[str, Any]
 ) -> Iterator[Problem]:
     kind = app.get("type") if isinstance(app, dict) else None
     for key in _HELM_ONLY:
@@ -111,12 +110,12 @@ def _override_problems(
     values = override.get("values")
     for i, rel in enumerate(values if isinstance(values, list) else []):
         if isinstance(rel, str):
-            yield from file_problems(doc, (*where, "values", i), base_dir, rel)
-    yield from _source_problems(doc, base_dir, where, app, override)
+            yield from files.problems(doc, (*where, "values", i), rel)
+    yield from _source_problems(doc, files, where, app, override)
 
 
 def _source_problems(
-    doc: Document, base_dir: Path, where: PathKey, app: Any, override: dict[str, Any]
+    doc: Document, files: FileChecks, where: PathKey, app: Any, override: dict[str, Any]
 ) -> Iterator[Problem]:
     """``version`` on helm apps with a remote chart, ``path`` on kustomize and git apps."""
     kind = app.get("type") if isinstance(app, dict) else None
@@ -135,7 +134,7 @@ def _source_problems(
         message = f"path applies to kustomize and git apps only; this app is type {kind}"
         yield problem_at(doc, (*where, "path"), message, key=True)
     elif kind == "kustomize" and isinstance(path, str):
-        yield from file_problems(doc, (*where, "path"), base_dir, path)
+        yield from files.problems(doc, (*where, "path"), path)
     # a git app's path is checked like its own in refusals.py (inside the repository)
 
 

@@ -62,15 +62,6 @@ def test_deploy_helm_mode_end_to_end(
     assert project.backend().read_state("e2e").apps["web"].helm.revision == 3  # type: ignore[union-attr]
 
 
-@pytest.fixture
-def two_versions(chart_repo: ChartRepo, monkeypatch: pytest.MonkeyPatch) -> ChartRepo:
-    """Chart ``web`` 1.0.0 and 2.0.0, prepared outside CI (sbkube.lock is written)."""
-    monkeypatch.delenv("CI", raising=False)
-    chart_repo.add("web", "1.0.0", message="one")
-    chart_repo.add("web", "2.0.0", message="two")
-    return chart_repo
-
-
 @pytest.mark.cluster
 def test_each_cluster_deploys_its_own_chart_version(
     kube: KubeClient, namespace: str, e2e_kubeconfig: Path, two_versions: ChartRepo, tmp_path: Path

@@ -49,11 +49,8 @@ def _helm_project(root: Path, repo: ChartRepo, prod_version: str = "~2.0") -> Pa
 
 
 @pytest.fixture
-def repo(chart_repo: ChartRepo, monkeypatch: pytest.MonkeyPatch) -> ChartRepo:
-    monkeypatch.delenv("CI", raising=False)
-    chart_repo.add("web", "1.0.0", message="one")
-    chart_repo.add("web", "2.0.0", message="two")
-    return chart_repo
+def repo(two_versions: ChartRepo) -> ChartRepo:
+    return two_versions
 
 
 def _message(result: object, cluster: str) -> str:

@@ -18,7 +18,7 @@ from sbkube_ci._retry import RetryPolicy
 from sbkube_ci.config.sections import LockSettings
 from sbkube_ci.errors import StateError
 from sbkube_ci.state import history, keys, sealing
-from sbkube_ci.state.base import CAS_RETRY, Conflict, ObjectStore
+from sbkube_ci.state.base import CAS_RETRY, Conflict, ObjectStore, StagingStore
 from sbkube_ci.state.identity import Identity, current_identity
 from sbkube_ci.state.lease import HeldLock
 from sbkube_ci.state.lock import LockHandle, Locks
@@ -118,7 +118,7 @@ class StateBackend:
     @property
     def writes_in_one_commit(self) -> bool:
         """Whether a write and the keys created with it land together (Git: one commit)."""
-        return callable(getattr(self.store, "stage", None))
+        return isinstance(self.store, StagingStore)
 
     def save_snapshot(self, cluster: str, manifests: str, *, with_next_write: bool = False) -> str:
         """Store manifests sealed (``sealing``) and gzip-compressed; returns sha256:<hex>.
@@ -136,9 +136,8 @@ class StateBackend:
         stored = sealing.seal(manifests, self.keyring()).encode()
         message = f"sbkube-ci: snapshot {cluster} {digest[7:19]}"
         packed = gzip.compress(stored, mtime=0)
-        stage = getattr(self.store, "stage", None)  # stores that commit many keys at once (Git)
-        if with_next_write and callable(stage):
-            stage(key, packed)
+        if with_next_write and isinstance(self.store, StagingStore):
+            self.store.stage(key, packed)
             return digest
         # Content-addressed: a Conflict means this snapshot is already stored.
         with contextlib.suppress(Conflict):

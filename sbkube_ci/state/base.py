@@ -12,7 +12,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from sbkube_ci._retry import RetryPolicy
 from sbkube_ci.config.loader import Project
@@ -71,6 +71,15 @@ class ObjectStore(Protocol):
 
     def warnings(self, *, online: bool) -> list[str]:
         """Problems worth a warning at validate; ``online`` allows contacting the store."""
+        ...
+
+
+@runtime_checkable
+class StagingStore(Protocol):
+    """A store that holds a new key back for its next ``put`` (Git: one commit for both)."""
+
+    def stage(self, key: str, data: bytes) -> str:
+        """Create ``key`` with the next ``put`` instead of on its own."""
         ...
 
 

@@ -91,6 +91,20 @@ def test_snapshots_are_compressed_and_stored_once(spec: StoreSpec) -> None:
         backend.load_snapshot("prod", "sha256:" + "0" * 64)
 
 
+def test_a_snapshot_for_the_next_write_lands_with_it(spec: StoreSpec) -> None:
+    """Git holds it back for the state commit that refers to it; other stores write it now."""
+    backend = spec.backend()
+    digest = backend.save_snapshot("prod", "kind: ConfigMap\n", with_next_write=True)
+    snapshots = spec.open().list_keys("prod/snapshots/")
+    assert backend.writes_in_one_commit == (spec.kind == "git")
+    assert len(snapshots) == (0 if spec.kind == "git" else 1)
+
+    backend.update("prod", _deploy_api)
+
+    assert len(spec.open().list_keys("prod/snapshots/")) == 1
+    assert backend.load_snapshot("prod", digest) == "kind: ConfigMap\n"
+
+
 def test_history_is_newest_first_and_filtered(spec: StoreSpec) -> None:
     backend = spec.backend()
     times = iter([1000.0, 2000.0, 3000.0, 4000.0])

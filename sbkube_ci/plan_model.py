@@ -73,6 +73,15 @@ class VersionChange(_PlanModel):
         return f"{self.kind} {self.name} {self.old} → {self.new}"
 
 
+class RandomFieldRef(_PlanModel):
+    """A field a chart renders at random (``random-render`` check), left out of the diff."""
+
+    api_version: str
+    kind: str
+    name: str
+    path: list[str | int]
+
+
 class AppPlan(_PlanModel):
     """One app on one cluster: its action, its objects and the digests it was planned with."""
 
@@ -93,6 +102,14 @@ class AppPlan(_PlanModel):
     versions: list[VersionChange] = Field(default=[], description="Chart and image moves")
     cluster_source: str | None = Field(
         default=None, description="The chart version or path this cluster sets for the app"
+    )
+    random_fields: list[RandomFieldRef] = Field(
+        default=[], description="Fields the chart renders at random, left out of the diff"
+    )
+    stable_digest: str | None = Field(
+        default=None,
+        description="sha256 of the render without random_fields: what deploy --plan holds a "
+        "new render of a randomly rendering chart to",
     )
     values: list[str] = Field(
         default=[],

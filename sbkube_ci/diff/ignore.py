@@ -7,14 +7,16 @@ dot is quoted (``metadata.labels."helm.sh/chart"`` or ``metadata.labels["helm.sh
 
 from __future__ import annotations
 
+import copy
 import fnmatch
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sbkube_ci.config.sections import IgnoreRule
 from sbkube_ci.errors import ConfigError
+from sbkube_ci.render.digest import canonical_json, sha256_text
 
 ALL_ITEMS = "[*]"
 Segment = str | int
@@ -95,6 +97,33 @@ def compile_rules(rules: Iterable[IgnoreRule]) -> tuple[CompiledRule, ...]:
             ) from exc
         compiled.append(CompiledRule(rule.kind, rule.api_version, rule.name, path))
     return tuple(compiled)
+
+
+class FieldRef(Protocol):
+    """One field of one object: a random field the checks found, or the plan's record of it."""
+
+    @property
+    def api_version(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def path(self) -> Sequence[Segment]: ...
+
+
+def field_rules(fields: Iterable[FieldRef]) -> list[CompiledRule]:
+    """Rules that remove exactly these fields."""
+    return [CompiledRule(f.kind, f.api_version, f.name, tuple(f.path)) for f in fields]
+
+
+def digest_without(objects: Iterable[dict[str, Any]], rules: Sequence[CompiledRule]) -> str:
+    """sha256 of ``objects`` with the fields of ``rules`` left out: of a chart that renders
+    some fields at random, what two renders of the same input have in common."""
+    stripped = copy.deepcopy(list(objects))
+    for obj in stripped:
+        apply_rules(obj, rules)
+    return sha256_text(canonical_json(stripped))
 
 
 def apply_rules(obj: dict[str, Any], rules: Sequence[CompiledRule]) -> None:

@@ -27,11 +27,11 @@ from sbkube_ci.diff.engine import (
     ObjectsSource,
     plan_cluster,
 )
-from sbkube_ci.diff.ignore import CompiledRule, apply_rules
+from sbkube_ci.diff.ignore import apply_rules, digest_without, field_rules
 from sbkube_ci.diff.markdown import STEP_SUMMARY, render_markdown
 from sbkube_ci.diff.mask import Masker
 from sbkube_ci.errors import SbkubeError
-from sbkube_ci.plan_model import ClusterPlan, Plan, write_atomic
+from sbkube_ci.plan_model import ClusterPlan, Plan, RandomFieldRef, write_atomic
 from sbkube_ci.planning.live import live_entries
 from sbkube_ci.progress import MaskedProgress, Progress
 from sbkube_ci.render import RenderedApp, RenderResult, render_project
@@ -143,6 +143,7 @@ def make_plan(
         )
         cluster_plan = _mode_switches(project, planned, states[cluster])
         checks = cluster_checks[cluster]
+        _record_random_fields(cluster_plan, render, checks.random)
         cluster_plan.checks_run, cluster_plan.checks = checks.checks_run, checks.findings
         cluster_plans.append(cluster_plan)
     progress.end_stage()
@@ -181,6 +182,25 @@ def _check(  # noqa: PLR0917 - a private step of make_plan, called once
         where=f"clusters.{cluster}",
         every_app=every_app,
     )
+
+
+def _record_random_fields(
+    planned: ClusterPlan, render: RenderResult, random: dict[str, list[RandomField]]
+) -> None:
+    """Each app's fields its chart renders at random, and the digest of the rest: a deploy
+    on another runner renders them anew, and holds only the rest to the reviewed plan."""
+    rendered = render.for_cluster(planned.name)
+    for app_plan in planned.apps:
+        fields = random.get(app_plan.name)
+        if not fields or app_plan.name not in rendered:
+            continue
+        app_plan.random_fields = [
+            RandomFieldRef(api_version=f.api_version, kind=f.kind, name=f.name, path=list(f.path))
+            for f in fields
+        ]
+        app_plan.stable_digest = digest_without(
+            rendered[app_plan.name].objects, field_rules(fields)
+        )
 
 
 def _mode_switches(project: Project, planned: ClusterPlan, state: StateDocument) -> ClusterPlan:
@@ -249,7 +269,7 @@ def _entries(
 def _without_random(
     new: AppRender, old: AppSnapshot, fields: list[RandomField]
 ) -> tuple[AppRender, AppSnapshot]:
-    rules = [CompiledRule(f.kind, f.api_version, f.name, f.path) for f in fields]
+    rules = field_rules(fields)
 
     def strip(source: ObjectsSource) -> Callable[[], Objects]:
         def stripped() -> Objects:

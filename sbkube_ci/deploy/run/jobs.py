@@ -26,6 +26,7 @@ from sbkube_ci.config.apps import (
 )
 from sbkube_ci.config.loader import Project
 from sbkube_ci.deploy.run.digests import action_digest, exec_digest, hook_digest
+from sbkube_ci.diff.ignore import digest_without, field_rules
 from sbkube_ci.errors import DeployError
 from sbkube_ci.plan_model import AppPlan, ClusterPlan
 from sbkube_ci.render.result import RenderedApp
@@ -149,7 +150,7 @@ def _deploy_task(
             f"cluster {cluster}: the plan deploys app {planned.name}, which is not a "
             "deployable app of sbkube.yaml any more; plan again"
         )
-    current = _check_digest(cluster, planned.name, planned.render_digest, rendered)
+    current = _check_digest(cluster, planned, rendered)
     return AppTask(
         planned.name,
         "create" if planned.action == "create" else "update",
@@ -199,18 +200,28 @@ def _exec_tasks(project: Project, state: StateDocument) -> dict[str, AppTask]:
 
 
 def _check_digest(
-    cluster: str, app: str, planned: str | None, renders: Mapping[str, RenderedApp]
+    cluster: str, planned: AppPlan, renders: Mapping[str, RenderedApp]
 ) -> RenderedApp:
+    """The app's new render, when it is the reviewed one.
+
+    A chart that renders fields at random (a generated password) renders them anew on every
+    runner without the plan job's cache; the reviewed diff left them out, so the render is
+    held to the rest (``stable_digest``) and only those fields may differ.
+    """
+    app = planned.name
     rendered = renders.get(app)
     if rendered is None:
         raise DeployError(f"cluster {cluster}: app {app} did not render; plan again")
-    if planned != rendered.render_digest:
-        raise DeployError(
-            f"cluster {cluster}: app {app} renders differently from the reviewed plan "
-            f"({_short(planned)} planned, {_short(rendered.render_digest)} now); what was "
-            "reviewed is what is deployed: plan again and review the new diff"
-        )
-    return rendered
+    if planned.render_digest == rendered.render_digest:
+        return rendered
+    rules = field_rules(planned.random_fields)
+    if planned.stable_digest and digest_without(rendered.objects, rules) == planned.stable_digest:
+        return rendered
+    raise DeployError(
+        f"cluster {cluster}: app {app} renders differently from the reviewed plan "
+        f"({_short(planned.render_digest)} planned, {_short(rendered.render_digest)} now); what "
+        "was reviewed is what is deployed: plan again and review the new diff"
+    )
 
 
 def _short(digest: str | None) -> str:

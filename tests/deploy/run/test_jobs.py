@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from sbkube_ci.plan_model import AppPlan, ClusterPlan, Plan
 from sbkube_ci.render.pipeline import render_project
 from tests.fakekube.fixture import FakeKube
 from tests.support.objects import config_map
-from tests.support.projects import DeployProject
+from tests.support.projects import DeployProject, write_files
 
 
 @pytest.fixture
@@ -174,3 +175,71 @@ def test_the_github_example_downloads_the_plan_where_deploy_reads_it(
     downloaded = Path(expand(download["with"]["path"])) / uploaded.name
     assert plan_dir == Path(working_directory)
     assert downloaded == read_by_deploy == uploaded
+
+
+RANDOM_CHART = {
+    "charts/dash/Chart.yaml": "apiVersion: v2\nname: dash\nversion: 0.1.0\n",
+    "charts/dash/values.yaml": "auth: {}\n",
+    "charts/dash/templates/secret.yaml": (
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: dash-admin\ndata:\n"
+        "  admin-password: {{ .Values.auth.adminPassword | default (randAlphaNum 16) | b64enc"
+        " | quote }}\n"
+    ),
+    "charts/dash/templates/cm.yaml": (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dash\n"
+        "  annotations:\n    checksum/secret: "
+        '{{ include (print $.Template.BasePath "/secret.yaml") . | sha256sum }}\n'
+        'data:\n  color: {{ .Values.color | default "blue" }}\n'
+    ),
+}
+
+
+def _plan_then_cold_checkout(project: DeployProject) -> Path:
+    """``plan`` as the plan job runs it; then only plan.json reaches the deploy job's fresh
+    checkout (the artifact), with no render or cache."""
+    project.write()
+    planned = CliRunner().invoke(cli, ["plan", "-C", str(project.root)])
+    assert planned.exit_code == 2, planned.output
+    work = project.root / ".sbkube"
+    plan_text = (work / "plan.json").read_text()
+    shutil.rmtree(work)
+    work.mkdir()
+    (work / "plan.json").write_text(plan_text)
+    return work / "plan.json"
+
+
+def test_a_chart_that_renders_randomly_deploys_its_reviewed_plan_on_a_new_runner(
+    project: DeployProject, fake_kube: FakeKube
+) -> None:
+    """The reviewed diff leaves out the fields a chart renders at random (the plan warns of
+    them), so a new render that differs only there is what was reviewed."""
+    write_files(project.root, RANDOM_CHART)
+    project.apps["dash"] = {"type": "helm", "chart": "./charts/dash", "deploy_mode": "apply"}
+    path = _plan_then_cold_checkout(project)
+    planned = next(a for a in Plan.read(path).cluster("prod").apps if a.name == "dash")
+    assert sorted((f.kind, f.path) for f in planned.random_fields) == [
+        ("ConfigMap", ["metadata", "annotations", "checksum/secret"]),
+        ("Secret", ["data", "admin-password"]),
+    ]
+
+    report, _ = project.deploy(plan_path=path)
+
+    assert report.exit_code == 0, report.text()
+    assert fake_kube.get("Secret", "shop", "dash-admin") is not None
+    deployed = project.backend().read_state("prod").apps["dash"]
+    assert deployed.render_digest != planned.render_digest  # rendered anew: another password
+    assert planned.stable_digest is not None
+
+
+def test_a_change_beside_the_random_fields_is_still_refused(
+    project: DeployProject, fake_kube: FakeKube
+) -> None:
+    write_files(project.root, RANDOM_CHART)
+    project.apps["dash"] = {"type": "helm", "chart": "./charts/dash", "deploy_mode": "apply"}
+    path = _plan_then_cold_checkout(project)
+    project.apps["dash"]["set_values"] = {"color": "red"}
+
+    with pytest.raises(DeployError, match="app dash renders differently from the reviewed plan"):
+        project.deploy(plan_path=path)
+
+    assert fake_kube.get("ConfigMap", "shop", "dash") is None

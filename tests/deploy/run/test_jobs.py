@@ -17,7 +17,9 @@ from sbkube_ci.errors import DeployError
 from sbkube_ci.plan_model import AppPlan, ClusterPlan, Plan
 from sbkube_ci.render.pipeline import render_project
 from tests.fakekube.fixture import FakeKube
-from tests.support.objects import config_map
+from tests.fixtures.chart_repo import ChartRepo
+from tests.support.cluster import kube_apply
+from tests.support.objects import config_map, namespace
 from tests.support.projects import DeployProject, write_files
 
 
@@ -243,3 +245,33 @@ def test_a_change_beside_the_random_fields_is_still_refused(
         project.deploy(plan_path=path)
 
     assert fake_kube.get("ConfigMap", "shop", "dash") is None
+
+
+def test_each_cluster_deploys_the_chart_version_its_plan_reviewed(
+    project: DeployProject, fake_kube: FakeKube, two_versions: ChartRepo
+) -> None:
+    """staging and prod on one API server: prod sets another chart version. The plan job
+    writes sbkube.lock (committed); the deploy job, frozen in CI, renders the same pins."""
+    kube_apply(fake_kube.kubeconfig_path, namespace("shop-staging"))
+    project.kubeconfigs["staging"] = fake_kube.kubeconfig_path
+    project.settings["helm_repos"] = {"acme": two_versions.url}
+    project.apps = {
+        "web": {"type": "helm", "chart": "acme/web", "version": "1.0.0", "deploy_mode": "apply"}
+    }
+    project.cluster_fields = {
+        "staging": {"namespace": "shop-staging"},
+        "prod": {"apps": {"web": {"version": "2.0.0"}}},
+    }
+    path = _plan_then_cold_checkout(project)
+    assert (project.root / "sbkube.lock").is_file()
+
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("CI", "true")
+        report, _ = project.deploy(plan_path=path)
+
+    assert report.exit_code == 0, report.text()
+    messages = {
+        ns: fake_kube.require("ConfigMap", ns, "web")["data"]["message"]
+        for ns in ("shop", "shop-staging")
+    }
+    assert messages == {"shop": "two", "shop-staging": "one"}

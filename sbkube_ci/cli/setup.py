@@ -54,7 +54,8 @@ def schema() -> None:
     is_flag=False,
     flag_value="*",
     metavar="[APP]",
-    help="Re-resolve APP (repeatable), or every app when given without a name.",
+    help="Re-resolve APP (repeatable) with the versions its clusters set (APP@CLUSTER: one "
+    "of those), or every app when given without a name.",
 )
 @options.keep_going
 def prepare(

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from sbkube_ci.config.loader import load_project
+from sbkube_ci.config.models import app_of
 from sbkube_ci.progress import Progress
 from sbkube_ci.sources.prepare import LockDrift, PrepareResult
 from sbkube_ci.sources.project import default_frozen, make_context
@@ -36,7 +37,8 @@ def run(
     if progress is not None:
         ctx.progress = progress
     update_all = "*" in update
-    names = sorted(set(apps) | (set() if update_all else set(update))) if apps else None
+    updated = set() if update_all else {app_of(key) for key in update}  # APP or APP@CLUSTER
+    names = sorted(set(apps) | updated) if apps else None
     update_set: Collection[str] | bool = True if update_all else set(update)
     try:
         result = prepare(

@@ -9,7 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from sbkube_ci.cli import cli
 from sbkube_ci.config import load_project
 from sbkube_ci.diff.markdown import render_markdown
 from sbkube_ci.diff.text import render_text
@@ -244,3 +246,23 @@ def test_each_cluster_takes_its_own_path_of_a_git_app(
     pins = read_lock(tmp_path / "p" / LOCK_NAME).pins
     assert pins["env"].digest == pins["env@prod"].digest == sha  # one commit, two paths
     assert pins["env@prod"].source.endswith("infra.git//envs/prod")
+
+
+def test_the_prepare_command_lists_and_updates_cluster_sources(
+    repo: ChartRepo, tmp_path: Path
+) -> None:
+    root = _helm_project(tmp_path, repo)
+    first = CliRunner().invoke(cli, ["prepare", "-C", str(root)])
+    assert first.exit_code == 0, first.output
+    assert [line.split(":")[0] for line in first.output.splitlines()] == ["web", "web@prod"]
+    repo.add("web", "2.0.1", message="newer")
+
+    again = CliRunner().invoke(
+        cli, ["prepare", "--app", "web", "--update", "web@prod", "-C", str(root)]
+    )
+
+    assert again.exit_code == 0, again.output
+    lines = dict(line.split(": ", 1) for line in again.output.splitlines())
+    assert lines["web"].endswith("(locked)")
+    assert " 2.0.1 " in lines["web@prod"]
+    assert lines["web@prod"].endswith("(resolved)")

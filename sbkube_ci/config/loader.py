@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -40,10 +41,16 @@ class Project:
         """A path from the config, relative to the config's directory."""
         return (self.base_dir / os.path.expanduser(relative)).resolve()
 
+    @cached_property
+    def root(self) -> Path:
+        """``base_dir`` with its symlinks resolved (once: every file the config names is
+        checked against it)."""
+        return self.base_dir.resolve()
+
     def inside(self, relative: str, where: str, error: type[SbkubeError] = ConfigError) -> Path:
         """``resolve(relative)``, refused with ``error`` when it (or a symlink) leads outside."""
         path = self.resolve(relative)
-        if not path.is_relative_to(self.base_dir.resolve()):
+        if not path.is_relative_to(self.root):
             raise error(
                 f"{where}: {relative} is outside the project directory {self.base_dir}; "
                 "every file sbkube.yaml names must be inside it"

@@ -59,6 +59,17 @@ def _contained(ctx: SourceContext, name: str, path: Path) -> Path:
     return path
 
 
+def _named(app: App) -> str | None:
+    """What a local app names: a chart directory, manifest files or a kustomize directory."""
+    if isinstance(app, HelmApp):
+        return app.chart
+    if isinstance(app, YamlApp):
+        return "\0".join(app.manifests)
+    if isinstance(app, KustomizeApp):
+        return app.path
+    return None
+
+
 class LocalSource:
     """Helm charts by local path, yaml manifests, kustomize directories."""
 
@@ -68,6 +79,14 @@ class LocalSource:
         return isinstance(app, YamlApp | KustomizeApp)
 
     def _paths(self, name: str, app: App, ctx: SourceContext) -> list[Path]:
+        """The app's files, found once per run for every app naming the same ones (an app's
+        request, resolve and fetch ask three times; many apps often share one chart)."""
+        named = _named(app)
+        if named is None:
+            raise SourceError(f"apps.{name}: not a local source")
+        return list(ctx.memo(f"local-paths:{app.type}:{named}", lambda: self._find(name, app, ctx)))
+
+    def _find(self, name: str, app: App, ctx: SourceContext) -> list[Path]:
         if isinstance(app, HelmApp):
             chart = ctx.project.inside(app.chart, f"apps.{name}.chart", SourceError)
             if not (chart / "Chart.yaml").is_file():

@@ -15,12 +15,17 @@ from sbkube_ci.deploy.run.action_apps import run_actions
 from sbkube_ci.deploy.run.helm_apps import deploy_release
 from sbkube_ci.deploy.run.hook_apps import run_post, run_pre, run_tasks
 from sbkube_ci.deploy.run.jobs import AppTask
+from sbkube_ci.deploy.run.random_values import Objects, keep_deployed
 from sbkube_ci.deploy.run.record import Deployed, from_state_refs
 from sbkube_ci.deploy.run.session import Session
-from sbkube_ci.errors import DeployError
+from sbkube_ci.errors import DeployError, StateError
 from sbkube_ci.k8s import ObjectRef, hook_of
+from sbkube_ci.render.digest import render_digest
+from sbkube_ci.render.normalize import dump_objects
 from sbkube_ci.render.result import RenderedApp
 from sbkube_ci.state import AppState, HelmReleaseRef
+from sbkube_ci.state.sealing import KEY_ENV
+from sbkube_ci.terminal import plural
 
 
 def run_task(session: Session, task: AppTask, old: AppState | None) -> Deployed | None:
@@ -76,9 +81,11 @@ def _apply(session: Session, task: AppTask, app: App | None, old: AppState | Non
     # drift repair takes back the fields another manager changed.
     from_helm = old is not None and old.helm is not None
     force = from_helm or task.repair or bool(getattr(app, "force_conflicts", False))
+    kept = _keeping_random_values(session, task, old)
+    objects = kept if kept is not None else rendered_of(task).objects
     result = session.applier.apply_app(
         task.name,
-        rendered_of(task).objects,
+        objects,
         from_state_refs(old.inventory) if old else [],
         namespace=session.namespace(task.name),
         dry_run=session.dry_run,
@@ -96,7 +103,30 @@ def _apply(session: Session, task: AppTask, app: App | None, old: AppState | Non
             f"{session.cluster_name}/{task.name}: adopted the objects of helm release "
             f"{release.name} into apply mode ({records} release record(s) removed)"
         )
-    return _deployed(task, result.inventory)
+    return _deployed(task, result.inventory, applied=kept)
+
+
+def _keeping_random_values(session: Session, task: AppTask, old: AppState | None) -> Objects | None:
+    """The app's objects with its chart's random fields set to their deployed values (see
+    ``random_values``); None to apply the render as it is (nothing deployed or kept, or the
+    snapshot unreadable: then the values change, and the log says why)."""
+    if not task.random_fields or old is None or not old.snapshot:
+        return None
+    what = f"{session.cluster_name}/{task.name}"
+    try:
+        deployed = session.snapshot(old)
+    except StateError:
+        session.echo(
+            f"{what}: the chart's random fields get new values: the deployed Secret values "
+            f"cannot be read here; set {KEY_ENV} to the state's age key to keep them, or set the "
+            "values the random-render check names"
+        )
+        return None
+    kept, count = keep_deployed(rendered_of(task).objects, deployed, task.random_fields)
+    if not count:
+        return None
+    session.echo(f"{what}: kept the deployed value of {plural(count, 'random field')}")
+    return kept
 
 
 def _exec(session: Session, task: AppTask, app: ExecApp) -> Deployed:
@@ -169,16 +199,25 @@ def _hand_over_namespaces(session: Session, app: str, old: AppState) -> None:
 
 
 def _deployed(
-    task: AppTask, refs: Sequence[ObjectRef], helm: HelmReleaseRef | None = None
+    task: AppTask,
+    refs: Sequence[ObjectRef],
+    helm: HelmReleaseRef | None = None,
+    *,
+    applied: Objects | None = None,
 ) -> Deployed:
+    """What the state records; ``applied``: the objects applied, when not the render's own."""
     rendered = rendered_of(task)
+    text, digest = rendered.text, rendered.render_digest
+    if applied is not None:
+        text = dump_objects(applied)
+        digest = render_digest(text)
     return Deployed(
         task.name,
-        render_digest=rendered.render_digest,
+        render_digest=digest,
         input_digest=rendered.input_digest,
         pin=rendered.pin,
         inventory=list(refs),
-        manifests=rendered.text,
+        manifests=text,
         helm=helm,
         helm_version=task.helm_version,
     )

@@ -28,7 +28,7 @@ from sbkube_ci.config.loader import Project
 from sbkube_ci.deploy.run.digests import action_digest, exec_digest, hook_digest
 from sbkube_ci.diff.ignore import digest_without, field_rules
 from sbkube_ci.errors import DeployError
-from sbkube_ci.plan_model import AppPlan, ClusterPlan
+from sbkube_ci.plan_model import AppPlan, ClusterPlan, RandomFieldRef
 from sbkube_ci.render.result import RenderedApp
 from sbkube_ci.state import AppState, StateDocument
 
@@ -50,6 +50,7 @@ class AppTask:
     counts: tuple[int, int, int] = (0, 0, 0)  # objects added, changed, deleted (from a plan)
     helm_version: str = ""  # of the helm that rendered a helm app (the state records it)
     repair: bool = False  # deploy --force: take back fields other field managers changed
+    random_fields: tuple[RandomFieldRef, ...] = ()  # apply mode keeps their deployed values
 
 
 def mode_of(app: App) -> Mode | None:
@@ -160,11 +161,17 @@ def _deploy_task(
         current.input_digest,
         _counts(planned),
         helm_version if isinstance(app, HelmApp) else "",
+        random_fields=tuple(planned.random_fields),
     )
 
 
 def repair_task(
-    project: Project, name: str, rendered: RenderedApp, *, helm_version: str = ""
+    project: Project,
+    name: str,
+    rendered: RenderedApp,
+    *,
+    helm_version: str = "",
+    random_fields: tuple[RandomFieldRef, ...] = (),
 ) -> AppTask:
     """Re-apply an app the plan leaves unchanged (``deploy --force``: its live objects drifted)."""
     app = project.config.apps[name]
@@ -180,6 +187,7 @@ def repair_task(
         rendered.input_digest,
         helm_version=helm_version if isinstance(app, HelmApp) else "",
         repair=True,
+        random_fields=random_fields,
     )
 
 

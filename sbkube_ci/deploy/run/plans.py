@@ -170,8 +170,15 @@ def _with_repairs(
     rendered = render.for_cluster(job.name)
     for app in rendered.values():  # deploy logs mask these Secrets' values too
         masker.learn_secrets(app.objects)
+    random = {a.name: tuple(a.random_fields) for a in planned.apps}
     repairs = {
-        name: tasks.repair_task(project, name, rendered[name], helm_version=render.helm_version)
+        name: tasks.repair_task(
+            project,
+            name,
+            rendered[name],
+            helm_version=render.helm_version,
+            random_fields=random.get(name, ()),
+        )
         for name in drifted
         if name in rendered
     }

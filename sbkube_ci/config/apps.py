@@ -60,6 +60,18 @@ def chart_kind(chart: str) -> ChartKind:
     return "repo"
 
 
+def split_git_chart(chart: str) -> tuple[str, str]:
+    """``git::<repo>//<path>`` as (repo, path); ``path`` is empty when there is no ``//``.
+
+    The repository may be a URL (``git::https://host/org/charts.git//charts/web``): the
+    ``//`` of its scheme is not the separator, as in Terraform's module sources.
+    """
+    rest = chart.removeprefix("git::")
+    scheme = rest.find("://")
+    cut = rest.find("//", scheme + 3 if scheme != -1 else 0)
+    return (rest, "") if cut == -1 else (rest[:cut], rest[cut + 2 :])
+
+
 class AppBase(Model):
     enabled: bool = True
     depends_on: list[str] = []

@@ -21,6 +21,7 @@ from sbkube_ci.config.apps import (
     HelmApp,
     HttpApp,
     KustomizeApp,
+    split_git_chart,
 )
 from sbkube_ci.config.problems import Problem, problem_at, walk
 from sbkube_ci.config.types import dns_label_problem
@@ -130,7 +131,7 @@ def _helm(doc: Document, here: PathKey, app: HelmApp, git_repos: set[str]) -> It
         if (why := kinds.chart_name_problem(chart_name)) and "/" not in chart_name:
             yield problem_at(doc, chart, _refused(why))
     elif app.chart_kind == "git":
-        repo, _, path = app.chart.removeprefix("git::").partition("//")
+        repo, path = split_git_chart(app.chart)
         url_like = any(mark in repo for mark in ("://", "::", "@")) or repo.startswith(("/", "-"))
         if repo not in git_repos and url_like and (why := kinds.git_url_problem(repo)):
             yield problem_at(doc, chart, _refused(why))

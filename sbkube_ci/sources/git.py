@@ -19,7 +19,7 @@ from sbkube_ci import _proc
 from sbkube_ci._files import write_atomic
 from sbkube_ci._urls import safe_url
 from sbkube_ci.cache import ContentStore
-from sbkube_ci.config.apps import App, GitApp, HelmApp
+from sbkube_ci.config.apps import App, GitApp, HelmApp, split_git_chart
 from sbkube_ci.config.kinds import git_ref_problem, git_url_problem
 from sbkube_ci.config.types import resolve_secret
 from sbkube_ci.errors import SourceError
@@ -54,8 +54,8 @@ class GitTarget:
         self.where = f"apps.{name}"
         repos = ctx.project.config.settings.git_repos
         if isinstance(app, HelmApp):
-            repo, sep, path = app.chart.removeprefix(CHART_PREFIX).partition("//")
-            if not sep or not path:
+            repo, path = split_git_chart(app.chart)
+            if not path:
                 raise SourceError(f"{self.where}.chart: write git::<repo>//<path/to/chart>")
             ref = app.version
         elif isinstance(app, GitApp):

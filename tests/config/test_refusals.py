@@ -353,6 +353,7 @@ def test_ordinary_values_are_accepted(project: Path) -> None:
           repo: {type: helm, chart: stable/nginx-ingress, version: "~4.1"}
           oci: {type: helm, chart: "oci://localhost:5000/charts/app", version: 1.2.3}
           git: {type: helm, chart: "git::platform//charts/app", version: v1.2.3}
+          giturl: {type: helm, chart: "git::https://git.example.com/c.git//charts/app"}
           plat: {type: git, repo: "https://git.example.com/p.git", ref: main, path: deploy/prod}
         """
             )

@@ -22,8 +22,9 @@ from sbkube_ci.render.changes import changed_apps
 from sbkube_ci.sources.lockfile import LOCK_NAME, read_lock
 from sbkube_ci.sources.prepare import LockDrift
 from sbkube_ci.sources.project import prepare_project
-from tests.fixtures.chart_repo import ChartRepo
+from tests.fixtures.chart_repo import ChartRepo, make_chart, package_chart
 from tests.fixtures.git_server import GitServer, git
+from tests.fixtures.oci_registry import OciRegistry
 from tests.support.projects import write_files
 
 
@@ -266,3 +267,67 @@ def test_the_prepare_command_lists_and_updates_cluster_sources(
     assert lines["web"].endswith("(locked)")
     assert " 2.0.1 " in lines["web@prod"]
     assert lines["web@prod"].endswith("(resolved)")
+
+
+def _versions_project(root: Path, chart: str, app_version: str, prod_version: str) -> Path:
+    return write_files(
+        root,
+        {
+            "sbkube.yaml": f"""
+                apiVersion: sbkube/v1
+                settings: {{namespace: shop}}
+                apps:
+                  web: {{type: helm, chart: "{chart}", version: "{app_version}"}}
+                clusters:
+                  staging: {{}}
+                  prod:
+                    apps:
+                      web: {{version: "{prod_version}"}}
+            """
+        },
+        dedent=True,
+    )
+
+
+def _messages(root: Path) -> dict[str, str]:
+    result = render_project(load_project(root))
+    assert not result.errors
+    return {
+        cluster: str(app.objects[0]["data"]["message"]) for (cluster, _), app in result.apps.items()
+    }
+
+
+def test_a_chart_from_an_oci_registry_by_version_per_cluster(
+    oci_registry: OciRegistry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CI", raising=False)
+    for version, message in (("1.0.0", "one"), ("2.0.0", "two"), ("2.1.0", "two-one")):
+        archive = package_chart(
+            tmp_path / "build", "web", version, tmp_path / "pkg", message=message
+        )
+        oci_registry.push(archive)
+    chart = f"oci://{oci_registry.host}/charts/web"
+    root = _versions_project(tmp_path / "p", chart, "1.0.0", "~2.0")
+
+    assert _messages(root) == {"staging": "one", "prod": "two"}
+    assert read_lock(root / LOCK_NAME).pins["web@prod"].version == "2.0.0"
+
+
+def test_a_git_chart_by_ref_per_cluster(
+    git_server: GitServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """For a chart in Git, ``version`` is the ref: prod runs the tag, staging the branch."""
+    monkeypatch.delenv("CI", raising=False)
+    chart = make_chart(tmp_path / "src", "web", "1.0.0", message="tagged")
+    files = {f"charts/web/{p.relative_to(chart).as_posix()}": p.read_text()
+             for p in chart.rglob("*") if p.is_file()}  # fmt: skip
+    git_server.create("charts", files)
+    work = git_server.root / ".work-charts"
+    git("tag", "v1", cwd=work)
+    git("push", "-q", "origin", "v1", cwd=work)
+    git_server.commit("charts", {"charts/web/values.yaml": "message: newer\n"}, message="newer")
+    root = _versions_project(
+        tmp_path / "p", f"git::{git_server.url('charts')}//charts/web", "main", "v1"
+    )
+
+    assert _messages(root) == {"staging": "newer", "prod": "tagged"}

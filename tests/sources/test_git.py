@@ -8,6 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import yaml
 
+from sbkube_ci.config.apps import split_git_chart
 from sbkube_ci.errors import ConfigProblems, SourceError
 from sbkube_ci.sources import prepare_app
 from tests.fixtures.git_server import GitServer, git
@@ -210,3 +211,23 @@ def test_git_credentials_are_not_given_to_the_host_a_redirect_leads_to(
         front.server_close()
     assert git_http_server.requests  # git did follow the redirect...
     assert not any(git_http_server.requests)  # ...but sent no credentials there
+
+
+@pytest.mark.parametrize(
+    ("chart", "expected"),
+    [
+        ("git::charts//charts/api", ("charts", "charts/api")),
+        (
+            "git::https://git.test/org/charts.git//charts/api",
+            ("https://git.test/org/charts.git", "charts/api"),
+        ),
+        ("git::git://127.0.0.1:9418/charts.git//web", ("git://127.0.0.1:9418/charts.git", "web")),
+        (
+            "git::git@git.test:org/charts.git//charts/api",
+            ("git@git.test:org/charts.git", "charts/api"),
+        ),
+        ("git::https://git.test/org/charts.git", ("https://git.test/org/charts.git", "")),
+    ],
+)
+def test_a_git_chart_splits_after_the_url_scheme(chart: str, expected: tuple[str, str]) -> None:
+    assert split_git_chart(chart) == expected

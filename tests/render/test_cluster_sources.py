@@ -331,3 +331,19 @@ def test_a_git_chart_by_ref_per_cluster(
     )
 
     assert _messages(root) == {"staging": "newer", "prod": "tagged"}
+
+
+def test_a_cluster_version_that_does_not_resolve_fails_that_cluster_only(
+    repo: ChartRepo, tmp_path: Path
+) -> None:
+    root = _helm_project(tmp_path, repo, prod_version="~9.0")
+    result = render_project(load_project(root), keep_going=True)
+
+    assert [(f.cluster, f.app) for f in result.errors] == [("prod", "web")]
+    assert "apps.web@prod" in result.errors[0].message
+    assert set(result.apps) == {("staging", "web")}
+    plan = make_plan(load_project(root)).plan
+    prod = next(a for a in plan.cluster("prod").apps if a.name == "web")
+    staging = next(a for a in plan.cluster("staging").apps if a.name == "web")
+    assert prod.error is not None
+    assert (staging.error, staging.action) == (None, "create")

@@ -25,9 +25,15 @@ DEFAULT_CLUSTER = "default"
 CLUSTER_SEP = "@"  # "web@prod": app web's own source on cluster prod (see Config.source_key)
 
 
+def split_source_key(key: str) -> tuple[str, str | None]:
+    """(app, cluster) of a source key (``Config.source_key``); cluster None for the app's own."""
+    name, _, cluster = key.partition(CLUSTER_SEP)
+    return name, cluster or None
+
+
 def app_of(key: str) -> str:
     """The app a source key (``Config.source_key``) belongs to."""
-    return key.partition(CLUSTER_SEP)[0]
+    return split_source_key(key)[0]
 
 
 class Metadata(Model):
@@ -121,7 +127,7 @@ class Config(Model):
 
     def source_app(self, key: str) -> App:
         """The app a source key (``source_key``) stands for."""
-        name, _, cluster = key.partition(CLUSTER_SEP)
+        name, cluster = split_source_key(key)
         return self.app_on(name, cluster) if cluster else self.apps[name]
 
     def namespace_of(self, name: str, cluster: Cluster | None = None) -> str:

@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from sbkube_ci.config.apps import App, GitApp, HelmApp, HttpApp, KustomizeApp, YamlApp
 from sbkube_ci.config.loader import Project
-from sbkube_ci.config.models import CLUSTER_SEP
+from sbkube_ci.config.models import split_source_key
 from sbkube_ci.config.sections import Cluster
 from sbkube_ci.errors import ConfigError, SbkubeError, SourceError
 from sbkube_ci.progress import Progress, first_line
@@ -258,8 +258,8 @@ def _collect(
         if isinstance(outcome, SbkubeError):
             if not keep_going:
                 raise outcome
-            name, _, cluster = key.partition(CLUSTER_SEP)
-            errors.append(RenderFailure(cluster or None, name, str(outcome)))
+            name, cluster = split_source_key(key)
+            errors.append(RenderFailure(cluster, name, str(outcome)))
         else:
             ok[key] = outcome
     return ok

@@ -29,26 +29,32 @@ from tests.support.projects import write_files
 
 
 def _helm_project(root: Path, repo: ChartRepo, prod_version: str = "~2.0") -> Path:
-    write_files(
-        root,
-        {
-            "sbkube.yaml": f"""
-                apiVersion: sbkube/v1
-                settings:
-                  namespace: shop
-                  helm_repos: {{acme: {repo.url}}}
-                apps:
-                  web: {{type: helm, chart: acme/web, version: 1.0.0}}
-                clusters:
-                  staging: {{}}
-                  prod:
-                    apps:
-                      web: {{version: '{prod_version}'}}
-            """
-        },
-        dedent=True,
-    )
-    return root
+    """web 1.0.0 from the chart repository ``acme``; prod sets ``prod_version``."""
+    settings = f"{{namespace: shop, helm_repos: {{acme: {repo.url}}}}}"
+    return _versions_project(root, "acme/web", "1.0.0", prod_version, settings=settings)
+
+
+def _versions_project(
+    root: Path,
+    chart: str,
+    app_version: str,
+    prod_version: str,
+    *,
+    settings: str = "{namespace: shop}",
+) -> Path:
+    """App web at ``app_version`` on staging, and at ``prod_version`` on prod."""
+    text = f"""\
+apiVersion: sbkube/v1
+settings: {settings}
+apps:
+  web: {{type: helm, chart: "{chart}", version: "{app_version}"}}
+clusters:
+  staging: {{}}
+  prod:
+    apps:
+      web: {{version: "{prod_version}"}}
+"""
+    return write_files(root, {"sbkube.yaml": text})
 
 
 @pytest.fixture
@@ -267,26 +273,6 @@ def test_the_prepare_command_lists_and_updates_cluster_sources(
     assert lines["web"].endswith("(locked)")
     assert " 2.0.1 " in lines["web@prod"]
     assert lines["web@prod"].endswith("(resolved)")
-
-
-def _versions_project(root: Path, chart: str, app_version: str, prod_version: str) -> Path:
-    return write_files(
-        root,
-        {
-            "sbkube.yaml": f"""
-                apiVersion: sbkube/v1
-                settings: {{namespace: shop}}
-                apps:
-                  web: {{type: helm, chart: "{chart}", version: "{app_version}"}}
-                clusters:
-                  staging: {{}}
-                  prod:
-                    apps:
-                      web: {{version: "{prod_version}"}}
-            """
-        },
-        dedent=True,
-    )
 
 
 def _messages(root: Path) -> dict[str, str]:

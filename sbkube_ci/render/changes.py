@@ -1,9 +1,10 @@
 """``--changed-since REF``: the apps whose inputs changed since a Git ref, and their dependants.
 
-An app changed when its entry in the config differs from the one at REF, or when a file it
-reads changed (values files, ``overrides/<app>/``, a local chart, manifests, a kustomize
-directory and its bases). A change to ``settings``, ``clusters`` or a cluster's values files
-changes every app; a change to ``sbkube.lock`` changes every app with a remote source.
+An app changed when its entry in the config differs from the one at REF, or its settings on
+a cluster (``clusters.<c>.apps.<app>``) do, or when a file it reads changed (values files,
+``overrides/<app>/``, a local chart, manifests, a kustomize directory and its bases). Any
+other change to ``settings`` or ``clusters``, or to a cluster's values files, changes every
+app; a change to ``sbkube.lock`` changes every app with a remote source.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from sbkube_ci.errors import ConfigError, YamlError
 from sbkube_ci.render.kustomize import kustomize_inputs
 
 LOCK_FILE = "sbkube.lock"
-_GLOBAL_SECTIONS = ("settings", "clusters")
 
 
 def changed_apps(project: Project, ref: str) -> set[str]:
@@ -36,10 +36,13 @@ def changed_apps(project: Project, ref: str) -> set[str]:
         return set(apps)
     old_apps = _mapping(old.get("apps"))
     current = _mapping(project.document.data.get("apps"))
+    old_clusters = _cluster_apps(old)
+    current_clusters = _cluster_apps(project.document.data)
     changed = {
         name
         for name, app in apps.items()
         if current.get(name) != old_apps.get(name)
+        or current_clusters.get(name) != old_clusters.get(name)
         or any(_touches(path, files) for path in _every_app_path(project, name))
         or (LOCK_FILE in files and _remote(app))
     }
@@ -109,10 +112,14 @@ def app_paths(project: Project, name: str, app: App) -> Iterator[str]:
 
 
 def _every_app_path(project: Project, name: str) -> Iterator[str]:
-    """``app_paths`` of the app and of each cluster's version of it (another kustomize path)."""
+    """``app_paths`` of the app and of each cluster's version of it (another kustomize path),
+    and the values files its clusters give it."""
     config = project.config
     for key in sorted({name} | config.sources_of([name])):
         yield from app_paths(project, name, config.source_app(key))
+    for cluster in config.clusters.values():
+        override = cluster.apps.get(name)
+        yield from (v for v in override.values if isinstance(v, str)) if override else ()
 
 
 def _mapping(value: Any) -> dict[str, Any]:
@@ -130,17 +137,35 @@ def _remote(app: App) -> bool:
     return (isinstance(app, HelmApp) and app.chart_kind != "local") or app.type in {"git", "http"}
 
 
+def _cluster_apps(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each app's settings per cluster (``clusters.<c>.apps.<app>``), by app."""
+    found: dict[str, dict[str, Any]] = {}
+    for cname, cluster in _mapping(data.get("clusters")).items():
+        for name, settings in _mapping(_mapping(cluster).get("apps")).items():
+            found.setdefault(name, {})[cname] = settings
+    return found
+
+
+def _without_cluster_apps(data: dict[str, Any]) -> dict[str, Any]:
+    """The clusters section without the per-app settings (those change only their app)."""
+    return {
+        cname: {k: v for k, v in cluster.items() if k != "apps"}
+        if isinstance(cluster, dict)
+        else cluster
+        for cname, cluster in _mapping(data.get("clusters")).items()
+    }
+
+
 def _globals_changed(project: Project, old: dict[str, Any], files: set[str]) -> bool:
     data = project.document.data
-    if any(data.get(key) != old.get(key) for key in _GLOBAL_SECTIONS):
+    if data.get("settings") != old.get("settings"):
+        return True
+    if _without_cluster_apps(data) != _without_cluster_apps(old):
         return True
     cluster_files = [
         entry
         for cluster in project.config.clusters.values()
-        for entry in [
-            *cluster.values,
-            *(v for override in cluster.apps.values() for v in override.values),
-        ]
+        for entry in cluster.values
         if isinstance(entry, str)
     ]
     return any(_touches(f, files) for f in cluster_files)

@@ -110,6 +110,24 @@ def test_cluster_section_change_selects_everything(committed: Project) -> None:
     assert changed_apps(load_project(root), "HEAD") == set(committed.config.apps)
 
 
+def test_one_apps_settings_on_a_cluster_select_that_app_only(committed: Project) -> None:
+    root = committed.base_dir
+    with (root / "sbkube.yaml").open("a") as fh:
+        fh.write(
+            "clusters:\n  prod:\n    apps:\n      worker: {values: [values/prod-worker.yaml]}\n"
+        )
+    (root / "values/prod-worker.yaml").write_text("replicas: 3\n")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "prod values for worker")
+    config = (root / "sbkube.yaml").read_text()
+
+    (root / "sbkube.yaml").write_text(config + "      api: {set_values: {replicas: 4}}\n")
+    assert changed_apps(load_project(root), "HEAD") == {"api"}
+    (root / "sbkube.yaml").write_text(config)
+    (root / "values/prod-worker.yaml").write_text("replicas: 5\n")
+    assert changed_apps(load_project(root), "HEAD") == {"worker", "frontend", "edge"}
+
+
 def test_unknown_ref_is_one_line_error(committed: Project) -> None:
     with pytest.raises(ConfigError, match="--changed-since nope: not a commit"):
         changed_apps(committed, "nope")

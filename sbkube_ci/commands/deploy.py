@@ -117,6 +117,7 @@ def run_deploy(
     handle = None if request.dry_run else notifications.send(started)
     cancel = threading.Event()
     options = _options(project, request, notifications, cancel, lambda line: say(masker.mask(line)))
+    options = replace(options, learn_secrets=masker.learn_secrets)
     options = replace(
         options,
         progress=shown,

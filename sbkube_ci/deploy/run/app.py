@@ -122,6 +122,7 @@ def _keeping_random_values(session: Session, task: AppTask, old: AppState | None
             "values the random-render check names"
         )
         return None
+    session.learn_secrets(deployed)  # their values may now be applied, and quoted in an error
     kept, count = keep_deployed(rendered_of(task).objects, deployed, task.random_fields)
     if not count:
         return None

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from sbkube_ci.config.loader import Project
 from sbkube_ci.deploy.apply.applier import ApplyError
@@ -43,6 +43,7 @@ class RunOptions:
     max_workers: int = 4
     cancel: threading.Event = field(default_factory=threading.Event)
     mask: Callable[[str], str] = lambda text: text
+    learn_secrets: Callable[[list[dict[str, Any]]], None] = lambda _objects: None
     echo: Callable[[str], None] = print
     commit: str = ""
     connect_timeout: float = 10.0
@@ -185,6 +186,7 @@ def _locked_run(
             dry_run=options.dry_run,
             mask=options.mask,
             echo=options.echo,
+            learn_secrets=options.learn_secrets,
         )
         session.state = state
         record = backend.new_record("deploy", job.name, commit=options.commit)

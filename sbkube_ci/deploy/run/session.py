@@ -41,6 +41,8 @@ class Session:
     echo: Echo
     backend: StateBackend | None = None
     state: StateDocument | None = None
+    # Secret values read back from the state (a snapshot's kept random values) are masked too
+    learn_secrets: Callable[[list[dict[str, Any]]], None] = lambda _objects: None
 
     def namespace(self, app: str) -> str:
         return self.project.config.namespace_of(app, self.cluster)
@@ -91,6 +93,7 @@ def open_session(
     dry_run: bool = False,
     mask: Callable[[str], str] = str,
     echo: Echo = lambda _line: None,
+    learn_secrets: Callable[[list[dict[str, Any]]], None] = lambda _objects: None,
 ) -> Session:
     """The session of one connected cluster: its applier (with readiness waits) and helm."""
     waiter = ReadinessWaiter(connection.client, progress=echo, max_interval=2.0)
@@ -110,4 +113,5 @@ def open_session(
         mask=mask,
         echo=echo,
         backend=backend,
+        learn_secrets=learn_secrets,
     )

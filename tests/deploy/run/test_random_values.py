@@ -105,6 +105,30 @@ def test_a_generated_password_survives_a_deploy(
     assert (status.exit_code, status.output) == (0, "prod: no drift (1 app)\n")
 
 
+@pytest.mark.usefixtures("state_key")
+def test_a_kept_password_is_masked_in_the_log_like_a_rendered_one(
+    project: DeployProject, fake_kube: FakeKube
+) -> None:
+    """The kept value comes from the state, not from this render: the masker learns it too."""
+    hook = (
+        "kubectl get secret dash-admin -n shop -o jsonpath='{.data.admin-password}' "
+        "| base64 -d; echo"
+    )
+    write_files(project.root, RANDOM_CHART)
+    project.apps["dash"] = {"type": "helm", "chart": "./charts/dash", "deploy_mode": "apply"}
+    assert project.deploy()[0].exit_code == 0
+    password = _password(fake_kube)
+    project.apps["dash"]["set_values"] = {"color": "red"}
+    project.apps["dash"]["hooks"] = {"post_deploy": [hook]}
+
+    report, lines = project.deploy()
+
+    assert report.exit_code == 0, report.text()
+    assert _password(fake_kube) == password
+    assert "***" in "\n".join(lines)
+    assert all(password not in line for line in lines), lines
+
+
 def test_without_the_state_key_the_values_change_and_the_log_says_why(
     project: DeployProject, fake_kube: FakeKube
 ) -> None:

@@ -117,10 +117,10 @@ def run_deploy(
     handle = None if request.dry_run else notifications.send(started)
     cancel = threading.Event()
     options = _options(project, request, notifications, cancel, lambda line: say(masker.mask(line)))
-    options = replace(options, learn_secrets=masker.learn_secrets)
     options = replace(
         options,
         progress=shown,
+        learn_secrets=masker.learn_secrets,
         lock_held=request.lock_held,
         held_tokens=_held_tokens(project, jobs) if request.lock_held else {},
     )

@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from sbkube_ci import _proc
+from sbkube_ci._paths import inside
 from sbkube_ci.errors import RenderError
 from sbkube_ci.render.tools import ToolVersions
 from sbkube_ci.render.worker import RenderWorker, WorkerFailed
@@ -100,7 +101,7 @@ def kustomize_inputs(directory: Path, *, root: Path) -> list[Path]:
         if current in seen or not current.is_dir():
             continue
         seen.add(current)
-        files.update(p for p in current.rglob("*") if p.is_file() and _under(limit, p))
+        files.update(p for p in current.rglob("*") if p.is_file() and inside(limit, p))
         for reference in _references(current):
             target = (current / reference).resolve()
             if not target.is_relative_to(limit):
@@ -110,11 +111,6 @@ def kustomize_inputs(directory: Path, *, root: Path) -> list[Path]:
             elif target.is_file():
                 files.add(target)
     return sorted(files)
-
-
-def _under(limit: Path, path: Path) -> bool:
-    """Whether ``path``, its symlinks resolved, is below ``limit`` (already resolved)."""
-    return path.resolve().is_relative_to(limit)
 
 
 def _references(directory: Path) -> list[str]:

@@ -81,8 +81,9 @@ def _apply(session: Session, task: AppTask, app: App | None, old: AppState | Non
     # drift repair takes back the fields another manager changed.
     from_helm = old is not None and old.helm is not None
     force = from_helm or task.repair or bool(getattr(app, "force_conflicts", False))
-    kept = _keeping_random_values(session, task, old)
-    objects = kept if kept is not None else rendered_of(task).objects
+    rendered = rendered_of(task).objects
+    kept = _keeping_random_values(session, task, old, rendered)
+    objects = kept if kept is not None else rendered
     result = session.applier.apply_app(
         task.name,
         objects,
@@ -106,8 +107,10 @@ def _apply(session: Session, task: AppTask, app: App | None, old: AppState | Non
     return _deployed(task, result.inventory, applied=kept)
 
 
-def _keeping_random_values(session: Session, task: AppTask, old: AppState | None) -> Objects | None:
-    """The app's objects with its chart's random fields set to their deployed values (see
+def _keeping_random_values(
+    session: Session, task: AppTask, old: AppState | None, objects: Objects
+) -> Objects | None:
+    """``objects`` with the chart's random fields set to their deployed values (see
     ``random_values``); None to apply the render as it is (nothing deployed or kept, or the
     snapshot unreadable: then the values change, and the log says why)."""
     if not task.random_fields or old is None or not old.snapshot:
@@ -123,7 +126,7 @@ def _keeping_random_values(session: Session, task: AppTask, old: AppState | None
         )
         return None
     session.learn_secrets(deployed)  # their values may now be applied, and quoted in an error
-    kept, count = keep_deployed(rendered_of(task).objects, deployed, task.random_fields)
+    kept, count = keep_deployed(objects, deployed, task.random_fields)
     if not count:
         return None
     session.echo(f"{what}: kept the deployed value of {plural(count, 'random field')}")

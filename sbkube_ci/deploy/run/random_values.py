@@ -13,6 +13,7 @@ import copy
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from sbkube_ci.diff.ignore import field_rules
 from sbkube_ci.k8s import ObjectRef
 from sbkube_ci.plan_model import RandomFieldRef
 
@@ -29,29 +30,20 @@ def keep_deployed(
     with a value at the same path; a new object, or a field new in the chart, keeps its render.
     """
     old = {ObjectRef.of(obj): obj for obj in deployed}
+    rules = field_rules(fields)  # the plan's random fields, matched as the diff leaves them out
     kept = 0
     result = copy.deepcopy(objects)
     for obj in result:
         previous = old.get(ObjectRef.of(obj))
         if previous is None:
             continue
-        for field in fields:
-            if not _names(field, obj):
+        for rule in rules:
+            if not rule.matches(obj):
                 continue
-            value = _get(previous, field.path)
-            if value is not _MISSING and _set(obj, field.path, value):
+            value = _get(previous, rule.path)
+            if value is not _MISSING and _set(obj, rule.path, value):
                 kept += 1
     return result, kept
-
-
-def _names(field: RandomFieldRef, obj: dict[str, Any]) -> bool:
-    meta = obj.get("metadata")
-    name = meta.get("name") if isinstance(meta, dict) else None
-    return (obj.get("apiVersion"), obj.get("kind"), name) == (
-        field.api_version,
-        field.kind,
-        field.name,
-    )
 
 
 def _get(node: Any, path: Sequence[str | int]) -> Any:

@@ -49,7 +49,7 @@ def outside_links(directory: Path, base: Path) -> list[Path]:
     The walk does not follow links to directories, so a loop cannot hang it; a link to a
     directory inside ``base`` is fine and is walked on its own when it is part of the tree.
     Entry types come from the directory listing: one ``scandir`` per directory, no ``lstat``
-    per file (a chart of a few hundred files is walked once per app and run).
+    per file (a chart holds a few hundred files).
     """
     if not directory.is_dir():
         return []

@@ -44,13 +44,8 @@ def expand(ctx: SourceContext, name: str, patterns: list[str]) -> list[Path]:
 
 
 def _contained(ctx: SourceContext, name: str, path: Path) -> Path:
-    """``path``, refused when a symlink under it (a chart or manifest directory) leads out.
-
-    Walked once per run and directory: apps that share a chart share the walk, and an app's
-    request, resolve and fetch ask for the same directory.
-    """
-    base = ctx.project.base_dir
-    links = ctx.memo(f"outside-links:{path}", lambda: outside_links(path, base))
+    """``path``, refused when a symlink under it (a chart or manifest directory) leads out."""
+    links = outside_links(path, ctx.project.base_dir)
     if links:
         raise SourceError(
             f"apps.{name}: {links[0]} is a symlink that points outside the project directory; "

@@ -136,18 +136,20 @@ def _helm(doc: Document, here: PathKey, app: HelmApp, git_repos: set[str]) -> It
         if repo not in git_repos and url_like and (why := kinds.git_url_problem(repo)):
             yield problem_at(doc, chart, _refused(why))
         yield from _inside_repository(doc, chart, path)
-        yield from _check(doc, version, kinds.git_ref_problem)
-        return
     else:
         yield from _check(doc, chart, kinds.flag_problem)
-    yield from _check(doc, version, kinds.version_problem)
+    yield from _check(doc, version, _version_check(app))
+
+
+def _version_check(app: HelmApp) -> Check:
+    """A chart in Git is versioned by a ref; every other by a version or semver range."""
+    return kinds.git_ref_problem if app.chart_kind == "git" else kinds.version_problem
 
 
 def _cluster_app(doc: Document, here: PathKey, app: App) -> Iterator[Problem]:
     """A chart version or path one cluster sets for ``app``: checked as the app's own are."""
     if isinstance(app, HelmApp):
-        check = kinds.git_ref_problem if app.chart_kind == "git" else kinds.version_problem
-        yield from _check(doc, (*here, "version"), check)
+        yield from _check(doc, (*here, "version"), _version_check(app))
     elif isinstance(app, GitApp):
         path = walk(doc.data, (*here, "path"))
         if isinstance(path, str):
